@@ -1,0 +1,252 @@
+"""The AST: what the parser read, untyped and unresolved, every node with its span.
+
+Types are parsed as expressions (a name, a range `lo..hi`) or `MapTypeE`; the type
+checker decides what each denotes.  Spans are left out of equality (NOTE(spans)).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Union
+
+from spec.errors import Span
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    id: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NumLit:
+    """An integer, decimal (`0.5`) or percent (`80%`) literal; decimals and percents are
+    exact rationals."""
+
+    value: int | Fraction
+    text: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BoolLit:
+    value: bool
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldE:
+    base: ExprE
+    name: str
+    name_span: Span | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexE:
+    base: ExprE
+    key: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PrimeE:
+    base: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CallE:
+    name: str
+    args: tuple[ExprE, ...]
+    name_span: Span | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class UnaryE:
+    op: str  # "-", "not", "always", "eventually"
+    arg: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BinaryE:
+    op: str  # "+", "-", "*", "/", "div", "%", "==", ..., "and", "or", "implies", "iff", "~>"
+    left: ExprE
+    right: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class IteE:
+    cond: ExprE
+    then: ExprE
+    else_: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class QuantE:
+    kind: str  # "forall", "exists", "count", "sum"
+    var: str
+    domain: ExprE
+    cond: ExprE | None
+    body: ExprE | None
+    var_span: Span | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RangeE:
+    lo: ExprE
+    hi: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MapTypeE:
+    key: ExprE
+    value: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+ExprE = Union[Name, NumLit, BoolLit, FieldE, IndexE, PrimeE, CallE, UnaryE, BinaryE, IteE, QuantE, RangeE, MapTypeE]
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True, slots=True)
+class AssignS:
+    target: ExprE
+    value: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class IfS:
+    cond: ExprE
+    then: tuple[StmtS, ...]
+    else_: tuple[StmtS, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ForS:
+    var: str
+    domain: ExprE
+    body: tuple[StmtS, ...]
+    var_span: Span | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+
+
+StmtS = Union[AssignS, IfS, ForS]
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True, slots=True)
+class Formal:
+    name: str
+    type: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ParamD:
+    name: str
+    type: ExprE
+    default: ExprE | None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AssumeD:
+    expr: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class EnumD:
+    name: str
+    members: tuple[tuple[str, Span | None], ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeD:
+    name: str
+    type: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class VarD:
+    """`init_kind` is "expr" (`= e`), "any" (`= any`), "in" (`in D`) or "none"."""
+
+    name: str
+    type: ExprE
+    init_kind: str
+    init: ExprE | None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessD:
+    name: str
+    size: ExprE
+    vars: tuple[VarD, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DefD:
+    name: str
+    formals: tuple[Formal, ...]
+    ret: ExprE | None
+    body: ExprE
+    is_threshold: bool
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionD:
+    name: str
+    formals: tuple[Formal, ...]
+    guard: ExprE | None
+    body: tuple[StmtS, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InvariantD:
+    name: str
+    expr: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyD:
+    name: str
+    expr: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FairD:
+    action: str
+    strong: bool
+    per: tuple[str, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+DeclD = Union[ParamD, AssumeD, EnumD, TypeD, VarD, ProcessD, DefD, ActionD, InvariantD, PropertyD, FairD]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelD:
+    name: str
+    decls: tuple[DeclD, ...]
+    span: Span | None = field(default=None, compare=False)

@@ -1,0 +1,99 @@
+"""Diagnostics: errors in a model are values (code, span, message, notes), never exceptions
+that reach the user.  Codes are grouped by phase:
+
+- FP1xx  lexing and parsing
+- FP2xx  names (unknown, duplicate, misuse)
+- FP3xx  types
+- FP4xx  instantiation (params, assumes, domains)
+- FP5xx  command line
+
+`render` prints `file:line:col: error[FPnnn]: message`, the source line and a caret.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of a source file; lines and columns are 1-based, end is exclusive."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def to_json(self) -> dict:
+        return {"line": self.line, "col": self.col, "end_line": self.end_line, "end_col": self.end_col}
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    message: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None = None
+    notes: tuple[Note, ...] = ()
+    severity: str = "error"
+
+    def to_json(self, path: str) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": path,
+            "span": self.span.to_json() if self.span else None,
+            "notes": [{"message": n.message, "span": n.span.to_json() if n.span else None} for n in self.notes],
+        }
+
+
+class ModelError(Exception):
+    """Carries one or more diagnostics from a phase to the CLI.  Raised only inside
+    `spec`/`checker` and always caught by the CLI, which prints them and exits 2."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic):
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        super().__init__("; ".join(d.message for d in self.diagnostics))
+
+
+def closest(name: str, candidates) -> str | None:
+    """The candidate nearest to a misspelt `name`, if any is near enough."""
+    found = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    if found:
+        return found[0]
+    lowered = {c.lower(): c for c in candidates}
+    return lowered.get(name.lower())
+
+
+def _caret_block(source_lines: list[str], span: Span) -> list[str]:
+    if not (1 <= span.line <= len(source_lines)):
+        return []
+    text = source_lines[span.line - 1].rstrip("\n").expandtabs(1)
+    width = span.end_col - span.col if span.end_line == span.line else len(text) - span.col + 1
+    width = max(1, width)
+    gutter = f"{span.line:>4} | "
+    return [gutter + text, " " * (len(gutter) + span.col - 1) + "^" * width]
+
+
+def render(diag: Diagnostic, path: str, source: str | None) -> str:
+    """The human form of a diagnostic, as printed by the CLI."""
+    lines = source.splitlines() if source is not None else []
+    loc = f"{path}:{diag.span.line}:{diag.span.col}" if diag.span else path
+    out = [f"{loc}: {diag.severity}[{diag.code}]: {diag.message}"]
+    if diag.span:
+        out.extend(_caret_block(lines, diag.span))
+    for note in diag.notes:
+        if note.span:
+            out.append(f"  note: {path}:{note.span.line}:{note.span.col}: {note.message}")
+            out.extend("  " + s for s in _caret_block(lines, note.span))
+        else:
+            out.append(f"  note: {note.message}")
+    return "\n".join(out)

@@ -1,0 +1,410 @@
+"""The IR: a typed transition system, the contract between the language and the engines.
+
+Produced by `spec.typecheck`, consumed by `checker/`.  Every name is resolved and every
+expression carries its type.  Nothing here depends on parameter values: ranges and family
+sizes are expressions over params, evaluated when a checker instantiates the model.
+
+NOTE(values): runtime values are plain Python values shared by every engine:
+  bool -> bool, int/range -> int, rat -> fractions.Fraction (or int when integral),
+  enum -> int (index of the member in `EnumType.members`), process id -> int in 0..size-1.
+NOTE(simultaneous): action bodies read the pre-state only; primes appear only in
+  invariants ("step invariants", checked on every transition).
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Union
+
+from spec.errors import Span
+
+# ---------------------------------------------------------------- types
+
+
+@dataclass(frozen=True, slots=True)
+class BoolType:
+    def __str__(self) -> str:
+        return "bool"
+
+
+@dataclass(frozen=True, slots=True)
+class IntType:
+    """`int`, or the range `lo..hi` (inclusive) when both bounds are given."""
+
+    lo: Expr | None = None
+    hi: Expr | None = None
+
+    @property
+    def bounded(self) -> bool:
+        return self.lo is not None and self.hi is not None
+
+    def __str__(self) -> str:
+        if self.bounded:
+            from spec.pretty import expr_str
+
+            return f"{expr_str(self.lo)}..{expr_str(self.hi)}"
+        return "int"
+
+
+@dataclass(frozen=True, slots=True)
+class RatType:
+    def __str__(self) -> str:
+        return "rat"
+
+
+@dataclass(frozen=True, slots=True)
+class EnumType:
+    name: str
+    members: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class ProcType:
+    """The identity of one copy of a process family."""
+
+    family: str
+
+    def __str__(self) -> str:
+        return self.family
+
+
+@dataclass(frozen=True, slots=True)
+class MapType:
+    """`[K] V`: a total map from the finite domain K to V."""
+
+    key: Type
+    value: Type
+
+    def __str__(self) -> str:
+        return f"[{self.key}] {self.value}"
+
+
+Type = Union[BoolType, IntType, RatType, EnumType, ProcType, MapType]
+
+BOOL = BoolType()
+INT = IntType()
+RAT = RatType()
+
+
+def is_numeric(t: Type) -> bool:
+    return isinstance(t, (IntType, RatType))
+
+
+def is_finite_domain(t: Type) -> bool:
+    """Types that can be quantified over, index maps and type action parameters."""
+    return isinstance(t, (BoolType, EnumType, ProcType)) or (isinstance(t, IntType) and t.bounded)
+
+
+# ---------------------------------------------------------------- expressions
+
+
+class UnOp(enum.Enum):
+    NEG = "-"
+    NOT = "not"
+    ALWAYS = "always"
+    EVENTUALLY = "eventually"
+
+
+class BinOp(enum.Enum):
+    ADD = "+"
+    SUB = "-"
+    MUL = "*"
+    DIV = "/"  # exact rational division
+    FLOORDIV = "div"  # Python's //: floor of the exact quotient
+    MOD = "%"  # Python's %: result has the sign of the divisor
+    EQ = "=="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    AND = "and"
+    OR = "or"
+    IMPLIES = "implies"
+    LEADSTO = "~>"
+
+
+class QuantKind(enum.Enum):
+    FORALL = "forall"
+    EXISTS = "exists"
+    COUNT = "count"
+    SUM = "sum"
+
+
+@dataclass(frozen=True, slots=True)
+class Binder:
+    """A bound name: quantifier variable, action parameter, def parameter or `for` variable.
+    `uid` is unique within a model, so engines can give each binder its own slot."""
+
+    name: str
+    ty: Type
+    uid: int
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Lit:
+    value: bool | int | Fraction
+    ty: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ParamRef:
+    name: str
+    ty: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class VarRef:
+    """A global state variable (scalar or map); `primed` reads the post-state."""
+
+    name: str
+    ty: Type
+    primed: bool = False
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalRef:
+    """`proc.name`: the local variable `name` of the copy `proc` of `family`."""
+
+    family: str
+    name: str
+    proc: Expr
+    ty: Type
+    primed: bool = False
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """`base[key]` where base has a MapType."""
+
+    base: Expr
+    key: Expr
+    ty: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BoundRef:
+    binder: Binder
+    ty: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    op: UnOp
+    arg: Expr
+    ty: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    op: BinOp
+    left: Expr
+    right: Expr
+    ty: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Ite:
+    cond: Expr
+    then: Expr
+    else_: Expr
+    ty: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Quant:
+    """forall/exists: `body` is the predicate, `cond` is None.
+    count: `cond` is the predicate, `body` is None.
+    sum: `cond` filters (None = all), `body` is the summand."""
+
+    kind: QuantKind
+    binder: Binder
+    domain: Type
+    cond: Expr | None
+    body: Expr | None
+    ty: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call of a `def` or `threshold` with parameters (inlined by engines)."""
+
+    name: str
+    args: tuple[Expr, ...]
+    ty: Type
+    span: Span | None = field(default=None, compare=False)
+
+
+Expr = Union[Lit, ParamRef, VarRef, LocalRef, Index, BoundRef, Unary, Binary, Ite, Quant, Call]
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    """`target = value`; target is a VarRef, LocalRef or Index (unprimed)."""
+
+    target: Expr
+    value: Expr
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    cond: Expr
+    then: tuple[Stmt, ...]
+    else_: tuple[Stmt, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class For:
+    """Runs `body` once for every value of the domain, all writes simultaneous."""
+
+    binder: Binder
+    domain: Type
+    body: tuple[Stmt, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+Stmt = Union[Assign, If, For]
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A model parameter.  `default` is a constant expression; `sweep` a (lo, hi) pair of
+    constant expressions meaning "check every value lo..hi" unless the user binds it."""
+
+    name: str
+    ty: Type
+    default: Expr | None
+    sweep: tuple[Expr, Expr] | None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Assume:
+    expr: Expr
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InitAny:
+    """Nondeterministic initial value: any value of the finite `domain`."""
+
+    domain: Type
+
+
+@dataclass(frozen=True, slots=True)
+class StateVar:
+    """A state variable; `family` is set for process-local variables.  `init` is an
+    expression (may read params and, for locals, nothing else state-dependent) or InitAny.
+    For a map-typed variable an expression init of the value type sets every key."""
+
+    name: str
+    ty: Type
+    init: Expr | InitAny
+    family: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """`process Name[size] { var ... }`: `size` symmetric copies with local variables."""
+
+    name: str
+    size: Expr
+    locals: tuple[StateVar, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Def:
+    name: str
+    params: tuple[Binder, ...]
+    body: Expr
+    ty: Type
+    is_threshold: bool = False
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    name: str
+    params: tuple[Binder, ...]
+    guard: Expr
+    body: tuple[Stmt, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Invariant:
+    """A safety property over states; `step` when it reads primed variables, in which
+    case it is checked on every transition (pre-state unprimed, post-state primed)."""
+
+    name: str
+    expr: Expr
+    step: bool = False
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    """A temporal property (always / eventually / ~>)."""
+
+    name: str
+    expr: Expr
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Fairness:
+    action: str
+    strong: bool
+    per: tuple[str, ...] = ()  # action parameters fairness applies to separately
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    name: str
+    path: str
+    params: tuple[Param, ...]
+    assumes: tuple[Assume, ...]
+    enums: tuple[EnumType, ...]
+    families: tuple[Family, ...]
+    globals: tuple[StateVar, ...]
+    defs: tuple[Def, ...]
+    actions: tuple[Action, ...]
+    invariants: tuple[Invariant, ...]
+    properties: tuple[Property, ...]
+    fairness: tuple[Fairness, ...]
+
+    def def_named(self, name: str) -> Def:
+        for d in self.defs:
+            if d.name == name:
+                return d
+        raise KeyError(name)
+
+    def family_named(self, name: str) -> Family:
+        for f in self.families:
+            if f.name == name:
+                return f
+        raise KeyError(name)

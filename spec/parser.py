@@ -1,0 +1,338 @@
+"""Parsing: `.fork` text -> AST (`spec.ast`), with spans; syntax errors become diagnostics.
+
+The grammar (`grammar.lark`, package data) is loaded once.  Lark's errors are turned into
+FP1xx diagnostics that name what was found and what was expected.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from spec import ast as A
+from spec.errors import Diagnostic, ModelError, Note, Span
+
+KEYWORDS = frozenset(
+    "model param assume enum type process var any in def threshold action when invariant property "
+    "strong fair if then else for forall exists count sum where and or not implies iff always "
+    "eventually true false div mod".split()
+)
+
+# How expected terminals are named in error messages.
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "INT": "a number",
+    "DECIMAL": "a number",
+    "PERCENT": "a percentage",
+    "CMP": "a comparison (==, !=, <, <=, >, >=)",
+    "STRONG": "'strong'",
+    "$END": "end of file",
+}
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark.open("grammar.lark", rel_to=__file__, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=True)
+
+
+def _span_of_token(tok: Token) -> Span:
+    return Span(tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + len(tok))
+
+
+def _span_of_meta(meta) -> Span | None:
+    if getattr(meta, "empty", True):
+        return None
+    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _describe_expected(expected: set[str]) -> str:
+    words = set()
+    parser = _parser()
+    for name in expected:
+        if name in _TERMINAL_WORDS:
+            words.add(_TERMINAL_WORDS[name])
+            continue
+        try:
+            term = parser.get_terminal(name)
+        except KeyError:
+            words.add(name.lower())
+            continue
+        if term.pattern.type == "str":
+            words.add(f"'{term.pattern.value}'")
+        else:
+            words.add(name.lower())
+    ordered = sorted(words, key=lambda w: (not w.startswith("'"), w))
+    if len(ordered) > 12:
+        ordered = ordered[:12] + ["..."]
+    return ", ".join(ordered)
+
+
+def _found(tok: Token) -> str:
+    if tok.type == "$END":
+        return "end of file"
+    if tok.type == "NAME":
+        return f"name '{tok}'"
+    return f"'{tok}'"
+
+
+def _syntax_error(err: UnexpectedInput, source: str) -> Diagnostic:
+    if isinstance(err, UnexpectedCharacters):
+        ch = source[err.pos_in_stream] if err.pos_in_stream < len(source) else "?"
+        span = Span(err.line, err.column, err.line, err.column + 1)
+        return Diagnostic("FP101", f"unexpected character {ch!r}", span)
+    if isinstance(err, UnexpectedToken):
+        tok = err.token
+        if tok.type == "$END":
+            lines = source.splitlines() or [""]
+            line = len(lines)
+            col = len(lines[-1]) + 1
+            span = Span(line, col, line, col + 1)
+        else:
+            span = _span_of_token(tok)
+        expected = _describe_expected(set(err.accepts or err.expected))
+        message = f"unexpected {_found(tok)}; expected {expected}"
+        if tok.type == "NAME" and str(tok) in KEYWORDS:
+            message = f"unexpected keyword '{tok}'; expected {expected}"
+        notes = ()
+        if tok.type == "EQUAL" and "CMP" in err.expected:
+            notes = (Note("comparison is '==', assignment '=' is only allowed in action bodies"),)
+        return Diagnostic("FP102", message, span, notes)
+    if isinstance(err, UnexpectedEOF):
+        lines = source.splitlines() or [""]
+        span = Span(len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
+        return Diagnostic("FP103", f"unexpected end of file; expected {_describe_expected(set(err.expected))}", span)
+    return Diagnostic("FP100", f"syntax error: {err}", None)
+
+
+def _name(tok: Token) -> str:
+    """An identifier token; keywords may not be used as names."""
+    if str(tok) in KEYWORDS:
+        raise ModelError(Diagnostic("FP104", f"'{tok}' is a keyword and cannot be used as a name", _span_of_token(tok)))
+    return str(tok)
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    """Lark tree -> AST.  Rule names follow grammar.lark."""
+
+    # -- top level
+    def start(self, meta, children):
+        header, *decls = children
+        return A.ModelD(header[0], tuple(decls), header[1])
+
+    def model_header(self, meta, c):
+        return (_name(c[0]), _span_of_meta(meta))
+
+    def param_decl(self, meta, c):
+        return A.ParamD(_name(c[0]), c[1], c[2], _span_of_meta(meta))
+
+    def assume_decl(self, meta, c):
+        return A.AssumeD(c[0], _span_of_meta(meta))
+
+    def enum_decl(self, meta, c):
+        return A.EnumD(_name(c[0]), tuple((_name(t), _span_of_token(t)) for t in c[1:]), _span_of_meta(meta))
+
+    def type_decl(self, meta, c):
+        return A.TypeD(_name(c[0]), c[1], _span_of_meta(meta))
+
+    def process_decl(self, meta, c):
+        return A.ProcessD(_name(c[0]), c[1], tuple(c[2:]), _span_of_meta(meta))
+
+    def var_decl(self, meta, c):
+        name, ty = c[0], c[1]
+        init = c[2] if len(c) > 2 else None
+        if init is None:
+            kind, expr = "none", None
+        else:
+            kind, expr = init
+        return A.VarD(_name(name), ty, kind, expr, _span_of_meta(meta))
+
+    def init_expr(self, meta, c):
+        return ("expr", c[0])
+
+    def init_any(self, meta, c):
+        return ("any", None)
+
+    def init_in(self, meta, c):
+        return ("in", c[0])
+
+    def formals(self, meta, c):
+        return tuple(x for x in c if x is not None)
+
+    def formal(self, meta, c):
+        return A.Formal(_name(c[0]), c[1], _span_of_meta(meta))
+
+    def def_decl(self, meta, c):
+        name = _name(c[0])
+        rest = list(c[1:])
+        formals = rest.pop(0) if rest and isinstance(rest[0], tuple) else ()
+        ret = rest[0] if len(rest) == 2 else None
+        return A.DefD(name, formals or (), ret, rest[-1], False, _span_of_meta(meta))
+
+    def threshold_decl(self, meta, c):
+        name = _name(c[0])
+        formals = c[1] if len(c) == 3 else ()
+        return A.DefD(name, formals or (), None, c[-1], True, _span_of_meta(meta))
+
+    def action_decl(self, meta, c):
+        formals, guard, body = (), None, ()
+        for x in c[1:]:
+            if isinstance(x, _Block):
+                body = tuple(x)
+            elif isinstance(x, _Guard):
+                guard = x.expr
+            elif isinstance(x, tuple):
+                formals = x
+        return A.ActionD(_name(c[0]), formals, guard, body, _span_of_meta(meta))
+
+    def guard(self, meta, c):
+        return _Guard(c[0])
+
+    def block(self, meta, c):
+        return _Block(c)
+
+    def invariant_decl(self, meta, c):
+        return A.InvariantD(_name(c[0]), c[1], _span_of_meta(meta))
+
+    def property_decl(self, meta, c):
+        return A.PropertyD(_name(c[0]), c[1], _span_of_meta(meta))
+
+    def fair_decl(self, meta, c):
+        strong = bool(c) and isinstance(c[0], Token) and c[0].type == "STRONG"
+        rest = c[1:] if strong else c
+        per = rest[1] if len(rest) > 1 and rest[1] is not None else ()
+        return A.FairD(_name(rest[0]), strong, per, _span_of_meta(meta))
+
+    def fair_per(self, meta, c):
+        return tuple(_name(t) for t in c)
+
+    # -- statements
+    def assign(self, meta, c):
+        return A.AssignS(c[0], c[1], _span_of_meta(meta))
+
+    def if_stmt(self, meta, c):
+        cond, then = c[0], tuple(c[1])
+        els = c[2] if len(c) > 2 else None
+        if els is None:
+            else_ = ()
+        elif isinstance(els, _Block):
+            else_ = tuple(els)
+        else:
+            else_ = (els,)
+        return A.IfS(cond, then, else_, _span_of_meta(meta))
+
+    def for_stmt(self, meta, c):
+        return A.ForS(_name(c[0]), c[1], tuple(c[2]), _span_of_token(c[0]), _span_of_meta(meta))
+
+    # -- types
+    def map_type(self, meta, c):
+        return A.MapTypeE(c[0], c[1], _span_of_meta(meta))
+
+    # -- expressions
+    def _bin(op):
+        def rule(self, meta, c):
+            return A.BinaryE(op, c[0], c[-1], _span_of_meta(meta))
+
+        return rule
+
+    leadsto = _bin("~>")
+    implies = _bin("implies")
+    iff = _bin("iff")
+    or_ = _bin("or")
+    and_ = _bin("and")
+    add = _bin("+")
+    sub = _bin("-")
+    mul = _bin("*")
+    div = _bin("/")
+    floordiv = _bin("div")
+    mod = _bin("%")
+
+    def compare(self, meta, c):
+        return A.BinaryE(str(c[1]), c[0], c[2], _span_of_meta(meta))
+
+    def _un(op):
+        def rule(self, meta, c):
+            return A.UnaryE(op, c[0], _span_of_meta(meta))
+
+        return rule
+
+    not_ = _un("not")
+    always = _un("always")
+    eventually = _un("eventually")
+    neg = _un("-")
+
+    def ite(self, meta, c):
+        return A.IteE(c[0], c[1], c[2], _span_of_meta(meta))
+
+    def forall(self, meta, c):
+        return A.QuantE("forall", _name(c[0]), c[1], None, c[2], _span_of_token(c[0]), _span_of_meta(meta))
+
+    def exists(self, meta, c):
+        return A.QuantE("exists", _name(c[0]), c[1], None, c[2], _span_of_token(c[0]), _span_of_meta(meta))
+
+    def count(self, meta, c):
+        return A.QuantE("count", _name(c[0]), c[1], c[2], None, _span_of_token(c[0]), _span_of_meta(meta))
+
+    def sum_agg(self, meta, c):
+        return A.QuantE("sum", _name(c[0]), c[1], c[2], c[3], _span_of_token(c[0]), _span_of_meta(meta))
+
+    def range(self, meta, c):
+        return A.RangeE(c[0], c[1], _span_of_meta(meta))
+
+    def field(self, meta, c):
+        return A.FieldE(c[0], _name(c[1]), _span_of_token(c[1]), _span_of_meta(meta))
+
+    def index(self, meta, c):
+        return A.IndexE(c[0], c[1], _span_of_meta(meta))
+
+    def prime(self, meta, c):
+        return A.PrimeE(c[0], _span_of_meta(meta))
+
+    def call(self, meta, c):
+        args = tuple(a for a in c[1:] if a is not None)
+        return A.CallE(_name(c[0]), args, _span_of_token(c[0]), _span_of_meta(meta))
+
+    def name(self, meta, c):
+        return A.Name(_name(c[0]), _span_of_token(c[0]))
+
+    def int_lit(self, meta, c):
+        return A.NumLit(int(c[0]), str(c[0]), _span_of_token(c[0]))
+
+    def decimal_lit(self, meta, c):
+        return A.NumLit(Fraction(str(c[0])), str(c[0]), _span_of_token(c[0]))
+
+    def percent_lit(self, meta, c):
+        return A.NumLit(Fraction(str(c[0])[:-1]) / 100, str(c[0]), _span_of_token(c[0]))
+
+    def true_lit(self, meta, c):
+        return A.BoolLit(True, _span_of_meta(meta))
+
+    def false_lit(self, meta, c):
+        return A.BoolLit(False, _span_of_meta(meta))
+
+
+class _Guard:
+    __slots__ = ("expr",)
+
+    def __init__(self, expr):
+        self.expr = expr
+
+
+class _Block(list):
+    """The statements of a `{ ... }` block (a list, told apart from formals)."""
+
+
+def parse(source: str) -> A.ModelD:
+    """Parse a whole model; raises ModelError with FP1xx diagnostics."""
+    try:
+        tree = _parser().parse(source)
+    except UnexpectedInput as err:
+        raise ModelError(_syntax_error(err, source)) from None
+    try:
+        return _ToAst().transform(tree)
+    except VisitError as err:
+        if isinstance(err.orig_exc, ModelError):
+            raise err.orig_exc from None
+        raise
