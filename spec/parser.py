@@ -47,7 +47,19 @@ def _span_of_meta(meta) -> Span | None:
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
+_DECL_WORDS = frozenset(
+    ["'action'", "'assume'", "'def'", "'enum'", "'fair'", "'invariant'", "'param'", "'process'",
+     "'property'", "'strong'", "'threshold'", "'type'", "'var'"]
+)
+_OPERATOR_WORDS = frozenset(
+    ["'and'", "'or'", "'implies'", "'iff'", "'+'", "'-'", "'*'", "'/'", "'div'", "'%'", "'mod'", "'..'",
+     "'~>'", "'.'", "'['", "'''", _TERMINAL_WORDS["CMP"]]
+)
+
+
 def _describe_expected(expected: set[str]) -> str:
+    """Readable list of what the parser would have accepted; long keyword lists collapse
+    into "an operator" and "a new declaration"."""
     words = set()
     parser = _parser()
     for name in expected:
@@ -59,14 +71,18 @@ def _describe_expected(expected: set[str]) -> str:
         except KeyError:
             words.add(name.lower())
             continue
-        if term.pattern.type == "str":
-            words.add(f"'{term.pattern.value}'")
-        else:
-            words.add(name.lower())
-    ordered = sorted(words, key=lambda w: (not w.startswith("'"), w))
-    if len(ordered) > 12:
-        ordered = ordered[:12] + ["..."]
-    return ", ".join(ordered)
+        words.add(f"'{term.pattern.value}'" if term.pattern.type == "str" else name.lower())
+    groups = []
+    for group, label in ((_OPERATOR_WORDS, "an operator"), (_DECL_WORDS, "a new declaration")):
+        if len(words & group) >= 4:
+            words -= group
+            groups.append(label)
+    ordered = sorted(words, key=lambda w: (not w.startswith("'"), w)) + groups
+    if len(ordered) > 10:
+        ordered = ordered[:10] + ["..."]
+    if len(ordered) > 1:
+        return ", ".join(ordered[:-1]) + " or " + ordered[-1]
+    return ordered[0] if ordered else "nothing"
 
 
 def _found(tok: Token) -> str:
