@@ -1,0 +1,712 @@
+"""Name resolution and type checking: AST -> IR (`spec.ir.Model`).
+
+Errors are collected, not thrown one at a time: each declaration is checked on its own,
+so independent mistakes are all reported (codes FP2xx for names, FP3xx for types).  Inside
+one expression the first error stops that expression, to avoid cascades.
+
+NOTE(one-namespace): params, enums, enum members, type aliases, families, state variables,
+defs, thresholds, actions and properties share one global namespace; process-local
+variables live in their family.  Bound names (quantifiers, action and def parameters,
+`for`) shadow globals.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from spec import ast as A
+from spec import ir as I
+from spec.errors import Diagnostic, ModelError, Note, Span, closest
+from spec.parser import parse
+
+BUILTIN_TYPES = {"bool": I.BOOL, "int": I.INT, "rat": I.RAT}
+
+
+class _Fail(Exception):
+    """Stops checking the current declaration; `diag` is None for a cascade (already reported)."""
+
+    def __init__(self, diag: Diagnostic | None):
+        self.diag = diag
+
+
+def _err(code: str, message: str, span: Span | None, *notes: Note) -> _Fail:
+    return _Fail(Diagnostic(code, message, span, tuple(notes)))
+
+
+@dataclass
+class _Global:
+    kind: str  # param, enum, member, alias, family, var, def, action, invariant, property
+    decl: object
+    span: Span | None
+    ir: object = None  # resolved IR object, filled as checking goes
+    failed: bool = False
+
+
+@dataclass
+class _Ctx:
+    """Where an expression sits: what it may mention."""
+
+    const: bool = False  # only params and literals (sizes, bounds, defaults, assumes, inits)
+    primes: bool = False  # invariants: x' allowed
+    temporal: bool = False  # properties: always/eventually/~> allowed
+    what: str = "expression"
+
+
+def _join_numeric(a: I.Type, b: I.Type) -> I.Type:
+    return I.RAT if isinstance(a, I.RatType) or isinstance(b, I.RatType) else I.INT
+
+
+def _compatible(a: I.Type, b: I.Type) -> bool:
+    """Can values of a and b be compared with == (and one stand where the other is expected)?"""
+    if I.is_numeric(a) and I.is_numeric(b):
+        return True
+    if isinstance(a, I.BoolType) and isinstance(b, I.BoolType):
+        return True
+    if isinstance(a, I.EnumType) and isinstance(b, I.EnumType):
+        return a.name == b.name
+    if isinstance(a, I.ProcType) and isinstance(b, I.ProcType):
+        return a.family == b.family
+    return False
+
+
+def _assignable(target: I.Type, value: I.Type) -> bool:
+    if isinstance(target, I.IntType):
+        return isinstance(value, I.IntType)
+    if isinstance(target, I.RatType):
+        return I.is_numeric(value)
+    if isinstance(target, I.MapType):
+        return False
+    return _compatible(target, value)
+
+
+def _article(t: I.Type) -> str:
+    return f"'{t}'"
+
+
+class _Checker:
+    def __init__(self, model: A.ModelD, path: str):
+        self.ast = model
+        self.path = path
+        self.diags: list[Diagnostic] = []
+        self.globals: dict[str, _Global] = {}
+        self.locals: dict[str, dict[str, _Global]] = {}  # family -> local name -> entry
+        self.uid = 0
+        self.def_stack: list[str] = []
+        self.defs_ir: dict[str, I.Def] = {}
+
+    # ------------------------------------------------------------ helpers
+
+    def report(self, fail: _Fail) -> None:
+        if fail.diag is not None:
+            self.diags.append(fail.diag)
+
+    def binder(self, name: str, ty: I.Type, span: Span | None) -> I.Binder:
+        self.uid += 1
+        return I.Binder(name, ty, self.uid, span)
+
+    def declare(self, name: str, kind: str, decl, span: Span | None, table: dict[str, _Global] | None = None) -> None:
+        table = self.globals if table is None else table
+        if name in BUILTIN_TYPES and table is self.globals:
+            self.diags.append(Diagnostic("FP201", f"'{name}' is a built-in type and cannot be redefined", span))
+            return
+        if name in table:
+            first = table[name]
+            self.diags.append(
+                Diagnostic(
+                    "FP201",
+                    f"'{name}' is already defined (as {_kind_word(first.kind)})",
+                    span,
+                    (Note(f"first definition of '{name}' is here", first.span),),
+                )
+            )
+            return
+        table[name] = _Global(kind, decl, span)
+
+    def unknown(self, name: str, span: Span | None, scope: dict[str, I.Binder], what: str = "name") -> _Fail:
+        candidates = list(scope) + list(self.globals) + list(BUILTIN_TYPES)
+        near = closest(name, candidates)
+        msg = f"unknown {what} '{name}'"
+        if near:
+            msg += f"; did you mean '{near}'?"
+        return _err("FP202", msg, span)
+
+    # ------------------------------------------------------------ types
+
+    def resolve_type(self, e: A.ExprE, scope: dict[str, I.Binder], seen: tuple[str, ...] = ()) -> I.Type:
+        if isinstance(e, A.MapTypeE):
+            key = self.resolve_type(e.key, scope, seen)
+            if not I.is_finite_domain(key):
+                raise _err("FP305", f"a map key must be a finite domain (bool, an enum, a range or a process family), not '{key}'", e.key.span)
+            value = self.resolve_type(e.value, scope, seen)
+            return I.MapType(key, value)
+        if isinstance(e, A.RangeE):
+            lo = self.expr(e.lo, scope, _Ctx(const=True, what="a range bound"))
+            hi = self.expr(e.hi, scope, _Ctx(const=True, what="a range bound"))
+            for b, src in ((lo, e.lo), (hi, e.hi)):
+                if not isinstance(b.ty, I.IntType):
+                    raise _err("FP301", f"a range bound must be an integer, found {_article(b.ty)}", src.span)
+            return I.IntType(lo, hi)
+        if isinstance(e, A.Name):
+            if e.id in BUILTIN_TYPES:
+                return BUILTIN_TYPES[e.id]
+            g = self.globals.get(e.id)
+            if g is None:
+                near = closest(e.id, [n for n, x in self.globals.items() if x.kind in ("enum", "alias", "family")] + list(BUILTIN_TYPES))
+                raise _err("FP202", f"unknown type '{e.id}'" + (f"; did you mean '{near}'?" if near else ""), e.span)
+            if g.failed:
+                raise _Fail(None)
+            if g.kind == "enum":
+                return g.ir
+            if g.kind == "family":
+                return I.ProcType(e.id)
+            if g.kind == "alias":
+                if e.id in seen:
+                    raise _err("FP208", f"type alias '{e.id}' refers to itself", e.span)
+                return self.resolve_type(g.decl.type, scope, seen + (e.id,))
+            raise _err("FP306", f"'{e.id}' is {_kind_word(g.kind)}, not a type", e.span, Note(f"'{e.id}' is defined here", g.span))
+        raise _err("FP306", "expected a type: bool, int, rat, an enum, a range lo..hi, a process family or [K] V", e.span)
+
+    def domain(self, e: A.ExprE, scope: dict[str, I.Binder]) -> I.Type:
+        t = self.resolve_type(e, scope)
+        if not I.is_finite_domain(t):
+            raise _err("FP304", f"'{t}' is not a finite domain; use bool, an enum, a range lo..hi or a process family", e.span)
+        return t
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self, e: A.ExprE, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool = False) -> I.Expr:
+        match e:
+            case A.NumLit(value=v):
+                return I.Lit(v, I.INT if isinstance(v, int) else I.RAT, e.span)
+            case A.BoolLit(value=v):
+                return I.Lit(v, I.BOOL, e.span)
+            case A.Name():
+                return self.name(e, scope, ctx, primed)
+            case A.FieldE():
+                base = self.expr(e.base, scope, ctx, primed)
+                if not isinstance(base.ty, I.ProcType):
+                    raise _err("FP307", f"'.{e.name}' needs a process id on its left, found {_article(base.ty)}", e.span)
+                fam = base.ty.family
+                entry = self.locals.get(fam, {}).get(e.name)
+                if entry is None:
+                    near = closest(e.name, self.locals.get(fam, {}))
+                    raise _err("FP203", f"process {fam} has no variable '{e.name}'" + (f"; did you mean '{near}'?" if near else ""), e.name_span)
+                if entry.failed:
+                    raise _Fail(None)
+                if ctx.const:
+                    raise _err("FP308", f"{ctx.what} must be a constant, but '{e.name}' is a state variable", e.span)
+                if isinstance(base, I.BoundRef) or not primed:
+                    pass
+                return I.LocalRef(fam, e.name, base, entry.ir.ty, primed, e.span)
+            case A.IndexE():
+                base = self.expr(e.base, scope, ctx, primed)
+                if not isinstance(base.ty, I.MapType):
+                    raise _err("FP309", f"only maps can be indexed, but this is {_article(base.ty)}", e.base.span)
+                key = self.expr(e.key, scope, ctx)
+                if not _compatible(base.ty.key, key.ty):
+                    raise _err("FP310", f"map key has type {_article(key.ty)}, but the map's keys are {_article(base.ty.key)}", e.key.span)
+                return I.Index(base, key, base.ty.value, e.span)
+            case A.PrimeE():
+                if not ctx.primes:
+                    raise _err("FP311", f"primed variables (x') are only allowed in invariants, not in {ctx.what}", e.span)
+                if primed:
+                    raise _err("FP311", "a variable can be primed only once", e.span)
+                inner = self.expr(e.base, scope, ctx, primed=True)
+                if not _is_state_ref(inner):
+                    raise _err("FP311", "only state variables can be primed", e.span)
+                return inner
+            case A.CallE():
+                return self.call(e.name, e.args, e.name_span, e.span, scope, ctx, primed)
+            case A.UnaryE(op="-"):
+                arg = self.expr(e.arg, scope, ctx, primed)
+                self.need_numeric(arg, e.arg, "'-'")
+                return I.Unary(I.UnOp.NEG, arg, I.INT if isinstance(arg.ty, I.IntType) else I.RAT, e.span)
+            case A.UnaryE(op="not"):
+                arg = self.expr(e.arg, scope, ctx, primed)
+                self.need_bool(arg, e.arg, "'not'")
+                return I.Unary(I.UnOp.NOT, arg, I.BOOL, e.span)
+            case A.UnaryE(op=op):
+                if not ctx.temporal:
+                    raise _err("FP312", f"'{op}' is a temporal operator, allowed only in a property" + (
+                        " (an invariant already means 'always')" if ctx.primes else ""), e.span)
+                arg = self.expr(e.arg, scope, ctx, primed)
+                self.need_bool(arg, e.arg, f"'{op}'")
+                return I.Unary(I.UnOp.ALWAYS if op == "always" else I.UnOp.EVENTUALLY, arg, I.BOOL, e.span)
+            case A.BinaryE():
+                return self.binary(e, scope, ctx, primed)
+            case A.IteE():
+                cond = self.expr(e.cond, scope, ctx, primed)
+                self.need_bool(cond, e.cond, "the condition of 'if'")
+                a = self.expr(e.then, scope, ctx, primed)
+                b = self.expr(e.else_, scope, ctx, primed)
+                if not _compatible(a.ty, b.ty):
+                    raise _err("FP302", f"the branches of 'if' have different types: {_article(a.ty)} and {_article(b.ty)}", e.span)
+                ty = _join_numeric(a.ty, b.ty) if I.is_numeric(a.ty) else a.ty
+                return I.Ite(cond, a, b, ty, e.span)
+            case A.QuantE():
+                return self.quant(e, scope, ctx, primed)
+            case A.RangeE():
+                raise _err("FP313", "a range lo..hi is a type or a domain, not a value", e.span)
+            case A.MapTypeE():
+                raise _err("FP313", "a map type is not a value", e.span)
+        raise _err("FP399", f"unsupported expression {type(e).__name__}", getattr(e, "span", None))
+
+    def name(self, e: A.Name, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
+        if e.id in scope:
+            b = scope[e.id]
+            if ctx.const:
+                raise _err("FP308", f"{ctx.what} must be a constant, but '{e.id}' is a bound variable", e.span)
+            return I.BoundRef(b, b.ty, e.span)
+        g = self.globals.get(e.id)
+        if g is None:
+            raise self.unknown(e.id, e.span, scope)
+        if g.failed:
+            raise _Fail(None)
+        if g.kind == "param":
+            return I.ParamRef(e.id, g.ir.ty, e.span)
+        if g.kind == "member":
+            enum_t, index = g.ir
+            return I.Lit(index, enum_t, e.span)
+        if g.kind == "var":
+            if ctx.const:
+                raise _err("FP308", f"{ctx.what} must be a constant (params and literals), but '{e.id}' is a state variable", e.span)
+            return I.VarRef(e.id, g.ir.ty, primed, e.span)
+        if g.kind == "def":
+            if primed:
+                raise _err("FP311", "only state variables can be primed", e.span)
+            return self.call(e.id, (), e.span, e.span, scope, ctx, primed)
+        raise _err("FP314", f"'{e.id}' is {_kind_word(g.kind)} and cannot be used as a value", e.span, Note(f"'{e.id}' is defined here", g.span))
+
+    def call(self, name, args, name_span, span, scope, ctx: _Ctx, primed) -> I.Expr:
+        g = self.globals.get(name)
+        if g is None:
+            near = closest(name, [n for n, x in self.globals.items() if x.kind == "def"])
+            raise _err("FP202", f"unknown definition '{name}'" + (f"; did you mean '{near}'?" if near else ""), name_span)
+        if g.kind != "def":
+            raise _err("FP314", f"'{name}' is {_kind_word(g.kind)}, not a definition that can be called", name_span, Note(f"'{name}' is defined here", g.span))
+        d = self.check_def(name)
+        if d is None:
+            raise _Fail(None)
+        if ctx.const:
+            raise _err("FP308", f"{ctx.what} must be a constant, but '{name}' is a definition over the state", span)
+        if len(args) != len(d.params):
+            raise _err("FP303", f"'{name}' takes {len(d.params)} argument(s), {len(args)} given", span, Note(f"'{name}' is defined here", g.span))
+        ir_args = []
+        for a, p in zip(args, d.params):
+            x = self.expr(a, scope, ctx, primed)
+            if not _compatible(p.ty, x.ty) or (isinstance(p.ty, I.IntType) and not isinstance(x.ty, I.IntType)):
+                raise _err("FP302", f"argument '{p.name}' of '{name}' expects {_article(p.ty)}, found {_article(x.ty)}", a.span)
+            ir_args.append(x)
+        return I.Call(name, tuple(ir_args), d.ty, span)
+
+    def binary(self, e: A.BinaryE, scope, ctx: _Ctx, primed) -> I.Expr:
+        op = e.op
+        if op == "~>" and not ctx.temporal:
+            raise _err("FP312", "'~>' (leads to) is a temporal operator, allowed only in a property", e.span)
+        left = self.expr(e.left, scope, ctx, primed)
+        right = self.expr(e.right, scope, ctx, primed)
+        if op in ("and", "or", "implies", "iff", "~>"):
+            self.need_bool(left, e.left, f"'{op}'")
+            self.need_bool(right, e.right, f"'{op}'")
+            if op == "iff":
+                return I.Binary(I.BinOp.EQ, left, right, I.BOOL, e.span)
+            return I.Binary(_BOOL_OPS[op], left, right, I.BOOL, e.span)
+        if op in ("==", "!="):
+            if not _compatible(left.ty, right.ty):
+                raise _err("FP302", f"cannot compare {_article(left.ty)} with {_article(right.ty)}", e.span)
+            if isinstance(left.ty, I.MapType):
+                raise _err("FP302", "whole maps cannot be compared; compare their entries", e.span)
+            return I.Binary(_CMP_OPS[op], left, right, I.BOOL, e.span)
+        if op in ("<", "<=", ">", ">="):
+            for x, src in ((left, e.left), (right, e.right)):
+                if isinstance(x.ty, I.ProcType):
+                    raise _err("FP315", f"process ids can only be compared with == and != (they are symmetric), not with '{op}'", e.span)
+                self.need_numeric(x, src, f"'{op}'")
+            return I.Binary(_CMP_OPS[op], left, right, I.BOOL, e.span)
+        self.need_numeric(left, e.left, f"'{op}'")
+        self.need_numeric(right, e.right, f"'{op}'")
+        if op == "/":
+            return I.Binary(I.BinOp.DIV, left, right, I.RAT, e.span)
+        if op == "div":
+            return I.Binary(I.BinOp.FLOORDIV, left, right, I.INT, e.span)
+        return I.Binary(_ARITH_OPS[op], left, right, _join_numeric(left.ty, right.ty), e.span)
+
+    def quant(self, e: A.QuantE, scope, ctx: _Ctx, primed) -> I.Expr:
+        if ctx.const:
+            raise _err("FP308", f"{ctx.what} must be a constant; '{e.kind}' reads the state", e.span)
+        dom = self.domain(e.domain, scope)
+        b = self.binder(e.var, dom, e.var_span)
+        inner = {**scope, e.var: b}
+        cond = body = None
+        if e.cond is not None:
+            cond = self.expr(e.cond, inner, ctx, primed)
+            self.need_bool(cond, e.cond, f"the condition of '{e.kind}'")
+        if e.body is not None:
+            body = self.expr(e.body, inner, ctx, primed)
+        kind = I.QuantKind(e.kind)
+        if kind in (I.QuantKind.FORALL, I.QuantKind.EXISTS):
+            self.need_bool(body, e.body, f"the body of '{e.kind}'")
+            return I.Quant(kind, b, dom, None, body, I.BOOL, e.span)
+        if kind is I.QuantKind.COUNT:
+            return I.Quant(kind, b, dom, cond, None, I.INT, e.span)
+        self.need_numeric(body, e.body, "'sum'")
+        return I.Quant(kind, b, dom, cond, body, _join_numeric(body.ty, I.INT), e.span)
+
+    def need_bool(self, x: I.Expr, src: A.ExprE, where: str) -> None:
+        if not isinstance(x.ty, I.BoolType):
+            raise _err("FP302", f"{where} expects 'bool', found {_article(x.ty)}", src.span)
+
+    def need_numeric(self, x: I.Expr, src: A.ExprE, where: str) -> None:
+        if not I.is_numeric(x.ty):
+            raise _err("FP302", f"{where} expects a number ('int' or 'rat'), found {_article(x.ty)}", src.span)
+
+    # ------------------------------------------------------------ declarations
+
+    def check_def(self, name: str) -> I.Def | None:
+        """Defs are checked on first use (they may be used before they are written)."""
+        if name in self.defs_ir:
+            return self.defs_ir[name]
+        g = self.globals[name]
+        if g.failed:
+            return None
+        d: A.DefD = g.decl
+        if name in self.def_stack:
+            cycle = " -> ".join(self.def_stack[self.def_stack.index(name):] + [name])
+            g.failed = True
+            self.diags.append(Diagnostic("FP207", f"definitions may not be recursive: {cycle}", d.span))
+            return None
+        self.def_stack.append(name)
+        try:
+            scope: dict[str, I.Binder] = {}
+            params = []
+            for f in d.formals:
+                if f.name in scope:
+                    raise _err("FP201", f"parameter '{f.name}' is listed twice", f.span)
+                t = self.resolve_type(f.type, {})
+                b = self.binder(f.name, t, f.span)
+                scope[f.name] = b
+                params.append(b)
+            body = self.expr(d.body, scope, _Ctx(what=f"definition '{name}'"))
+            ty = body.ty
+            if d.ret is not None:
+                declared = self.resolve_type(d.ret, {})
+                if not _assignable(declared, body.ty) and not _compatible(declared, body.ty):
+                    raise _err("FP302", f"'{name}' is declared {_article(declared)} but its body is {_article(body.ty)}", d.body.span)
+                ty = declared if not isinstance(declared, I.IntType) or not declared.bounded else I.INT
+            if d.is_threshold and not isinstance(body.ty, I.BoolType):
+                raise _err("FP302", f"a threshold must be a condition ('bool'), but '{name}' is {_article(body.ty)}", d.body.span)
+            result = I.Def(name, tuple(params), body, ty, d.is_threshold, d.span)
+            self.defs_ir[name] = result
+            return result
+        except _Fail as f:
+            g.failed = True
+            self.report(f)
+            return None
+        finally:
+            self.def_stack.pop()
+
+    def state_var(self, v: A.VarD, family: str | None) -> I.StateVar:
+        ty = self.resolve_type(v.type, {})
+        const = _Ctx(const=True, what="an initial value")
+        if v.init_kind == "none":
+            raise _err("FP316", f"variable '{v.name}' needs an initial value: '= value', '= any' or 'in D'", v.span)
+        value_ty = ty.value if isinstance(ty, I.MapType) else ty
+        while isinstance(value_ty, I.MapType):
+            value_ty = value_ty.value
+        if v.init_kind == "expr":
+            init = self.expr(v.init, {}, const)
+            if not _assignable(value_ty, init.ty):
+                raise _err("FP302", f"'{v.name}' has type {_article(ty)} but its initial value is {_article(init.ty)}", v.init.span)
+        elif v.init_kind == "any":
+            if not I.is_finite_domain(value_ty):
+                raise _err("FP304", f"'= any' needs a finite type, but '{v.name}' is {_article(ty)}", v.span)
+            init = I.InitAny(value_ty)
+        else:
+            dom = self.domain(v.init, {})
+            if not _assignable(value_ty, dom) and not _compatible(value_ty, dom):
+                raise _err("FP302", f"'{v.name}' has type {_article(ty)} but 'in' gives values of {_article(dom)}", v.init.span)
+            init = I.InitAny(dom)
+        return I.StateVar(v.name, ty, init, family, v.span)
+
+    def stmts(self, body, scope, ctx: _Ctx, assigned: dict) -> tuple[I.Stmt, ...]:
+        out = []
+        for s in body:
+            match s:
+                case A.AssignS():
+                    target = self.expr(s.target, scope, ctx)
+                    if not _is_state_ref(target):
+                        raise _err("FP317", "only state variables (x, p.x, m[k]) can be assigned", s.target.span)
+                    value = self.expr(s.value, scope, ctx)
+                    if not _assignable(target.ty, value.ty):
+                        if isinstance(target.ty, I.MapType):
+                            raise _err("FP302", "a whole map cannot be assigned; assign its entries, e.g. with 'for k in K { m[k] = ... }'", s.span)
+                        raise _err("FP302", f"cannot assign {_article(value.ty)} to {_describe_target(target)} of type {_article(target.ty)}", s.value.span)
+                    if isinstance(target, I.VarRef):
+                        if target.name in assigned:
+                            raise _err("FP206", f"'{target.name}' is assigned twice in one step (assignments are simultaneous)", s.span,
+                                       Note("first assignment is here", assigned[target.name]))
+                        assigned[target.name] = s.span
+                    out.append(I.Assign(target, value, s.span))
+                case A.IfS():
+                    cond = self.expr(s.cond, scope, ctx)
+                    self.need_bool(cond, s.cond, "the condition of 'if'")
+                    then = self.stmts(s.then, scope, ctx, dict(assigned))
+                    else_ = self.stmts(s.else_, scope, ctx, dict(assigned))
+                    out.append(I.If(cond, then, else_, s.span))
+                case A.ForS():
+                    dom = self.domain(s.domain, scope)
+                    b = self.binder(s.var, dom, s.var_span)
+                    inner = self.stmts(s.body, {**scope, s.var: b}, ctx, assigned)
+                    out.append(I.For(b, dom, inner, s.span))
+        return tuple(out)
+
+    def formals(self, formals: tuple[A.Formal, ...], finite: bool) -> dict[str, I.Binder]:
+        scope: dict[str, I.Binder] = {}
+        for f in formals:
+            if f.name in scope:
+                raise _err("FP201", f"parameter '{f.name}' is listed twice", f.span)
+            t = self.domain(f.type, {}) if finite else self.resolve_type(f.type, {})
+            scope[f.name] = self.binder(f.name, t, f.span)
+        return scope
+
+    def run(self) -> I.Model:
+        decls = self.ast.decls
+        # pass 1: every global name, so that order does not matter
+        for d in decls:
+            match d:
+                case A.ParamD():
+                    self.declare(d.name, "param", d, d.span)
+                case A.EnumD():
+                    self.declare(d.name, "enum", d, d.span)
+                    seen = {}
+                    for m, sp in d.members:
+                        if m in seen:
+                            self.diags.append(Diagnostic("FP201", f"'{m}' is listed twice in enum {d.name}", sp, (Note("first listed here", seen[m]),)))
+                            continue
+                        seen[m] = sp
+                        self.declare(m, "member", d, sp)
+                case A.TypeD():
+                    self.declare(d.name, "alias", d, d.span)
+                case A.ProcessD():
+                    self.declare(d.name, "family", d, d.span)
+                    table: dict[str, _Global] = {}
+                    for v in d.vars:
+                        self.declare(v.name, "var", v, v.span, table)
+                    self.locals[d.name] = table
+                case A.VarD():
+                    self.declare(d.name, "var", d, d.span)
+                case A.DefD():
+                    self.declare(d.name, "def", d, d.span)
+                case A.ActionD():
+                    self.declare(d.name, "action", d, d.span)
+                case A.InvariantD():
+                    self.declare(d.name, "invariant", d, d.span)
+                case A.PropertyD():
+                    self.declare(d.name, "property", d, d.span)
+        # enums first: their members are values everywhere
+        enums = []
+        for d in decls:
+            if isinstance(d, A.EnumD) and self.globals.get(d.name) and self.globals[d.name].decl is d:
+                members = tuple(dict.fromkeys(m for m, _ in d.members))
+                t = I.EnumType(d.name, members)
+                self.globals[d.name].ir = t
+                enums.append(t)
+                for i, m in enumerate(members):
+                    g = self.globals.get(m)
+                    if g is not None and g.kind == "member" and g.decl is d:
+                        g.ir = (t, i)
+        params = []
+        for d in decls:
+            if isinstance(d, A.ParamD):
+                self.guard(self.globals[d.name] if self.globals.get(d.name, _Global("", None, None)).decl is d else None, lambda d=d: params.append(self.param(d)))
+        for d in decls:
+            if isinstance(d, A.TypeD):
+                g = self.globals.get(d.name)
+                if g is not None and g.decl is d:
+                    self.guard(g, lambda d=d: self.resolve_type(d.type, {}, (d.name,)))
+        assumes, families, globals_, actions, invariants, properties, fairness = [], [], [], [], [], [], []
+        for d in decls:
+            if isinstance(d, A.AssumeD):
+                self.guard(None, lambda d=d: assumes.append(self.assume(d)))
+        for d in decls:
+            if isinstance(d, A.ProcessD) and self.globals.get(d.name) and self.globals[d.name].decl is d:
+                self.guard(self.globals[d.name], lambda d=d: families.append(self.family(d)))
+        for d in decls:
+            if isinstance(d, A.VarD) and self.globals.get(d.name) and self.globals[d.name].decl is d:
+                g = self.globals[d.name]
+                self.guard(g, lambda d=d, g=g: globals_.append(self.set_ir(g, self.state_var(d, None))))
+        for d in decls:
+            if isinstance(d, A.DefD) and self.globals.get(d.name) and self.globals[d.name].decl is d:
+                self.check_def(d.name)
+        for d in decls:
+            match d:
+                case A.ActionD():
+                    self.guard(None, lambda d=d: actions.append(self.action(d)))
+                case A.InvariantD():
+                    self.guard(None, lambda d=d: invariants.append(self.invariant(d)))
+                case A.PropertyD():
+                    self.guard(None, lambda d=d: properties.append(self.property(d)))
+        action_names = {a.name: a for a in self.ast.decls if isinstance(a, A.ActionD)}
+        for d in decls:
+            if isinstance(d, A.FairD):
+                self.guard(None, lambda d=d: fairness.append(self.fair(d, action_names)))
+        if self.diags:
+            self.diags.sort(key=lambda x: (x.span.line, x.span.col) if x.span else (0, 0))
+            raise ModelError(self.diags)
+        return I.Model(
+            name=self.ast.name,
+            path=self.path,
+            params=tuple(params),
+            assumes=tuple(assumes),
+            enums=tuple(enums),
+            families=tuple(families),
+            globals=tuple(globals_),
+            defs=tuple(self.defs_ir[d.name] for d in decls if isinstance(d, A.DefD) and d.name in self.defs_ir),
+            actions=tuple(actions),
+            invariants=tuple(invariants),
+            properties=tuple(properties),
+            fairness=tuple(fairness),
+        )
+
+    def guard(self, g: _Global | None, fn) -> None:
+        try:
+            fn()
+        except _Fail as f:
+            if g is not None:
+                g.failed = True
+            self.report(f)
+
+    @staticmethod
+    def set_ir(g: _Global, x):
+        g.ir = x
+        return x
+
+    def param(self, d: A.ParamD) -> I.Param:
+        g = self.globals[d.name]
+        ty = self.resolve_type(d.type, {})
+        if not isinstance(ty, (I.IntType, I.BoolType, I.RatType, I.EnumType)):
+            raise _err("FP318", f"a param must be int, bool, rat, a range or an enum, not {_article(ty)}", d.type.span)
+        default = sweep = None
+        ctx = _Ctx(const=True, what="a param's default")
+        if isinstance(d.default, A.RangeE):
+            if not isinstance(ty, I.IntType):
+                raise _err("FP318", f"only integer params can sweep a range of values; '{d.name}' is {_article(ty)}", d.default.span)
+            lo, hi = self.expr(d.default.lo, {}, ctx), self.expr(d.default.hi, {}, ctx)
+            for x, src in ((lo, d.default.lo), (hi, d.default.hi)):
+                if not isinstance(x.ty, I.IntType):
+                    raise _err("FP301", f"a sweep bound must be an integer, found {_article(x.ty)}", src.span)
+            sweep = (lo, hi)
+        elif d.default is not None:
+            default = self.expr(d.default, {}, ctx)
+            if not _assignable(ty, default.ty):
+                raise _err("FP302", f"param '{d.name}' has type {_article(ty)} but its default is {_article(default.ty)}", d.default.span)
+        result = I.Param(d.name, ty, default, sweep, d.span)
+        g.ir = result
+        return result
+
+    def assume(self, d: A.AssumeD) -> I.Assume:
+        e = self.expr(d.expr, {}, _Ctx(const=True, what="an assumption"))
+        self.need_bool(e, d.expr, "'assume'")
+        return I.Assume(e, d.span)
+
+    def family(self, d: A.ProcessD) -> I.Family:
+        size = self.expr(d.size, {}, _Ctx(const=True, what="a family size"))
+        if not isinstance(size.ty, I.IntType):
+            raise _err("FP301", f"a family size must be an integer, found {_article(size.ty)}", d.size.span)
+        locals_ = []
+        for v in d.vars:
+            g = self.locals[d.name].get(v.name)
+            if g is None or g.decl is not v:
+                continue
+            try:
+                locals_.append(self.set_ir(g, self.state_var(v, d.name)))
+            except _Fail as f:
+                g.failed = True
+                self.report(f)
+        return I.Family(d.name, size, tuple(locals_), d.span)
+
+    def action(self, d: A.ActionD) -> I.Action:
+        scope = self.formals(d.formals, finite=True)
+        ctx = _Ctx(what=f"action '{d.name}'")
+        guard = I.Lit(True, I.BOOL, None)
+        if d.guard is not None:
+            guard = self.expr(d.guard, scope, ctx)
+            self.need_bool(guard, d.guard, "'when'")
+        body = self.stmts(d.body, scope, ctx, {})
+        return I.Action(d.name, tuple(scope.values()), guard, body, d.span)
+
+    def invariant(self, d: A.InvariantD) -> I.Invariant:
+        e = self.expr(d.expr, {}, _Ctx(primes=True, what=f"invariant '{d.name}'"))
+        self.need_bool(e, d.expr, "an invariant")
+        return I.Invariant(d.name, e, _has_primes(e), d.span)
+
+    def property(self, d: A.PropertyD) -> I.Property:
+        e = self.expr(d.expr, {}, _Ctx(temporal=True, what=f"property '{d.name}'"))
+        self.need_bool(e, d.expr, "a property")
+        return I.Property(d.name, e, d.span)
+
+    def fair(self, d: A.FairD, actions: dict[str, A.ActionD]) -> I.Fairness:
+        a = actions.get(d.action)
+        if a is None:
+            near = closest(d.action, actions)
+            raise _err("FP202", f"unknown action '{d.action}'" + (f"; did you mean '{near}'?" if near else ""), d.span)
+        names = [f.name for f in a.formals]
+        for p in d.per:
+            if p not in names:
+                raise _err("FP202", f"action '{d.action}' has no parameter '{p}'" + (f" (it has: {', '.join(names)})" if names else " (it has none)"), d.span)
+        return I.Fairness(d.action, d.strong, d.per, d.span)
+
+
+_BOOL_OPS = {"and": I.BinOp.AND, "or": I.BinOp.OR, "implies": I.BinOp.IMPLIES, "~>": I.BinOp.LEADSTO}
+_CMP_OPS = {"==": I.BinOp.EQ, "!=": I.BinOp.NE, "<": I.BinOp.LT, "<=": I.BinOp.LE, ">": I.BinOp.GT, ">=": I.BinOp.GE}
+_ARITH_OPS = {"+": I.BinOp.ADD, "-": I.BinOp.SUB, "*": I.BinOp.MUL, "%": I.BinOp.MOD}
+
+
+def _kind_word(kind: str) -> str:
+    return {
+        "param": "a param", "enum": "an enum", "member": "an enum member", "alias": "a type alias",
+        "family": "a process family", "var": "a state variable", "def": "a definition",
+        "action": "an action", "invariant": "an invariant", "property": "a property",
+    }.get(kind, kind)
+
+
+def _is_state_ref(e: I.Expr) -> bool:
+    if isinstance(e, (I.VarRef, I.LocalRef)):
+        return True
+    return isinstance(e, I.Index) and _is_state_ref(e.base)
+
+
+def _describe_target(e: I.Expr) -> str:
+    if isinstance(e, I.VarRef):
+        return f"'{e.name}'"
+    if isinstance(e, I.LocalRef):
+        return f"'{e.family}.{e.name}'"
+    return "this map entry"
+
+
+def _has_primes(e) -> bool:
+    if isinstance(e, (I.VarRef, I.LocalRef)) and e.primed:
+        return True
+    for name in getattr(e, "__slots__", ()):
+        child = getattr(e, name)
+        if isinstance(child, (I.Lit, I.ParamRef, I.VarRef, I.LocalRef, I.Index, I.BoundRef, I.Unary, I.Binary, I.Ite, I.Quant, I.Call)):
+            if _has_primes(child):
+                return True
+        elif isinstance(child, tuple):
+            if any(_has_primes(c) for c in child if not isinstance(c, (str, int))):
+                return True
+    return False
+
+
+def check(model: A.ModelD, path: str) -> I.Model:
+    """Resolve and type-check a parsed model; raises ModelError with every independent error."""
+    return _Checker(model, path).run()
+
+
+def load_model_text(text: str, path: str = "<model>") -> I.Model:
+    return check(parse(text), path)
+
+
+def load_model(path: str) -> I.Model:
+    return load_model_text(Path(path).read_text(encoding="utf-8"), path)
