@@ -1,0 +1,1 @@
+"""Everything that decides: instantiation, engines, verdicts, traces, reports and the CLI."""

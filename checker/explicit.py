@@ -1,0 +1,411 @@
+"""The explicit engine: breadth-first search over the states of a finite instance.
+
+States are tuples (NOTE(layout) in checker/instance.py), expressions closures compiled
+once (checker/compile.py).  BFS order makes every counterexample a shortest one.
+
+NOTE(symmetry): with symmetry on, a state is stored in canonical form: the per-copy
+chunks of each eligible family sorted.  A family is eligible when no state variable holds
+or is indexed by one of its ids, so ids appear only as action arguments and binders,
+which the type checker keeps from being compared by order or written as literals: every
+guard, update and property then commutes with a permutation of the copies.  Traces are
+made concrete again by replaying from an initial state (`_concretize`).
+"""
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from checker.compile import ActionInstance, EvalError, Fn, Program, compile_program, has_primes, is_temporal, walk
+from checker.instance import Instance, display_value
+from checker.verdict import Status, Step, Trace, Verdict
+from spec.ir import MapType, ProcType, Type, Unary, UnOp
+
+LIVENESS_TODO = "liveness is not checked yet (explicit engine supports invariants and 'always P')"
+
+
+@dataclass(frozen=True)
+class ExplicitOptions:
+    symmetry: bool = True
+    deadlock: bool = True
+    max_states: int | None = None
+    timeout: float | None = None
+    progress: Callable[[int, int, int, float], None] | None = None  # (states, depth, queue, seconds)
+
+
+@dataclass
+class ExplicitResult:
+    verdicts: list[Verdict]
+    states: int
+    depth: int
+    transitions: int
+    seconds: float
+    complete: bool
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Check:
+    name: str
+    kind: str
+    fn: Fn
+    step: bool
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """Where a check failed or a runtime error struck: the canonical state, and for a
+    transition the action instance and the canonical successor."""
+
+    state: tuple
+    length: int  # transitions in the trace that shows it
+    action: ActionInstance | None = None
+    succ: tuple | None = None
+    message: str = ""
+    phase: str = ""  # runtime errors: "init" | "guard" | "update" | "check"
+    check: _Check | None = None
+
+
+# ---------------------------------------------------------------- symmetry
+
+
+def symmetric_families(inst: Instance) -> tuple[list[tuple[int, int, int]], list[str]]:
+    """(base, copies, chunk) for every family that can be reduced; notes for the others."""
+    groups, notes = [], []
+    variables = [(v.name, v) for v in inst.model.globals]
+    variables += [(f"{f.name}.{v.name}", v) for f in inst.model.families for v in f.locals]
+    for fam in inst.model.families:
+        n, chunk = inst.family_sizes[fam.name], inst.chunk[fam.name]
+        culprit = next(((name, v) for name, v in variables
+                        if any(isinstance(x, ProcType) and x.family == fam.name for x in walk(v.ty))), None)
+        if culprit is not None:
+            name, v = culprit
+            how = "holds" if _holds_id(v.ty, fam.name) else "is indexed by"
+            ids = "a " + fam.name + " id" if how == "holds" else fam.name + " ids"
+            notes.append(f"symmetry off for {fam.name}: variable {name} {how} {ids}")
+        elif n > 1 and chunk > 0:
+            groups.append((inst.family_base[fam.name], n, chunk))
+    return groups, notes
+
+
+def _holds_id(ty: Type, family: str) -> bool:
+    while isinstance(ty, MapType):
+        ty = ty.value
+    return isinstance(ty, ProcType) and ty.family == family
+
+
+def make_canon(groups: list[tuple[int, int, int]]) -> Callable[[tuple], tuple] | None:
+    if not groups:
+        return None
+    chain = itertools.chain.from_iterable
+
+    def canon(t: tuple) -> tuple:
+        for b, n, c in groups:
+            if c == 1:
+                seg = t[b:b + n]
+                srt = tuple(sorted(seg))
+                if srt != seg:
+                    t = t[:b] + srt + t[b + n:]
+            else:
+                chunks = sorted([t[i:i + c] for i in range(b, b + n * c, c)])
+                t = t[:b] + tuple(chain(chunks)) + t[b + n * c:]
+        return t
+    return canon
+
+
+# ---------------------------------------------------------------- search
+
+
+def _checks(prog: Program) -> tuple[list[_Check], list[str]]:
+    """The safety checks (invariants and `always P`) and the names of liveness properties."""
+    comp, out, live = prog.compiler, [], []
+    for inv in prog.inst.model.invariants:
+        out.append(_Check(inv.name, "step invariant" if inv.step else "invariant", comp.expr(inv.expr), inv.step))
+    for p in prog.inst.model.properties:
+        e = p.expr
+        if isinstance(e, Unary) and e.op is UnOp.ALWAYS and not is_temporal(e.arg):
+            out.append(_Check(p.name, "property", comp.expr(e.arg), has_primes(e.arg)))
+        else:
+            live.append(p.name)
+    return out, live
+
+
+def check_explicit(inst: Instance, options: ExplicitOptions) -> ExplicitResult:
+    """Explore every reachable state of `inst` and decide its safety properties."""
+    return _Search(inst, options).run()
+
+
+class _Search:
+    def __init__(self, inst: Instance, options: ExplicitOptions):
+        self.inst, self.opt = inst, options
+        self.start = time.monotonic()
+        self.prog = compile_program(inst)
+        self.checks, self.liveness = _checks(self.prog)
+        groups, self.notes = symmetric_families(inst) if options.symmetry else ([], [])
+        self.canon = make_canon(groups)
+        self.parent: dict[tuple, tuple | None] = {}
+        self.depth_of_level = 0  # levels fully discovered and checked
+        self.failed: dict[str, _Failure] = {}  # check name (or "deadlock") -> first failure
+        self.runtime: _Failure | None = None
+        self.transitions = 0
+        self.stopped: str | None = None  # why the search ended early
+        self.state_checks: list[_Check] = []
+        self.step_checks: list[_Check] = []
+        self.last_progress = -1.0
+        self._refresh()
+
+    # ------------------------------------------------------------ the BFS
+
+    def run(self) -> ExplicitResult:
+        env = self.prog.new_env()
+        frontier = self._initial(env)
+        level = 0
+        while frontier and self.stopped is None:
+            nxt = self._expand(frontier, level, env)
+            if nxt and self.stopped is None:
+                level += 1
+            frontier = nxt
+        self.depth_of_level = level
+        return self._result(complete=self.stopped is None)
+
+    def _initial(self, env: list) -> list[tuple]:
+        frontier: list[tuple] = []
+        try:
+            for s in self.inst.initial_states():
+                c = self.canon(s) if self.canon else s
+                if c not in self.parent:
+                    self.parent[c] = None
+                    self._check_state(c, 0, env)
+                    frontier.append(c)
+        except EvalError as e:
+            self.runtime = _Failure((), 0, message=str(e), phase="init")
+            self.stopped = f"the initial state could not be computed: {e}"
+        return frontier
+
+    def _check_state(self, c: tuple, length: int, env: list) -> None:
+        for chk in self.state_checks:
+            try:
+                ok = chk.fn(c, None, env)
+            except EvalError as e:
+                self._runtime(_Failure(c, length, message=str(e), phase="check", check=chk))
+                continue
+            if not ok:
+                self.failed[chk.name] = _Failure(c, length, check=chk)
+                self._refresh()
+
+    def _refresh(self) -> None:
+        live = [c for c in self.checks if c.name not in self.failed]
+        self.state_checks = [c for c in live if not c.step]
+        self.step_checks = [c for c in live if c.step]
+        want_deadlock = self.opt.deadlock and "deadlock" not in self.failed
+        if not live and not want_deadlock and (self.checks or self.opt.deadlock):
+            self.stopped = "everything is decided"
+
+    def _runtime(self, f: _Failure) -> None:
+        if self.runtime is None or f.length < self.runtime.length:
+            self.runtime = f
+
+    def _expand(self, frontier: list[tuple], level: int, env: list) -> list[tuple]:
+        parent, canon, acts = self.parent, self.canon, self.prog.actions
+        limit = self.opt.max_states
+        nxt: list[tuple] = []
+        for i, s in enumerate(frontier):
+            if i & 255 == 0 and self._out_of_time(len(frontier) - i + len(nxt), level):
+                return nxt
+            enabled = False
+            for a in acts:
+                g = a.guard
+                if g is not None:
+                    try:
+                        if not g(s, None, env):
+                            continue
+                    except EvalError as e:
+                        self._runtime(_Failure(s, level, a, message=str(e), phase="guard"))
+                        enabled = True
+                        continue
+                enabled = True
+                try:
+                    t = a.update(s, env)
+                except EvalError as e:
+                    self._runtime(_Failure(s, level, a, message=str(e), phase="update"))
+                    continue
+                self.transitions += 1
+                c = canon(t) if canon else t
+                if self.step_checks:
+                    self._check_step(s, t, c, a, level, env)
+                if c in parent:
+                    continue
+                if limit is not None and len(parent) >= limit:
+                    self.stopped = f"state limit reached: {len(parent)} states explored, depth {level} complete"
+                    return nxt
+                parent[c] = s
+                if self.state_checks:
+                    self._check_state(c, level + 1, env)
+                nxt.append(c)
+            if not enabled and self.opt.deadlock and "deadlock" not in self.failed:
+                self.failed["deadlock"] = _Failure(s, level)
+                self._refresh()
+            if self.stopped:
+                return nxt
+        return nxt
+
+    def _check_step(self, s: tuple, t: tuple, c: tuple, a: ActionInstance, level: int, env: list) -> None:
+        for chk in self.step_checks:
+            try:
+                ok = chk.fn(s, t, env)
+            except EvalError as e:
+                self._runtime(_Failure(s, level, a, c, str(e), "check", chk))
+                continue
+            if not ok:
+                self.failed[chk.name] = _Failure(s, level + 1, a, c, check=chk)
+                self._refresh()
+
+    def _out_of_time(self, queue: int, level: int) -> bool:
+        elapsed = time.monotonic() - self.start
+        if self.opt.progress is not None and elapsed - self.last_progress >= 1.0:
+            self.last_progress = elapsed
+            self.opt.progress(len(self.parent), level, queue, elapsed)
+        if self.opt.timeout is not None and elapsed > self.opt.timeout:
+            self.stopped = (f"timeout after {self.opt.timeout:g} s: {len(self.parent)} states explored, "
+                            f"depth {level} complete")
+        return self.stopped is not None
+
+    # ------------------------------------------------------------ verdicts
+
+    def _result(self, complete: bool) -> ExplicitResult:
+        seconds = time.monotonic() - self.start
+        states, depth = len(self.parent), self.depth_of_level
+        scope = self.inst.scope()
+        limit_reason = None if complete or self.stopped == "everything is decided" else self.stopped
+        skipped = ("a runtime error cut transitions (see 'runtime'): this covers the states reached without it",) \
+            if self.runtime is not None else ()
+
+        def verdict(name: str, kind: str) -> Verdict:
+            f = self.failed.get(name)
+            if f is not None:
+                return Verdict(name, kind, Status.VIOLATED, scope, "explicit", states, f.length, seconds,
+                               self._trace(f))
+            if limit_reason is not None:
+                return Verdict(name, kind, Status.UNKNOWN, scope, "explicit", states, depth, seconds,
+                               reason=limit_reason)
+            return Verdict(name, kind, Status.HOLDS, scope, "explicit", states, depth, seconds, notes=skipped)
+
+        out = [verdict(c.name, c.kind) for c in self.checks]
+        out += [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds, reason=LIVENESS_TODO)
+                for n in self.liveness]
+        if self.opt.deadlock:
+            out.append(verdict("deadlock", "deadlock"))
+        if self.runtime is not None:
+            trace, reason = self._runtime_trace(self.runtime)
+            out.append(Verdict("runtime", "runtime", Status.VIOLATED, scope, "explicit", states,
+                               self.runtime.length, seconds, trace, reason))
+        return ExplicitResult(out, states, depth, self.transitions, seconds, complete, list(self.notes))
+
+    # ------------------------------------------------------------ traces
+
+    def _canon(self, t: tuple) -> tuple:
+        return self.canon(t) if self.canon else t
+
+    def _path(self, c: tuple) -> list[tuple]:
+        path = [c]
+        while (p := self.parent[path[-1]]) is not None:
+            path.append(p)
+        return path[::-1]
+
+    def _successors(self, x: tuple, env: list):
+        """(action instance, successor) for every instance enabled in x that runs cleanly."""
+        for a in self.prog.actions:
+            try:
+                if a.guard is None or a.guard(x, None, env):
+                    yield a, a.update(x, env)
+            except EvalError:
+                continue
+
+    def _concretize(self, path: list[tuple], env: list) -> tuple[list[tuple], list[ActionInstance | None]]:
+        """A concrete run through the canonical states of `path` (NOTE(symmetry))."""
+        xs, acts = [path[0]], [None]
+        for c in path[1:]:
+            a, t = _first((a, t) for a, t in self._successors(xs[-1], env) if self._canon(t) == c)
+            xs.append(t)
+            acts.append(a)
+        return xs, acts
+
+    def _trace(self, f: _Failure) -> Trace:
+        env = self.prog.new_env()
+        xs, acts = self._concretize(self._path(f.state), env)
+        if f.action is not None:  # a step invariant: the offending transition ends the trace
+            x = xs[-1]
+            a, t = _first((a, t) for a, t in self._successors(x, env)
+                          if self._canon(t) == f.succ and not _holds(f.check.fn, x, t, env))
+            xs.append(t)
+            acts.append(a)
+        return self._make_trace(xs, acts)
+
+    def _runtime_trace(self, f: _Failure) -> tuple[Trace | None, str]:
+        if f.phase == "init":
+            return None, f"initial state: {f.message}"
+        env = self.prog.new_env()
+        xs, acts = self._concretize(self._path(f.state), env)
+        where, message = self._find_error(f, xs[-1], env)
+        return self._make_trace(xs, acts), f"{where}: {message}"
+
+    def _find_error(self, f: _Failure, x: tuple, env: list) -> tuple[str, str]:
+        """The runtime error again, on the concrete state x (its arguments may be permuted)."""
+        if f.action is None:  # a check on a state
+            try:
+                f.check.fn(x, None, env)
+            except EvalError as e:
+                return f"{f.check.kind} {f.check.name}", str(e)
+            return f"{f.check.kind} {f.check.name}", f.message
+        for a in self.prog.actions:
+            if a.action is not f.action.action:
+                continue
+            try:
+                if a.guard is not None and not a.guard(x, None, env):
+                    continue
+            except EvalError as e:
+                return f"guard of action {self._label(a)}", str(e)
+            try:
+                t = a.update(x, env)
+            except EvalError as e:
+                return f"action {self._label(a)}", str(e)
+            if f.phase == "check":
+                try:
+                    f.check.fn(x, t, env)
+                except EvalError as e:
+                    return f"{f.check.kind} {f.check.name} after action {self._label(a)}", str(e)
+        return f"action {self._label(f.action)}", f.message
+
+    def _args(self, a: ActionInstance) -> tuple[tuple[str, object], ...]:
+        return tuple((p.name, display_value(v, p.ty)) for p, v in zip(a.action.params, a.args))
+
+    def _label(self, a: ActionInstance) -> str:
+        args = ", ".join(f"{n} = {_show(v)}" for n, v in self._args(a))
+        return f"{a.action.name}({args})" if args else a.action.name
+
+    def _make_trace(self, xs: list[tuple], acts: list[ActionInstance | None]) -> Trace:
+        names, steps, prev = self.inst.slot_names, [], None
+        for x, a in zip(xs, acts):
+            changed = tuple(names) if prev is None else tuple(n for n, u, v in zip(names, prev, x) if u != v)
+            steps.append(Step(a.action.name if a else None, self._args(a) if a else (),
+                              self.inst.display_state(x), changed))
+            prev = x
+        return Trace(tuple(steps))
+
+
+def _first(pairs):
+    for p in pairs:
+        return p
+    raise AssertionError("trace replay failed: symmetry reduction is unsound for this model")
+
+
+def _holds(f: Fn, s: tuple, t: tuple | None, env: list) -> bool:
+    try:
+        return bool(f(s, t, env))
+    except EvalError:
+        return True
+
+
+def _show(v: object) -> str:
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)
