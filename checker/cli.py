@@ -1,0 +1,166 @@
+"""The `forkproof` command line.
+
+NOTE(exit-codes), the one place they are decided (DESIGN section 3):
+  0  nothing violated, and every verdict at least as strong as --require
+  1  a property is violated
+  2  the model or the command line is wrong (diagnostics on stderr)
+  3  inconclusive: unknown verdicts, verdicts weaker than --require, or an internal error
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from checker import report as R
+from checker.run import CheckOptions, check_model, exit_code, parse_bindings
+from spec.errors import Diagnostic, ModelError, render
+
+EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+
+def _read(path: str) -> str:
+    p = Path(path)
+    if not p.exists():
+        raise ModelError(Diagnostic("FP001", f"no such file: {path}"))
+    if p.is_dir():
+        raise ModelError(Diagnostic("FP001", f"{path} is a directory, not a model file"))
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ModelError(Diagnostic("FP002", f"{path} is not UTF-8 text (byte {e.start})")) from None
+    except OSError as e:
+        raise ModelError(Diagnostic("FP001", f"cannot read {path}: {e.strerror}")) from None
+
+
+def load(path: str):
+    """Read, parse and type-check one model file; ModelError on any mistake."""
+    from spec.typecheck import load_model_text
+
+    text = _read(path)
+    try:
+        return load_model_text(text, path), text
+    except RecursionError:
+        raise ModelError(Diagnostic("FP105", "the model is nested too deeply to read")) from None
+
+
+def _print_errors(err: ModelError, path: str, source: str | None, fmt: str) -> None:
+    if fmt == "json":
+        return
+    for d in err.diagnostics:
+        click.echo(render(d, path, source), err=True)
+    n = len(err.diagnostics)
+    click.echo(f"{n} error{'s' if n != 1 else ''} in {path}", err=True)
+
+
+def _internal_error(exc: BaseException) -> int:
+    click.echo(f"forkproof: internal error, this is a bug in forkproof: {type(exc).__name__}: {exc}", err=True)
+    if os.environ.get("FORKPROOF_DEBUG"):
+        traceback.print_exc()
+    else:
+        click.echo("(set FORKPROOF_DEBUG=1 to see the traceback)", err=True)
+    return EXIT_INCONCLUSIVE
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(R.VERSION, prog_name="forkproof")
+def cli() -> None:
+    """forkproof: prove that protocol upgrades are safe before they ship.
+
+    Exit codes: 0 nothing violated (and every verdict as strong as --require),
+    1 a property is violated, 2 the model or command line is wrong, 3 inconclusive.
+    """
+
+
+@cli.command()
+@click.argument("models", nargs=-1, required=True, metavar="MODEL...")
+@click.option("--param", "-p", "params", multiple=True, metavar="K=V",
+              help="Bind a param: N=4, or a range N=1..6 (one run per value). Repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--engine", type=click.Choice(["explicit"]), default="explicit", show_default=True,
+              help="explicit: breadth-first search of every reachable state of each instance.")
+@click.option("--symmetry/--no-symmetry", default=True, show_default=True,
+              help="Explore one representative per permutation of a process family's copies.")
+@click.option("--deadlock/--no-deadlock", default=True, show_default=True,
+              help="Report reachable states in which no action is enabled.")
+@click.option("--max-states", type=click.IntRange(min=1), default=None,
+              help="Stop after this many distinct states per instance (verdict: unknown).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds per instance before stopping (verdict: unknown).")
+@click.option("--require", type=click.Choice(["proof", "exhaustive", "bounded"]), default="exhaustive",
+              show_default=True, help="The weakest verdict that still counts as success (exit 0).")
+def check(models, params, fmt, engine, symmetry, deadlock, max_states, timeout, require):
+    """Check every invariant and property of each MODEL."""
+    try:
+        code = _check(models, params, fmt, symmetry, deadlock, max_states, timeout, require)
+    except Exception as exc:  # a bug, not the user's mistake: say so, never exit 1 ("violated")
+        code = _internal_error(exc)
+    sys.exit(code)
+
+
+def _check(models, params, fmt, symmetry, deadlock, max_states, timeout, require) -> int:
+    options = CheckOptions(symmetry=symmetry, deadlock=deadlock, max_states=max_states, timeout=timeout)
+    reports, errors = [], []
+    color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    for path in models:
+        source = None
+        try:
+            model, source = load(path)
+            bindings = parse_bindings(model, list(params))
+            rep = check_model(model, bindings, options)
+        except ModelError as err:
+            _print_errors(err, path, source, fmt)
+            errors.extend(d.to_json(path) for d in err.diagnostics)
+            continue
+        reports.append(rep)
+        if fmt == "text":
+            click.echo(R.render_text(rep, color=color))
+            click.echo("")
+    code = EXIT_USAGE if errors else exit_code(reports, require)
+    if fmt == "json":
+        click.echo(R.render_json(reports, code, errors))
+    else:
+        if reports:
+            line = R.summary_line(reports, code)
+            if code == EXIT_INCONCLUSIVE and not any(
+                    p.verdict.status.name == "UNKNOWN" for r in reports for p in r.properties):
+                line += f" (some verdicts are weaker than --require {require})"
+            click.echo(line)
+    return code
+
+
+@cli.command()
+@click.argument("model", metavar="MODEL")
+@click.option("--dump-ir", is_flag=True, help="Print the typed IR as JSON.")
+def parse(model, dump_ir):
+    """Read and check MODEL without exploring it."""
+    source = None
+    try:
+        m, source = load(model)
+    except ModelError as err:
+        _print_errors(err, model, source, "text")
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:
+        sys.exit(_internal_error(exc))
+    if dump_ir:
+        from spec.dump import to_json
+
+        click.echo(json.dumps(to_json(m), indent=2))
+    else:
+        click.echo(
+            f"{model}: model {m.name} is well-formed: {len(m.params)} params, {len(m.families)} process families, "
+            f"{len(m.globals)} global variables, {len(m.actions)} actions, {len(m.invariants)} invariants, "
+            f"{len(m.properties)} properties")
+    sys.exit(EXIT_OK)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Reporters: a CheckReport as text for people or JSON for machines.  Nothing here decides.
+
+Text: a header, one row per property (verdict, scope, engine, time), then every
+counterexample as a table of steps (the action with its arguments, the variables that
+changed), then a summary line.  JSON: the schema documented in docs/json-schema.md
+(`"schema": 1`); fields are only ever added, never renamed.
+"""
+from __future__ import annotations
+
+import json
+
+from checker.run import CheckReport, PropertyResult
+from checker.verdict import Status, Trace, Verdict
+
+VERSION = "0.1.0"
+SCHEMA = 1
+
+_JSON_STATUS = {
+    Status.PROVED: "proved",
+    Status.HOLDS: "holds_exhaustive",
+    Status.BOUNDED: "holds_bounded",
+    Status.VIOLATED: "violated",
+    Status.UNKNOWN: "unknown",
+}
+
+
+def show(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def verdict_text(v: Verdict) -> str:
+    if v.status is Status.BOUNDED and v.depth is not None:
+        return f"holds up to depth {v.depth}"
+    return v.status.value
+
+
+def _table(headers: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    fmt = lambda cells: indent + "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+    return [fmt(headers)] + [fmt(r) for r in rows]
+
+
+def _scope_detail(p: PropertyResult) -> str:
+    v = p.verdict
+    if v.status is Status.HOLDS and v.states is not None:
+        return f"{p.scope}: {v.states:,} states, depth {v.depth}"
+    if v.status is Status.UNKNOWN and v.reason:
+        return f"{p.scope}: {v.reason}"
+    return p.scope
+
+
+def _other_instances(p: PropertyResult) -> str:
+    if len(p.per_instance) <= 1:
+        return ""
+    bad = [s for s, st in p.per_instance if st is Status.VIOLATED]
+    good = [s for s, st in p.per_instance if st in (Status.HOLDS, Status.PROVED, Status.BOUNDED)]
+    unknown = [s for s, st in p.per_instance if st is Status.UNKNOWN]
+    parts = []
+    if bad:
+        parts.append("violated for " + "; ".join(bad))
+    if good:
+        parts.append("holds for " + "; ".join(good))
+    if unknown:
+        parts.append("unknown for " + "; ".join(unknown))
+    return " (" + ", ".join(parts) + ")"
+
+
+def trace_lines(trace: Trace) -> list[str]:
+    rows = []
+    for i, step in enumerate(trace.steps):
+        if step.action is None:
+            action = "(initial state)"
+        else:
+            args = ", ".join(f"{k} = {show(v)}" for k, v in step.args)
+            action = f"{step.action}({args})" if step.args else step.action
+        changes = [f"{loc} = {show(step.state[loc])}" for loc in step.changed]
+        mark = ""
+        if trace.loop_start is not None and i == trace.loop_start:
+            mark = " <- cycle starts"
+        rows.append([str(i), action, (", ".join(changes) if changes else "(nothing changes)") + mark])
+    return _table(["step", "action", "changed"], rows, indent="    ")
+
+
+def render_text(report: CheckReport, color: bool = False) -> str:
+    m = report.model
+    out = [f"forkproof {VERSION}: {m.path}: model {m.name}"]
+    n_inst = len(report.instances)
+    states = sum(r.result.states for r in report.instances)
+    scope = ", ".join(r.scope for r in report.instances[:1]) if n_inst == 1 else f"{n_inst} instances"
+    out.append(f"checked {scope or 'the model'} with the {report.engine} engine: {states:,} states in {report.seconds:.2f}s")
+    out.append("")
+    rows = []
+    for p in report.properties:
+        v = p.verdict
+        word = verdict_text(v)
+        if color:
+            word = _paint(word, v.status)
+        rows.append([v.name, word, _scope_detail(p), v.engine, f"{v.seconds:.2f}s"])
+    lines = _table(["property", "verdict", "scope", "engine", "time"], rows)
+    if color:  # padding was computed on painted text; recompute without colour codes
+        plain = _table(["property", "verdict", "scope", "engine", "time"],
+                       [[r[0], verdict_text(p.verdict), r[2], r[3], r[4]] for r, p in zip(rows, report.properties)])
+        lines = [l.replace(verdict_text(p.verdict), _paint(verdict_text(p.verdict), p.verdict.status), 1)
+                 for l, p in zip(plain[1:], report.properties)]
+        lines.insert(0, plain[0])
+    out.extend(lines)
+    for p in report.properties:
+        v = p.verdict
+        if v.status is not Status.VIOLATED:
+            continue
+        out.append("")
+        what = {"deadlock": "deadlock reached", "runtime": "runtime error"}.get(v.kind, f"{v.kind} violated")
+        out.append(f"{what}: {v.name}, {p.scope or 'the model'}{_other_instances(p)}")
+        if v.reason:
+            out.append(f"  {v.reason}")
+        if v.trace is not None:
+            n = len(v.trace.steps) - 1
+            out.append(f"  shortest trace, {n} step{'s' if n != 1 else ''}:")
+            out.extend(trace_lines(v.trace))
+    for p in report.properties:
+        if p.verdict.status is Status.UNKNOWN and p.verdict.reason:
+            pass
+    if report.notes:
+        out.append("")
+        out.extend(f"note: {n}" for n in report.notes)
+    return "\n".join(out)
+
+
+def summary_line(reports: list[CheckReport], code: int) -> str:
+    counts: dict[str, int] = {}
+    for r in reports:
+        for p in r.properties:
+            key = p.verdict.status.value
+            counts[key] = counts.get(key, 0) + 1
+    order = [s.value for s in Status]
+    parts = [f"{counts[k]} {k}" for k in order if k in counts]
+    return f"result: {', '.join(parts) or 'nothing to check'}; exit code {code}"
+
+
+def _paint(text: str, status: Status) -> str:
+    colors = {Status.VIOLATED: "31", Status.UNKNOWN: "33", Status.PROVED: "32", Status.HOLDS: "32", Status.BOUNDED: "36"}
+    return f"\x1b[{colors[status]}m{text}\x1b[0m"
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def trace_json(trace: Trace | None) -> dict | None:
+    if trace is None:
+        return None
+    return {
+        "loop_start": trace.loop_start,
+        "steps": [
+            {"index": i, "action": s.action, "args": {k: v for k, v in s.args}, "changed": list(s.changed), "state": s.state}
+            for i, s in enumerate(trace.steps)
+        ],
+    }
+
+
+def property_json(p: PropertyResult) -> dict:
+    v = p.verdict
+    return {
+        "name": v.name,
+        "kind": v.kind,
+        "verdict": _JSON_STATUS[v.status],
+        "verdict_text": verdict_text(v),
+        "scope": p.scope,
+        "engine": v.engine,
+        "states": v.states,
+        "depth": v.depth,
+        "seconds": round(v.seconds, 6),
+        "reason": v.reason,
+        "instances": [{"scope": s, "verdict": _JSON_STATUS[st]} for s, st in p.per_instance],
+        "trace": trace_json(v.trace),
+    }
+
+
+def report_json(report: CheckReport) -> dict:
+    return {
+        "file": report.model.path,
+        "model": report.model.name,
+        "engine": report.engine,
+        "seconds": round(report.seconds, 6),
+        "instances": [
+            {
+                "scope": r.scope,
+                "params": {k: show(v) if not isinstance(v, (int, bool)) else v for k, v in r.params.items()},
+                "states": r.result.states,
+                "depth": r.result.depth,
+                "transitions": r.result.transitions,
+                "complete": r.result.complete,
+                "seconds": round(r.result.seconds, 6),
+            }
+            for r in report.instances
+        ],
+        "properties": [property_json(p) for p in report.properties],
+        "notes": list(report.notes),
+    }
+
+
+def render_json(reports: list[CheckReport], code: int, errors: list[dict] | None = None) -> str:
+    doc = {"forkproof": VERSION, "schema": SCHEMA, "exit_code": code, "models": [report_json(r) for r in reports]}
+    if errors:
+        doc["errors"] = errors
+    return json.dumps(doc, indent=2, sort_keys=False)

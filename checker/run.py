@@ -1,0 +1,244 @@
+"""Planning and running a check: params -> instances -> engine runs -> one verdict per property.
+
+A param gets its value from `--param` (a value or a range `lo..hi`), else from its default
+(`= 4`), else from its declared sweep (`= 1..6`).  Every combination of swept values is an
+instance, checked in increasing order; a property's verdict over a sweep is the first
+(smallest) violation with its trace, else unknown if any instance is unknown, else holds
+for every instance.  Assumptions that exclude a swept value skip it (and say so); an
+explicitly bound value that breaks an assumption is an error (exit 2).
+"""
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from checker.explicit import ExplicitOptions, ExplicitResult, check_explicit
+from checker.instance import Instance, instantiate
+from checker.verdict import Status, Verdict
+from spec import ir as I
+from spec.errors import Diagnostic, ModelError
+from spec.pretty import value_str
+
+
+@dataclass(frozen=True)
+class InstanceRun:
+    params: dict[str, object]  # runtime values, declaration order
+    scope: str
+    result: ExplicitResult
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    """The verdict of one property over every instance checked."""
+
+    verdict: Verdict  # the deciding instance's verdict (first violation, first unknown, or last holds)
+    scope: str  # what the verdict covers, e.g. "N = 2" or "N = 1..6"
+    per_instance: tuple[tuple[str, Status], ...]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    model: I.Model
+    engine: str
+    instances: tuple[InstanceRun, ...]
+    properties: tuple[PropertyResult, ...]
+    notes: tuple[str, ...]
+    seconds: float
+
+
+# ---------------------------------------------------------------- params
+
+
+def parse_value(text: str, ty: I.Type, name: str) -> object:
+    """A `--param` value as the runtime value of `ty` (NOTE(values))."""
+    t = text.strip()
+    if isinstance(ty, I.BoolType):
+        if t in ("true", "false"):
+            return t == "true"
+    elif isinstance(ty, I.EnumType):
+        if t in ty.members:
+            return ty.members.index(t)
+        raise ModelError(Diagnostic("FP501", f"--param {name}={text}: expected one of {', '.join(ty.members)}"))
+    elif isinstance(ty, I.IntType):
+        try:
+            return int(t)
+        except ValueError:
+            pass
+    elif isinstance(ty, I.RatType):
+        try:
+            if t.endswith("%"):
+                return _norm(Fraction(t[:-1]) / 100)
+            return _norm(Fraction(t))
+        except (ValueError, ZeroDivisionError):
+            pass
+    raise ModelError(Diagnostic("FP501", f"--param {name}={text}: expected a value of type {ty}"))
+
+
+def _norm(v: Fraction) -> int | Fraction:
+    return v.numerator if v.denominator == 1 else v
+
+
+def parse_bindings(model: I.Model, items: list[str]) -> dict[str, list[object]]:
+    """`K=V` / `K=lo..hi` strings -> candidate values per param."""
+    by_name = {p.name: p for p in model.params}
+    out: dict[str, list[object]] = {}
+    for item in items:
+        if "=" not in item:
+            raise ModelError(Diagnostic("FP502", f"--param expects NAME=VALUE or NAME=LO..HI, got '{item}'"))
+        key, _, text = item.partition("=")
+        key = key.strip()
+        if key not in by_name:
+            from spec.errors import closest
+
+            near = closest(key, by_name)
+            known = ", ".join(by_name) or "none"
+            raise ModelError(Diagnostic("FP503", f"--param {key}: the model has no param '{key}'" + (
+                f"; did you mean '{near}'?" if near else f" (its params: {known})")))
+        ty = by_name[key].ty
+        if ".." in text and isinstance(ty, I.IntType):
+            lo_s, _, hi_s = text.partition("..")
+            lo, hi = parse_value(lo_s, ty, key), parse_value(hi_s, ty, key)
+            if lo > hi:
+                raise ModelError(Diagnostic("FP501", f"--param {key}={text}: empty range"))
+            out[key] = list(range(lo, hi + 1))
+        else:
+            out[key] = [parse_value(text, ty, key)]
+    return out
+
+
+def _const(model: I.Model, expr: I.Expr, env: dict[str, object]) -> object:
+    """A constant expression over the params bound so far (no state layout needed)."""
+    return Instance(model, dict(env)).const(expr)
+
+
+def plan(model: I.Model, bindings: dict[str, list[object]]) -> tuple[list[dict[str, object]], list[str]]:
+    """Every param combination to check, in increasing order, and notes on skipped ones."""
+    choices: list[list[object]] = []
+    env: dict[str, object] = {}
+    for p in model.params:
+        if p.name in bindings:
+            values = bindings[p.name]
+        elif p.default is not None:
+            values = [_const(model, p.default, env)]
+        elif p.sweep is not None:
+            lo, hi = _const(model, p.sweep[0], env), _const(model, p.sweep[1], env)
+            values = list(range(lo, hi + 1))
+            if not values:
+                raise ModelError(Diagnostic("FP403", f"param {p.name} sweeps the empty range {lo}..{hi}", p.span))
+        else:
+            raise ModelError(Diagnostic("FP401", f"param '{p.name}' has no value: give one with --param {p.name}=VALUE", p.span))
+        env[p.name] = values[0]
+        choices.append(values)
+    combos = [dict(zip([p.name for p in model.params], c)) for c in itertools.product(*choices)]
+    notes: list[str] = []
+    kept = []
+    for combo in combos:
+        broken = [a for a in model.assumes if not _const(model, a.expr, combo)]
+        if not broken:
+            kept.append(combo)
+            continue
+        if len(combos) == 1:
+            from spec.pretty import expr_str
+
+            raise ModelError(Diagnostic("FP402", f"the parameters {scope_of(model, combo)} violate the assumption '{expr_str(broken[0].expr)}'", broken[0].span))
+        notes.append(f"skipped {scope_of(model, combo)}: violates 'assume' at line {broken[0].span.line if broken[0].span else '?'}")
+    if not kept:
+        raise ModelError(Diagnostic("FP402", "no parameter values satisfy the model's assumptions"))
+    return kept, notes
+
+
+def scope_of(model: I.Model, params: dict[str, object]) -> str:
+    return ", ".join(f"{p.name} = {value_str(params[p.name], p.ty)}" for p in model.params if p.name in params)
+
+
+def sweep_scope(model: I.Model, runs: list[dict[str, object]]) -> str:
+    """"N = 1..6" when one int param varies over consecutive values, else a list."""
+    if len(runs) == 1:
+        return scope_of(model, runs[0])
+    parts = []
+    for p in model.params:
+        vals = [r[p.name] for r in runs]
+        distinct = list(dict.fromkeys(vals))
+        if len(distinct) == 1:
+            parts.append(f"{p.name} = {value_str(distinct[0], p.ty)}")
+        elif all(isinstance(v, int) and not isinstance(v, bool) for v in distinct) and distinct == list(range(distinct[0], distinct[-1] + 1)):
+            parts.append(f"{p.name} = {distinct[0]}..{distinct[-1]}")
+        else:
+            parts.append(f"{p.name} in {{{', '.join(value_str(v, p.ty) for v in distinct)}}}")
+    return ", ".join(parts)
+
+
+# ---------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    symmetry: bool = True
+    deadlock: bool = True
+    max_states: int | None = None
+    timeout: float | None = None  # per instance
+
+
+def check_model(model: I.Model, bindings: dict[str, list[object]], options: CheckOptions, progress=None) -> CheckReport:
+    start = time.perf_counter()
+    combos, notes = plan(model, bindings)
+    runs: list[InstanceRun] = []
+    for combo in combos:
+        inst: Instance = instantiate(model, combo)
+        res = check_explicit(
+            inst,
+            ExplicitOptions(symmetry=options.symmetry, deadlock=options.deadlock, max_states=options.max_states,
+                            timeout=options.timeout, progress=progress),
+        )
+        runs.append(InstanceRun(combo, scope_of(model, combo), res))
+        notes.extend(n for n in res.notes if n not in notes)
+    return CheckReport(model, "explicit", tuple(runs), tuple(_aggregate(model, runs)), tuple(notes), time.perf_counter() - start)
+
+
+def _aggregate(model: I.Model, runs: list[InstanceRun]) -> list[PropertyResult]:
+    names: list[tuple[str, str]] = []
+    for run in runs:
+        for v in run.result.verdicts:
+            if (v.name, v.kind) not in names:
+                names.append((v.name, v.kind))
+    out = []
+    for name, kind in names:
+        per = [(run, v) for run in runs for v in run.result.verdicts if v.name == name and v.kind == kind]
+        statuses = tuple((run.scope, v.status) for run, v in per)
+        violated = [(r, v) for r, v in per if v.status is Status.VIOLATED]
+        unknown = [(r, v) for r, v in per if v.status is Status.UNKNOWN]
+        if violated:
+            run, v = violated[0]
+            out.append(PropertyResult(v, run.scope, statuses))
+        elif unknown:
+            run, v = unknown[0]
+            out.append(PropertyResult(v, run.scope, statuses))
+        else:
+            v = per[-1][1]
+            total = sum(x.states or 0 for _, x in per)
+            depth = max((x.depth or 0) for _, x in per)
+            merged = Verdict(v.name, v.kind, v.status, sweep_scope(model, [r.params for r, _ in per]), v.engine,
+                             total, depth, sum(x.seconds for _, x in per), None, v.reason, v.notes)
+            out.append(PropertyResult(merged, merged.scope, statuses))
+    return out
+
+
+# ---------------------------------------------------------------- exit codes
+
+STRENGTH = {Status.PROVED: 3, Status.HOLDS: 2, Status.BOUNDED: 1}
+REQUIRE = {"proof": 3, "exhaustive": 2, "bounded": 1}
+
+
+def exit_code(reports: list[CheckReport], require: str = "exhaustive") -> int:
+    """NOTE(exit-codes): 0 nothing violated and every verdict at least as strong as
+    `require`; 1 a property is violated; 3 inconclusive (unknown, or weaker than required).
+    2 (bad model or command line) is decided by the CLI before any check runs."""
+    results = [p for r in reports for p in r.properties]
+    if any(p.verdict.status is Status.VIOLATED for p in results):
+        return 1
+    need = REQUIRE[require]
+    if any(STRENGTH.get(p.verdict.status, 0) < need for p in results):
+        return 3
+    return 0
