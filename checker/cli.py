@@ -37,13 +37,12 @@ def _read(path: str) -> str:
         raise ModelError(Diagnostic("FP001", f"cannot read {path}: {e.strerror}")) from None
 
 
-def load(path: str):
-    """Read, parse and type-check one model file; ModelError on any mistake."""
+def load(path: str, text: str):
+    """Parse and type-check one model's text; ModelError on any mistake."""
     from spec.typecheck import load_model_text
 
-    text = _read(path)
     try:
-        return load_model_text(text, path), text
+        return load_model_text(text, path)
     except RecursionError:
         raise ModelError(Diagnostic("FP105", "the model is nested too deeply to read")) from None
 
@@ -109,7 +108,8 @@ def _check(models, params, fmt, symmetry, deadlock, max_states, timeout, require
     for path in models:
         source = None
         try:
-            model, source = load(path)
+            source = _read(path)
+            model = load(path, source)
             bindings = parse_bindings(model, list(params))
             rep = check_model(model, bindings, options)
         except ModelError as err:
@@ -140,7 +140,8 @@ def parse(model, dump_ir):
     """Read and check MODEL without exploring it."""
     source = None
     try:
-        m, source = load(model)
+        source = _read(model)
+        m = load(model, source)
     except ModelError as err:
         _print_errors(err, model, source, "text")
         sys.exit(EXIT_USAGE)

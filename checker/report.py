@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from checker.instance import display_value
 from checker.run import CheckReport, PropertyResult
 from checker.verdict import Status, Trace, Verdict
 
@@ -57,14 +58,17 @@ def _other_instances(p: PropertyResult) -> str:
     bad = [s for s, st in p.per_instance if st is Status.VIOLATED]
     good = [s for s, st in p.per_instance if st in (Status.HOLDS, Status.PROVED, Status.BOUNDED)]
     unknown = [s for s, st in p.per_instance if st is Status.UNKNOWN]
-    parts = []
-    if bad:
-        parts.append("violated for " + "; ".join(bad))
-    if good:
-        parts.append("holds for " + "; ".join(good))
-    if unknown:
-        parts.append("unknown for " + "; ".join(unknown))
-    return " (" + ", ".join(parts) + ")"
+    parts = [f"{word} for {_join_scopes(group)}" for word, group in
+             (("violated", bad), ("holds", good), ("unknown", unknown)) if group]
+    return " (" + "; ".join(parts) + ")"
+
+
+def _join_scopes(scopes: list[str]) -> str:
+    """["N = 2", "N = 3"] -> "N = 2, 3"; scopes over several params are joined with " | "."""
+    heads = {s.split(" = ", 1)[0] for s in scopes}
+    if len(heads) == 1 and all(s.count(" = ") == 1 for s in scopes):
+        return f"{heads.pop()} = " + ", ".join(s.split(" = ", 1)[1] for s in scopes)
+    return " | ".join(scopes)
 
 
 def trace_lines(trace: Trace) -> list[str]:
@@ -91,37 +95,32 @@ def render_text(report: CheckReport, color: bool = False) -> str:
     scope = ", ".join(r.scope for r in report.instances[:1]) if n_inst == 1 else f"{n_inst} instances"
     out.append(f"checked {scope or 'the model'} with the {report.engine} engine: {states:,} states in {report.seconds:.2f}s")
     out.append("")
-    rows = []
-    for p in report.properties:
-        v = p.verdict
-        word = verdict_text(v)
-        if color:
-            word = _paint(word, v.status)
-        rows.append([v.name, word, _scope_detail(p), v.engine, f"{v.seconds:.2f}s"])
-    lines = _table(["property", "verdict", "scope", "engine", "time"], rows)
-    if color:  # padding was computed on painted text; recompute without colour codes
-        plain = _table(["property", "verdict", "scope", "engine", "time"],
-                       [[r[0], verdict_text(p.verdict), r[2], r[3], r[4]] for r, p in zip(rows, report.properties)])
-        lines = [l.replace(verdict_text(p.verdict), _paint(verdict_text(p.verdict), p.verdict.status), 1)
-                 for l, p in zip(plain[1:], report.properties)]
-        lines.insert(0, plain[0])
+    headers = ["property", "verdict", "scope", "engine", "time"]
+    rows = [[p.verdict.name, verdict_text(p.verdict), _scope_detail(p), p.verdict.engine, f"{p.verdict.seconds:.2f}s"]
+            for p in report.properties]
+    lines = _table(headers, rows)
+    if color:  # paint after padding, so colour codes do not upset the alignment
+        lines = [lines[0]] + [line.replace(verdict_text(p.verdict), _paint(verdict_text(p.verdict), p.verdict.status), 1)
+                              for line, p in zip(lines[1:], report.properties)]
     out.extend(lines)
     for p in report.properties:
         v = p.verdict
         if v.status is not Status.VIOLATED:
             continue
         out.append("")
-        what = {"deadlock": "deadlock reached", "runtime": "runtime error"}.get(v.kind, f"{v.kind} violated")
-        out.append(f"{what}: {v.name}, {p.scope or 'the model'}{_other_instances(p)}")
+        where = f"{p.scope or 'the model'}{_other_instances(p)}"
+        if v.kind == "deadlock":
+            out.append(f"deadlock reached (no action enabled), {where}")
+        elif v.kind == "runtime":
+            out.append(f"runtime error, {where}")
+        else:
+            out.append(f"{v.kind} violated: {v.name}, {where}")
         if v.reason:
             out.append(f"  {v.reason}")
         if v.trace is not None:
             n = len(v.trace.steps) - 1
             out.append(f"  shortest trace, {n} step{'s' if n != 1 else ''}:")
             out.extend(trace_lines(v.trace))
-    for p in report.properties:
-        if p.verdict.status is Status.UNKNOWN and p.verdict.reason:
-            pass
     if report.notes:
         out.append("")
         out.extend(f"note: {n}" for n in report.notes)
@@ -186,7 +185,7 @@ def report_json(report: CheckReport) -> dict:
         "instances": [
             {
                 "scope": r.scope,
-                "params": {k: show(v) if not isinstance(v, (int, bool)) else v for k, v in r.params.items()},
+                "params": {p.name: display_value(r.params[p.name], p.ty) for p in report.model.params},
                 "states": r.result.states,
                 "depth": r.result.depth,
                 "transitions": r.result.transitions,

@@ -197,7 +197,14 @@ def check_model(model: I.Model, bindings: dict[str, list[object]], options: Chec
     return CheckReport(model, "explicit", tuple(runs), tuple(_aggregate(model, runs)), tuple(notes), time.perf_counter() - start)
 
 
+def _varying_scope(model: I.Model, runs: list[InstanceRun]) -> dict[int, str]:
+    """Per run, its scope restricted to the params that differ between runs ("N = 2")."""
+    varying = [p for p in model.params if len({repr(r.params[p.name]) for r in runs}) > 1]
+    return {id(r): ", ".join(f"{p.name} = {value_str(r.params[p.name], p.ty)}" for p in varying) or r.scope for r in runs}
+
+
 def _aggregate(model: I.Model, runs: list[InstanceRun]) -> list[PropertyResult]:
+    short = _varying_scope(model, runs)
     names: list[tuple[str, str]] = []
     for run in runs:
         for v in run.result.verdicts:
@@ -206,7 +213,7 @@ def _aggregate(model: I.Model, runs: list[InstanceRun]) -> list[PropertyResult]:
     out = []
     for name, kind in names:
         per = [(run, v) for run in runs for v in run.result.verdicts if v.name == name and v.kind == kind]
-        statuses = tuple((run.scope, v.status) for run, v in per)
+        statuses = tuple((short[id(run)], v.status) for run, v in per)
         violated = [(r, v) for r, v in per if v.status is Status.VIOLATED]
         unknown = [(r, v) for r, v in per if v.status is Status.UNKNOWN]
         if violated:

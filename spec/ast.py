@@ -160,6 +160,7 @@ class ParamD:
     type: ExprE
     default: ExprE | None
     span: Span | None = field(default=None, compare=False)
+    name_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +174,7 @@ class EnumD:
     name: str
     members: tuple[tuple[str, Span | None], ...]
     span: Span | None = field(default=None, compare=False)
+    name_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +182,7 @@ class TypeD:
     name: str
     type: ExprE
     span: Span | None = field(default=None, compare=False)
+    name_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +194,7 @@ class VarD:
     init_kind: str
     init: ExprE | None
     span: Span | None = field(default=None, compare=False)
+    name_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +203,7 @@ class ProcessD:
     size: ExprE
     vars: tuple[VarD, ...]
     span: Span | None = field(default=None, compare=False)
+    name_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +214,7 @@ class DefD:
     body: ExprE
     is_threshold: bool
     span: Span | None = field(default=None, compare=False)
+    name_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +224,7 @@ class ActionD:
     guard: ExprE | None
     body: tuple[StmtS, ...]
     span: Span | None = field(default=None, compare=False)
+    name_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +232,7 @@ class InvariantD:
     name: str
     expr: ExprE
     span: Span | None = field(default=None, compare=False)
+    name_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +240,7 @@ class PropertyD:
     name: str
     expr: ExprE
     span: Span | None = field(default=None, compare=False)
+    name_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +249,7 @@ class FairD:
     strong: bool
     per: tuple[str, ...]
     span: Span | None = field(default=None, compare=False)
+    name_span: Span | None = field(default=None, compare=False)
 
 
 DeclD = Union[ParamD, AssumeD, EnumD, TypeD, VarD, ProcessD, DefD, ActionD, InvariantD, PropertyD, FairD]

@@ -142,19 +142,19 @@ class _ToAst(Transformer):
         return (_name(c[0]), _span_of_meta(meta))
 
     def param_decl(self, meta, c):
-        return A.ParamD(_name(c[0]), c[1], c[2], _span_of_meta(meta))
+        return A.ParamD(_name(c[0]), c[1], c[2], _span_of_meta(meta), _span_of_token(c[0]))
 
     def assume_decl(self, meta, c):
         return A.AssumeD(c[0], _span_of_meta(meta))
 
     def enum_decl(self, meta, c):
-        return A.EnumD(_name(c[0]), tuple((_name(t), _span_of_token(t)) for t in c[1:]), _span_of_meta(meta))
+        return A.EnumD(_name(c[0]), tuple((_name(t), _span_of_token(t)) for t in c[1:]), _span_of_meta(meta), _span_of_token(c[0]))
 
     def type_decl(self, meta, c):
-        return A.TypeD(_name(c[0]), c[1], _span_of_meta(meta))
+        return A.TypeD(_name(c[0]), c[1], _span_of_meta(meta), _span_of_token(c[0]))
 
     def process_decl(self, meta, c):
-        return A.ProcessD(_name(c[0]), c[1], tuple(c[2:]), _span_of_meta(meta))
+        return A.ProcessD(_name(c[0]), c[1], tuple(c[2:]), _span_of_meta(meta), _span_of_token(c[0]))
 
     def var_decl(self, meta, c):
         name, ty = c[0], c[1]
@@ -163,7 +163,7 @@ class _ToAst(Transformer):
             kind, expr = "none", None
         else:
             kind, expr = init
-        return A.VarD(_name(name), ty, kind, expr, _span_of_meta(meta))
+        return A.VarD(_name(name), ty, kind, expr, _span_of_meta(meta), _span_of_token(name))
 
     def init_expr(self, meta, c):
         return ("expr", c[0])
@@ -185,12 +185,12 @@ class _ToAst(Transformer):
         rest = list(c[1:])
         formals = rest.pop(0) if rest and isinstance(rest[0], tuple) else ()
         ret = rest[0] if len(rest) == 2 else None
-        return A.DefD(name, formals or (), ret, rest[-1], False, _span_of_meta(meta))
+        return A.DefD(name, formals or (), ret, rest[-1], False, _span_of_meta(meta), _span_of_token(c[0]))
 
     def threshold_decl(self, meta, c):
         name = _name(c[0])
         formals = c[1] if len(c) == 3 else ()
-        return A.DefD(name, formals or (), None, c[-1], True, _span_of_meta(meta))
+        return A.DefD(name, formals or (), None, c[-1], True, _span_of_meta(meta), _span_of_token(c[0]))
 
     def action_decl(self, meta, c):
         formals, guard, body = (), None, ()
@@ -201,7 +201,7 @@ class _ToAst(Transformer):
                 guard = x.expr
             elif isinstance(x, tuple):
                 formals = x
-        return A.ActionD(_name(c[0]), formals, guard, body, _span_of_meta(meta))
+        return A.ActionD(_name(c[0]), formals, guard, body, _span_of_meta(meta), _span_of_token(c[0]))
 
     def guard(self, meta, c):
         return _Guard(c[0])
@@ -210,16 +210,16 @@ class _ToAst(Transformer):
         return _Block(c)
 
     def invariant_decl(self, meta, c):
-        return A.InvariantD(_name(c[0]), c[1], _span_of_meta(meta))
+        return A.InvariantD(_name(c[0]), c[1], _span_of_meta(meta), _span_of_token(c[0]))
 
     def property_decl(self, meta, c):
-        return A.PropertyD(_name(c[0]), c[1], _span_of_meta(meta))
+        return A.PropertyD(_name(c[0]), c[1], _span_of_meta(meta), _span_of_token(c[0]))
 
     def fair_decl(self, meta, c):
         strong = bool(c) and isinstance(c[0], Token) and c[0].type == "STRONG"
         rest = c[1:] if strong else c
         per = rest[1] if len(rest) > 1 and rest[1] is not None else ()
-        return A.FairD(_name(rest[0]), strong, per, _span_of_meta(meta))
+        return A.FairD(_name(rest[0]), strong, per, _span_of_meta(meta), _span_of_token(rest[0]))
 
     def fair_per(self, meta, c):
         return tuple(_name(t) for t in c)

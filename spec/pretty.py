@@ -70,6 +70,8 @@ def _fmt(e: I.Expr) -> tuple[str, int]:
             return "-" + _wrap(_fmt(e.arg), _UNARY_MINUS), _UNARY_MINUS
         case I.Unary():
             return f"{e.op.value} {_wrap(_fmt(e.arg), _PREFIX)}", _PREFIX
+        case I.Binary(op=I.BinOp.DIV, left=I.Lit(value=int()), right=I.Lit(value=int())) if not isinstance(e.left.value, bool):
+            return f"{e.left.value}/{e.right.value}", 9  # a literal fraction reads best unspaced
         case I.Binary():
             p = _PREC[e.op]
             # comparisons are non-associative; arithmetic is left-associative; implies is right-assoc

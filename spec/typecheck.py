@@ -374,7 +374,7 @@ class _Checker:
         if name in self.def_stack:
             cycle = " -> ".join(self.def_stack[self.def_stack.index(name):] + [name])
             g.failed = True
-            self.diags.append(Diagnostic("FP207", f"definitions may not be recursive: {cycle}", d.span))
+            self.diags.append(Diagnostic("FP207", f"definitions may not be recursive: {cycle}", d.name_span))
             return None
         self.def_stack.append(name)
         try:
@@ -476,9 +476,9 @@ class _Checker:
         for d in decls:
             match d:
                 case A.ParamD():
-                    self.declare(d.name, "param", d, d.span)
+                    self.declare(d.name, "param", d, d.name_span)
                 case A.EnumD():
-                    self.declare(d.name, "enum", d, d.span)
+                    self.declare(d.name, "enum", d, d.name_span)
                     seen = {}
                     for m, sp in d.members:
                         if m in seen:
@@ -487,23 +487,23 @@ class _Checker:
                         seen[m] = sp
                         self.declare(m, "member", d, sp)
                 case A.TypeD():
-                    self.declare(d.name, "alias", d, d.span)
+                    self.declare(d.name, "alias", d, d.name_span)
                 case A.ProcessD():
-                    self.declare(d.name, "family", d, d.span)
+                    self.declare(d.name, "family", d, d.name_span)
                     table: dict[str, _Global] = {}
                     for v in d.vars:
-                        self.declare(v.name, "var", v, v.span, table)
+                        self.declare(v.name, "var", v, v.name_span, table)
                     self.locals[d.name] = table
                 case A.VarD():
-                    self.declare(d.name, "var", d, d.span)
+                    self.declare(d.name, "var", d, d.name_span)
                 case A.DefD():
-                    self.declare(d.name, "def", d, d.span)
+                    self.declare(d.name, "def", d, d.name_span)
                 case A.ActionD():
-                    self.declare(d.name, "action", d, d.span)
+                    self.declare(d.name, "action", d, d.name_span)
                 case A.InvariantD():
-                    self.declare(d.name, "invariant", d, d.span)
+                    self.declare(d.name, "invariant", d, d.name_span)
                 case A.PropertyD():
-                    self.declare(d.name, "property", d, d.span)
+                    self.declare(d.name, "property", d, d.name_span)
         # enums first: their members are values everywhere
         enums = []
         for d in decls:
@@ -650,7 +650,7 @@ class _Checker:
         a = actions.get(d.action)
         if a is None:
             near = closest(d.action, actions)
-            raise _err("FP202", f"unknown action '{d.action}'" + (f"; did you mean '{near}'?" if near else ""), d.span)
+            raise _err("FP202", f"unknown action '{d.action}'" + (f"; did you mean '{near}'?" if near else ""), d.name_span)
         names = [f.name for f in a.formals]
         for p in d.per:
             if p not in names:

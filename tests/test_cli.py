@@ -1,0 +1,121 @@
+"""The command line: exit codes exactly as DESIGN section 3, text and JSON output."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from checker.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRA = str(ROOT / "models" / "libra_framework_upgrade.fork")
+NEAR = str(ROOT / "models" / "near_protocol_upgrade.fork")
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_violation_exits_1_and_prints_trace():
+    r = invoke("check", LIBRA)
+    assert r.exit_code == 1
+    assert "invariant violated: resolved_had_two_thirds_yes, N = 2, RULE = Code" in r.stdout
+    assert "violated for N = 2, 3, 4, 5, 6; holds for N = 1" in r.stdout
+    assert "vote(v = Validator[0], approve = true)" in r.stdout
+    assert r.stdout.rstrip().endswith("exit code 1")
+
+
+def test_intended_rule_exits_0():
+    r = invoke("check", LIBRA, "--param", "RULE=Intended")
+    assert r.exit_code == 0, r.output
+    assert "violated" not in r.stdout
+
+
+def test_near_states_its_parameters():
+    r = invoke("check", NEAR)
+    assert r.exit_code == 0
+    assert "N = 3, BLOCKS = 6, V = 2: 826 states, depth 19" in r.stdout
+
+
+def test_param_range_and_override():
+    r = invoke("check", LIBRA, "-p", "N=4..5", "-p", "RULE=Intended", "--format", "json")
+    doc = json.loads(r.stdout)
+    assert r.exit_code == 0
+    assert [i["scope"] for i in doc["models"][0]["instances"]] == ["N = 4, RULE = Intended", "N = 5, RULE = Intended"]
+    assert [i["params"] for i in doc["models"][0]["instances"]] == [{"N": 4, "RULE": "Intended"}, {"N": 5, "RULE": "Intended"}]
+
+
+def test_json_report_shape():
+    r = invoke("check", LIBRA, "--format", "json")
+    doc = json.loads(r.stdout)
+    assert doc["schema"] == 1 and doc["exit_code"] == 1 == r.exit_code
+    props = {p["name"]: p for p in doc["models"][0]["properties"]}
+    bad = props["resolved_had_two_thirds_yes"]
+    assert bad["verdict"] == "violated" and bad["scope"] == "N = 2, RULE = Code"
+    assert [s["action"] for s in bad["trace"]["steps"]] == [None, "propose", "vote", "resolve"]
+    assert bad["trace"]["steps"][2]["args"] == {"v": "Validator[0]", "approve": True}
+    assert props["resolved_at_most_once"]["verdict"] == "holds_exhaustive"
+    assert props["resolved_at_most_once"]["states"] == sum(s for s in (17, 45, 67, 135, 237, 299))
+
+
+def test_state_limit_gives_unknown_and_exit_3():
+    r = invoke("check", NEAR, "--max-states", "50")
+    assert r.exit_code == 3
+    assert "unknown" in r.stdout and "holds" not in r.stdout.split("\n\n")[1]
+
+
+def test_require_proof_makes_exhaustive_inconclusive():
+    r = invoke("check", NEAR, "--require", "proof")
+    assert r.exit_code == 3
+    assert "weaker than --require proof" in r.stdout
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["check", LIBRA, "-p", "M=3"], "the model has no param 'M'"),
+    (["check", LIBRA, "-p", "N=x"], "--param N=x: expected a value of type int"),
+    (["check", LIBRA, "-p", "RULE=Maybe"], "expected one of Code, Intended"),
+    (["check", LIBRA, "-p", "N=0"], "violate the assumption 'N >= 1'"),
+    (["check", LIBRA, "-p", "N"], "--param expects NAME=VALUE"),
+    (["check", "/nonexistent/model.fork"], "no such file"),
+    (["check", LIBRA, "--format", "xml"], "Invalid value for '--format'"),
+    (["check"], "Missing argument"),
+])
+def test_bad_command_lines_exit_2(args, needle):
+    r = invoke(*args)
+    assert r.exit_code == 2
+    assert needle in r.stderr + r.stdout
+    assert "Traceback" not in r.stderr + r.stdout
+
+
+def test_bad_model_in_json_mode_reports_errors(tmp_path):
+    bad = tmp_path / "bad.fork"
+    bad.write_text("model Bad\nvar x: int = y\n")
+    r = invoke("check", str(bad), "--format", "json")
+    doc = json.loads(r.stdout)
+    assert r.exit_code == 2 == doc["exit_code"]
+    assert doc["errors"][0]["code"] == "FP202"
+    assert doc["errors"][0]["span"] == {"line": 2, "col": 14, "end_line": 2, "end_col": 15}
+
+
+def test_parse_and_dump_ir():
+    r = invoke("parse", NEAR)
+    assert r.exit_code == 0 and "is well-formed" in r.stdout
+    r = invoke("parse", NEAR, "--dump-ir")
+    ir = json.loads(r.stdout)
+    assert ir["node"] == "Model" and ir["name"] == "NearProtocolUpgrade"
+    assert [i["name"] for i in ir["invariants"]][:1] == ["version_never_decreases"]
+    assert ir["invariants"][0]["step"] is True
+
+
+def test_version_and_help():
+    assert invoke("--version").stdout.startswith("forkproof, version 0.1.0")
+    h = invoke("--help")
+    assert h.exit_code == 0 and "Exit codes" in h.stdout
+
+
+def test_several_models_worst_exit_code_wins():
+    r = invoke("check", NEAR, LIBRA)
+    assert r.exit_code == 1
+    assert r.stdout.count("forkproof 0.1.0:") == 2
