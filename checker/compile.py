@@ -103,6 +103,16 @@ def _const_binop(op: BinOp, a, b):
     return _CALLS[op](a, b)
 
 
+def _int_threshold(op: BinOp, q, flipped: bool):
+    """An int bound equivalent to the rational `q` when compared with an int by `op`:
+    `count > 2/3 * 4` becomes `count > 2`, which avoids Fraction arithmetic per state."""
+    if type(q) is not Fraction or op in (BinOp.EQ, BinOp.NE) or op not in _SYMBOLS:
+        return q
+    floor = q.numerator // q.denominator
+    down = (BinOp.LE, BinOp.GT) if not flipped else (BinOp.LT, BinOp.GE)
+    return floor if op in down else floor + 1
+
+
 def fn(x: Fn | _K) -> Fn:
     if isinstance(x, _K):
         v = x.v
@@ -284,6 +294,10 @@ class Compiler:
                 return _K(_norm(_const_binop(op, left.v, right.v)))
             except EvalError as x:
                 return _raiser(str(x))
+        if isinstance(right, _K) and isinstance(e.left.ty, IntType):
+            right = _K(_int_threshold(op, right.v, flipped=False))
+        elif isinstance(left, _K) and isinstance(e.right.ty, IntType):
+            left = _K(_int_threshold(op, left.v, flipped=True))
         if op in _CALLS:
             call, lf, rf = _CALLS[op], fn(left), fn(right)
             return lambda s, t, env: call(lf(s, t, env), rf(s, t, env))

@@ -12,7 +12,6 @@ made concrete again by replaying from an initial state (`_concretize`).
 """
 from __future__ import annotations
 
-import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -95,23 +94,24 @@ def _holds_id(ty: Type, family: str) -> bool:
     return isinstance(ty, ProcType) and ty.family == family
 
 
-def make_canon(groups: list[tuple[int, int, int]]) -> Callable[[tuple], tuple] | None:
+def make_canon(groups: list[tuple[int, int, int]], width: int) -> Callable[[tuple], tuple] | None:
+    """The canonical form for states of `width` slots: each group's chunks sorted.  Generated
+    as one straight-line function from the layout's integers (twice as fast as slicing)."""
     if not groups:
         return None
-    chain = itertools.chain.from_iterable
-
-    def canon(t: tuple) -> tuple:
-        for b, n, c in groups:
-            if c == 1:
-                seg = t[b:b + n]
-                srt = tuple(sorted(seg))
-                if srt != seg:
-                    t = t[:b] + srt + t[b + n:]
-            else:
-                chunks = sorted([t[i:i + c] for i in range(b, b + n * c, c)])
-                t = t[:b] + tuple(chain(chunks)) + t[b + n * c:]
-        return t
-    return canon
+    lines, parts, pos = [], [], 0
+    for g, (b, n, c) in enumerate(groups):
+        parts.append(f"*t[{pos}:{b}]")
+        chunks = [f"({', '.join(f't[{b + i * c + j}]' for j in range(c))},)" if c > 1 else f"t[{b + i}]"
+                  for i in range(n)]
+        lines.append(f"    g{g} = sorted([{', '.join(chunks)}])")
+        parts.extend(f"*g{g}[{i}]" for i in range(n)) if c > 1 else parts.append(f"*g{g}")
+        pos = b + n * c
+    parts.append(f"*t[{pos}:{width}]")
+    src = "def canon(t):\n" + "\n".join(lines) + f"\n    return ({', '.join(parts)},)\n"
+    ns: dict = {}
+    exec(src, ns)
+    return ns["canon"]
 
 
 # ---------------------------------------------------------------- search
@@ -121,7 +121,8 @@ def _checks(prog: Program) -> tuple[list[_Check], list[str]]:
     """The safety checks (invariants and `always P`) and the names of liveness properties."""
     comp, out, live = prog.compiler, [], []
     for inv in prog.inst.model.invariants:
-        out.append(_Check(inv.name, "step invariant" if inv.step else "invariant", comp.expr(inv.expr), inv.step))
+        step = inv.step or has_primes(inv.expr)
+        out.append(_Check(inv.name, "step invariant" if step else "invariant", comp.expr(inv.expr), step))
     for p in prog.inst.model.properties:
         e = p.expr
         if isinstance(e, Unary) and e.op is UnOp.ALWAYS and not is_temporal(e.arg):
@@ -143,7 +144,7 @@ class _Search:
         self.prog = compile_program(inst)
         self.checks, self.liveness = _checks(self.prog)
         groups, self.notes = symmetric_families(inst) if options.symmetry else ([], [])
-        self.canon = make_canon(groups)
+        self.canon = make_canon(groups, len(inst.slot_names))
         self.parent: dict[tuple, tuple | None] = {}
         self.depth_of_level = 0  # levels fully discovered and checked
         self.failed: dict[str, _Failure] = {}  # check name (or "deadlock") -> first failure
