@@ -463,3 +463,76 @@ def test_symmetry_never_changes_verdicts_or_trace_lengths(case):
     for v in on.verdicts:
         if v.trace is not None:
             assert_replays(inst, v.trace)
+
+
+# ---------------------------------------------------------------- parsed models
+
+LIBRA = """
+model LibraFrameworkUpgrade
+param N: int
+assume N >= 1
+enum Ballot { Unvoted, Yes, No }
+enum Status { Absent, Voting, Resolved }
+enum Script { Approved, Tampered }
+process Validator[N] {
+  var ballot: Ballot = Unvoted
+}
+var status: Status = Absent
+var framework: int = 0
+threshold passed = count(v in Validator where v.ballot == Yes) > 2/3 * N
+action propose when status == Absent { status = Voting }
+action vote(v: Validator, yes: bool) when status == Voting and v.ballot == Unvoted {
+  v.ballot = if yes then Yes else No
+}
+action resolve(s: Script) when status == Voting and passed and s == Approved {
+  status = Resolved
+  framework = framework + 1
+}
+invariant only_passed_upgrades_run: status == Resolved implies passed
+invariant at_most_one_upgrade: framework <= 1
+fair action resolve
+property passed_upgrades_resolve: (status == Voting and passed) ~> status == Resolved
+"""
+
+
+@pytest.mark.parametrize("n,reduced,full", [(1, 5, 5), (2, 8, 11), (4, 19, 91)])
+def test_design_example_pinned(n, reduced, full):
+    from spec.typecheck import load_model_text
+    inst = instantiate(load_model_text(LIBRA, "libra.fork"), {"N": n})
+    on, off = check_explicit(inst, ExplicitOptions()), check_explicit(inst, ExplicitOptions(symmetry=False))
+    assert (on.states, off.states) == (reduced, full)
+    assert summary(on) == summary(off)
+    v = verdicts(on)
+    assert v["only_passed_upgrades_run"].status is Status.HOLDS and v["at_most_one_upgrade"].status is Status.HOLDS
+    assert v["passed_upgrades_resolve"].status is Status.UNKNOWN
+    dead = v["deadlock"]  # everyone voted and the vote did not pass: nothing is enabled
+    assert dead.status is Status.VIOLATED and len(dead.trace.steps) == n + 2
+    assert [s.action for s in dead.trace.steps[1:]] == ["propose"] + ["vote"] * n
+    assert_replays(inst, dead.trace)
+
+
+def test_parsed_maps_loops_and_arithmetic():
+    from spec.typecheck import load_model_text
+    text = """
+model Arith
+enum Coin { Heads, Tails }
+var m: [Coin] -3..3 = 0
+var r: rat = 0
+var k: -3..3 = -3
+action spin when k < 3 {
+  k = k + 1
+  for c in Coin { m[c] = if c == Heads then k div 2 else k % 2 }
+  r = k / 2
+}
+invariant python_div: k == -3 or m[Heads] == (k - 1) div 2
+invariant python_mod: k == -3 or m[Tails] == (k - 1) % 2
+invariant halves: r * 2 == k - 1 or k == -3
+invariant never_half: r != 1/2
+"""
+    res = check_explicit(instantiate(load_model_text(text, "arith.fork"), {}), ExplicitOptions(deadlock=False))
+    v = verdicts(res)
+    assert res.states == 7
+    assert [v[n].status for n in ("python_div", "python_mod", "halves")] == [Status.HOLDS] * 3
+    half = v["never_half"]
+    assert half.status is Status.VIOLATED and half.trace.steps[-1].state["r"] == "1/2"
+    assert half.trace.steps[-1].state["m[Heads]"] == 0 and half.trace.steps[-1].state["m[Tails]"] == 1
