@@ -106,7 +106,7 @@ def _const_binop(op: BinOp, a, b):
 def _int_threshold(op: BinOp, q, flipped: bool):
     """An int bound equivalent to the rational `q` when compared with an int by `op`:
     `count > 2/3 * 4` becomes `count > 2`, which avoids Fraction arithmetic per state."""
-    if type(q) is not Fraction or op in (BinOp.EQ, BinOp.NE) or op not in _SYMBOLS:
+    if type(q) is not Fraction or op not in (BinOp.LT, BinOp.LE, BinOp.GT, BinOp.GE):
         return q
     floor = q.numerator // q.denominator
     down = (BinOp.LE, BinOp.GT) if not flipped else (BinOp.LT, BinOp.GE)

@@ -377,6 +377,11 @@ def test_int_against_rational_thresholds_are_exact(sym, q):
     for v in range(-4, 5):
         assert right((v,), None, []) == cmp(Fraction(v), q)
         assert left((v,), None, []) == cmp(q, Fraction(v))
+    for sym, f in (("+", operator.add), ("-", operator.sub), ("*", operator.mul), ("/", operator.truediv)):
+        for v in range(-2, 3):  # arithmetic with a rational constant stays exact
+            assert comp.expr(op(sym, x, q))((v,), None, []) == f(Fraction(v), q)
+            if v != 0 or sym != "/":
+                assert comp.expr(op(sym, q, x))((v,), None, []) == f(q, Fraction(v))
 
 
 # ---------------------------------------------------------------- random models
