@@ -384,6 +384,59 @@ def test_int_against_rational_thresholds_are_exact(sym, q):
                 assert comp.expr(op(sym, q, x))((v,), None, []) == f(q, Fraction(v))
 
 
+def _reference(e: I.Expr, env: dict):
+    """A naive evaluator of NOTE(arith), to check the compiler's folding and rewrites against."""
+    match e:
+        case I.Lit(value=v):
+            return v
+        case I.VarRef(name=name):
+            return env[name]
+        case I.Ite(cond=c, then=a, else_=b):
+            return _reference(a, env) if _reference(c, env) else _reference(b, env)
+        case I.Binary(op=o, left=a, right=b) if o.value in ("and", "or", "implies"):
+            left = _reference(a, env)
+            if o.value == "and":
+                return left and _reference(b, env)
+            if o.value == "or":
+                return left or _reference(b, env)
+            return (not left) or _reference(b, env)
+        case I.Binary(op=o, left=a, right=b):
+            x, y = _reference(a, env), _reference(b, env)
+            if o.value in ("/", "div", "%") and y == 0:
+                raise EvalError("zero")
+            return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": lambda p, q: Fraction(p) / q,
+                    "div": operator.floordiv, "%": operator.mod, "==": operator.eq, "!=": operator.ne,
+                    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}[o.value](x, y)
+    raise AssertionError(e)
+
+
+_leaves = st.one_of(st.integers(-3, 3).map(lit), st.sampled_from([var("x"), var("y")]),
+                    st.fractions(Fraction(-3), Fraction(3), max_denominator=4).map(lambda q: lit(Fraction(q))))
+_numbers = st.recursive(_leaves, lambda kids: st.one_of(
+    st.builds(op, st.sampled_from(["+", "-", "*", "/", "div", "%"]), kids, kids),
+    st.builds(lambda c, a, b: I.Ite(op("<", c, 0), a, b, I.RAT if I.RAT in (a.ty, b.ty) else I.INT), kids, kids, kids),
+), max_leaves=6)
+_conditions = st.recursive(
+    st.builds(op, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), _numbers, _numbers),
+    lambda kids: st.builds(op, st.sampled_from(["and", "or", "implies"]), kids, kids), max_leaves=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_numbers, _conditions), st.integers(-3, 3), st.integers(-3, 3))
+def test_compiled_expressions_match_a_reference_evaluator(e, x, y):
+    inst = instantiate(model(globals=[state("x", I.INT, 0), state("y", I.INT, 0)]), {})
+    try:
+        want = _reference(e, {"x": x, "y": y})
+    except EvalError:
+        want = EvalError
+    try:
+        got = Compiler(inst).expr(e)((x, y), None, [])
+    except EvalError:
+        got = EvalError
+    assert got == want
+    assert type(got) is not Fraction or got.denominator != 1  # normalised
+
+
 # ---------------------------------------------------------------- random models
 
 P = I.ProcType("P")
