@@ -172,16 +172,23 @@ class _Search:
 
     def _initial(self, env: list) -> list[tuple]:
         frontier: list[tuple] = []
+        limit = self.opt.max_states
         try:
             for s in self.inst.initial_states():
                 c = self.canon(s) if self.canon else s
-                if c not in self.parent:
-                    self.parent[c] = None
-                    self._check_state(c, 0, env)
-                    frontier.append(c)
+                if c in self.parent:
+                    continue
+                if limit is not None and len(self.parent) >= limit:
+                    self.stopped = f"state limit reached: {limit} initial states, depth 0 incomplete"
+                    break
+                self.parent[c] = None
+                self._check_state(c, 0, env)
+                frontier.append(c)
         except EvalError as e:
             self.runtime = _Failure((), 0, message=str(e), phase="init")
             self.stopped = f"the initial state could not be computed: {e}"
+        if not frontier and self.stopped is None:
+            self.notes.append("the instance has no initial states: every invariant holds vacuously")
         return frontier
 
     def _check_state(self, c: tuple, length: int, env: list) -> None:
@@ -208,48 +215,53 @@ class _Search:
             self.runtime = f
 
     def _expand(self, frontier: list[tuple], level: int, env: list) -> list[tuple]:
-        parent, canon, acts = self.parent, self.canon, self.prog.actions
-        limit = self.opt.max_states
+        """Every successor of one BFS level; the hot loop, so it works on locals."""
+        parent, canon = self.parent, self.canon
+        acts = [(a.guard, a.update, a) for a in self.prog.actions]
+        limit = self.opt.max_states if self.opt.max_states is not None else float("inf")
         nxt: list[tuple] = []
-        for i, s in enumerate(frontier):
-            if i & 255 == 0 and self._out_of_time(len(frontier) - i + len(nxt), level):
-                return nxt
-            enabled = False
-            for a in acts:
-                g = a.guard
-                if g is not None:
-                    try:
-                        if not g(s, None, env):
-                            continue
-                    except EvalError as e:
-                        self._runtime(_Failure(s, level, a, message=str(e), phase="guard"))
-                        enabled = True
-                        continue
-                enabled = True
-                try:
-                    t = a.update(s, env)
-                except EvalError as e:
-                    self._runtime(_Failure(s, level, a, message=str(e), phase="update"))
-                    continue
-                self.transitions += 1
-                c = canon(t) if canon else t
-                if self.step_checks:
-                    self._check_step(s, t, c, a, level, env)
-                if c in parent:
-                    continue
-                if limit is not None and len(parent) >= limit:
-                    self.stopped = f"state limit reached: {len(parent)} states explored, depth {level} complete"
+        transitions = 0
+        try:
+            for i, s in enumerate(frontier):
+                if i & 255 == 0 and self._out_of_time(len(frontier) - i + len(nxt), level):
                     return nxt
-                parent[c] = s
-                if self.state_checks:
-                    self._check_state(c, level + 1, env)
-                nxt.append(c)
-            if not enabled and self.opt.deadlock and "deadlock" not in self.failed:
-                self.failed["deadlock"] = _Failure(s, level)
-                self._refresh()
-            if self.stopped:
-                return nxt
-        return nxt
+                enabled = False
+                for g, update, a in acts:
+                    if g is not None:
+                        try:
+                            if not g(s, None, env):
+                                continue
+                        except EvalError as e:
+                            self._runtime(_Failure(s, level, a, message=str(e), phase="guard"))
+                            enabled = True
+                            continue
+                    enabled = True
+                    try:
+                        t = update(s, env)
+                    except EvalError as e:
+                        self._runtime(_Failure(s, level, a, message=str(e), phase="update"))
+                        continue
+                    transitions += 1
+                    c = t if canon is None else canon(t)
+                    if self.step_checks:
+                        self._check_step(s, t, c, a, level, env)
+                    if c in parent:
+                        continue
+                    if len(parent) >= limit:
+                        self.stopped = f"state limit reached: {len(parent)} states explored, depth {level} complete"
+                        return nxt
+                    parent[c] = s
+                    if self.state_checks:
+                        self._check_state(c, level + 1, env)
+                    nxt.append(c)
+                if not enabled and self.opt.deadlock and "deadlock" not in self.failed:
+                    self.failed["deadlock"] = _Failure(s, level)
+                    self._refresh()
+                if self.stopped:
+                    return nxt
+            return nxt
+        finally:
+            self.transitions += transitions
 
     def _check_step(self, s: tuple, t: tuple, c: tuple, a: ActionInstance, level: int, env: list) -> None:
         for chk in self.step_checks:
