@@ -384,6 +384,48 @@ def test_int_against_rational_thresholds_are_exact(sym, q):
                 assert comp.expr(op(sym, q, x))((v,), None, []) == f(q, Fraction(v))
 
 
+def test_quantifier_loops_agree_with_unrolling(monkeypatch):
+    """Domains above UNROLL run as loops over env with computed offsets; force that path."""
+    import checker.compile as C
+    unrolled = [summary(run(voting(), {"N": n})) + [run(voting(), {"N": n}).states] for n in (1, 3)]
+    monkeypatch.setattr(C, "UNROLL", 0)
+    looped = [summary(run(voting(), {"N": n})) + [run(voting(), {"N": n}).states] for n in (1, 3)]
+    assert looped == unrolled
+
+
+def test_large_domains_dynamic_keys_and_calls():
+    i, j = binder("i", rng(0, 20)), binder("j", rng(0, 20))
+    a = binder("a", I.INT)
+    x = var("x", rng(0, 3))
+    twice = I.Def("twice", (a,), op("*", ref(a), 2), I.INT)
+    m = model(globals=[state("x", rng(0, 3), 1), state("m", I.MapType(rng(0, 2), I.INT), 0)], defs=[twice])
+    inst = instantiate(m, {})
+    comp, s = Compiler(inst), next(inst.initial_states())
+    env = [None] * next(_uids)  # these binders are not in the model, so size env by hand
+    three = comp.expr(count(i, op("==", op("%", ref(i), 3), x)))  # i in 0..20 with i % 3 == 1
+    assert three(s, None, env) == 7
+    total = I.Quant(I.QuantKind.SUM, j, j.ty, op("<", ref(j), 4), I.Call("twice", (ref(j),), I.INT), I.INT)
+    assert comp.expr(total)(s, None, env) == 2 * (0 + 1 + 2 + 3)
+    assert comp.expr(I.Call("twice", (op("+", x, 1),), I.INT))(s, None, env) == 4
+    key = I.Index(var("m", I.MapType(rng(0, 2), I.INT)), x, I.INT)
+    assert comp.expr(key)((1, 0, 5, 0), None, env) == 5
+    with pytest.raises(EvalError, match="key 3 is outside 0..2 for m"):
+        comp.expr(key)((3, 0, 0, 0), None, env)
+
+
+def test_runtime_error_in_an_initial_value():
+    res = run(model(globals=[state("x", rng(0, 2), 5)], invariants=[I.Invariant("ok", lit(True))]))
+    v = verdicts(res)
+    assert v["runtime"].reason == "initial state: initial value 5 is outside 0..2 for x"
+    assert v["ok"].status is Status.UNKNOWN and not res.complete
+
+
+def test_progress_is_reported():
+    calls = []
+    run(counter(3), progress=lambda *a: calls.append(a))
+    assert calls and calls[0][0] >= 1 and len(calls[0]) == 4
+
+
 def _reference(e: I.Expr, env: dict):
     """A naive evaluator of NOTE(arith), to check the compiler's folding and rewrites against."""
     match e:
