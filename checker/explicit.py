@@ -105,7 +105,10 @@ def make_canon(groups: list[tuple[int, int, int]], width: int) -> Callable[[tupl
         chunks = [f"({', '.join(f't[{b + i * c + j}]' for j in range(c))},)" if c > 1 else f"t[{b + i}]"
                   for i in range(n)]
         lines.append(f"    g{g} = sorted([{', '.join(chunks)}])")
-        parts.extend(f"*g{g}[{i}]" for i in range(n)) if c > 1 else parts.append(f"*g{g}")
+        if c > 1:
+            parts.extend(f"*g{g}[{i}]" for i in range(n))
+        else:
+            parts.append(f"*g{g}")
         pos = b + n * c
     parts.append(f"*t[{pos}:{width}]")
     src = "def canon(t):\n" + "\n".join(lines) + f"\n    return ({', '.join(parts)},)\n"
@@ -147,7 +150,8 @@ class _Search:
         self.canon = make_canon(groups, len(inst.slot_names))
         self.parent: dict[tuple, tuple | None] = {}
         self.depth_of_level = 0  # levels fully discovered and checked
-        self.failed: dict[str, _Failure] = {}  # check name (or "deadlock") -> first failure
+        self.failed: dict[str, _Failure] = {}  # check name -> its first (shortest) failure
+        self.deadlock: _Failure | None = None
         self.runtime: _Failure | None = None
         self.transitions = 0
         self.stopped: str | None = None  # why the search ended early
@@ -206,7 +210,7 @@ class _Search:
         live = [c for c in self.checks if c.name not in self.failed]
         self.state_checks = [c for c in live if not c.step]
         self.step_checks = [c for c in live if c.step]
-        want_deadlock = self.opt.deadlock and "deadlock" not in self.failed
+        want_deadlock = self.opt.deadlock and self.deadlock is None
         if not live and not want_deadlock and (self.checks or self.opt.deadlock):
             self.stopped = "everything is decided"
 
@@ -254,8 +258,8 @@ class _Search:
                     if self.state_checks:
                         self._check_state(c, level + 1, env)
                     nxt.append(c)
-                if not enabled and self.opt.deadlock and "deadlock" not in self.failed:
-                    self.failed["deadlock"] = _Failure(s, level)
+                if not enabled and self.opt.deadlock and self.deadlock is None:
+                    self.deadlock = _Failure(s, level)
                     self._refresh()
                 if self.stopped:
                     return nxt
@@ -294,8 +298,7 @@ class _Search:
         skipped = ("a runtime error cut transitions (see 'runtime'): this covers the states reached without it",) \
             if self.runtime is not None else ()
 
-        def verdict(name: str, kind: str) -> Verdict:
-            f = self.failed.get(name)
+        def verdict(name: str, kind: str, f: _Failure | None) -> Verdict:
             if f is not None:
                 return Verdict(name, kind, Status.VIOLATED, scope, "explicit", states, f.length, seconds,
                                self._trace(f))
@@ -304,11 +307,11 @@ class _Search:
                                reason=limit_reason)
             return Verdict(name, kind, Status.HOLDS, scope, "explicit", states, depth, seconds, notes=skipped)
 
-        out = [verdict(c.name, c.kind) for c in self.checks]
+        out = [verdict(c.name, c.kind, self.failed.get(c.name)) for c in self.checks]
         out += [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds, reason=LIVENESS_TODO)
                 for n in self.liveness]
         if self.opt.deadlock:
-            out.append(verdict("deadlock", "deadlock"))
+            out.append(verdict("deadlock", "deadlock", self.deadlock))
         if self.runtime is not None:
             trace, reason = self._runtime_trace(self.runtime)
             out.append(Verdict("runtime", "runtime", Status.VIOLATED, scope, "explicit", states,
