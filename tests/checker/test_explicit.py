@@ -636,3 +636,11 @@ invariant never_half: r != 1/2
     half = v["never_half"]
     assert half.status is Status.VIOLATED and half.trace.steps[-1].state["r"] == "1/2"
     assert half.trace.steps[-1].state["m[Heads]"] == 0 and half.trace.steps[-1].state["m[Tails]"] == 1
+
+
+def test_scope_lists_params_in_declaration_order_with_display_values():
+    rule = I.EnumType("Rule", ("Intended", "Code"))
+    m = model(enums=[rule], params=[I.Param("N", I.INT, None, None), I.Param("RULE", rule, None, None),
+                                    I.Param("Q", I.RAT, None, None), I.Param("B", I.BOOL, None, None)])
+    inst = instantiate(m, {"B": True, "Q": Fraction(2, 3), "RULE": 1, "N": 4})
+    assert inst.scope() == "N = 4, RULE = Code, Q = 2/3, B = true"
