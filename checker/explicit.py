@@ -21,7 +21,7 @@ from checker.instance import Instance, display_value
 from checker.verdict import Status, Step, Trace, Verdict
 from spec.ir import MapType, ProcType, Type, Unary, UnOp
 
-LIVENESS_TODO = "liveness is not checked yet (explicit engine supports invariants and 'always P')"
+LIVENESS_TODO = "not checked yet: this engine checks properties of the form 'always P' (P a state predicate); others wait for the liveness engine"
 
 
 @dataclass(frozen=True)

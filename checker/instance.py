@@ -127,10 +127,13 @@ class Instance:
         EvalError when an initial value lies outside its variable's range."""
         base: list = [None] * len(self.slot_names)
         choices: list[tuple[int, list]] = []
-        for vs in self._all_slots():
+        for vs in self.all_slots():
             slots = [vs.base + p * vs.stride + i for p in range(vs.copies) for i in range(vs.width)]
             if isinstance(vs.var.init, InitAny):
                 dom = self.domain(_leaf(vs.var.init.domain))
+                for k in slots[:1]:
+                    for v in dom:
+                        self.check_slot(k, v, "initial value ")
                 choices.extend((k, dom) for k in slots)
                 continue
             value = self.const(vs.var.init, f"the initial value of {vs.var.name}")
@@ -148,7 +151,7 @@ class Instance:
         if b is not None and not b[0] <= value <= b[1]:
             raise EvalError(f"{what}{value} is outside {b[0]}..{b[1]} for {self.slot_names[k]}")
 
-    def _all_slots(self) -> list[VarSlots]:
+    def all_slots(self) -> list[VarSlots]:
         return list(self.globals_at.values()) + list(self.locals_at.values())
 
     # ------------------------------------------------------------ layout

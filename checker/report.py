@@ -45,11 +45,12 @@ def _table(headers: list[str], rows: list[list[str]], indent: str = "  ") -> lis
 
 def _scope_detail(p: PropertyResult) -> str:
     v = p.verdict
+    prefix = f"{p.scope}: " if p.scope else ""
     if v.status is Status.HOLDS and v.states is not None:
-        return f"{p.scope}: {v.states:,} states, depth {v.depth}"
+        return f"{prefix}{v.states:,} states, depth {v.depth}"
     if v.status is Status.UNKNOWN and v.reason:
-        return f"{p.scope}: {v.reason}"
-    return p.scope
+        return f"{prefix}{v.reason}"
+    return p.scope or "(no params)"
 
 
 def _other_instances(p: PropertyResult) -> str:
@@ -103,6 +104,12 @@ def render_text(report: CheckReport, color: bool = False) -> str:
         lines = [lines[0]] + [line.replace(verdict_text(p.verdict), _paint(verdict_text(p.verdict), p.verdict.status), 1)
                               for line, p in zip(lines[1:], report.properties)]
     out.extend(lines)
+    seen_notes = []
+    for p in report.properties:
+        for n in p.verdict.notes:
+            if n not in seen_notes and n not in report.notes:
+                seen_notes.append(n)
+    out.extend(f"  note: {n}" for n in seen_notes)
     for p in report.properties:
         v = p.verdict
         if v.status is not Status.VIOLATED:

@@ -114,24 +114,15 @@ def _const(model: I.Model, expr: I.Expr, env: dict[str, object]) -> object:
 
 
 def plan(model: I.Model, bindings: dict[str, list[object]]) -> tuple[list[dict[str, object]], list[str]]:
-    """Every param combination to check, in increasing order, and notes on skipped ones."""
-    choices: list[list[object]] = []
-    env: dict[str, object] = {}
+    """Every param combination to check, in increasing order, and notes on skipped ones.
+    A default or sweep may read earlier params; it is evaluated for each of their values."""
+    combos: list[dict[str, object]] = [{}]
     for p in model.params:
-        if p.name in bindings:
-            values = bindings[p.name]
-        elif p.default is not None:
-            values = [_const(model, p.default, env)]
-        elif p.sweep is not None:
-            lo, hi = _const(model, p.sweep[0], env), _const(model, p.sweep[1], env)
-            values = list(range(lo, hi + 1))
-            if not values:
-                raise ModelError(Diagnostic("FP403", f"param {p.name} sweeps the empty range {lo}..{hi}", p.span))
-        else:
-            raise ModelError(Diagnostic("FP401", f"param '{p.name}' has no value: give one with --param {p.name}=VALUE", p.span))
-        env[p.name] = values[0]
-        choices.append(values)
-    combos = [dict(zip([p.name for p in model.params], c)) for c in itertools.product(*choices)]
+        grown = []
+        for env in combos:
+            for value in _values(model, p, bindings, env):
+                grown.append({**env, p.name: value})
+        combos = grown
     notes: list[str] = []
     kept = []
     for combo in combos:
@@ -147,6 +138,27 @@ def plan(model: I.Model, bindings: dict[str, list[object]]) -> tuple[list[dict[s
     if not kept:
         raise ModelError(Diagnostic("FP402", "no parameter values satisfy the model's assumptions"))
     return kept, notes
+
+
+def _values(model: I.Model, p: I.Param, bindings: dict[str, list[object]], env: dict[str, object]) -> list[object]:
+    """The values of param p given the earlier params in env, each checked against p's type."""
+    if p.name in bindings:
+        values, origin = bindings[p.name], "--param"
+    elif p.default is not None:
+        values, origin = [_const(model, p.default, env)], "default"
+    elif p.sweep is not None:
+        lo, hi = _const(model, p.sweep[0], env), _const(model, p.sweep[1], env)
+        values, origin = list(range(lo, hi + 1)), "sweep"
+        if not values:
+            raise ModelError(Diagnostic("FP403", f"param {p.name} sweeps the empty range {lo}..{hi}", p.span))
+    else:
+        raise ModelError(Diagnostic("FP401", f"param '{p.name}' has no value: give one with --param {p.name}=VALUE", p.span))
+    if isinstance(p.ty, I.IntType) and p.ty.bounded:
+        lo, hi = _const(model, p.ty.lo, env), _const(model, p.ty.hi, env)
+        for v in values:
+            if not lo <= v <= hi:
+                raise ModelError(Diagnostic("FP406", f"param {p.name} = {v} ({origin}) is outside its type {lo}..{hi}", p.span))
+    return values
 
 
 def scope_of(model: I.Model, params: dict[str, object]) -> str:

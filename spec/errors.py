@@ -76,7 +76,8 @@ def closest(name: str, candidates) -> str | None:
 def _caret_block(source_lines: list[str], span: Span) -> list[str]:
     if not (1 <= span.line <= len(source_lines)):
         return []
-    text = source_lines[span.line - 1].rstrip("\n").expandtabs(1)
+    text = source_lines[span.line - 1].rstrip("\r")
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
     width = span.end_col - span.col if span.end_line == span.line else len(text) - span.col + 1
     width = max(1, width)
     gutter = f"{span.line:>4} | "
@@ -85,7 +86,7 @@ def _caret_block(source_lines: list[str], span: Span) -> list[str]:
 
 def render(diag: Diagnostic, path: str, source: str | None) -> str:
     """The human form of a diagnostic, as printed by the CLI."""
-    lines = source.splitlines() if source is not None else []
+    lines = source.split("\n") if source is not None else []  # as the lexer counts lines: only \n
     loc = f"{path}:{diag.span.line}:{diag.span.col}" if diag.span else path
     out = [f"{loc}: {diag.severity}[{diag.code}]: {diag.message}"]
     if diag.span:

@@ -21,6 +21,7 @@ from spec.errors import Diagnostic, ModelError, Note, Span, closest
 from spec.parser import parse
 
 BUILTIN_TYPES = {"bool": I.BOOL, "int": I.INT, "rat": I.RAT}
+RESERVED_FINDINGS = ("deadlock", "runtime")  # names the checkers give their own findings
 
 
 class _Fail(Exception):
@@ -41,6 +42,7 @@ class _Global:
     span: Span | None
     ir: object = None  # resolved IR object, filled as checking goes
     failed: bool = False
+    ty: object = None  # a state variable's type, known before any expression is checked
 
 
 @dataclass
@@ -123,6 +125,10 @@ class _Checker:
             return
         table[name] = _Global(kind, decl, span)
 
+    def reserved(self, d) -> None:
+        if d.name in RESERVED_FINDINGS:
+            self.diags.append(Diagnostic("FP210", f"'{d.name}' is the name of a built-in finding; name this property otherwise", d.name_span))
+
     def unknown(self, name: str, span: Span | None, scope: dict[str, I.Binder], what: str = "name") -> _Fail:
         candidates = list(scope) + list(self.globals) + list(BUILTIN_TYPES)
         near = closest(name, candidates)
@@ -184,7 +190,7 @@ class _Checker:
             case A.Name():
                 return self.name(e, scope, ctx, primed)
             case A.FieldE():
-                base = self.expr(e.base, scope, ctx, primed)
+                base = self.expr(e.base, scope, ctx)  # `p.x'`: p from the pre-state, x from the post-state
                 if not isinstance(base.ty, I.ProcType):
                     raise _err("FP307", f"'.{e.name}' needs a process id on its left, found {_article(base.ty)}", e.span)
                 fam = base.ty.family
@@ -192,19 +198,17 @@ class _Checker:
                 if entry is None:
                     near = closest(e.name, self.locals.get(fam, {}))
                     raise _err("FP203", f"process {fam} has no variable '{e.name}'" + (f"; did you mean '{near}'?" if near else ""), e.name_span)
-                if entry.failed:
+                if entry.failed or entry.ty is None:
                     raise _Fail(None)
                 if ctx.const:
                     raise _err("FP308", f"{ctx.what} must be a constant, but '{e.name}' is a state variable", e.span)
-                if isinstance(base, I.BoundRef) or not primed:
-                    pass
-                return I.LocalRef(fam, e.name, base, entry.ir.ty, primed, e.span)
+                return I.LocalRef(fam, e.name, base, entry.ty, primed, e.span)
             case A.IndexE():
                 base = self.expr(e.base, scope, ctx, primed)
                 if not isinstance(base.ty, I.MapType):
                     raise _err("FP309", f"only maps can be indexed, but this is {_article(base.ty)}", e.base.span)
                 key = self.expr(e.key, scope, ctx)
-                if not _compatible(base.ty.key, key.ty):
+                if not _compatible(base.ty.key, key.ty) or (isinstance(base.ty.key, I.IntType) and not isinstance(key.ty, I.IntType)):
                     raise _err("FP310", f"map key has type {_article(key.ty)}, but the map's keys are {_article(base.ty.key)}", e.key.span)
                 return I.Index(base, key, base.ty.value, e.span)
             case A.PrimeE():
@@ -264,14 +268,21 @@ class _Checker:
         if g.failed:
             raise _Fail(None)
         if g.kind == "param":
+            if g.ir is None:
+                raise _err("FP209", f"param '{e.id}' is used before its declaration; declare it first", e.span,
+                           Note(f"'{e.id}' is declared here", g.span))
             return I.ParamRef(e.id, g.ir.ty, e.span)
         if g.kind == "member":
+            if g.ir is None:  # its enum was a duplicate, already reported
+                raise _Fail(None)
             enum_t, index = g.ir
             return I.Lit(index, enum_t, e.span)
         if g.kind == "var":
+            if g.ty is None:
+                raise _Fail(None)  # its type failed to resolve, already reported
             if ctx.const:
                 raise _err("FP308", f"{ctx.what} must be a constant (params and literals), but '{e.id}' is a state variable", e.span)
-            return I.VarRef(e.id, g.ir.ty, primed, e.span)
+            return I.VarRef(e.id, g.ty, primed, e.span)
         if g.kind == "def":
             if primed:
                 raise _err("FP311", "only state variables can be primed", e.span)
@@ -406,8 +417,9 @@ class _Checker:
         finally:
             self.def_stack.pop()
 
-    def state_var(self, v: A.VarD, family: str | None) -> I.StateVar:
-        ty = self.resolve_type(v.type, {})
+    def state_var(self, v: A.VarD, family: str | None, ty: I.Type | None) -> I.StateVar:
+        if ty is None:
+            raise _Fail(None)  # its type could not be resolved, already reported
         const = _Ctx(const=True, what="an initial value")
         if v.init_kind == "none":
             raise _err("FP316", f"variable '{v.name}' needs an initial value: '= value', '= any' or 'in D'", v.span)
@@ -501,17 +513,20 @@ class _Checker:
                 case A.ActionD():
                     self.declare(d.name, "action", d, d.name_span)
                 case A.InvariantD():
+                    self.reserved(d)
                     self.declare(d.name, "invariant", d, d.name_span)
                 case A.PropertyD():
+                    self.reserved(d)
                     self.declare(d.name, "property", d, d.name_span)
         # enums first: their members are values everywhere
         enums = []
         for d in decls:
-            if isinstance(d, A.EnumD) and self.globals.get(d.name) and self.globals[d.name].decl is d:
+            if isinstance(d, A.EnumD):
                 members = tuple(dict.fromkeys(m for m, _ in d.members))
                 t = I.EnumType(d.name, members)
-                self.globals[d.name].ir = t
-                enums.append(t)
+                if self.globals.get(d.name) and self.globals[d.name].decl is d:
+                    self.globals[d.name].ir = t
+                    enums.append(t)
                 for i, m in enumerate(members):
                     g = self.globals.get(m)
                     if g is not None and g.kind == "member" and g.decl is d:
@@ -525,6 +540,9 @@ class _Checker:
                 g = self.globals.get(d.name)
                 if g is not None and g.decl is d:
                     self.guard(g, lambda d=d: self.resolve_type(d.type, {}, (d.name,)))
+        for g in [*self.globals.values(), *(x for table in self.locals.values() for x in table.values())]:
+            if g.kind == "var":
+                self.guard(g, lambda g=g: setattr(g, "ty", self.resolve_type(g.decl.type, {})))
         assumes, families, globals_, actions, invariants, properties, fairness = [], [], [], [], [], [], []
         for d in decls:
             if isinstance(d, A.AssumeD):
@@ -535,7 +553,7 @@ class _Checker:
         for d in decls:
             if isinstance(d, A.VarD) and self.globals.get(d.name) and self.globals[d.name].decl is d:
                 g = self.globals[d.name]
-                self.guard(g, lambda d=d, g=g: globals_.append(self.set_ir(g, self.state_var(d, None))))
+                self.guard(g, lambda d=d, g=g: globals_.append(self.set_ir(g, self.state_var(d, None, g.ty))))
         for d in decls:
             if isinstance(d, A.DefD) and self.globals.get(d.name) and self.globals[d.name].decl is d:
                 self.check_def(d.name)
@@ -620,7 +638,7 @@ class _Checker:
             if g is None or g.decl is not v:
                 continue
             try:
-                locals_.append(self.set_ir(g, self.state_var(v, d.name)))
+                locals_.append(self.set_ir(g, self.state_var(v, d.name, g.ty)))
             except _Fail as f:
                 g.failed = True
                 self.report(f)

@@ -119,3 +119,21 @@ def test_several_models_worst_exit_code_wins():
     r = invoke("check", NEAR, LIBRA)
     assert r.exit_code == 1
     assert r.stdout.count("forkproof 0.1.0:") == 2
+
+
+def test_a_sweep_may_depend_on_an_earlier_param(tmp_path):
+    model = tmp_path / "dep.fork"
+    model.write_text("model Dep\nparam N: int = 1..3\nparam M: int = 1..N\nvar x: int = 0\n"
+                     "action a when x < M { x = x + 1 }\naction idle when x == M { }\ninvariant bounded: x <= N\n")
+    r = invoke("check", str(model), "--format", "json")
+    scopes = [i["scope"] for i in json.loads(r.stdout)["models"][0]["instances"]]
+    assert scopes == ["N = 1, M = 1", "N = 2, M = 1", "N = 2, M = 2", "N = 3, M = 1", "N = 3, M = 2", "N = 3, M = 3"]
+    assert r.exit_code == 0
+
+
+def test_initial_values_outside_the_range_are_a_runtime_error(tmp_path):
+    model = tmp_path / "init.fork"
+    model.write_text("model Init\nvar x: 0..3 in 0..10\naction a { x = x }\n")
+    r = invoke("check", str(model))
+    assert r.exit_code == 1
+    assert "initial state: initial value 4 is outside 0..3 for x" in r.stdout

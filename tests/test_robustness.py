@@ -12,9 +12,7 @@ Two Hypothesis strategies feed `forkproof check` in-process (click's CliRunner):
   a name misspelt, a keyword or operator inserted, the file truncated).  A mutant may
   still be a valid model: then the run must end 0, 1 or 3 (inconclusive), never crash.
 
-Bugs found here stay visible as `xfail(strict=True)` tests named after them (STYLE.md);
-the properties skip inputs that hit one (`_skip_known_bugs`) so that they keep checking
-everything else.
+Bugs found here are pinned by the regression tests at the end of the file.
 """
 from __future__ import annotations
 
@@ -25,7 +23,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as _hypothesis_event
+from hypothesis.errors import InvalidArgument
 from hypothesis import strategies as st
 
 from checker.cli import cli
@@ -64,6 +64,14 @@ def assert_no_crash(r: Result) -> None:
     assert r.exit_code in (0, 1, 2, 3), (r.exit_code, both)
 
 
+def event(label: str) -> None:
+    """Hypothesis statistics; a no-op when a plain test uses the same assertions."""
+    try:
+        _hypothesis_event(label)
+    except InvalidArgument:
+        pass
+
+
 def source_lines(text: str) -> list[str]:
     """The file's lines as the lexer counts them: the CLI reads with universal newlines,
     and Lark counts only '\\n' as a line break."""
@@ -72,7 +80,8 @@ def source_lines(text: str) -> list[str]:
 
 def assert_located_error(r: Result, path: Path, text: str) -> None:
     """Exit 2; at least one `path:line:col: error[FPnnn]: ` line, and every such line is
-    followed by that very source line (tabs shown as one space) and a caret under `col`."""
+    followed by that very source line (each unprintable character, tab included, shown as
+    one space, so that a model cannot send control codes to a terminal) and a caret under `col`."""
     assert_no_crash(r)
     assert r.exit_code == 2, (r.exit_code, r.stdout, r.stderr)
     head = re.compile(rf"^{re.escape(str(path))}:(\d+):(\d+): error\[FP\d{{3}}\]: ")
@@ -85,7 +94,8 @@ def assert_located_error(r: Result, path: Path, text: str) -> None:
         assert i + 2 < len(err), f"diagnostic without source line and caret:\n{r.stderr}"
         gutter = f"{line:>4} | "
         assert err[i + 1].startswith(gutter), f"no source line {line} after the diagnostic:\n{r.stderr}"
-        assert err[i + 1] == gutter + lines[line - 1].expandtabs(1), (
+        shown = "".join(ch if ch.isprintable() else " " for ch in lines[line - 1])
+        assert err[i + 1] == gutter + shown, (
             f"wrong source line for {line}:{col}: {err[i + 1]!r}, file has {lines[line - 1]!r}")
         caret = err[i + 2]
         assert caret.strip(" ").startswith("^") and set(caret.strip()) == {"^"}, caret
@@ -103,48 +113,6 @@ def assert_sane_exit(r: Result, path: Path, text: str) -> None:
         assert "unknown" in r.stdout or "weaker than --require" in r.stdout, r.stdout
 
 
-# ---------------------------------------------------------------- known bugs
-#
-# Each is a named xfail test at the end of this file.  The properties skip inputs that hit
-# one: rendering bugs by a look at the text, crashes by the traceback's last frame.
-
-# str.splitlines() breaks lines at these as well as at '\n'; the lexer does not.
-_EXTRA_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-
-
-def _hits_rendering_bug(text: str) -> str | None:
-    normalized = text.replace("\r\n", "\n").replace("\r", "\n")
-    if any(ch in normalized for ch in _EXTRA_LINE_BREAKS):
-        return "bug_wrong_source_line_after_form_feed"
-    if normalized == "":
-        return "bug_empty_file_error_has_no_source_line"
-    return None
-
-
-# (file, function, exception) of the innermost frame -> the xfail test that pins it down
-KNOWN_CRASHES = {
-    ("typecheck.py", "name", "TypeError: cannot unpack non-iterable NoneType object"):
-        "bug_duplicate_enum_member_crashes_typecheck",
-    ("typecheck.py", "name", "AttributeError: 'NoneType' object has no attribute 'ty'"):
-        "bug_forward_reference_crashes_typecheck",
-}
-
-
-def _known_crash(r: Result) -> str | None:
-    if "internal error" not in r.stderr:
-        return None
-    frames = re.findall(r'^  File "[^"]*?([^/"]+)", line \d+, in (\w+)$', r.stderr, re.M)
-    last = r.stderr.rstrip("\n").split("\n")[-1]
-    return KNOWN_CRASHES.get((*frames[-1], last)) if frames else None
-
-
-def _skip_known_bugs(text: str, r: Result | None = None) -> None:
-    bug = _hits_rendering_bug(text) if r is None else _known_crash(r)
-    if bug is not None:
-        event(f"skipped: {bug}")
-    assume(bug is None)
-
-
 # ---------------------------------------------------------------- (a) arbitrary text
 
 _long_line = st.text(min_size=200, max_size=5000).map(lambda s: s.replace("\n", " "))
@@ -153,7 +121,7 @@ arbitrary_text = st.one_of(
     st.text(alphabet=st.characters(codec="utf-8"), max_size=300),
     st.text(alphabet="model{}()[]=:;,.'\"/*%~<>!-+ \t\n\r0123456789abcXYZ_", max_size=300),
     _long_line,
-)  # the empty file: test_empty_file and test_bug_empty_file_error_has_no_source_line
+)  # the empty file: test_empty_file and test_empty_file_error_shows_the_empty_line_and_a_caret
 
 _VOCAB = sorted(KEYWORDS) + [
     "+", "-", "*", "/", "%", "==", "!=", "<=", ">=", "<", ">", "~>", "..", ".", ",", ":", "(", ")",
@@ -168,10 +136,8 @@ token_soup = st.lists(st.sampled_from(_VOCAB), max_size=60).map(lambda ts: "mode
 @FUZZ
 @given(text=arbitrary_text)
 def test_arbitrary_text_exits_2_with_located_error(tmp_path_factory, text):
-    _skip_known_bugs(text)
     path = write(tmp_path_factory.mktemp("text"), text)
     r = run_check(path)
-    _skip_known_bugs(text, r)
     if r.exit_code != 2:  # only a real model can be accepted
         assert re.match(r"\s*(//[^\n]*\n\s*|/\*.*?\*/\s*)*model\s", text, re.S), (r.exit_code, text)
     assert_sane_exit(r, path, text)
@@ -182,7 +148,6 @@ def test_arbitrary_text_exits_2_with_located_error(tmp_path_factory, text):
 def test_token_soup_never_crashes(tmp_path_factory, text):
     path = write(tmp_path_factory.mktemp("soup"), text)
     r = run_check(path)
-    _skip_known_bugs(text, r)
     assert_sane_exit(r, path, text)
 
 
@@ -257,10 +222,8 @@ def mutant(draw) -> tuple[str, str]:
 @given(case=mutant())
 def test_mutated_models_exit_cleanly(tmp_path_factory, case):
     name, text = case
-    _skip_known_bugs(text)
     path = write(tmp_path_factory.mktemp("mutant"), text, f"{name}.fork")
     r = run_check(path)
-    _skip_known_bugs(text, r)
     assert_sane_exit(r, path, text)
 
 
@@ -304,44 +267,38 @@ def test_file_with_only_a_comment(tmp_path):
     assert_located_error(r, path, text)
 
 
-# ---------------------------------------------------------------- known bugs, kept visible
+# ---------------------------------------------------------------- regression tests for bugs found here
 
 
-@pytest.mark.xfail(strict=True, reason="an error at the end of an empty file prints no source line or caret")
-def test_bug_empty_file_error_has_no_source_line(tmp_path):
+def test_empty_file_error_shows_the_empty_line_and_a_caret(tmp_path):
     path = write(tmp_path, "")
     assert_located_error(run_check(path), path, "")
 
 
-@pytest.mark.xfail(strict=True, reason="spec.errors.render splits the source with str.splitlines(), which also "
-                                       "breaks at form feeds (and \\x0b, \\x1c-\\x1e, \\x85, \\u2028, \\u2029); "
-                                       "Lark counts only '\\n', so the line shown under the error is the wrong one")
-def test_bug_wrong_source_line_after_form_feed(tmp_path):
+def test_source_line_is_right_after_a_form_feed(tmp_path):
+    # the renderer counts lines as the lexer does: only \n ends one
     text = "model M\x0c\nvar x: int = 0\nvar y: int = nope\n"
     path = write(tmp_path, text)
     assert_located_error(run_check(path), path, text)
 
 
-@pytest.mark.xfail(strict=True, reason="a second 'enum S' is reported as FP201, but its members stay in the namespace "
-                                       "with no IR; using one crashes spec/typecheck.py name(): 'enum_t, index = g.ir' "
-                                       "TypeError: cannot unpack non-iterable NoneType object (exit 3, internal error)")
-def test_bug_duplicate_enum_member_crashes_typecheck(tmp_path):
+def test_member_of_a_duplicate_enum_is_no_crash(tmp_path):
     text = "model M\nenum S { A }\nenum S { B }\nvar x: S = B\n"
     path = write(tmp_path, text)
     assert_located_error(run_check(path), path, text)
 
 
-# One root cause, three triggers: spec/typecheck.py checks declarations in phases (enums,
-# params, types, assumes, families, vars, defs), and `name()` reads `g.ir` of a global that
-# a later phase has not filled in yet: "AttributeError: 'NoneType' object has no attribute
-# 'ty'" (exit 3, internal error) instead of an error or a correct check.
-@pytest.mark.xfail(strict=True, reason="forward reference crashes the type checker (see the comment above)")
+# Once a crash: the type checker read the IR of a declaration a later phase had not filled
+# in yet.  Now a param must be declared before use (FP209) and state variable types are
+# resolved before any expression is checked.
 @pytest.mark.parametrize("text", [
     pytest.param("model M\nparam A: int = B\nparam B: int = 1\n", id="param-default-reads-later-param"),
     pytest.param("model M\nparam A: int = A\n", id="param-default-reads-itself"),
     pytest.param("model M\nvar x: bool = false\ndef f = x\nassume f\n", id="assume-calls-def-reading-var"),
     pytest.param("model M\nvar y: bool = f\nvar x: bool = false\ndef f = x\n", id="init-calls-def-reading-later-var"),
+    pytest.param("model M\nprocess P[f] { var b: bool = false }\ndef f = count(v in P where v.b)\n",
+                 id="family-size-calls-def-reading-its-local"),
 ])
-def test_bug_forward_reference_crashes_typecheck(tmp_path, text):
+def test_forward_reference_is_an_error_or_fine(tmp_path, text):
     path = write(tmp_path, text)  # whether a forward reference is an error or fine is for the fix to decide
     assert_sane_exit(run_check(path), path, text)

@@ -126,3 +126,10 @@ def test_errors_in_independent_declarations_are_all_reported():
 def test_defs_may_be_used_before_they_are_written():
     m = load_model_text(HEADER + "invariant i: later\ndef later = x >= 0\n")
     assert m.invariants[0].expr == I.Call("later", (), I.BOOL)
+
+
+def test_prime_on_a_local_reads_the_copy_in_the_pre_state():
+    m = load_model_text(HEADER + "var leader: P = any\ninvariant stays_on: leader.on implies leader.on'\n")
+    e = m.invariants[0].expr.right
+    assert isinstance(e, I.LocalRef) and e.primed
+    assert isinstance(e.proc, I.VarRef) and not e.proc.primed
