@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from checker.replay import action_label, make_trace, successors
 from checker.compile import ActionInstance, EvalError, Fn, Program, compile_program, has_primes, is_temporal, walk
-from checker.instance import Instance, display_value
-from checker.verdict import Status, Step, Trace, Verdict
+from checker.instance import Instance
+from checker.verdict import Status, Trace, Verdict
 from spec.ir import MapType, ProcType, Type, Unary, UnOp
 
 LIVENESS_TODO = "not checked yet: this engine checks properties of the form 'always P' (P a state predicate); others wait for the liveness engine"
@@ -211,7 +212,8 @@ class _Search:
         self.state_checks = [c for c in live if not c.step]
         self.step_checks = [c for c in live if c.step]
         want_deadlock = self.opt.deadlock and self.deadlock is None
-        if not live and not want_deadlock and (self.checks or self.opt.deadlock):
+        # runtime errors are a finding too: only a found one (or a full search) decides it
+        if not live and not want_deadlock and self.runtime is not None and (self.checks or self.opt.deadlock):
             self.stopped = "everything is decided"
 
     def _runtime(self, f: _Failure) -> None:
@@ -330,13 +332,7 @@ class _Search:
         return path[::-1]
 
     def _successors(self, x: tuple, env: list):
-        """(action instance, successor) for every instance enabled in x that runs cleanly."""
-        for a in self.prog.actions:
-            try:
-                if a.guard is None or a.guard(x, None, env):
-                    yield a, a.update(x, env)
-            except EvalError:
-                continue
+        return successors(self.prog, x, env)
 
     def _concretize(self, path: list[tuple], env: list) -> tuple[list[tuple], list[ActionInstance | None]]:
         """A concrete run through the canonical states of `path` (NOTE(symmetry))."""
@@ -393,21 +389,11 @@ class _Search:
                     return f"{f.check.kind} {f.check.name} after action {self._label(a)}", str(e)
         return f"action {self._label(f.action)}", f.message
 
-    def _args(self, a: ActionInstance) -> tuple[tuple[str, object], ...]:
-        return tuple((p.name, display_value(v, p.ty)) for p, v in zip(a.action.params, a.args))
-
     def _label(self, a: ActionInstance) -> str:
-        args = ", ".join(f"{n} = {_show(v)}" for n, v in self._args(a))
-        return f"{a.action.name}({args})" if args else a.action.name
+        return action_label(a)
 
     def _make_trace(self, xs: list[tuple], acts: list[ActionInstance | None]) -> Trace:
-        names, steps, prev = self.inst.slot_names, [], None
-        for x, a in zip(xs, acts):
-            changed = tuple(names) if prev is None else tuple(n for n, u, v in zip(names, prev, x) if u != v)
-            steps.append(Step(a.action.name if a else None, self._args(a) if a else (),
-                              self.inst.display_state(x), changed))
-            prev = x
-        return Trace(tuple(steps))
+        return make_trace(self.inst, xs, acts)
 
 
 def _first(pairs):
@@ -421,7 +407,3 @@ def _holds(f: Fn, s: tuple, t: tuple | None, env: list) -> bool:
         return bool(f(s, t, env))
     except EvalError:
         return True
-
-
-def _show(v: object) -> str:
-    return ("true" if v else "false") if isinstance(v, bool) else str(v)

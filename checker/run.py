@@ -9,9 +9,8 @@ explicitly bound value that breaks an assumption is an error (exit 2).
 """
 from __future__ import annotations
 
-import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from checker.explicit import ExplicitOptions, ExplicitResult, check_explicit

@@ -12,7 +12,7 @@ that reach the user.  Codes are grouped by phase:
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,7 @@ variables live in their family.  Bound names (quantifiers, action and def parame
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from fractions import Fraction
+from dataclasses import dataclass
 from pathlib import Path
 
 from spec import ast as A
