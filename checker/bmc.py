@@ -14,18 +14,10 @@ from dataclasses import dataclass
 import z3
 
 from checker.compile import compile_program
-from checker.encode import Encoding, SymProp
-from checker.explicit import ExplicitResult
+from checker.encode import Encoding, SymbolicOptions, SymProp
 from checker.instance import Instance
 from checker.replay import replay, runtime_error_at
-from checker.verdict import Status, Verdict
-
-
-@dataclass(frozen=True)
-class SymbolicOptions:
-    depth: int = 20
-    timeout: float | None = None  # seconds for the whole instance
-    deadlock: bool = True
+from checker.verdict import EngineResult, Status, Verdict
 
 
 @dataclass
@@ -46,7 +38,7 @@ def state_checks(prog) -> list[tuple[str, str, object]]:
     return [(i.name, "invariant", comp.expr(i.expr)) for i in prog.inst.model.invariants if not i.step]
 
 
-def check_bmc(inst: Instance, options: SymbolicOptions) -> ExplicitResult:
+def check_bmc(inst: Instance, options: SymbolicOptions) -> EngineResult:
     start = time.perf_counter()
     deadline = start + options.timeout if options.timeout else None
     enc = Encoding(inst)
@@ -85,7 +77,7 @@ def check_bmc(inst: Instance, options: SymbolicOptions) -> ExplicitResult:
             stop_reason = f"timeout after {options.timeout:g} s: no violation up to depth {k}"
             break
     seconds = time.perf_counter() - start
-    return ExplicitResult(_verdicts(inst, props, outcome, reached, None, stop_reason, seconds, options),
+    return EngineResult(_verdicts(inst, props, outcome, reached, None, stop_reason, seconds, options),
                           0, reached, 0, seconds, False, [])
 
 

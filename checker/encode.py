@@ -118,6 +118,16 @@ def as_bool(x: Ok) -> z3.BoolRef:
 
 
 @dataclass(frozen=True)
+class SymbolicOptions:
+    """Options shared by the symbolic engines (bmc, kind, pdr)."""
+
+    depth: int = 20  # BMC unrolling; the largest k for k-induction
+    timeout: float | None = None  # seconds for one instance
+    deadlock: bool = True
+    certificate: str | None = None  # pdr: write the proof obligations as SMT-LIB2 here
+
+
+@dataclass(frozen=True)
 class SymProp:
     """A safety obligation: `pred(s, t)` must hold in every reachable state (t is None) or,
     when `step`, on every transition (s, t)."""

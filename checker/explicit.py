@@ -13,13 +13,13 @@ made concrete again by replaying from an initial state (`_concretize`).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from checker.replay import action_label, make_trace, successors
 from checker.compile import ActionInstance, EvalError, Fn, Program, compile_program, has_primes, is_temporal, walk
 from checker.instance import Instance
-from checker.verdict import Status, Trace, Verdict
+from checker.verdict import EngineResult, Status, Trace, Verdict
 from spec.ir import MapType, ProcType, Type, Unary, UnOp
 
 LIVENESS_TODO = "not checked yet: this engine checks properties of the form 'always P' (P a state predicate); others wait for the liveness engine"
@@ -34,15 +34,7 @@ class ExplicitOptions:
     progress: Callable[[int, int, int, float], None] | None = None  # (states, depth, queue, seconds)
 
 
-@dataclass
-class ExplicitResult:
-    verdicts: list[Verdict]
-    states: int
-    depth: int
-    transitions: int
-    seconds: float
-    complete: bool
-    notes: list[str] = field(default_factory=list)
+ExplicitResult = EngineResult  # the explicit engine's result is the shared engine result
 
 
 @dataclass(frozen=True)

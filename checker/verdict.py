@@ -8,7 +8,7 @@ spec/ir.py): bool -> bool, int -> int, enum -> member name, process id -> "Famil
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Status(enum.Enum):
@@ -50,3 +50,18 @@ class Verdict:
     trace: Trace | None = None
     reason: str | None = None  # why UNKNOWN, or what a runtime error was
     notes: tuple[str, ...] = ()
+
+
+@dataclass
+class EngineResult:
+    """What every engine returns for one instance: a verdict per property and how far it got
+    (`states` and `transitions` are 0 for symbolic engines; `depth` is the BFS depth or the
+    unrolling depth reached; `complete` is true when the whole state space was covered)."""
+
+    verdicts: list[Verdict]
+    states: int
+    depth: int
+    transitions: int
+    seconds: float
+    complete: bool
+    notes: list[str] = field(default_factory=list)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.bmc import SymbolicOptions, check_bmc
+from checker.bmc import check_bmc
+from checker.encode import SymbolicOptions
 from checker.explicit import ExplicitOptions, check_explicit
 from checker.instance import instantiate
 from checker.verdict import Status
