@@ -57,7 +57,7 @@ def check_bmc(inst: Instance, options: SymbolicOptions) -> EngineResult:
         # NOTE(bmc-fresh): a fresh solver per depth.  Z3's incremental mode turns off the
         # preprocessing that makes these (mostly unsat) queries fast: 10x on the NEAR model.
         while bad:
-            res, model = _check(path, z3.Or(*bad.values()), deadline)
+            res, model = solve(path, z3.Or(*bad.values()), deadline)
             if res == z3.unknown:
                 why = "timeout" if deadline and time.perf_counter() >= deadline else "the solver gave up"
                 for i in bad:
@@ -81,7 +81,7 @@ def check_bmc(inst: Instance, options: SymbolicOptions) -> EngineResult:
                           0, reached, 0, seconds, False, [])
 
 
-def _check(path: list, bad, deadline) -> tuple[object, z3.ModelRef | None]:
+def solve(path: list, bad, deadline) -> tuple[object, z3.ModelRef | None]:
     solver = z3.Solver()
     if deadline is not None:
         solver.set("timeout", max(1, int((deadline - time.perf_counter()) * 1000)))
@@ -105,9 +105,7 @@ def _verdicts(inst, props, outcome, reached, complete_at, stop_reason, seconds, 
             else:
                 v = Verdict(p.name, p.kind, Status.BOUNDED, scope, "bmc", None, options.depth, seconds)
         elif o.status is Status.VIOLATED:
-            trace = replay(prog, o.states)
-            reason = runtime_error_at(prog, o.states[-1], state_checks(prog)) if p.kind == "runtime" and not p.step else None
-            v = Verdict(p.name, p.kind, Status.VIOLATED, scope, "bmc", None, o.depth, seconds, trace, reason)
+            v = violation_verdict(inst, p, o.states, o.depth, seconds, "bmc", prog)
         else:
             v = Verdict(p.name, p.kind, Status.UNKNOWN, scope, "bmc", None, o.depth, seconds, reason=o.reason)
         old = merged.get(p.name)
@@ -115,6 +113,17 @@ def _verdicts(inst, props, outcome, reached, complete_at, stop_reason, seconds, 
             merged[p.name] = v
     # like the explicit engine, "runtime" is a finding: shown only when something was found
     return [v for v in merged.values() if v.kind != "runtime" or v.status in (Status.VIOLATED, Status.UNKNOWN)]
+
+
+def violation_verdict(inst: Instance, p: SymProp, states: list[tuple], depth: int, seconds: float, engine: str,
+                      prog=None) -> Verdict:
+    """A violation found symbolically: the decoded states replayed (NOTE(replay)) into a
+    trace, and for a runtime error the error itself, named by the explicit evaluator."""
+    prog = prog or compile_program(inst)
+    states = states[: depth + 1]
+    trace = replay(prog, states)
+    reason = runtime_error_at(prog, states[-1], state_checks(prog)) if p.kind == "runtime" and not p.step else None
+    return Verdict(p.name, p.kind, Status.VIOLATED, inst.scope(), engine, None, depth, seconds, trace, reason)
 
 
 def _worse(a: Verdict, b: Verdict) -> bool:

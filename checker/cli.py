@@ -17,7 +17,8 @@ from pathlib import Path
 import click
 
 from checker import report as R
-from checker.run import CheckOptions, check_model, exit_code, parse_bindings
+from checker.portfolio import ENGINES, EngineOptions
+from checker.run import check_model, exit_code, parse_bindings
 from spec.errors import Diagnostic, ModelError, render
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
@@ -80,8 +81,13 @@ def cli() -> None:
 @click.option("--param", "-p", "params", multiple=True, metavar="K=V",
               help="Bind a param: N=4, or a range N=1..6 (one run per value). Repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--engine", type=click.Choice(["explicit"]), default="explicit", show_default=True,
-              help="explicit: breadth-first search of every reachable state of each instance.")
+@click.option("--engine", type=click.Choice(list(ENGINES)), default="explicit", show_default=True,
+              help="explicit: search every reachable state; bmc: bounded search with Z3 (--depth); "
+                   "kind: k-induction proofs; pdr: PDR proofs with a checked invariant; auto: a portfolio.")
+@click.option("--depth", type=click.IntRange(min=0), default=20, show_default=True,
+              help="bmc: how many steps to unroll; kind: the largest k.")
+@click.option("--certificate", type=click.Path(dir_okay=False), default=None,
+              help="pdr: write the proof obligations of every proved property as SMT-LIB2 to this file.")
 @click.option("--symmetry/--no-symmetry", default=True, show_default=True,
               help="Explore one representative per permutation of a process family's copies.")
 @click.option("--deadlock/--no-deadlock", default=True, show_default=True,
@@ -89,20 +95,25 @@ def cli() -> None:
 @click.option("--max-states", type=click.IntRange(min=1), default=None,
               help="Stop after this many distinct states per instance (verdict: unknown).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds per instance before stopping (verdict: unknown).")
+              help="Seconds per instance before stopping (verdict: unknown); auto defaults to 120.")
 @click.option("--require", type=click.Choice(["proof", "exhaustive", "bounded"]), default="exhaustive",
               show_default=True, help="The weakest verdict that still counts as success (exit 0).")
-def check(models, params, fmt, engine, symmetry, deadlock, max_states, timeout, require):
+def check(models, params, fmt, engine, depth, certificate, symmetry, deadlock, max_states, timeout, require):
     """Check every invariant and property of each MODEL."""
+    options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
+                            timeout=timeout, depth=depth, certificate=certificate, require=require)
     try:
-        code = _check(models, params, fmt, symmetry, deadlock, max_states, timeout, require)
+        code = _check(models, params, fmt, options)
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say, no traceback
+        sys.stdout = open(os.devnull, "w")
+        code = EXIT_INCONCLUSIVE
     except Exception as exc:  # a bug, not the user's mistake: say so, never exit 1 ("violated")
         code = _internal_error(exc)
     sys.exit(code)
 
 
-def _check(models, params, fmt, symmetry, deadlock, max_states, timeout, require) -> int:
-    options = CheckOptions(symmetry=symmetry, deadlock=deadlock, max_states=max_states, timeout=timeout)
+def _check(models, params, fmt, options: EngineOptions) -> int:
+    require = options.require
     reports, errors = [], []
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for path in models:

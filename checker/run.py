@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 
-from checker.explicit import ExplicitOptions, ExplicitResult, check_explicit
+from checker.portfolio import EngineOptions, run_engine
+from checker.verdict import EngineResult
 from checker.instance import Instance, instantiate
 from checker.verdict import Status, Verdict
 from spec import ir as I
@@ -25,7 +26,7 @@ from spec.pretty import value_str
 class InstanceRun:
     params: dict[str, object]  # runtime values, declaration order
     scope: str
-    result: ExplicitResult
+    result: EngineResult
 
 
 @dataclass(frozen=True)
@@ -184,28 +185,20 @@ def sweep_scope(model: I.Model, runs: list[dict[str, object]]) -> str:
 # ---------------------------------------------------------------- running
 
 
-@dataclass(frozen=True)
-class CheckOptions:
-    symmetry: bool = True
-    deadlock: bool = True
-    max_states: int | None = None
-    timeout: float | None = None  # per instance
+CheckOptions = EngineOptions  # what `check` takes: the engine and its options
 
 
-def check_model(model: I.Model, bindings: dict[str, list[object]], options: CheckOptions, progress=None) -> CheckReport:
+def check_model(model: I.Model, bindings: dict[str, list[object]], options: EngineOptions) -> CheckReport:
     start = time.perf_counter()
     combos, notes = plan(model, bindings)
     runs: list[InstanceRun] = []
     for combo in combos:
         inst: Instance = instantiate(model, combo)
-        res = check_explicit(
-            inst,
-            ExplicitOptions(symmetry=options.symmetry, deadlock=options.deadlock, max_states=options.max_states,
-                            timeout=options.timeout, progress=progress),
-        )
+        res = run_engine(inst, options)
         runs.append(InstanceRun(combo, scope_of(model, combo), res))
         notes.extend(n for n in res.notes if n not in notes)
-    return CheckReport(model, "explicit", tuple(runs), tuple(_aggregate(model, runs)), tuple(notes), time.perf_counter() - start)
+    return CheckReport(model, options.engine, tuple(runs), tuple(_aggregate(model, runs)), tuple(notes),
+                       time.perf_counter() - start)
 
 
 def _varying_scope(model: I.Model, runs: list[InstanceRun]) -> dict[int, str]:
@@ -234,11 +227,13 @@ def _aggregate(model: I.Model, runs: list[InstanceRun]) -> list[PropertyResult]:
             run, v = unknown[0]
             out.append(PropertyResult(v, run.scope, statuses))
         else:
-            v = per[-1][1]
+            v = min((x for _, x in per), key=lambda x: STRENGTH.get(x.status, 0))  # the weakest verdict speaks for all
             total = sum(x.states or 0 for _, x in per)
             depth = max((x.depth or 0) for _, x in per)
-            merged = Verdict(v.name, v.kind, v.status, sweep_scope(model, [r.params for r, _ in per]), v.engine,
-                             total, depth, sum(x.seconds for _, x in per), None, v.reason, v.notes)
+            engines = list(dict.fromkeys(x.engine for _, x in per))
+            merged = Verdict(v.name, v.kind, v.status, sweep_scope(model, [r.params for r, _ in per]), ", ".join(engines),
+                             total if v.status is Status.HOLDS else None, depth, sum(x.seconds for _, x in per), None,
+                             v.reason, v.notes)
             out.append(PropertyResult(merged, merged.scope, statuses))
     return out
 

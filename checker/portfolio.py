@@ -1,0 +1,120 @@
+"""Engine dispatch, and `auto`: a portfolio that says which engine decided each property.
+
+`auto` on one instance, within its time budget:
+  1. explicit search, bounded in states: when it completes, its verdicts stand
+     ("holds (exhaustive)" or "violated" with the shortest trace);
+  2. otherwise its violations stand, and what is left goes to k-induction (proofs and
+     counterexamples to induction), then PDR (proofs), then BMC (bugs, or "holds up to
+     depth k"), each on what the previous ones left undecided;
+  3. with `--require proof`, properties that hold exhaustively are also handed to
+     k-induction and PDR, so that they can be reported "proved" for the instance.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from checker.bmc import check_bmc
+from checker.encode import SymbolicOptions
+from checker.explicit import ExplicitOptions, check_explicit
+from checker.instance import Instance
+from checker.kind import check_kind
+from checker.verdict import EngineResult, Status, Verdict
+
+ENGINES = ("explicit", "bmc", "kind", "pdr", "auto")
+AUTO_STATE_BUDGET = 250_000
+AUTO_DEFAULT_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    engine: str = "explicit"
+    symmetry: bool = True
+    deadlock: bool = True
+    max_states: int | None = None
+    timeout: float | None = None  # seconds per instance
+    depth: int = 20
+    certificate: str | None = None
+    require: str = "exhaustive"
+    progress: object = None
+
+    def symbolic(self, timeout: float | None) -> SymbolicOptions:
+        return SymbolicOptions(depth=self.depth, timeout=timeout, deadlock=self.deadlock, certificate=self.certificate)
+
+
+def run_engine(inst: Instance, opt: EngineOptions) -> EngineResult:
+    if opt.engine == "explicit":
+        return _explicit(inst, opt, opt.max_states, opt.timeout)
+    if opt.engine == "bmc":
+        return check_bmc(inst, opt.symbolic(opt.timeout))
+    if opt.engine == "kind":
+        return check_kind(inst, opt.symbolic(opt.timeout))
+    if opt.engine == "pdr":
+        pdr = _pdr()
+        if pdr is None:
+            raise ValueError("the pdr engine is not available in this build")
+        return pdr(inst, opt.symbolic(opt.timeout))
+    if opt.engine == "auto":
+        return _auto(inst, opt)
+    raise ValueError(f"unknown engine {opt.engine}")
+
+
+def _explicit(inst, opt: EngineOptions, max_states, timeout) -> EngineResult:
+    return check_explicit(inst, ExplicitOptions(symmetry=opt.symmetry, deadlock=opt.deadlock, max_states=max_states,
+                                                timeout=timeout, progress=opt.progress))
+
+
+def _pdr():
+    try:
+        from checker.pdr import check_pdr
+    except ImportError:  # pragma: no cover - PDR ships in its own module
+        return None
+    return check_pdr
+
+
+def _auto(inst: Instance, opt: EngineOptions) -> EngineResult:
+    start = time.perf_counter()
+    budget = opt.timeout or AUTO_DEFAULT_SECONDS
+    left = lambda share=1.0: max(0.5, (budget - (time.perf_counter() - start)) * share)
+    first = _explicit(inst, opt, opt.max_states or AUTO_STATE_BUDGET, budget * 0.4)
+    verdicts = {v.name: v for v in first.verdicts}
+    notes = list(first.notes)
+    if first.complete:
+        todo = [n for n, v in verdicts.items() if v.status is Status.HOLDS] if opt.require == "proof" else []
+    else:
+        notes.append(f"explicit search stopped ({first.states:,} states); symbolic engines took over")
+        todo = [n for n, v in verdicts.items() if v.status is Status.UNKNOWN]
+        if "runtime" not in verdicts:
+            todo.append("runtime")  # no runtime error found yet, but the search was not complete
+    stages = [("kind", check_kind, 0.5), ("pdr", _pdr(), 0.6), ("bmc", check_bmc, 1.0)]
+    for name, engine, share in stages:
+        if not todo:
+            break
+        if engine is None:
+            continue
+        if name == "bmc" and first.complete:
+            break  # nothing left that a bounded search could add
+        result = engine(inst, opt.symbolic(left(share)))
+        found = {v.name: v for v in result.verdicts}
+        for n in list(todo):
+            v = found.get(n)
+            if v is None:
+                if n == "runtime" and name != "bmc":
+                    verdicts.pop("runtime", None)  # engines list "runtime" only when it is open or violated
+                    todo.remove(n)
+                continue
+            if v.status in (Status.PROVED, Status.VIOLATED) or (name == "bmc" and v.status is not Status.UNKNOWN):
+                verdicts[n] = _noted(v, verdicts.get(n))
+                todo.remove(n)
+    seconds = time.perf_counter() - start
+    if "runtime" in todo and "runtime" not in verdicts:
+        verdicts["runtime"] = Verdict("runtime", "runtime", Status.UNKNOWN, inst.scope(), "auto", None, None, seconds,
+                                      reason="the search was not complete and no engine ruled runtime errors out")
+    out = [verdicts[n] for n in verdicts]
+    return EngineResult(out, first.states, first.depth, first.transitions, seconds, first.complete, notes)
+
+
+def _noted(v: Verdict, before: Verdict | None) -> Verdict:
+    if before is None or before.status is not Status.HOLDS:
+        return v
+    return replace(v, notes=v.notes + (f"also holds exhaustively: {before.states:,} states",))
