@@ -12,7 +12,8 @@ Two Hypothesis strategies feed `forkproof check` in-process (click's CliRunner):
   a name misspelt, a keyword or operator inserted, the file truncated).  A mutant may
   still be a valid model: then the run must end 0, 1 or 3 (inconclusive), never crash.
 
-Bugs found here are pinned by the regression tests at the end of the file.
+Bugs found here are pinned by tests at the end of the file: regression tests for the
+fixed ones, strict xfail tests (STYLE.md) for those still open.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import event as _hypothesis_event
 from hypothesis.errors import InvalidArgument
 from hypothesis import strategies as st
@@ -113,6 +114,29 @@ def assert_sane_exit(r: Result, path: Path, text: str) -> None:
         assert "unknown" in r.stdout or "weaker than --require" in r.stdout, r.stdout
 
 
+# ---------------------------------------------------------------- known bugs
+#
+# A bug still open has a strict xfail test at the end of this file; the properties skip the
+# inputs that hit it (recognised by the innermost frame of the traceback and the exception,
+# printed because run_check sets FORKPROOF_DEBUG) so that they keep checking the rest.
+
+KNOWN_CRASHES = [  # (file, function, exception line regex, xfail test)
+    ("typecheck.py", "param", r"KeyError: '(bool|int|rat)'", "test_bug_param_named_like_builtin_type_crashes"),
+]
+
+
+def skip_known_bugs(r: Result) -> None:
+    if "internal error" not in r.stderr:
+        return
+    frames = re.findall(r'^  File "[^"]*?([^/"]+)", line \d+, in (\w+)$', r.stderr, re.M)
+    last = r.stderr.rstrip("\n").split("\n")[-1]
+    bug = next((test for file, fn, exc, test in KNOWN_CRASHES
+                if frames and frames[-1] == (file, fn) and re.fullmatch(exc, last)), None)
+    if bug is not None:
+        event(f"skipped, known bug: {bug}")
+    assume(bug is None)
+
+
 # ---------------------------------------------------------------- (a) arbitrary text
 
 _long_line = st.text(min_size=200, max_size=5000).map(lambda s: s.replace("\n", " "))
@@ -138,6 +162,7 @@ token_soup = st.lists(st.sampled_from(_VOCAB), max_size=60).map(lambda ts: "mode
 def test_arbitrary_text_exits_2_with_located_error(tmp_path_factory, text):
     path = write(tmp_path_factory.mktemp("text"), text)
     r = run_check(path)
+    skip_known_bugs(r)
     if r.exit_code != 2:  # only a real model can be accepted
         assert re.match(r"\s*(//[^\n]*\n\s*|/\*.*?\*/\s*)*model\s", text, re.S), (r.exit_code, text)
     assert_sane_exit(r, path, text)
@@ -148,6 +173,7 @@ def test_arbitrary_text_exits_2_with_located_error(tmp_path_factory, text):
 def test_token_soup_never_crashes(tmp_path_factory, text):
     path = write(tmp_path_factory.mktemp("soup"), text)
     r = run_check(path)
+    skip_known_bugs(r)
     assert_sane_exit(r, path, text)
 
 
@@ -224,6 +250,114 @@ def test_mutated_models_exit_cleanly(tmp_path_factory, case):
     name, text = case
     path = write(tmp_path_factory.mktemp("mutant"), text, f"{name}.fork")
     r = run_check(path)
+    skip_known_bugs(r)
+    assert_sane_exit(r, path, text)
+
+
+# ---------------------------------------------------------------- (c) generated models
+#
+# Mutants of two models mostly fail to parse.  These are built from the language's
+# declarations with expressions that are well-typed more often than not, so that most
+# get past the type checker into instantiation, the closure compiler and the search:
+# runtime errors (division by zero, a value out of its range, a key outside a map),
+# symmetry, step invariants and sweeps all show up.
+
+_INT_LEAVES = ["0", "1", "2", "3", "N", "x", "m[A]", "m[B]", "-1"]
+_BOOL_LEAVES = ["true", "false", "flag"]
+
+
+@st.composite
+def int_expr(draw, depth: int = 2, proc: str | None = None, defs: bool = True) -> str:
+    """`defs`: may call the def `f` and the threshold `t` (not inside their own bodies)."""
+    leaves = _INT_LEAVES + ([f"{proc}.c"] if proc else []) + (["f"] if defs else [])
+    if depth == 0 or draw(st.integers(0, 2)) == 0:
+        return draw(st.sampled_from(leaves))
+    kind = draw(st.integers(0, 5))
+    a, b = draw(int_expr(depth - 1, proc, defs)), draw(int_expr(depth - 1, proc, defs))
+    if kind == 0:
+        return f"({a} {draw(st.sampled_from(['+', '-', '*']))} {b})"
+    if kind == 1:
+        return f"({a} {draw(st.sampled_from(['div', 'mod', '/', '%']))} {b})"
+    if kind == 2:
+        return f"(if {draw(bool_expr(depth - 1, proc, defs))} then {a} else {b})"
+    if kind == 3:
+        return f"count(w in P where {draw(bool_expr(depth - 1, 'w', defs))})"
+    if kind == 4:
+        return f"sum(w in P: w.c)"
+    return f"m[{draw(st.sampled_from(['A', 'B', 'C']))}]"
+
+
+@st.composite
+def bool_expr(draw, depth: int = 2, proc: str | None = None, defs: bool = True) -> str:
+    leaves = _BOOL_LEAVES + ([f"{proc}.b"] if proc else []) + (["t"] if defs else [])
+    if depth == 0 or draw(st.integers(0, 2)) == 0:
+        return draw(st.sampled_from(leaves))
+    kind = draw(st.integers(0, 4))
+    if kind == 0:
+        op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
+        return f"({draw(int_expr(depth - 1, proc, defs))} {op} {draw(int_expr(depth - 1, proc, defs))})"
+    if kind == 1:
+        op = draw(st.sampled_from(["and", "or", "implies", "iff"]))
+        return f"({draw(bool_expr(depth - 1, proc, defs))} {op} {draw(bool_expr(depth - 1, proc, defs))})"
+    if kind == 2:
+        return f"(not {draw(bool_expr(depth - 1, proc, defs))})"
+    if kind == 3:
+        q = draw(st.sampled_from(["forall", "exists"]))
+        return f"({q} w in P: {draw(bool_expr(depth - 1, 'w', defs))})"
+    return f"({draw(int_expr(depth - 1, proc, defs))} > 2/3 * N)"
+
+
+@st.composite
+def statements(draw, proc: str | None) -> str:
+    """An action body that assigns each location at most once (else FP206, seen often enough)."""
+    targets = [("x", int_expr), ("flag", bool_expr), ("m[k]", int_expr)]
+    if proc:
+        targets += [(f"{proc}.b", bool_expr), (f"{proc}.c", int_expr)]
+    chosen = draw(st.lists(st.sampled_from(targets), max_size=3, unique_by=lambda t: t[0]))
+    body = [f"{lhs} = {draw(gen(1, proc))}" for lhs, gen in chosen]
+    used = {lhs for lhs, _ in chosen}
+    if not used & {"x", "flag"} and draw(st.booleans()):
+        body.append(f"if {draw(bool_expr(1, proc))} {{ flag = not flag }} else {{ x = {draw(int_expr(1, proc))} }}")
+    if proc is None and draw(st.booleans()):
+        body.append(f"for u in P {{ u.b = {draw(bool_expr(1, 'u'))} }}")
+    return "\n  ".join(body)
+
+
+@st.composite
+def generated_model(draw) -> str:
+    n = draw(st.sampled_from(["1", "2", "3", "1..3", "0"]))
+    xr = draw(st.sampled_from(["0..3", "0..N", "int", "-2..2"]))
+    parts = [
+        "model Gen",
+        f"param N: int = {n}",
+        draw(st.sampled_from(["assume N >= 1", "assume N >= 0", ""])),
+        "enum E { A, B, C }",
+        f"process P[N] {{\n  var b: bool = {draw(st.sampled_from(['false', 'true', 'any']))}\n"
+        f"  var c: {draw(st.sampled_from(['0..2 = 0', '0..2 = 1', '0..N = 0', '0..2 = any', 'E = A']))}\n}}",
+        f"var x: {xr} = {draw(st.sampled_from(['0', '1', '3', 'any', 'N']))}",
+        f"var flag: bool = {draw(st.sampled_from(['false', 'true', 'any']))}",
+        f"var m: [E] 0..2 = {draw(st.sampled_from(['0', '2', 'any']))}",
+        f"def f = {draw(int_expr(2, defs=False))}",
+        f"threshold t = {draw(bool_expr(2, defs=False))}",
+        f"action step(v: P, k: E) when {draw(bool_expr(2, 'v'))} {{\n  {draw(statements('v'))}\n}}",
+        f"action global_step(k: E) when {draw(bool_expr(2))} {{\n  {draw(statements(None))}\n}}",
+        f"invariant inv: {draw(bool_expr(2))}",
+        f"invariant grows: x' >= x or {draw(bool_expr(1))}",
+        f"property safe: always {draw(bool_expr(2))}",
+        f"property live: {draw(bool_expr(1))} ~> {draw(bool_expr(1))}",
+        "fair action step",
+    ]
+    # drop a declaration now and then (its users then get an unknown-name error)
+    keep = draw(st.lists(st.integers(0, 19), min_size=len(parts), max_size=len(parts)))
+    return "\n".join(p for p, k in zip(parts, keep) if k or p.startswith(("model", "param", "enum", "process"))) + "\n"
+
+
+@FUZZ
+@given(text=generated_model(), symmetry=st.booleans())
+def test_generated_models_never_crash(tmp_path_factory, text, symmetry):
+    path = write(tmp_path_factory.mktemp("gen"), text)
+    r = run_check(path, "--symmetry" if symmetry else "--no-symmetry")
+    skip_known_bugs(r)
     assert_sane_exit(r, path, text)
 
 
@@ -302,3 +436,13 @@ def test_member_of_a_duplicate_enum_is_no_crash(tmp_path):
 def test_forward_reference_is_an_error_or_fine(tmp_path, text):
     path = write(tmp_path, text)  # whether a forward reference is an error or fine is for the fix to decide
     assert_sane_exit(run_check(path), path, text)
+
+
+@pytest.mark.xfail(strict=True, reason="'param bool: int = 1' (or int, rat): declare() reports FP201 for other "
+                                       "declarations named like a built-in type but registers nothing for a param, "
+                                       "then spec/typecheck.py param() does self.globals[d.name]: KeyError: 'bool' "
+                                       "(exit 3, internal error)")
+def test_bug_param_named_like_builtin_type_crashes(tmp_path):
+    text = "model M\nparam bool: int = 1\n"
+    path = write(tmp_path, text)
+    assert_located_error(run_check(path), path, text)
