@@ -105,8 +105,8 @@ def test_parse_and_dump_ir():
     r = invoke("parse", NEAR, "--dump-ir")
     ir = json.loads(r.stdout)
     assert ir["node"] == "Model" and ir["name"] == "NearProtocolUpgrade"
-    assert [i["name"] for i in ir["invariants"]][:1] == ["version_never_decreases"]
-    assert ir["invariants"][0]["step"] is True
+    assert [i["name"] for i in ir["invariants"]][:2] == ["blocks_count_what_was_produced", "version_never_decreases"]
+    assert [i["step"] for i in ir["invariants"]][:2] == [False, True]
 
 
 def test_version_and_help():

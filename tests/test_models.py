@@ -64,6 +64,7 @@ def test_near_holds_at_defaults(symmetry, states):
     assert rep.instances[0].result.states == states
     assert rep.instances[0].result.depth == 19
     assert verdicts(rep) == {
+        "blocks_count_what_was_produced": Status.HOLDS,
         "version_never_decreases": Status.HOLDS,
         "adopted_only_above_threshold": Status.HOLDS,
         "at_most_one_version_passes": Status.HOLDS,
