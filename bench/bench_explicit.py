@@ -251,7 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         print(speedup_table(big_rows))
     print("\n## targets\n")
     print(targets(grid_rows + big_rows))
-    print(f"\nwall time {total:.1f} s; process max RSS {rss_before / 1024:.0f} MiB before the runs, "
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nload average at the end {load} (other processes on the machine skew the timings: rerun when "
+          f"it is below 1)")
+    print(f"wall time {total:.1f} s; process max RSS {rss_before / 1024:.0f} MiB before the runs, "
           f"{rss_after / 1024:.0f} MiB after (ru_maxrss, a high-water mark for the whole process)")
     return 0
 
