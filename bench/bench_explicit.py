@@ -17,6 +17,7 @@ import gc
 import os
 import platform
 import resource
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -204,7 +205,19 @@ def targets(rows: list[Row]) -> str:
 def machine() -> str:
     cpus = os.cpu_count()
     return (f"{datetime.date.today().isoformat()}, Python {platform.python_version()} on {platform.system()} "
-            f"{platform.machine()}, {cpus} CPU{'s' if cpus != 1 else ''}")
+            f"{platform.machine()}, {cpus} CPU{'s' if cpus != 1 else ''}, {_revision()}")
+
+
+def _revision() -> str:
+    """The commit measured, and whether the engine or the models had uncommitted edits."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "checker", "spec", "models"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "commit unknown"
+    return f"commit {head}" + (" with uncommitted changes to checker/, spec/ or models/" if dirty else "")
 
 
 # ---------------------------------------------------------------- configurations
