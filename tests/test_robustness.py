@@ -5,12 +5,15 @@ DESIGN section 2: "A bad model never yields a traceback"; errors print as
 2 means the model or the command line is wrong, 3 inconclusive; an internal error also
 exits 3 ("internal error" on stderr), which these tests treat as a failure: it is a bug.
 
-Two Hypothesis strategies feed `forkproof check` in-process (click's CliRunner):
-- arbitrary text (unicode, control characters, long lines, the empty file), and token soup
-  after a valid header, which gets past the parser into the type checker;
-- mutants of the shipped models (a range deleted, a line duplicated, two tokens swapped,
-  a name misspelt, a keyword or operator inserted, the file truncated).  A mutant may
-  still be a valid model: then the run must end 0, 1 or 3 (inconclusive), never crash.
+Hypothesis feeds `forkproof check` in-process (click's CliRunner) with:
+(a) arbitrary text (unicode, control characters, long lines), and token soup after a
+    valid header, which gets past the lexer into the parser;
+(b) mutants of the shipped models (a range deleted, a line duplicated, two tokens swapped,
+    a name misspelt, a keyword or operator inserted, the file truncated);
+(c) models generated from the language's declarations, most of them well-typed, which get
+    past the type checker into instantiation, the compiler and the search.
+An input that is a valid model must run to 0, 1 or 3 (inconclusive), never crash.  The
+empty file and files that are not models have plain tests.
 
 Bugs found here are pinned by tests at the end of the file: regression tests for the
 fixed ones, strict xfail tests (STYLE.md) for those still open.
@@ -38,8 +41,8 @@ MODELS = {p.stem: p.read_text(encoding="utf-8") for p in sorted((ROOT / "models"
 # Per run: a small state budget and a timeout keep a mutant with a big state space cheap.
 LIMITS = ["--max-states", "2000", "--timeout", "10"]
 # FORKPROOF_FUZZ_EXAMPLES=5000 digs deeper than the default, which keeps the file under a minute.
-FUZZ = settings(max_examples=int(os.environ.get("FORKPROOF_FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow],
-                print_blob=True)
+FUZZ = settings(max_examples=int(os.environ.get("FORKPROOF_FUZZ_EXAMPLES", "150")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow], print_blob=True)
 
 # ---------------------------------------------------------------- running and judging
 
