@@ -1,0 +1,781 @@
+"""Random small, well-typed forkproof models, as text, for the engine agreement tests.
+
+`models()` is a Hypothesis strategy of `Generated(text, params)`: the text goes through the
+parser and the type checker like a user's file, and `params` binds every param (runtime
+values, NOTE(values) in spec/ir.py).  A generated model covers, at random:
+
+- state variables of every type: bool, ranges (`0..3`, `-2..2`, `0..N`, via a `type`
+  alias), an enum, maps (`[Color] 0..2`, `[0..2] bool`, `[bool] [bool] 0..1`, `[P] bool`),
+  unbounded `int` and `rat` (fed only from bounded values, so the state space stays
+  finite), a process id (`var lead: P`);
+- initial values `= c`, `= any` and `in D`;
+- a process family `process P[N] { var ... }` with N in 1..3;
+- params `N: int`, sometimes `Q: rat` and `B: bool`, `assume`;
+- defs and thresholds, with and without parameters (`x > 2/3 * N`, `count`, `sum`);
+- guarded actions with bool, enum, range and process-id parameters; bodies with
+  if/else-if/else, `for` over families, ranges and enums, swaps (`a = b  b = a`);
+- arithmetic `+ - *`, unary minus, `div`, `%`, `mod`, `/` with divisors that are
+  sometimes zero, `forall`, `exists`, `count`, `sum`, `if then else`;
+- state invariants that sometimes hold and sometimes fail, step invariants with primes,
+  `property ...: always (...)` and an occasional liveness property.
+
+The state space is kept under `BUDGET` states (before symmetry reduction) and values are
+usually kept in range (assignments wrap with `%` or are clamped), so most models run
+clean; a few percent of the choices are unsafe on purpose (a divisor that may be zero, a
+write that may leave its range, a map key that may miss, two writes to one location), so
+that the engines must agree on runtime errors too.
+
+Choices are drawn so that Hypothesis shrinks towards the simplest model: index 0 of every
+choice list is the simplest option.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from hypothesis import strategies as st
+
+BUDGET = 3000  # states of the full product of the slot domains, before symmetry reduction
+FAMILY = "P"
+ENUM = "Color"
+MEMBERS = ("Red", "Green", "Blue")
+
+
+@dataclass(frozen=True)
+class Generated:
+    text: str
+    params: dict[str, object]
+
+    def __str__(self) -> str:
+        return f"params {self.params}\n{self.text}"
+
+
+@dataclass(frozen=True)
+class Ty:
+    """A generator-side type: `kind` is bool | range | int | rat | enum | proc | map."""
+
+    kind: str
+    lo: str = ""  # range bounds as text, and their values in this instance
+    hi: str = ""
+    lov: int = 0
+    hiv: int = 0
+    key: "Ty | None" = None
+    val: "Ty | None" = None
+    alias: str | None = None
+
+    def text(self) -> str:
+        if self.alias:
+            return self.alias
+        match self.kind:
+            case "range":
+                return f"{self.lo}..{self.hi}"
+            case "enum":
+                return ENUM
+            case "proc":
+                return FAMILY
+            case "map":
+                return f"[{self.key.text()}] {self.val.text()}"
+        return self.kind
+
+    @property
+    def vk(self) -> str:
+        """The kind of value: bool | num | rat | enum | proc (num is any integer)."""
+        return {"range": "num", "int": "num"}.get(self.kind, self.kind)
+
+    def leaf(self) -> "Ty":
+        t = self
+        while t.kind == "map":
+            t = t.val
+        return t
+
+
+BOOL = Ty("bool")
+INT = Ty("int")
+RAT = Ty("rat")
+PROC = Ty("proc")
+
+
+def rng(lo: int, hi: int, lo_text: str | None = None, hi_text: str | None = None) -> Ty:
+    return Ty("range", lo_text or lit(lo), hi_text or lit(hi), lo, hi)
+
+
+def mapt(key: Ty, val: Ty) -> Ty:
+    return Ty("map", key=key, val=val)
+
+
+def lit(v: int) -> str:
+    return str(v) if v >= 0 else f"-{-v}"
+
+
+@dataclass
+class Var:
+    name: str
+    ty: Ty
+    local: bool = False  # a local of the family P
+    init: str | None = None  # the initial value of every entry, when it is one constant
+
+
+@dataclass
+class Def:
+    name: str
+    params: list[tuple[str, Ty]]
+    vk: str  # the kind of its value
+    threshold: bool = False
+
+
+@dataclass
+class _Model:
+    n: int  # the family size, also the value of N
+    enum_size: int
+    family: bool
+    has_q: bool
+    has_b: bool
+    globals: list[Var] = field(default_factory=list)
+    locals: list[Var] = field(default_factory=list)
+    defs: list[Def] = field(default_factory=list)
+
+
+class _Gen:
+    """Draws one model; `self.scope` holds the bound names (name -> Ty) while generating."""
+
+    def __init__(self, draw, m: _Model):
+        self.draw, self.m = draw, m
+        self.scope: dict[str, Ty] = {}
+        self.counter = 0
+        self.primes = False  # step invariants: state reads may be primed
+        self.bounded_only = False  # right-hand sides of unbounded variables: no int/rat reads
+        self.unsafe = True  # whether risky choices are allowed here
+
+    # ------------------------------------------------------------ choices
+
+    def pick(self, options):
+        return self.draw(st.sampled_from(list(options)))
+
+    def chance(self, n: int) -> bool:
+        """True with probability about 1/n (False is the simpler, shrunk-to value)."""
+        return self.draw(st.integers(0, n - 1)) == n - 1
+
+    def risky(self, n: int = 12) -> bool:
+        return self.unsafe and self.chance(n)
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    # ------------------------------------------------------------ availability
+
+    def proc_vars(self) -> list[Var]:
+        return [v for v in self.m.globals if v.ty.kind == "proc"]
+
+    def can(self, vk: str) -> bool:
+        if vk != "proc":
+            return True
+        return any(t.kind == "proc" for t in self.scope.values()) or bool(self.proc_vars())
+
+    def members(self) -> list[str]:
+        return list(MEMBERS[: self.m.enum_size])
+
+    # ------------------------------------------------------------ state reads
+
+    def reads(self, vk: str) -> list:
+        """Producers of state reads of value kind vk (each a function of no arguments)."""
+        return [f for _, f in self.var_reads(vk)]
+
+    def var_reads(self, vk: str) -> list:
+        """(variable, producer of a read of one of its entries) for value kind vk."""
+        out = []
+        for v in self.m.globals:
+            if self.bounded_only and v.ty.leaf().kind in ("int", "rat"):
+                continue
+            if v.ty.leaf().vk == vk and self.indexable(v.ty):
+                out.append((v, lambda v=v: self.location(v.name, v.ty)))
+        if self.can("proc"):
+            for v in self.m.locals:
+                if v.ty.leaf().vk == vk and self.indexable(v.ty):
+                    out.append((v, lambda v=v: self.location(f"{self.proc_atom()}.{v.name}", v.ty)))
+        return out
+
+    def near_start(self) -> str | None:
+        """A condition true in the initial states that actions may falsify: an entry still
+        at, or not far from, its initial value."""
+        pairs = [(v, f) for vk in ("num", "bool", "enum") for v, f in self.var_reads(vk)
+                 if v.init is not None and v.ty.leaf().kind != "int"]
+        if not pairs:
+            return None
+        v, f = self.pick(pairs)
+        x, leaf = f(), v.ty.leaf()
+        if leaf.kind == "range":
+            init = int(v.init)
+            if self.chance(2):
+                return f"{x} >= {lit(self.draw(st.integers(leaf.lov, init)))}"
+            return f"{x} <= {lit(self.draw(st.integers(init, leaf.hiv)))}"
+        return f"{x} == {v.init}"
+
+    def indexable(self, ty: Ty) -> bool:
+        while ty.kind == "map":
+            if not self.can(ty.key.vk):
+                return False
+            ty = ty.val
+        return True
+
+    def location(self, base: str, ty: Ty) -> str:
+        """`base[k]...` down to a scalar, primed sometimes in step invariants."""
+        primed = self.primes and self.chance(2)
+        saved, self.primes = self.primes, False  # keys are read in the pre-state
+        text = base
+        while ty.kind == "map":
+            text += f"[{self.key(ty.key)}]"
+            ty = ty.val
+        self.primes = saved
+        return text + ("'" if primed else "")
+
+    def proc_atom(self) -> str:
+        """A process id that can take `.x` directly: a bound name or the variable lead."""
+        names = [n for n, t in self.scope.items() if t.kind == "proc"] + [v.name for v in self.proc_vars()]
+        return self.pick(names)
+
+    def key(self, ty: Ty) -> str:
+        if ty.kind != "range":
+            return self.expr(ty.vk, 1)
+        same = [n for n, t in self.scope.items() if t.kind == "range" and (t.lov, t.hiv) == (ty.lov, ty.hiv)]
+        same += [v.name for v in self.m.globals if v.ty.kind == "range" and (v.ty.lov, v.ty.hiv) == (ty.lov, ty.hiv)
+                 and not self.primes]
+        choice = self.draw(st.integers(0, 3))
+        if choice == 0 or (choice == 1 and not same):
+            return lit(self.draw(st.integers(ty.lov, ty.hiv)))
+        if choice == 1:
+            return self.pick(same)
+        if self.risky(6):
+            return self.expr("num", 1)  # may miss the key range
+        return self.wrap(self.expr("num", 1), ty)
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self, vk: str, depth: int) -> str:
+        if depth <= 0 or self.draw(st.integers(0, 2)) == 0:
+            return self.leaf(vk)
+        return getattr(self, f"_{vk}")(depth - 1)
+
+    def leaf(self, vk: str) -> str:
+        opts = self.reads(vk)
+        bound = [n for n, t in self.scope.items() if t.vk == vk and not (self.bounded_only and t.kind in ("int", "rat"))]
+        lits = {"bool": ["true", "false"], "num": ["0", "1", "2", "3", "N"], "rat": ["1/2", "2/3", "0.5", "75%", "1"],
+                "enum": self.members(), "proc": []}[vk]
+        if vk == "rat" and self.m.has_q:
+            lits.append("Q")
+        if vk == "bool" and self.m.has_b:
+            lits.append("B")
+        # weighted towards state reads: constant-heavy expressions decide nothing
+        kinds = [k for k, ok in (("lit", lits), ("bound", bound), ("bound", bound), ("read", opts), ("read", opts),
+                                 ("read", opts)) if ok]
+        k = self.pick(kinds)
+        if k == "lit":
+            text = self.pick(lits)
+            return f"({text})" if "/" in text else text
+        if k == "bound":
+            return self.pick(bound)
+        return self.pick(opts)()
+
+    def calls(self, vk: str) -> list[Def]:
+        return [] if self.bounded_only else [d for d in self.m.defs if d.vk == vk and all(self.can(t.vk) for _, t in d.params)]
+
+    def call(self, d: Def, depth: int) -> str:
+        if not d.params:
+            return d.name + ("()" if self.chance(3) else "")
+        args = [self.arg(t, depth) for _, t in d.params]
+        return f"{d.name}({', '.join(args)})"
+
+    def arg(self, t: Ty, depth: int) -> str:
+        if t.kind == "int":
+            return self.expr("num", depth)
+        return self.expr(t.vk, depth)
+
+    def _bool(self, d: int) -> str:
+        forms = ["cmp", "cmp", "not", "andor", "andor", "eq", "quant", "if", "call", "rat_threshold"]
+        f = self.pick(forms)
+        if f == "call" and not self.calls("bool"):
+            f = "cmp"
+        match f:
+            case "cmp":
+                a, b = self.pick([("num", "num"), ("num", "rat"), ("rat", "num")])
+                return f"({self.expr(a, d)} {self.pick(['<', '<=', '>', '>=', '==', '!='])} {self.expr(b, d)})"
+            case "not":
+                return f"(not {self.expr('bool', d)})"
+            case "andor":
+                op = self.pick(["and", "or", "implies", "iff"])
+                return f"({self.expr('bool', d)} {op} {self.expr('bool', d)})"
+            case "eq":
+                vk = self.pick([k for k in ("enum", "bool", "proc") if self.can(k)])
+                return f"({self.expr(vk, d)} {self.pick(['==', '!='])} {self.expr(vk, d)})"
+            case "quant":
+                name, dom = self.domain()
+                q = self.pick(["forall", "exists"])
+                with self.bind(name, dom):
+                    body = self.expr("bool", d)
+                return f"({q} {name} in {dom.text()}: {body})"
+            case "if":
+                return f"(if {self.expr('bool', d)} then {self.expr('bool', d)} else {self.expr('bool', d)})"
+            case "call":
+                return self.call(self.pick(self.calls("bool")), d)
+            case "rat_threshold":
+                what = self.expr("num", d)
+                frac = self.pick(["2/3", "1/2", "1/3", "67%", "0.5"] + (["Q"] if self.m.has_q else []))
+                return f"({what} {self.pick(['>', '>='])} {frac} * N)"
+        raise AssertionError(f)
+
+    def _num(self, d: int) -> str:
+        f = self.pick(["arith", "neg", "div", "count", "sum", "if", "call", "ratdiv"])
+        if f == "call" and not self.calls("num"):
+            f = "arith"
+        match f:
+            case "arith":
+                return f"({self.expr('num', d)} {self.pick(['+', '-', '*'])} {self.expr('num', d)})"
+            case "neg":
+                return f"(-{self.expr('num', d)})"
+            case "div":
+                return f"({self.expr('num', d)} {self.pick(['div', '%', 'mod'])} {self.divisor('num')})"
+            case "count":
+                name, dom = self.domain()
+                with self.bind(name, dom):
+                    return f"count({name} in {dom.text()} where {self.expr('bool', d)})"
+            case "sum":
+                name, dom = self.domain()
+                with self.bind(name, dom):
+                    where = f" where {self.expr('bool', d)}" if self.chance(2) else ""
+                    return f"sum({name} in {dom.text()}{where}: {self.expr('num', d)})"
+            case "if":
+                return f"(if {self.expr('bool', d)} then {self.expr('num', d)} else {self.expr('num', d)})"
+            case "call":
+                return self.call(self.pick(self.calls("num")), d)
+            case "ratdiv":  # a rational floored back to an integer
+                return f"({self.expr('rat', d)} div {self.divisor('rat')})"
+        raise AssertionError(f)
+
+    def _rat(self, d: int) -> str:
+        f = self.pick(["slash", "scale", "add", "mod", "if", "sum", "call", "neg"])
+        if f == "call" and not self.calls("rat"):
+            f = "slash"
+        match f:
+            case "slash":
+                return f"({self.expr(self.pick(['num', 'rat']), d)} / {self.divisor('num')})"
+            case "scale":
+                return f"({self.expr('rat', d)} * {self.expr('num', d)})"
+            case "add":
+                return f"({self.expr('rat', d)} {self.pick(['+', '-'])} {self.expr(self.pick(['num', 'rat']), d)})"
+            case "mod":
+                return f"({self.expr('rat', d)} % {self.divisor('rat')})"
+            case "if":
+                return f"(if {self.expr('bool', d)} then {self.expr('rat', d)} else {self.expr('num', d)})"
+            case "sum":
+                name, dom = self.domain()
+                with self.bind(name, dom):
+                    return f"sum({name} in {dom.text()}: {self.expr('rat', d)})"
+            case "call":
+                return self.call(self.pick(self.calls("rat")), d)
+            case "neg":
+                return f"(-{self.expr('rat', d)})"
+        raise AssertionError(f)
+
+    def _enum(self, d: int) -> str:
+        return f"(if {self.expr('bool', d)} then {self.expr('enum', d)} else {self.expr('enum', d)})"
+
+    def _proc(self, d: int) -> str:
+        return f"(if {self.expr('bool', d)} then {self.expr('proc', d)} else {self.expr('proc', d)})"
+
+    def divisor(self, vk: str) -> str:
+        if self.risky(8):
+            return self.expr(vk, 1)  # may be zero
+        if vk == "rat":
+            return self.pick(["(1/2)", "(2/3)", "1", "(3/2)"])
+        nonneg = [v.name for v in self.m.globals if v.ty.kind == "range" and v.ty.lov >= 0 and not self.bounded_only]
+        opts = ["2", "3", "N", "(-2)", "1"] + [f"({x} + 1)" for x in nonneg]
+        return self.pick(opts)
+
+    def domain(self) -> tuple[str, Ty]:
+        """A fresh binder and a finite domain to quantify or iterate over."""
+        doms = [BOOL, Ty("enum"), rng(0, 2), rng(0, self.m.n - 1, hi_text="N - 1")]
+        if self.m.family:
+            doms.insert(0, PROC)
+        return self.fresh("q"), self.pick(doms)
+
+    def bind(self, name: str, ty: Ty):
+        gen = self
+
+        class _Bind:
+            def __enter__(self):
+                gen.scope[name] = ty
+
+            def __exit__(self, *exc):
+                del gen.scope[name]
+
+        return _Bind()
+
+    # ------------------------------------------------------------ values stored in state
+
+    def wrap(self, e: str, ty: Ty) -> str:
+        """An integer expression folded into the range `ty` with `%`."""
+        size = ty.hiv - ty.lov + 1
+        width = str(size) if ty.hi.lstrip("-").isdigit() and ty.lo.lstrip("-").isdigit() else f"(({ty.hi}) - ({ty.lo}) + 1)"
+        return f"(({e} % {width}) + {ty.lo})" if ty.lov != 0 else f"({e} % {width})"
+
+    def rhs(self, ty: Ty, current: str, depth: int = 2) -> str:
+        """A value for a location of type `ty` whose present value reads as `current`."""
+        if ty.kind == "range":
+            f = self.draw(st.integers(0, 8))
+            if f in (0, 2, 3):  # a counter: one step up, kept in range (runs get long)
+                return f"(if {current} < {ty.hi} then {current} + 1 else {self.pick([current, ty.lo])})"
+            if f == 1:
+                return self.wrap(self.expr("num", depth), ty)
+            if f == 4:
+                return lit(self.draw(st.integers(ty.lov, ty.hiv)))
+            if f == 5:
+                return f"(if {current} > {ty.lo} then {current} - 1 else {current})"
+            if f == 6 and self.risky(3):  # may leave the range
+                return self.pick([f"{current} + 1", f"{current} - 1", self.expr("num", depth)])
+            if f == 7:
+                return f"(if {self.expr('bool', 1)} then {current} else {self.wrap(self.expr('num', 1), ty)})"
+            return f"(if {self.expr('bool', 1)} then {lit(ty.hiv)} else {lit(ty.lov)})"
+        if ty.kind == "bool" and not self.chance(3):
+            return f"(not {current})"
+        if ty.kind == "enum" and not self.chance(3):  # the next member, round the circle
+            ms = self.members()
+            text = ms[0]
+            for a, b in reversed(list(zip(ms, ms[1:]))):
+                text = f"(if {current} == {a} then {b} else {text})"
+            return text
+        if ty.kind == "int":
+            return self.expr("num", depth)
+        return self.expr(ty.vk, depth)
+
+
+# ---------------------------------------------------------------- declarations
+
+
+def _var_type(g: _Gen, local: bool, budget: int) -> tuple[Ty, int] | None:
+    m, n = g.m, g.m.n
+    small = rng(0, 2, lo_text="0", hi_text="2")
+    if g.chance(4):
+        small = Ty("range", "0", "2", 0, 2, alias="Small")
+    options = [BOOL, rng(0, 3), rng(-2, 2), Ty("enum"), rng(0, n, hi_text="N"), small,
+               mapt(Ty("enum"), rng(0, 2)), mapt(small, BOOL), mapt(BOOL, rng(-1, 1)),
+               mapt(BOOL, mapt(BOOL, rng(0, 1)))]
+    if not local:
+        options += [INT, RAT]
+        if m.family:
+            options += [PROC, mapt(PROC, BOOL)]
+    ty = g.pick(options)
+    size = _size(ty, n, m.enum_size)
+    if size > budget:
+        return None
+    return ty, size
+
+
+def _size(ty: Ty, n: int, enum_size: int) -> int:
+    match ty.kind:
+        case "bool":
+            return 2
+        case "range":
+            return ty.hiv - ty.lov + 1
+        case "enum":
+            return enum_size
+        case "proc":
+            return n
+        case "int" | "rat":
+            return 6  # fed from bounded values only: a handful of values in practice
+        case "map":
+            return _size(ty.val, n, enum_size) ** _size(ty.key, n, enum_size)
+    raise AssertionError(ty)
+
+
+def _init(g: _Gen, ty: Ty) -> str:
+    leaf = ty.leaf()
+    finite = leaf.kind in ("bool", "range", "enum", "proc")
+    f = g.draw(st.integers(0, 4))
+    if f == 1 and finite:
+        return "= any"
+    if f == 2 and leaf.kind != "proc":
+        if leaf.kind == "range":
+            lo = g.draw(st.integers(leaf.lov, leaf.hiv))
+            hi = g.draw(st.integers(lo, leaf.hiv))
+            return f"in {lit(lo)}..{lit(hi)}"
+        if leaf.kind in ("int", "rat"):
+            return "in 0..2"
+        return f"in {leaf.text()}"
+    match leaf.kind:
+        case "bool":
+            return "= " + g.pick(["false", "true"])
+        case "range":  # mostly the low end, so counters have a way to go
+            return "= " + lit(leaf.lov if g.chance(2) else g.draw(st.integers(leaf.lov, leaf.hiv)))
+        case "enum":
+            return "= " + g.pick(g.members())
+        case "proc":
+            return "= any"
+        case "int":
+            return "= 0"
+        case "rat":
+            return "= " + g.pick(["0", "1/2"])
+    raise AssertionError(leaf)
+
+
+def _action(g: _Gen, index: int) -> str:
+    m = g.m
+    params: list[tuple[str, Ty]] = []
+    for j in range(g.draw(st.integers(0, 2))):
+        tys = [BOOL, Ty("enum"), rng(0, 2), rng(0, m.n - 1, hi_text="N - 1")] + ([PROC] if m.family else [])
+        params.append((f"a{j}", g.pick(tys)))
+    for name, ty in params:
+        g.scope[name] = ty
+    form = g.draw(st.integers(0, 4))
+    guard = ""
+    if form in (1, 2):
+        guard = f" when {g.expr('bool', 2)}"
+    elif form in (3, 4) and (fact := g.near_start()):  # enabled at first, maybe not later
+        guard = f" when {fact}" if form == 3 else f" when {fact} and {g.expr('bool', 1)}"
+    roots = {v.name for v in m.globals} | {f"P.{v.name}" for v in m.locals}
+    body = _stmts(g, roots, 2)
+    g.scope.clear()
+    formals = f"({', '.join(f'{n}: {t.text()}' for n, t in params)})" if params else ""
+    inner = "".join(f"\n  {line}" for line in body)
+    return f"action act{index}{formals}{guard} {{{inner}\n}}"
+
+
+def _stmts(g: _Gen, roots: set[str], depth: int) -> list[str]:
+    """Statements writing each root (a global or a family local) at most once on a path;
+    `roots` is updated to what is left."""
+    lines: list[str] = []
+    for j in range(g.draw(st.integers(0 if depth < 2 else 1, 3))):
+        # an action's first statement writes the state: bodies of empty ifs explore nothing
+        form = "assign" if depth == 2 and j == 0 else g.pick(["assign", "assign", "if", "for", "swap"])
+        if form == "assign":
+            lines += _assign(g, roots)
+        elif form == "swap":
+            lines += _swap(g, roots)
+        elif form == "if" and depth > 0:
+            cond = g.expr("bool", 2)
+            left, right = set(roots), set(roots)
+            then = _stmts(g, left, depth - 1)
+            tail = ""
+            if g.chance(2):
+                if g.chance(3):  # else if
+                    nested = _stmts(g, right, depth - 1)
+                    tail = f" else if {g.expr('bool', 1)} {{ {'  '.join(nested)} }}"
+                else:
+                    tail = f" else {{ {'  '.join(_stmts(g, right, depth - 1))} }}"
+            roots &= left & right
+            lines.append(f"if {cond} {{ {'  '.join(then)} }}{tail}")
+        elif form == "for" and depth > 0:
+            lines += _for(g, roots)
+    return lines
+
+
+def _targets(g: _Gen, roots: set[str]) -> list[tuple[str, Ty, str]]:
+    """(root, type, how to write it) for the roots still writable here."""
+    out = []
+    for v in g.m.globals:
+        if v.name in roots and g.indexable(v.ty) and (v.ty.leaf().kind != "proc" or g.can("proc")):
+            out.append((v.name, v.ty, v.name))
+    if g.can("proc"):
+        for v in g.m.locals:
+            if f"P.{v.name}" in roots and g.indexable(v.ty):
+                out.append((f"P.{v.name}", v.ty, "local"))
+    return out
+
+
+def _assign(g: _Gen, roots: set[str]) -> list[str]:
+    targets = _targets(g, roots)
+    if not targets:
+        return []
+    root, ty, how = g.pick(targets)
+    if not (ty.kind == "map" or how == "local") or not g.risky(20):
+        roots.discard(root)  # else: may write one location twice (a runtime error)
+    base = f"{g.proc_atom()}.{root[2:]}" if how == "local" else root
+    saved = g.bounded_only
+    g.bounded_only = ty.leaf().kind in ("int", "rat")
+    target = g.location(base, ty)
+    value = g.rhs(ty.leaf(), target)
+    g.bounded_only = saved
+    return [f"{target} = {value}"]
+
+
+def _swap(g: _Gen, roots: set[str]) -> list[str]:
+    scalars = [v for v in g.m.globals if v.name in roots and v.ty.kind not in ("map", "int", "rat")]
+    pairs = [(a, b) for a in scalars for b in scalars if a.name < b.name and a.ty == b.ty]
+    if not pairs:
+        return _assign(g, roots)
+    a, b = g.pick(pairs)
+    roots.discard(a.name)
+    roots.discard(b.name)
+    return [f"{a.name} = {b.name}", f"{b.name} = {a.name}"]
+
+
+def _for(g: _Gen, roots: set[str]) -> list[str]:
+    """A loop whose writes are indexed by the loop variable, so they never collide."""
+    m = g.m
+    options = []
+    if m.family and any(f"P.{v.name}" in roots for v in m.locals):
+        options.append((PROC, [v for v in m.locals if f"P.{v.name}" in roots], "local"))
+    for v in m.globals:
+        if v.name in roots and v.ty.kind == "map":
+            options.append((v.ty.key, [v], "map"))
+    if not options:
+        return _assign(g, roots)
+    dom, vs, how = g.pick(options)
+    v = g.pick(vs)
+    name = g.fresh("i")
+    with g.bind(name, dom):
+        base = f"{name}.{v.name}" if how == "local" else f"{v.name}[{name}]"
+        leaf_ty = v.ty if how == "local" else v.ty.val
+        target = base
+        t = leaf_ty
+        while t.kind == "map":
+            target += f"[{g.key(t.key)}]"
+            t = t.val
+        stmt = f"{target} = {g.rhs(t, target)}"
+        if g.chance(3):
+            stmt = f"if {g.expr('bool', 1)} {{ {stmt} }}"
+    roots.discard(f"P.{v.name}" if how == "local" else v.name)
+    return [f"for {name} in {dom.text()} {{ {stmt} }}"]
+
+
+def _def(g: _Gen, index: int) -> tuple[str, Def]:
+    m = g.m
+    threshold = g.chance(3)
+    vk = "bool" if threshold else g.pick(["num", "bool", "rat"])
+    params: list[tuple[str, Ty]] = []
+    for j in range(g.draw(st.integers(0, 2))):
+        params.append((f"p{index}_{j}", g.pick([INT, BOOL, Ty("enum"), RAT] + ([PROC] if m.family else []))))
+    for name, ty in params:
+        g.scope[name] = ty
+    if threshold and m.family and g.chance(2):  # the classic quorum shape
+        frac = g.pick(["2/3", "1/2", "67%"] + (["Q"] if m.has_q else []))
+        with g.bind("v", PROC):
+            body = f"count(v in P where {g.expr('bool', 1)}) {g.pick(['>', '>='])} {frac} * N"
+    else:
+        body = g.expr(vk, 2)
+    g.scope.clear()
+    formals = f"({', '.join(f'{n}: {t.text()}' for n, t in params)})" if params else ""
+    result = ""
+    if not threshold and g.chance(3):
+        result = {"num": ": int", "bool": ": bool", "rat": ": rat"}[vk]
+    kw = "threshold" if threshold else "def"
+    name = f"{'t' if threshold else 'd'}{index}"
+    return f"{kw} {name}{formals}{result} = {body}", Def(name, params, vk, threshold)
+
+
+def _fact(g: _Gen) -> str | None:
+    """`near_start`, over every copy of the family or counted, or over the globals."""
+    if g.m.family and g.m.locals and g.chance(2):
+        name = g.fresh("q")
+        with g.bind(name, PROC):
+            cond = g.near_start()
+        if cond is None:
+            return None
+        if g.chance(2):
+            return f"(forall {name} in P: {cond})"
+        return f"count({name} in P where not ({cond})) <= {g.pick(['0', '1', 'N - 1'])}"
+    return g.near_start()
+
+
+def _invariants(g: _Gen) -> list[str]:
+    m, out = g.m, []
+    g.unsafe = False
+    for i in range(g.draw(st.integers(1, 4))):
+        form = g.draw(st.integers(0, 10))
+        if form >= 6 and (fact := _fact(g)):  # true at the start: violations take steps
+            text = fact if form != 7 else f"{fact} {g.pick(['or', 'and'])} {g.expr('bool', 1)}"
+        elif form == 0:
+            text = g.expr("bool", 2)
+        elif form == 1:  # facts about ranges: usually true
+            ranged = [v for v in m.globals if v.ty.kind == "range"]
+            if ranged:
+                v = g.pick(ranged)
+                text = f"{v.name} >= {v.ty.lo} and {v.name} <= {g.pick([v.ty.hi, lit(v.ty.hiv - 1)])}"
+            else:
+                text = g.expr("bool", 2)
+        elif form == 2 and m.family:
+            name = g.fresh("q")
+            with g.bind(name, PROC):
+                text = f"count({name} in P where {g.expr('bool', 1)}) <= {g.pick(['N', 'N - 1', '2/3 * N'])}"
+        elif form == 3:  # a step invariant
+            g.primes = True
+            monotone = [v for v in m.globals if v.ty.kind == "range"]
+            if monotone and g.chance(2):
+                v = g.pick(monotone)
+                text = f"{v.name}' {g.pick(['>=', '<=', '=='])} {v.name}"
+                if g.chance(2):
+                    text = f"({text}) or {g.expr('bool', 1)}"
+            else:
+                text = g.expr("bool", 2)
+            g.primes = False
+        elif form == 4:
+            g.unsafe = True  # an invariant whose evaluation may fail
+            text = g.expr("bool", 2)
+            g.unsafe = False
+        else:
+            text = f"{g.expr('bool', 1)} implies {g.expr('bool', 2)}"
+        out.append(f"invariant inv{i}: {text}")
+    if g.chance(4):
+        out.append(f"property prop0: always ({g.expr('bool', 2)})")
+    if g.chance(8):
+        out.append(f"property live0: eventually {g.expr('bool', 1)}")
+    return out
+
+
+@st.composite
+def models(draw, budget: int = BUDGET) -> Generated:
+    """A well-typed model and a binding of its params."""
+    family = draw(st.booleans())
+    n = draw(st.integers(1, 3))
+    m = _Model(n=n, enum_size=draw(st.sampled_from([3, 2, 1])), family=family,
+               has_q=draw(st.integers(0, 3)) == 3, has_b=draw(st.integers(0, 3)) == 3)
+    g = _Gen(draw, m)
+    left = budget
+    decls = ["param N: int"]
+    params: dict[str, object] = {"N": n}
+    if m.has_q:
+        decls.append("param Q: rat")
+        params["Q"] = draw(st.sampled_from([Fraction(2, 3), Fraction(1, 2), Fraction(3, 4)]))
+    if m.has_b:
+        decls.append("param B: bool")
+        params["B"] = draw(st.booleans())
+    if draw(st.booleans()):
+        decls.append("assume N >= 1")
+    decls.append(f"enum {ENUM} {{ {', '.join(MEMBERS[: m.enum_size])} }}")
+    decls.append("type Small = 0..2")
+    if family:  # locals first: their cost is a power of N
+        for i in range(0 if g.chance(6) else draw(st.integers(1, 2))):
+            got = _var_type(g, True, left)
+            if got is None or got[1] ** n > left:
+                continue
+            left //= got[1] ** n
+            m.locals.append(Var(f"l{i}", got[0], local=True))
+    for i in range(draw(st.integers(1, 4))):
+        got = _var_type(g, False, left)
+        if got is None:
+            continue
+        ty, size = got
+        name = f"{'m' if ty.kind == 'map' else 'g'}{i}" if ty.kind != "proc" else "lead"
+        if any(v.name == name for v in m.globals):
+            continue
+        left //= size
+        m.globals.append(Var(name, ty))
+    inits = {id(v): _init(g, v.ty) for v in m.globals + m.locals}
+    for v in m.globals + m.locals:
+        if inits[id(v)].startswith("= ") and inits[id(v)] != "= any":
+            v.init = inits[id(v)][2:]
+    for i in range(draw(st.integers(0, 3))):
+        text, d = _def(g, i)
+        decls.append(text)
+        m.defs.append(d)
+    actions = [_action(g, i) for i in range(draw(st.integers(1, 4)))]
+    invariants = _invariants(g)
+    var_lines = [f"var {v.name}: {v.ty.text()} {inits[id(v)]}" for v in m.globals]
+    if family:
+        body = "".join(f"\n  var {v.name}: {v.ty.text()} {inits[id(v)]}" for v in m.locals)
+        size = g.pick(["N", "N + 0"])
+        var_lines.append(f"process P[{size}] {{{body}\n}}")
+    parts = decls + var_lines + actions + invariants
+    if draw(st.integers(0, 4)) == 4:  # declaration order does not matter (params first)
+        head = [p for p in parts if p.startswith("param")]
+        parts = head + [p for p in parts if not p.startswith("param")][::-1]
+    return Generated("model Gen\n\n" + "\n".join(parts) + "\n", params)
