@@ -532,8 +532,9 @@ class _Checker:
                         g.ir = (t, i)
         params = []
         for d in decls:
-            if isinstance(d, A.ParamD):
-                self.guard(self.globals[d.name] if self.globals.get(d.name, _Global("", None, None)).decl is d else None, lambda d=d: params.append(self.param(d)))
+            g = self.globals.get(d.name) if isinstance(d, A.ParamD) else None
+            if g is not None and g.decl is d:  # a rejected name (duplicate, built-in type) was reported
+                self.guard(g, lambda d=d: params.append(self.param(d)))
         for d in decls:
             if isinstance(d, A.TypeD):
                 g = self.globals.get(d.name)

@@ -123,8 +123,7 @@ def assert_sane_exit(r: Result, path: Path, text: str) -> None:
 # inputs that hit it (recognised by the innermost frame of the traceback and the exception,
 # printed because run_check sets FORKPROOF_DEBUG) so that they keep checking the rest.
 
-KNOWN_CRASHES = [  # (file, function, exception line regex, xfail test)
-    ("typecheck.py", "param", r"KeyError: '(bool|int|rat)'", "test_bug_param_named_like_builtin_type_crashes"),
+KNOWN_CRASHES: list[tuple[str, str, str, str]] = [  # (file, function, exception line regex, xfail test); none open
 ]
 
 
@@ -441,11 +440,8 @@ def test_forward_reference_is_an_error_or_fine(tmp_path, text):
     assert_sane_exit(run_check(path), path, text)
 
 
-@pytest.mark.xfail(strict=True, reason="'param bool: int = 1' (or int, rat): declare() reports FP201 for other "
-                                       "declarations named like a built-in type but registers nothing for a param, "
-                                       "then spec/typecheck.py param() does self.globals[d.name]: KeyError: 'bool' "
-                                       "(exit 3, internal error)")
-def test_bug_param_named_like_builtin_type_crashes(tmp_path):
+# was a crash (KeyError in param()): a rejected param name was read back
+def test_param_named_like_builtin_type_is_an_error(tmp_path):
     text = "model M\nparam bool: int = 1\n"
     path = write(tmp_path, text)
     assert_located_error(run_check(path), path, text)
