@@ -10,7 +10,7 @@ explicitly bound value that breaks an assumption is an error (exit 2).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from checker.portfolio import EngineOptions, run_engine
@@ -194,11 +194,23 @@ def check_model(model: I.Model, bindings: dict[str, list[object]], options: Engi
     runs: list[InstanceRun] = []
     for combo in combos:
         inst: Instance = instantiate(model, combo)
-        res = run_engine(inst, options)
+        opts = options
+        if options.certificate and len(combos) > 1:  # one certificate file per instance
+            opts = replace(options, certificate=certificate_path(model, options.certificate, combo))
+        res = run_engine(inst, opts)
         runs.append(InstanceRun(combo, scope_of(model, combo), res))
         notes.extend(n for n in res.notes if n not in notes)
     return CheckReport(model, options.engine, tuple(runs), tuple(_aggregate(model, runs)), tuple(notes),
                        time.perf_counter() - start)
+
+
+def certificate_path(model: I.Model, path: str, params: dict[str, object]) -> str:
+    """cert.smt2 -> cert.N4_RULEIntended.smt2 for the instance N = 4, RULE = Intended."""
+    from pathlib import Path
+
+    p = Path(path)
+    tag = "_".join(f"{q.name}{value_str(params[q.name], q.ty)}" for q in model.params)
+    return str(p.with_name(f"{p.stem}.{tag}{p.suffix}"))
 
 
 def _varying_scope(model: I.Model, runs: list[InstanceRun]) -> dict[int, str]:
