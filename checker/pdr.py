@@ -9,7 +9,7 @@ one predicate Inv on the state slots, and the query Err:
 (`trans` with the fixed tag "pdr": its action choice is one more variable of the rule.)
 
 - Err unreachable: Spacer's interpretation I of Inv, conjoined with wf (every slot in its
-  type), is an inductive invariant.  It is re-checked by fresh solvers before `proved` is
+  type) and the invariants proved before (NOTE(strengthening)), is an inductive invariant.  It is re-checked by fresh solvers before `proved` is
   reported (NOTE(certificate) in checker/certificate.py); an invariant that does not
   re-check gives `unknown`, never `proved`.  The invariant is printed in the notes.
 - Err reachable: the states are read from Spacer's derivation (the ground Inv facts of its
@@ -42,6 +42,14 @@ from spec import ir as I
 
 TAG = "pdr"
 
+# NOTE(strengthening): obligations are proved in model order, and each one within the
+# invariants proved before it: `wf` in the clauses above is wf and every earlier proved
+# invariant.  That is sound because those invariants hold in every reachable state, and
+# each certificate carries the whole conjunction, so it re-checks on its own.  A model's
+# helper lemma then helps PDR as it helps k-induction: with NEAR's
+# blocks_count_what_was_produced proved first, at_most_one_version_passes takes 0.01 s
+# instead of 1-10 s.
+
 # NOTE(spacer-options): simplify_pob makes Spacer simplify proof obligations before it
 # blocks them.  NEAR's at_most_one_version_passes (N = 3, BLOCKS = 6, V = 2) took 14-41 s
 # without it and 0.7-12.5 s with it (median 2 s) over twelve random seeds on a shared
@@ -58,6 +66,18 @@ class _Outcome:
     notes: tuple[str, ...] = ()
     cert: Certificate | None = None
     states: list[tuple] = field(default_factory=list)
+    invariant: z3.BoolRef | None = None  # Spacer's, over Var(i) for slot i, when proved
+
+
+@dataclass
+class _Known:
+    """The invariants proved so far (NOTE(strengthening))."""
+
+    names: list[str] = field(default_factory=list)
+    invariants: list[z3.BoolRef] = field(default_factory=list)  # over Var(i) for slot i
+
+    def within(self, enc: Encoding, x: list) -> z3.BoolRef:
+        return z3.And(enc.wf(x), *[z3.substitute_vars(i, *x) for i in self.invariants])
 
 
 def check_pdr(inst: Instance, options: SymbolicOptions) -> EngineResult:
@@ -68,11 +88,16 @@ def check_pdr(inst: Instance, options: SymbolicOptions) -> EngineResult:
     prog = compile_program(inst)
     slots = printing_slots(inst, "inv")
     outcomes = []
+    known = _Known()
     for p in props:
         if deadline is not None and time.perf_counter() >= deadline:
             outcomes.append(_Outcome(Status.UNKNOWN, 0.0, f"timeout after {options.timeout:g} s before PDR reached it"))
             continue
-        outcomes.append(_one(enc, p, deadline, slots))
+        o = _one(enc, p, deadline, slots, known)
+        if o.invariant is not None and not z3.is_true(z3.simplify(o.invariant)):
+            known.names.append(p.name)
+            known.invariants.append(o.invariant)
+        outcomes.append(o)
     verdicts: dict[str, Verdict] = {}
     scope = inst.scope()
     for p, o in zip(props, outcomes):
@@ -115,9 +140,9 @@ def printing_slots(inst: Instance, tag: str) -> dict[str, Slot]:
 # ---------------------------------------------------------------- one obligation
 
 
-def _one(enc: Encoding, p: SymProp, deadline: float | None, slots: dict[str, Slot]) -> _Outcome:
+def _one(enc: Encoding, p: SymProp, deadline: float | None, slots: dict[str, Slot], known: _Known) -> _Outcome:
     start = time.perf_counter()
-    fp, inv, err = _horn(enc, p, deadline)
+    fp, inv, err = _horn(enc, p, deadline, known)
     try:
         res = fp.query(err)
     except z3.Z3Exception as e:  # the timeout cancels the query
@@ -125,13 +150,13 @@ def _one(enc: Encoding, p: SymProp, deadline: float | None, slots: dict[str, Slo
         why = "timeout: the time budget ran out during Spacer's search" if late else f"Spacer failed: {_msg(e)}"
         return _Outcome(Status.UNKNOWN, time.perf_counter() - start, why)
     if res == z3.unsat:
-        return _proved(enc, p, fp.get_cover_delta(-1, inv), deadline, slots, start)
+        return _proved(enc, p, fp.get_cover_delta(-1, inv), deadline, slots, known, start)
     if res == z3.sat:
         return _violated(enc, p, fp.get_answer(), inv, deadline, start)
     return _Outcome(Status.UNKNOWN, time.perf_counter() - start, f"Spacer answered unknown: {fp.reason_unknown()}")
 
 
-def _horn(enc: Encoding, p: SymProp, deadline: float | None):
+def _horn(enc: Encoding, p: SymProp, deadline: float | None, known: _Known):
     s, t = enc.vars("s"), enc.vars("t")
     inv = z3.Function("Inv", *enc.sorts, z3.BoolSort())
     err = z3.Function("Err", z3.BoolSort())
@@ -143,27 +168,30 @@ def _horn(enc: Encoding, p: SymProp, deadline: float | None):
     fp.register_relation(inv, err)
     fp.declare_var(*s, *t, enc.choice_var(TAG))
     trans = enc.trans(s, t, TAG)
-    fp.rule(inv(*s), [enc.init(s), enc.wf(s)], "init")
-    fp.rule(inv(*t), [inv(*s), enc.wf(s), trans, enc.wf(t)], "step")
+    wf_s, wf_t = known.within(enc, s), known.within(enc, t)
+    fp.rule(inv(*s), [enc.init(s), wf_s], "init")
+    fp.rule(inv(*t), [inv(*s), wf_s, trans, wf_t], "step")
     if p.step:
-        fp.rule(err(), [inv(*s), enc.wf(s), trans, z3.Not(p.pred(s, t))], "bad")
+        fp.rule(err(), [inv(*s), wf_s, trans, z3.Not(p.pred(s, t))], "bad")
     else:
-        fp.rule(err(), [inv(*s), enc.wf(s), z3.Not(p.pred(s, None))], "bad")
+        fp.rule(err(), [inv(*s), wf_s, z3.Not(p.pred(s, None))], "bad")
     return fp, inv, err()
 
 
-def _proved(enc, p, cover: z3.BoolRef, deadline, slots, start) -> _Outcome:
-    """Spacer's invariant (over Var(i) for slot i) and wf, re-checked (NOTE(certificate))."""
-    invariant = lambda x: z3.And(enc.wf(x), z3.substitute_vars(cover, *x))
+def _proved(enc, p, cover: z3.BoolRef, deadline, slots, known: _Known, start) -> _Outcome:
+    """Spacer's invariant (over Var(i) for slot i) within wf and the invariants proved
+    before, re-checked as a whole (NOTE(certificate))."""
+    invariant = lambda x: z3.And(known.within(enc, x), z3.substitute_vars(cover, *x))
     cert = certificate(enc, p, invariant, TAG)
     failed = recheck(cert, _ms(deadline) if deadline is not None else None)
     if failed is not None:
         label, why = failed
         return _Outcome(Status.UNKNOWN, time.perf_counter() - start, f"PDR's invariant did not re-check: {label}: {why}")
     params = enc.vars("inv")
-    text, ours = readable(z3.substitute_vars(cover, *params), enc.wf(params), slots)
-    note = f"inductive invariant of {p.name}{'' if ours else ' (Z3 syntax)'}: {text}"
-    return _Outcome(Status.PROVED, time.perf_counter() - start, notes=(note,), cert=cert)
+    text, ours = readable(z3.substitute_vars(cover, *params), known.within(enc, params), slots)
+    given = f" (given the invariants of {', '.join(known.names)})" if known.names else ""
+    note = f"inductive invariant of {p.name}{given}{'' if ours else ' (Z3 syntax)'}: {text}"
+    return _Outcome(Status.PROVED, time.perf_counter() - start, notes=(note,), cert=cert, invariant=cover)
 
 
 # ---------------------------------------------------------------- counterexamples
