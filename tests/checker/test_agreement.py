@@ -26,7 +26,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, event, given, note, reject, settings
 
-from checker.bmc import check_bmc, state_checks
+from checker.bmc import check_bmc
 from checker.compile import EvalError, compile_program
 from checker.encode import SymbolicOptions
 from checker.explicit import LIVENESS_TODO, ExplicitOptions, check_explicit
@@ -139,8 +139,7 @@ def assert_trace_shows(inst: Instance, v: Verdict) -> None:
                 enabled = True  # a guard that fails counts as enabled
             assert not enabled, f"{v.engine}: the deadlock state enables {a.action.name}"
     elif v.kind == "runtime":
-        assert runtime_error_at(prog, last, state_checks(prog)) is not None or (
-            prev is not None and _step_raises(checks, prev, last, env)), \
+        assert runtime_error_at(prog, last) is not None or _raises(checks, prev, last, env), \
             f"{v.engine}: no runtime error at the end of the trace"
 
 
@@ -153,13 +152,16 @@ def _checks(inst: Instance, prog) -> dict[str, tuple]:
     return out
 
 
-def _step_raises(checks: dict[str, tuple], s: tuple, t: tuple, env: list) -> bool:
+def _raises(checks: dict[str, tuple], prev: tuple | None, last: tuple, env: list) -> bool:
+    """Some check fails to evaluate in `last` (state checks: invariants and `always P`
+    properties) or on the step from `prev` to `last` (step invariants)."""
     for fn, step in checks.values():
-        if step:
-            try:
-                fn(s, t, env)
-            except EvalError:
-                return True
+        if step and prev is None:
+            continue
+        try:
+            fn(prev if step else last, last if step else None, env)
+        except EvalError:
+            return True
     return False
 
 
@@ -221,9 +223,6 @@ def _raises_only_in(inst: Instance, v: Verdict, names: set[str]) -> bool:
         except EvalError:
             raising.add(name)
     return bool(raising) and raising <= names
-
-
-KIND_STEP_BUG = "test_kind_proves_a_step_invariant_broken_by_a_transition_back_into_the_path"
 
 
 # ---------------------------------------------------------------- explicit: symmetry on and off
@@ -303,7 +302,6 @@ def assert_unbounded_agrees(inst: Instance, e: EngineResult, r: EngineResult, sh
     a property that holds; its violations replay, and are shortest when `shortest`."""
     ref, got = decided(e), summary(r)
     engine = r.verdicts[0].engine if r.verdicts else "?"
-    kinds = {v.name: v.kind for v in r.verdicts}
     for v in r.verdicts:
         if v.name == "runtime" and v.status is Status.VIOLATED and got["runtime"] != ref.get("runtime"):
             if bug := known_runtime_difference(inst, e, v):
@@ -313,10 +311,6 @@ def assert_unbounded_agrees(inst: Instance, e: EngineResult, r: EngineResult, sh
         want = ref.get(name)
         if have.status is Status.PROVED:
             event(f"{engine} proved")
-            if engine.startswith("kind") and kinds[name] in ("step invariant", "runtime") and want is not None \
-                    and want.status is Status.VIOLATED:
-                event(f"known bug: {KIND_STEP_BUG}")
-                continue
             assert want is None or want.status is not Status.VIOLATED, \
                 f"{name}: {engine} proves it, explicit violates it in {want.length} steps"
             if name == "runtime":
@@ -380,10 +374,9 @@ def run(engine: str, text: str, depth: int = MAX_DEPTH) -> dict[str, Verdict]:
     return {v.name: v for v in r.verdicts}
 
 
-# A step invariant broken only by a step that returns to a state already on the path: the
-# step case's simple-path constraint also covers the post-state of the transition it checks,
-# so a transition back into the path (or a self-loop) is never considered, and nothing in
-# the base case has looked at it yet.  Explicit and BMC: violated (2 steps; 1 step).
+# A step invariant broken only by a step that returns to a state already on the path.  This
+# was unsound in kind: its simple-path constraint also covered the post-state of the checked
+# transition (NOTE(simple-path) in checker/kind.py).  Explicit and BMC: violated (2 steps; 1 step).
 TOGGLE = """model Toggle
 var x: 0..1 = 0
 action flip { x = 1 - x }
@@ -396,9 +389,8 @@ invariant never_negative_next: x' < 0
 """
 
 
-@pytest.mark.xfail(strict=True, reason="kind: unsound for step invariants (simple-path constraint on the checked transition)")
 @pytest.mark.parametrize("text", [TOGGLE, SELF_LOOP], ids=["toggle", "self_loop"])
-def test_kind_proves_a_step_invariant_broken_by_a_transition_back_into_the_path(text):
+def test_kind_never_proves_a_step_invariant_broken_by_a_transition_back_into_the_path(text):
     name = next(line.split()[1].rstrip(":") for line in text.splitlines() if line.startswith("invariant"))
     assert run("explicit", text)[name].status is Status.VIOLATED is run("bmc", text)[name].status
     assert run("kind", text)[name].status is not Status.PROVED
