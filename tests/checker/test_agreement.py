@@ -342,7 +342,7 @@ def test_kind_agrees_with_explicit(request):
         r = kind.check_kind(inst, SymbolicOptions(depth=MAX_DEPTH, timeout=TIMEOUT))
         assert_unbounded_agrees(inst, e, r, shortest=True)  # the base case is BMC
 
-    hypothesis_run(request, 150, 1500, body)
+    hypothesis_run(request, 100, 1500, body)
 
 
 def test_pdr_agrees_with_explicit(request):
