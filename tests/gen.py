@@ -461,9 +461,9 @@ def _var_type(g: _Gen, local: bool, budget: int) -> tuple[Ty, int] | None:
                mapt(BOOL, mapt(BOOL, rng(0, 1)))]
     if not local:
         options += [INT, RAT]
-        if m.family:
-            options += [PROC, mapt(PROC, BOOL)]
     ty = g.pick(options)
+    if not local and m.family and g.chance(10):  # stores ids: no symmetry reduction for P
+        ty = g.pick([PROC, mapt(PROC, BOOL)])
     size = _size(ty, n, m.enum_size)
     if size > budget:
         return None
@@ -696,14 +696,17 @@ def _invariants(g: _Gen) -> list[str]:
             name = g.fresh("q")
             with g.bind(name, PROC):
                 text = f"count({name} in P where {g.expr('bool', 1)}) <= {g.pick(['N', 'N - 1', '2/3 * N'])}"
-        elif form == 3:  # a step invariant
+        elif form == 3 or (form == 5 and g.chance(2)):  # a step invariant
             g.primes = True
-            monotone = [v for v in m.globals if v.ty.kind == "range"]
+            monotone = [v.name for v in m.globals if v.ty.kind == "range"]
+            monotone += [f"q.{v.name}" for v in m.locals if v.ty.kind == "range"]  # over every copy
             if monotone and g.chance(2):
-                v = g.pick(monotone)
-                text = f"{v.name}' {g.pick(['>=', '<=', '=='])} {v.name}"
+                x = g.pick(monotone)
+                text = f"{x}' {g.pick(['>=', '<=', '=='])} {x}"
                 if g.chance(2):
                     text = f"({text}) or {g.expr('bool', 1)}"
+                if x.startswith("q."):
+                    text = f"forall q in P: {text}"
             else:
                 text = g.expr("bool", 2)
             g.primes = False
@@ -724,8 +727,8 @@ def _invariants(g: _Gen) -> list[str]:
 @st.composite
 def models(draw, budget: int = BUDGET) -> Generated:
     """A well-typed model and a binding of its params."""
-    family = draw(st.booleans())
-    n = draw(st.integers(1, 3))
+    family = draw(st.integers(0, 2)) > 0
+    n = draw(st.sampled_from([2, 1, 3, 2, 3]))  # mostly two or more copies: symmetry has work
     m = _Model(n=n, enum_size=draw(st.sampled_from([3, 2, 1])), family=family,
                has_q=draw(st.integers(0, 3)) == 3, has_b=draw(st.integers(0, 3)) == 3)
     g = _Gen(draw, m)
