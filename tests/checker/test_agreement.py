@@ -26,8 +26,8 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, event, given, note, reject, settings
 
-from checker.bmc import check_bmc
 from checker import compile as C
+from checker.bmc import check_bmc
 from checker.compile import EvalError, compile_program, walk
 from checker.encode import SymbolicOptions
 from checker.explicit import LIVENESS_TODO, ExplicitOptions, check_explicit
