@@ -132,11 +132,11 @@ def _step(enc: Encoding, props: list[SymProp], cands: list[int], k: int, opened,
     return [], None
 
 
-def _recheck(inst: Instance, which: list[int], deadlock: bool, k: int, deadline) -> bool:
-    """Re-derive, from a new encoding with fresh solvers, that the obligations at positions
-    `which` hold: none fails on a run of at most k steps, and together they pass the step
-    case at k.  (Positions, not names: "runtime" names a state and a step obligation.)"""
-    enc = Encoding(inst)
+def _recheck(inst: Instance, which: list[int], deadlock: bool, k: int, deadline, make=Encoding) -> bool:
+    """Re-derive, from a new encoding (`make(inst)`) with fresh solvers, that the obligations
+    at positions `which` hold: none fails on a run of at most k steps, and together they pass
+    the step case at k.  (Positions, not names: "runtime" names a state and a step obligation.)"""
+    enc = make(inst)
     every = obligations(enc, deadlock)
     props = [every[i] for i in which]
     xs = [enc.vars(f"re{j}") for j in range(k + 1)]

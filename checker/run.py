@@ -151,6 +151,10 @@ def _values(model: I.Model, p: I.Param, bindings: dict[str, list[object]], env: 
         values, origin = list(range(lo, hi + 1)), "sweep"
         if not values:
             raise ModelError(Diagnostic("FP403", f"param {p.name} sweeps the empty range {lo}..{hi}", p.span))
+    elif isinstance(p.ty, I.EnumType):
+        values, origin = list(range(len(p.ty.members))), "every value"  # a finite param left open: check each value
+    elif isinstance(p.ty, I.BoolType):
+        values, origin = [False, True], "every value"
     else:
         raise ModelError(Diagnostic("FP401", f"param '{p.name}' has no value: give one with --param {p.name}=VALUE", p.span))
     if isinstance(p.ty, I.IntType) and p.ty.bounded:

@@ -1,0 +1,165 @@
+"""Proofs for every size at once: k-induction, then PDR, on the counter abstraction.
+
+`prove_all_sizes` takes a model, values for its finite params and the names of its unbound
+int params, and decides each obligation (invariants, `always P`, deadlock, runtime errors)
+for every value of the unbound params allowed by the assumptions and every family size:
+  - proved: k-induction's proof re-derived from a fresh encoding, or PDR's invariant
+    re-checked by fresh solvers (NOTE(certificate) in checker/certificate.py);
+  - broken for some size: the counter run (the base case of k-induction, or PDR's
+    derivation) gives the param values where it breaks and the length of the run; the
+    caller confirms it on a concrete instance before anything is called "violated";
+  - unknown, with the reason (not inductive, solver gave up, time budget).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import z3
+
+from checker import kind as K
+from checker.bmc import obligations, solve
+from checker.certificate import Slot
+from checker.counters import CounterEncoding, Ineligible
+from checker.encode import SymbolicOptions
+from checker.pdr import _Known, _one
+from checker.verdict import Status
+from spec import ir as I
+
+
+@dataclass(frozen=True)
+class SizeVerdict:
+    name: str
+    kind: str
+    status: Status  # PROVED, VIOLATED (for the sizes in `witness`, not yet confirmed) or UNKNOWN
+    engine: str
+    seconds: float
+    reason: str | None = None
+    notes: tuple[str, ...] = ()
+    witness: dict[str, int] | None = None  # param values of a counter run that breaks it
+    depth: int | None = None  # steps of that run
+
+
+@dataclass(frozen=True)
+class AllSizes:
+    verdicts: tuple[SizeVerdict, ...]
+    ineligible: str | None  # why the counter abstraction does not apply (then no verdicts)
+    seconds: float
+    local_states: int = 0
+
+
+def assumption_text(model: I.Model, symbolic: list[str]) -> str:
+    """"all N with N >= 1": the scope of an all-sizes verdict."""
+    from checker.counters import mentions
+    from spec.pretty import expr_str
+
+    names = ", ".join(symbolic)
+    conds = [expr_str(a.expr) for a in model.assumes if mentions(a.expr, symbolic)]
+    by_name = {p.name: p for p in model.params}
+    for n in symbolic:
+        ty = by_name[n].ty
+        if isinstance(ty, I.IntType) and ty.bounded:
+            conds.insert(0, f"{n} in {ty}")
+    return f"all {names}" + (f" with {' and '.join(conds)}" if conds else "")
+
+
+def prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str],
+                    options: SymbolicOptions) -> AllSizes:
+    start = time.perf_counter()
+    deadline = start + options.timeout if options.timeout else None
+    make = lambda _inst=None: CounterEncoding(model, bound, symbolic)
+    try:
+        enc = make()
+    except Ineligible as e:
+        return AllSizes((), str(e), time.perf_counter() - start)
+    props = obligations(enc, options.deadlock)
+    out: dict[int, SizeVerdict] = {}
+    opened = {i: K._Open() for i in range(len(props))}
+    stop = None
+    k_reached = -1
+    states = [enc.vars(0)]
+    path = [enc.init(states[0]), enc.wf(states[0])]
+    for k in range(options.depth + 1):
+        if k > 0:
+            states.append(enc.vars(k))
+            path += [enc.trans(states[k - 1], states[k], k), enc.wf(states[k])]
+        bad = {i: K._negation(props[i], states, k) for i in opened if not (props[i].step and k == 0)}
+        while bad:
+            res, m = solve(path, z3.Or(*bad.values()), deadline)
+            if res != z3.sat:
+                if res == z3.unknown:
+                    stop = K._why_unknown(deadline, f"the base case at k = {k}")
+                break
+            witness = enc.param_values(enc.decode(m, states[0]))
+            for i in [i for i, b in bad.items() if z3.is_true(m.eval(b, model_completion=True))]:
+                out[i] = SizeVerdict(props[i].name, props[i].kind, Status.VIOLATED, "kind (counters)",
+                                     time.perf_counter() - start, witness=witness, depth=k)
+                del bad[i], opened[i]
+        if stop:
+            break
+        proved, stop = K._step(enc, props, list(opened), k, opened, deadline)
+        k_reached = k
+        if proved:
+            ok = K._recheck(None, sorted(proved), options.deadlock, k, deadline, make=make)
+            for i in proved:
+                if ok:
+                    out[i] = SizeVerdict(props[i].name, props[i].kind, Status.PROVED, f"kind (k={k}, counters)",
+                                         time.perf_counter() - start,
+                                         notes=(f"proved by {k}-induction on the counter abstraction, re-checked",))
+                else:
+                    out[i] = SizeVerdict(props[i].name, props[i].kind, Status.UNKNOWN, "kind (counters)",
+                                         time.perf_counter() - start, reason="the k-induction proof did not re-check (a bug)")
+                del opened[i]
+        if not opened or stop:
+            break
+    why_kind = stop or f"not k-inductive for k <= {k_reached} on the counter abstraction"
+    # PDR for what k-induction left open, each within the invariants proved before it
+    slots = {f"{name}@inv": Slot(name, tuple(ty.members) if isinstance(ty, I.EnumType) else None)
+             for name, ty in zip(enc.inst.slot_names, enc.inst.slot_types)}
+    known = _Known()
+    for i in sorted(opened):
+        p = props[i]
+        if deadline is not None and time.perf_counter() >= deadline:
+            out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, "kind (counters)", time.perf_counter() - start,
+                                 reason=f"{why_kind}; the time budget ran out before PDR")
+            continue
+        o = _one(enc, p, deadline, slots, known)
+        if o.status is Status.PROVED:
+            if o.invariant is not None and not z3.is_true(z3.simplify(o.invariant)):
+                known.names.append(p.name)
+                known.invariants.append(o.invariant)
+            out[i] = SizeVerdict(p.name, p.kind, Status.PROVED, "pdr (counters)", time.perf_counter() - start,
+                                 notes=o.notes)
+        elif o.status is Status.VIOLATED and o.states:
+            out[i] = SizeVerdict(p.name, p.kind, Status.VIOLATED, "pdr (counters)", time.perf_counter() - start,
+                                 witness=enc.param_values(o.states[0]), depth=len(o.states) - 1)
+        else:
+            cti = opened[i].cti
+            notes = (_cti_text(enc, p, cti),) if cti else ()
+            out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, "kind, pdr (counters)", time.perf_counter() - start,
+                                 reason=f"{why_kind}; PDR: {o.reason}", notes=notes)
+    merged: dict[tuple[str, str], SizeVerdict] = {}
+    rank = {Status.VIOLATED: 0, Status.UNKNOWN: 1, Status.PROVED: 2}
+    for i, p in enumerate(props):
+        v = out[i]
+        key = (p.name, p.kind)
+        if key not in merged or rank[v.status] < rank[merged[key].status]:
+            merged[key] = v
+    local = sum(len(x) for x in enc.local_states.values())
+    return AllSizes(tuple(merged.values()), None, time.perf_counter() - start, local)
+
+
+def _cti_text(enc: CounterEncoding, p, cti) -> str:
+    k, xs = cti
+    pre, post = enc.describe(xs[-2]), enc.describe(xs[-1])
+    changed = {n: v for n, v in post.items() if pre.get(n) != v}
+    changed.update({n: 0 for n in pre if n not in post})
+    show = lambda d: ", ".join(f"{n} = {_show(v)}" for n, v in d.items())
+    return (f"counterexample to induction on the counters (k = {k}): from [{show(pre)}], where {p.name} holds, "
+            f"a step leads to [{show(changed) or 'nothing changes'}], where it fails (#F(...) counts the copies "
+            f"of F in that local state); if that state is unreachable, an invariant that excludes it may "
+            f"make the proof go through")
+
+
+def _show(v: object) -> str:
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)
