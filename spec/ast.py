@@ -215,6 +215,8 @@ class DefD:
     is_threshold: bool
     span: Span | None = field(default=None, compare=False)
     name_span: Span | None = field(default=None, compare=False)
+    meant: ExprE | None = None  # `meant EXPR`: the bound the rule is intended to express
+    meant_span: Span | None = field(default=None, compare=False)  # the whole `meant ...` clause
 
 
 @dataclass(frozen=True, slots=True)

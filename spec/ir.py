@@ -337,12 +337,17 @@ class Family:
 
 @dataclass(frozen=True, slots=True)
 class Def:
+    """A `def` or `threshold`.  `meant` (thresholds only) is the declared intended bound, a
+    bool expression over the same scope as `body`; engines ignore it, `forkproof thresholds`
+    compares the rule with it."""
+
     name: str
     params: tuple[Binder, ...]
     body: Expr
     ty: Type
     is_threshold: bool = False
     span: Span | None = field(default=None, compare=False)
+    meant: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)

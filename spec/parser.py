@@ -17,7 +17,7 @@ from spec.errors import Diagnostic, ModelError, Note, Span
 KEYWORDS = frozenset(
     "model param assume enum type process var any in def threshold action when invariant property "
     "strong fair if then else for forall exists count sum where and or not implies iff always "
-    "eventually true false div mod".split()
+    "eventually true false div mod meant".split()
 )
 
 # How expected terminals are named in error messages.
@@ -183,14 +183,22 @@ class _ToAst(Transformer):
     def def_decl(self, meta, c):
         name = _name(c[0])
         rest = list(c[1:])
+        meant = rest.pop() if rest and isinstance(rest[-1], _Meant) else None
         formals = rest.pop(0) if rest and isinstance(rest[0], tuple) else ()
         ret = rest[0] if len(rest) == 2 else None
-        return A.DefD(name, formals or (), ret, rest[-1], False, _span_of_meta(meta), _span_of_token(c[0]))
+        return A.DefD(name, formals or (), ret, rest[-1], False, _span_of_meta(meta), _span_of_token(c[0]),
+                      *_meant_fields(meant))
 
     def threshold_decl(self, meta, c):
         name = _name(c[0])
-        formals = c[1] if len(c) == 3 else ()
-        return A.DefD(name, formals or (), None, c[-1], True, _span_of_meta(meta), _span_of_token(c[0]))
+        rest = list(c[1:])
+        meant = rest.pop() if isinstance(rest[-1], _Meant) else None
+        formals = rest[0] if len(rest) == 2 else ()
+        return A.DefD(name, formals or (), None, rest[-1], True, _span_of_meta(meta), _span_of_token(c[0]),
+                      *_meant_fields(meant))
+
+    def meant(self, meta, c):
+        return _Meant(c[0], _span_of_meta(meta))
 
     def action_decl(self, meta, c):
         formals, guard, body = (), None, ()
@@ -327,6 +335,19 @@ class _ToAst(Transformer):
 
     def false_lit(self, meta, c):
         return A.BoolLit(False, _span_of_meta(meta))
+
+
+class _Meant:
+    """A `meant EXPR` clause: the expression and the span of the whole clause."""
+
+    __slots__ = ("expr", "span")
+
+    def __init__(self, expr, span):
+        self.expr, self.span = expr, span
+
+
+def _meant_fields(m: _Meant | None) -> tuple:
+    return (None, None) if m is None else (m.expr, m.span)
 
 
 class _Guard:

@@ -406,7 +406,16 @@ class _Checker:
                 ty = declared if not isinstance(declared, I.IntType) or not declared.bounded else I.INT
             if d.is_threshold and not isinstance(body.ty, I.BoolType):
                 raise _err("FP302", f"a threshold must be a condition ('bool'), but '{name}' is {_article(body.ty)}", d.body.span)
-            result = I.Def(name, tuple(params), body, ty, d.is_threshold, d.span)
+            meant = None
+            if d.meant is not None:
+                if not d.is_threshold:
+                    self.diags.append(Diagnostic(
+                        "FP319", f"'meant' states the intended bound of a threshold, but '{name}' is a def", d.meant_span,
+                        (Note(f"declare it as 'threshold {name} = ...' to state what it is meant to be", d.name_span),)))
+                else:
+                    meant = self.expr(d.meant, scope, _Ctx(what=f"the 'meant' of '{name}'"))
+                    self.need_bool(meant, d.meant, "'meant'")
+            result = I.Def(name, tuple(params), body, ty, d.is_threshold, d.span, meant)
             self.defs_ir[name] = result
             return result
         except _Fail as f:
