@@ -98,10 +98,17 @@ def cli() -> None:
               help="Seconds per instance before stopping (verdict: unknown); auto defaults to 120.")
 @click.option("--require", type=click.Choice(["proof", "exhaustive", "bounded"]), default="exhaustive",
               show_default=True, help="The weakest verdict that still counts as success (exit 0).")
-def check(models, params, fmt, engine, depth, certificate, symmetry, deadlock, max_states, timeout, require):
-    """Check every invariant and property of each MODEL."""
+@click.option("--up-to", "up_to", type=click.IntRange(min=0), default=6, show_default=True,
+              help="For an int param with no value: besides the proof for every value, check each instance "
+                   "with the param at most this (to find the smallest that breaks a property).")
+def check(models, params, fmt, engine, depth, certificate, symmetry, deadlock, max_states, timeout, require, up_to):
+    """Check every invariant and property of each MODEL.
+
+    An int param with no value (`param N: int`) means every value the assumptions allow:
+    forkproof proves each property for all of them at once where it can, and reports the
+    smallest value that breaks it otherwise."""
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
-                            timeout=timeout, depth=depth, certificate=certificate, require=require)
+                            timeout=timeout, depth=depth, certificate=certificate, require=require, up_to=up_to)
     try:
         code = _check(models, params, fmt, options)
     except BrokenPipeError:  # the reader went away (| head): nothing more to say, no traceback

@@ -37,6 +37,7 @@ class EngineOptions:
     certificate: str | None = None
     require: str = "exhaustive"
     progress: object = None
+    up_to: int = 6  # params with no value: fixed sizes checked up to this value
 
     def symbolic(self, timeout: float | None) -> SymbolicOptions:
         return SymbolicOptions(depth=self.depth, timeout=timeout, deadlock=self.deadlock, certificate=self.certificate)

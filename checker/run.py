@@ -113,11 +113,14 @@ def _const(model: I.Model, expr: I.Expr, env: dict[str, object]) -> object:
     return Instance(model, dict(env)).const(expr)
 
 
-def plan(model: I.Model, bindings: dict[str, list[object]]) -> tuple[list[dict[str, object]], list[str]]:
+def plan(model: I.Model, bindings: dict[str, list[object]], skip: tuple[str, ...] = ()) -> tuple[list[dict[str, object]], list[str]]:
     """Every param combination to check, in increasing order, and notes on skipped ones.
-    A default or sweep may read earlier params; it is evaluated for each of their values."""
+    A default or sweep may read earlier params; it is evaluated for each of their values.
+    Params in `skip` get no value, and assumptions that mention them are not checked here."""
     combos: list[dict[str, object]] = [{}]
     for p in model.params:
+        if p.name in skip:
+            continue
         grown = []
         for env in combos:
             for value in _values(model, p, bindings, env):
@@ -125,8 +128,11 @@ def plan(model: I.Model, bindings: dict[str, list[object]]) -> tuple[list[dict[s
         combos = grown
     notes: list[str] = []
     kept = []
+    from checker.counters import mentions
+
+    assumes = [a for a in model.assumes if not mentions(a.expr, skip)]
     for combo in combos:
-        broken = [a for a in model.assumes if not _const(model, a.expr, combo)]
+        broken = [a for a in assumes if not _const(model, a.expr, combo)]
         if not broken:
             kept.append(combo)
             continue
@@ -192,8 +198,19 @@ def sweep_scope(model: I.Model, runs: list[dict[str, object]]) -> str:
 CheckOptions = EngineOptions  # what `check` takes: the engine and its options
 
 
+def symbolic_params(model: I.Model, bindings: dict[str, list[object]]) -> list[str]:
+    """The int params with no value at all (no --param, default or sweep): "every value"."""
+    return [p.name for p in model.params if isinstance(p.ty, I.IntType) and p.name not in bindings
+            and p.default is None and p.sweep is None]
+
+
 def check_model(model: I.Model, bindings: dict[str, list[object]], options: EngineOptions) -> CheckReport:
     start = time.perf_counter()
+    symbolic = symbolic_params(model, bindings)
+    if symbolic:
+        from checker.sizes import check_all_sizes
+
+        return check_all_sizes(model, bindings, symbolic, options, start)
     combos, notes = plan(model, bindings)
     runs: list[InstanceRun] = []
     for combo in combos:
@@ -224,6 +241,25 @@ def _varying_scope(model: I.Model, runs: list[InstanceRun]) -> dict[int, str]:
 
 
 def _aggregate(model: I.Model, runs: list[InstanceRun]) -> list[PropertyResult]:
+    """One result per property and per value of the finite params (enum, bool) that vary:
+    a sweep over N is summarised, RULE = Code and RULE = Intended are reported apart."""
+    finite = [p.name for p in model.params if isinstance(p.ty, (I.EnumType, I.BoolType))
+              and len({repr(r.params.get(p.name)) for r in runs}) > 1]
+    groups: dict[tuple, list[InstanceRun]] = {}
+    for r in runs:
+        groups.setdefault(tuple(repr(r.params.get(n)) for n in finite), []).append(r)
+    out: list[PropertyResult] = []
+    for group in groups.values():
+        out.extend(aggregate_group(model, group))
+    if len(groups) > 1:  # property by property, each property's groups together
+        order = {}
+        for p in out:
+            order.setdefault(p.verdict.name, len(order))
+        out.sort(key=lambda p: order[p.verdict.name])
+    return out
+
+
+def aggregate_group(model: I.Model, runs: list[InstanceRun]) -> list[PropertyResult]:
     short = _varying_scope(model, runs)
     names: list[tuple[str, str]] = []
     for run in runs:
