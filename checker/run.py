@@ -142,7 +142,12 @@ def plan(model: I.Model, bindings: dict[str, list[object]], skip: tuple[str, ...
             raise ModelError(Diagnostic("FP402", f"the parameters {scope_of(model, combo)} violate the assumption '{expr_str(broken[0].expr)}'", broken[0].span))
         notes.append(f"skipped {scope_of(model, combo)}: violates 'assume' at line {broken[0].span.line if broken[0].span else '?'}")
     if not kept:
-        raise ModelError(Diagnostic("FP402", "no parameter values satisfy the model's assumptions"))
+        from spec.pretty import expr_str
+
+        first = next(a for a in assumes if not _const(model, a.expr, combos[0]))
+        raise ModelError(Diagnostic("FP402", f"no parameter values satisfy the model's assumptions: "
+                                    f"{scope_of(model, combos[0])} (the first) violate the assumption "
+                                    f"'{expr_str(first.expr)}'", first.span))
     return kept, notes
 
 

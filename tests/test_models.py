@@ -31,7 +31,7 @@ LIBRA_INTENDED_STATES = [(17, 17), (29, 41), (45, 113), (103, 523), (139, 1503),
 
 @pytest.mark.parametrize("symmetry", [True, False])
 def test_libra_code_rule_breaks_two_thirds_at_n2(symmetry):
-    rep = run(LIBRA, symmetry=symmetry)
+    rep = run(LIBRA, ["N=1..6", "RULE=Code"], symmetry=symmetry)
     assert [r.scope for r in rep.instances] == [f"N = {n}, RULE = Code" for n in range(1, 7)]
     assert [r.result.states for r in rep.instances] == [s[0 if symmetry else 1] for s in LIBRA_CODE_STATES]
     assert verdicts(rep) == {
@@ -51,7 +51,7 @@ def test_libra_code_rule_breaks_two_thirds_at_n2(symmetry):
 
 @pytest.mark.parametrize("symmetry", [True, False])
 def test_libra_intended_rule_holds_everywhere(symmetry):
-    rep = run(LIBRA, ["RULE=Intended"], symmetry=symmetry)
+    rep = run(LIBRA, ["N=1..6", "RULE=Intended"], symmetry=symmetry)
     assert [r.result.states for r in rep.instances] == [s[0 if symmetry else 1] for s in LIBRA_INTENDED_STATES]
     assert set(verdicts(rep).values()) == {Status.HOLDS}
     assert all(r.result.complete for r in rep.instances)
@@ -99,3 +99,61 @@ def test_seeded_bug_is_caught(path, edit, params, broken):
     for p in rep.properties:
         if p.verdict.status is Status.VIOLATED:
             assert p.verdict.trace is not None and len(p.verdict.trace.steps) >= 2
+
+
+# ---------------------------------------------------------------- every size at once (issue 4)
+
+
+def by_rule(report):
+    return {(p.verdict.name, p.scope.rsplit("RULE = ", 1)[-1]): p for p in report.properties}
+
+
+def test_libra_without_params_proves_every_n_and_finds_the_smallest_breaking_n():
+    rep = run(LIBRA)  # N and RULE have no value: every N >= 1, both rules
+    got = by_rule(rep)
+    for name in ("only_registered_hash_runs", "tampered_script_never_runs", "resolved_at_most_once", "deadlock"):
+        for rule in ("Code", "Intended"):
+            assert got[(name, rule)].verdict.status is Status.PROVED
+            assert got[(name, rule)].scope == f"all N with N >= 1, RULE = {rule}"
+    intended = got[("resolved_had_two_thirds_yes", "Intended")]
+    assert intended.verdict.status is Status.PROVED
+    assert "cross-checked for N = 1..6, RULE = Intended: holds (exhaustive)" in intended.verdict.notes
+    code = got[("resolved_had_two_thirds_yes", "Code")]
+    assert code.verdict.status is Status.VIOLATED and code.scope == "N = 2, RULE = Code"
+    assert [s.action for s in code.verdict.trace.steps] == [None, "propose", "vote", "resolve"]
+    assert len(rep.properties) == 10  # 5 obligations x 2 rules; runtime proved, so not listed
+
+
+def test_near_with_open_validator_and_block_counts_is_proved_for_all():
+    text = NEAR.read_text().replace("param N: int = 3 ", "param N: int     ").replace("param BLOCKS: int = 6", "param BLOCKS: int")
+    rep = run(NEAR, text=text)
+    assert {p.verdict.name: (p.verdict.status, p.scope) for p in rep.properties} == {
+        name: (Status.PROVED, "all N, BLOCKS with N >= 1 and BLOCKS >= 1 and V >= 1, V = 2")
+        for name in ("blocks_count_what_was_produced", "version_never_decreases", "adopted_only_above_threshold",
+                     "at_most_one_version_passes", "no_block_from_unsupporting_binary", "deadlock")}
+
+
+def test_near_40_percent_breaks_at_the_smallest_sizes():
+    text = NEAR.read_text().replace("param N: int = 3 ", "param N: int     ").replace("param BLOCKS: int = 6", "param BLOCKS: int")
+    text = text.replace("blocks[x] > 80% * BLOCKS", "blocks[x] > 40% * BLOCKS")
+    rep = run(NEAR, text=text)
+    bad = next(p for p in rep.properties if p.verdict.name == "at_most_one_version_passes")
+    assert bad.verdict.status is Status.VIOLATED
+    assert bad.scope == "N = 1, BLOCKS = 2, V = 2"  # smallest max(N, BLOCKS) first, then N, BLOCKS
+    assert len(bad.verdict.trace.steps) == 4  # upgrade, produce, produce
+
+
+def test_model_outside_the_counter_abstraction_says_why_and_is_unknown():
+    text = """model Ids
+param N: int
+assume N >= 1
+process P[N] { var on: bool = false }
+var last: P = any
+action go(p: P) when not p.on { p.on = true last = p }
+invariant fine: forall p in P: p.on or not p.on
+"""
+    rep = run(Path("ids.fork"), text=text)
+    v = next(p for p in rep.properties if p.verdict.name == "fine").verdict
+    assert v.status is Status.UNKNOWN
+    assert "holds (exhaustive) for N = 1..6 only" in v.reason
+    assert "the state variable 'last' holds copies of a process family" in v.reason
