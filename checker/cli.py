@@ -177,6 +177,10 @@ def parse(model, dump_ir):
     sys.exit(EXIT_OK)
 
 
+from checker.thresholds import thresholds as _thresholds_cmd  # noqa: E402 (registers `forkproof thresholds`)
+cli.add_command(_thresholds_cmd)
+
+
 def main() -> None:
     cli()
 
