@@ -136,7 +136,7 @@ def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope
                                     f"abstraction, but violated at {p.scope} (a bug in forkproof; please report it)"))
                 continue
             held = [s for s, st in per if st in (Status.HOLDS, Status.PROVED)]
-            note = "the smallest size that breaks it" + (f"; holds for {', '.join(held)}" if held else "")
+            note = "the smallest size that breaks it" + (f"; holds for {_join(held)}" if held else "")
             out.append(PropertyResult(replace(p.verdict, notes=p.verdict.notes + (note,)), p.scope, per))
             continue
         if a is None:
@@ -168,6 +168,12 @@ def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope
                 why += f"; {p.verdict.status.value} for {checked}"
         out.append(_unknown(base, scope, per, why, a.notes))
     return out
+
+
+def _join(scopes: list[str]) -> str:
+    from checker.report import _join_scopes
+
+    return _join_scopes(scopes)
 
 
 def _fixed_word(p: PropertyResult | None) -> str:

@@ -1,0 +1,151 @@
+"""`check` with int params left open (checker/sizes.py, checker/allsizes.py, checker/counters.py):
+verdicts for every size, the smallest size that breaks a property, weighted votes, and
+precise reasons when a model is outside the counter abstraction."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from checker.allsizes import prove_all_sizes
+from checker.cli import cli
+from checker.counters import CounterEncoding, Ineligible
+from checker.encode import SymbolicOptions
+from checker.portfolio import EngineOptions
+from checker.run import check_model, parse_bindings
+from checker.verdict import Status
+from spec.typecheck import load_model_text
+
+WEIGHTED = """model StakeWeightedVote
+param N: int
+assume N >= 1
+enum Ballot { Unvoted, Yes, No }
+process Validator[N] {
+  var stake: 1..3 = any
+  var ballot: Ballot = Unvoted
+}
+def total = sum(v in Validator: v.stake)
+threshold accepted = sum(v in Validator where v.ballot == Yes: v.stake) > 2/3 * total
+threshold rejected = sum(v in Validator where v.ballot == No: v.stake) > 2/3 * total
+action vote(v: Validator, yes: bool) when v.ballot == Unvoted {
+  v.ballot = if yes then Yes else No
+}
+invariant never_both: not (accepted and rejected)
+"""
+
+BIG = """model Big
+param N: int
+assume N >= 1
+process P[N] { var on: bool = false }
+action go(p: P) when not p.on { p.on = true }
+invariant fewer_than_eight_on: count(p in P where p.on) < 8
+"""
+
+RESILIENT = """model Resilient
+param N: int
+param F: int
+assume F >= 0 and N > 3 * F
+enum Ballot { Unvoted, Yes }
+process Validator[N] { var ballot: Ballot = Unvoted }
+def yes = count(v in Validator where v.ballot == Yes)
+var decided: bool = false
+action vote(v: Validator) when v.ballot == Unvoted { v.ballot = Yes }
+action decide when yes >= N - F { decided = true }
+invariant honest_majority: decided implies yes > 2 * F
+invariant too_strong: decided implies yes > 2 * F + 1
+"""
+
+
+def check(text: str, params=(), **kw):
+    model = load_model_text(text, "m.fork")
+    return check_model(model, parse_bindings(model, list(params)), EngineOptions(deadlock=False, **kw))
+
+
+def only(report, name):
+    return next(p for p in report.properties if p.verdict.name == name)
+
+
+def test_stake_weighted_threshold_is_proved_for_every_n():
+    p = only(check(WEIGHTED), "never_both")
+    assert p.verdict.status is Status.PROVED and p.scope == "all N with N >= 1"
+    assert "cross-checked for N = 1..6: holds (exhaustive)" in p.verdict.notes
+
+
+def test_weak_stake_threshold_breaks_at_two_validators():
+    p = only(check(WEIGHTED.replace("> 2/3 * total", "> 1/3 * total")), "never_both")
+    assert p.verdict.status is Status.VIOLATED and p.scope == "N = 2"
+    assert [s.action for s in p.verdict.trace.steps] == [None, "vote", "vote"]
+    assert "the smallest size that breaks it; holds for N = 1" in p.verdict.notes
+
+
+def test_violation_beyond_up_to_is_found_by_counters_and_confirmed_with_smaller_sizes_checked():
+    rep = check(BIG, up_to=3)
+    p = only(rep, "fewer_than_eight_on")
+    assert p.verdict.status is Status.VIOLATED and p.scope == "N = 8"
+    assert len(p.verdict.trace.steps) == 9
+    assert [r.params["N"] for r in rep.instances] == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_resilience_condition_with_two_open_params():
+    rep = check(RESILIENT)
+    ok = only(rep, "honest_majority")
+    assert ok.verdict.status is Status.PROVED and ok.scope == "all N, F with F >= 0 and N > 3 * F"
+    bad = only(rep, "too_strong")
+    assert bad.verdict.status is Status.VIOLATED and bad.scope == "N = 1, F = 0"
+    assert [(r.params["N"], r.params["F"]) for r in rep.instances][:4] == [(1, 0), (2, 0), (3, 0), (4, 0)]
+
+
+@pytest.mark.parametrize("text,reason", [
+    ("process P[N] { var on: bool = false }\nvar lead: P = any\naction go(p: P) { p.on = true }\n"
+     "invariant i: true", "the state variable 'lead' holds copies of a process family"),
+    ("process P[N] { var on: bool = false }\naction go(p: P, q: P) when p != q { p.on = true }\n"
+     "invariant i: true", "the action 'go' takes two copies (p, q)"),
+    ("process P[N] { var on: bool = false }\naction go(p: P) { p.on = true }\n"
+     "invariant i: forall p in P: forall q in P: p == q implies p.on == q.on",
+     "copies of P are compared by identity (p == q)"),
+    ("process P[N] { var m: [bool] bool = false }\naction go(p: P) { p.m[true] = true }\ninvariant i: true",
+     "the local 'm' of P is a map"),
+    ("process P[N] { var on: bool = false }\nvar w: 0..2 = 0\naction go(p: P) { p.on = true }\n"
+     "invariant i: sum(p in P: w) >= 0", "depends on global state (w)"),
+    ("process P[N] { var on: bool = false }\nvar x: [0..N] bool = false\naction go(p: P) { p.on = true }\n"
+     "invariant i: true", "depends on N, which has no value"),
+    ("process P[N] { var c: 0..N = 0 }\naction go(p: P) { p.c = 1 }\ninvariant i: true",
+     "depends on N, which has no value"),
+])
+def test_outside_the_abstraction_says_exactly_why(text, reason):
+    model = load_model_text("model M\nparam N: int\nassume N >= 1\n" + text, "m.fork")
+    with pytest.raises(Ineligible) as e:
+        CounterEncoding(model, {}, ["N"])
+    assert reason in str(e.value)
+    res = prove_all_sizes(model, {}, ["N"], SymbolicOptions(depth=1, timeout=30))
+    assert res.ineligible and reason in res.ineligible and res.verdicts == ()
+
+
+def test_ineligible_model_is_unknown_with_what_fixed_sizes_showed():
+    text = "model M\nparam N: int\nassume N >= 1\nprocess P[N] { var on: bool = false }\nvar lead: P = any\n" \
+           "action go(p: P) when not p.on { p.on = true  lead = p }\ninvariant i: lead.on or not lead.on\n"
+    p = only(check(text), "i")
+    assert p.verdict.status is Status.UNKNOWN
+    assert p.verdict.reason.startswith("holds (exhaustive) for N = 1..6 only; no proof for all N with N >= 1: "
+                                       "the counter abstraction does not apply: line 5: the state variable 'lead'")
+
+
+def test_initial_value_outside_a_symbolic_range_is_not_assumed_away():
+    text = "model M\nparam N: int\nassume N >= 1\nvar x: 0..N = 3\nprocess P[N] { var on: bool = false }\n" \
+           "action go(p: P) { p.on = true }\ninvariant i: x <= N\n"
+    with pytest.raises(Ineligible, match="the initial value of x is not valid for every value of N"):
+        CounterEncoding(load_model_text(text, "m.fork"), {}, ["N"])
+
+
+def test_cli_json_and_up_to(tmp_path):
+    f = tmp_path / "w.fork"
+    f.write_text(WEIGHTED)
+    r = CliRunner().invoke(cli, ["check", str(f), "--no-deadlock", "--up-to", "3", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    (p,) = doc["models"][0]["properties"]
+    assert (p["name"], p["verdict"], p["scope"]) == ("never_both", "proved", "all N with N >= 1")
+    assert [i["scope"] for i in doc["models"][0]["instances"]] == ["N = 1", "N = 2", "N = 3"]
+    r = CliRunner().invoke(cli, ["check", str(f), "--up-to", "0"])
+    assert r.exit_code == 2 and "no value of N up to 0 satisfies the assumptions" in r.output
