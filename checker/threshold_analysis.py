@@ -320,9 +320,34 @@ class _Ctx:
                 hi = mid
             else:
                 lo = mid + 1
-        solver = self._solver(facts + [s == lo])
+        return lo, show_config(self.canonical(facts + [s == lo], cfg), cfg, enc)
+
+    def canonical(self, facts, cfg: Config) -> z3.ModelRef:
+        """The lexicographically smallest model over the configuration's values (counters in
+        local-state order, then globals, then threshold params; false before true), so that
+        the witness shown does not depend on the solver's history."""
+        facts = list(facts)
+        terms = [c for counters in cfg.counters.values() for c in counters.values()]
+        terms += [t for _, t in sorted(cfg.globals.items(), key=lambda kv: kv[0])] + list(cfg.tparams.values())
+        solver = self._solver(facts)
+        for t in terms:
+            if solver.check() != z3.sat:
+                break
+            cur = solver.model().eval(t, model_completion=True)
+            if z3.is_bool(t):
+                if z3.is_true(cur) and self._sat(facts + [z3.Not(t)]):
+                    cur = z3.BoolVal(False)
+            else:
+                for _ in range(200):
+                    if not self._sat(facts + [t < cur]):
+                        break
+                    probe = self._solver(facts + [t < cur])
+                    probe.check()
+                    cur = probe.model().eval(t, model_completion=True)
+            facts.append(t == cur)
+            solver.add(t == cur)
         solver.check()
-        return lo, show_config(solver.model(), cfg, enc)
+        return solver.model()
 
     # ---------------------------------------------------------- proofs for all N
 
@@ -408,7 +433,8 @@ class _Ctx:
         return Verdict("refuted", scope, "two passing configurations can share too few supporters"
                        + (f", e.g. at {self.pop_param} = {n0}" if n0 is not None else ""),
                        n0.as_long() if n0 is not None and z3.is_int_value(n0) else None,
-                       f"{show_config(mdl, ca, enc)}; and {show_config(mdl, cb, enc)}")
+                       f"{show_config(self.canonical(facts + [ra, rb, sa + sb - pop < k], ca), ca, enc)}; and "
+                       f"{show_config(self.canonical(facts + [ra, rb, sa + sb - pop < k], cb), cb, enc)}")
 
 
 def _used_pop(ctx: _Ctx) -> set[str]:

@@ -342,7 +342,7 @@ def _scope(model, combos, swept, open_ints) -> str:
             parts.append(f"{p.name} = {value_str(vals[0], p.ty)}")
     text = ", ".join(parts)
     if open_ints:
-        text += f" ({', '.join(p.name for p in open_ints)} has no value: checked at each of these values only)"
+        text += f" ({', '.join(p.name for p in open_ints)}: no value in the model, so checked at these values only)"
     return text
 
 

@@ -220,6 +220,8 @@ def theta_text(t: ThetaResult | None) -> list[str]:
     if t.unknown:
         out.append(f"    unknown: {t.unknown}")
         return out
+    if not t.properties:
+        return out + ["    (the model has no invariant to check)"]
     rows = []
     for p in t.properties:
         for label, s, why in p.groups:

@@ -1,0 +1,267 @@
+"""`forkproof thresholds`: pinned results on the shipped models, the command line, and the
+Z3 analysis cross-checked against brute-force enumeration on generated rules.
+
+Regenerate the golden text output with `FORKPROOF_REGEN=1 pytest tests/checker/test_thresholds.py`.
+"""
+from __future__ import annotations
+
+import json
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from checker.cli import cli
+from checker.threshold_analysis import analyse
+from checker.threshold_theta import Interval, intersect, merge, set_str, theta_range
+from spec.typecheck import load_model, load_model_text
+
+ROOT = Path(__file__).resolve().parents[2]
+ZERO_L = "models/libra_framework_upgrade.fork"
+NEAR = "models/near_protocol_upgrade.fork"
+GOLDEN = Path(__file__).resolve().parent / "thresholds_near.expect"
+
+
+def run(*args: str):
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        return CliRunner().invoke(cli, ["thresholds", *args])
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.fixture(scope="module")
+def zero_l():
+    m = load_model(str(ROOT / ZERO_L))
+    return {r.name: r for r in analyse(m, {}, 20, None)}
+
+
+@pytest.fixture(scope="module")
+def near():
+    m = load_model(str(ROOT / NEAR))
+    return m, {r.name: r for r in analyse(m, {}, 20, None)}
+
+
+# ---------------------------------------------------------------- the 0L model
+
+
+def test_0l_code_rule_smallest_passing_yes(zero_l):
+    rows = zero_l["code_rule"].variants[0].rows
+    assert [r.n for r in rows] == list(range(1, 21))
+    # yes > no and yes + no >= (N div 3) * 2 + 1: the smallest yes is ceil(T / 2) rounded up past no
+    assert [r.support for r in rows] == [1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7]
+    # at N = 3 two Yes and one No pass: 2/3 is not more than 2/3
+    r3 = rows[2]
+    assert (r3.support, r3.pop) == (2, 3) and "2 x (ballot = Yes)" in r3.witness and "1 x (ballot = No)" in r3.witness
+
+
+def test_0l_code_rule_is_not_more_than_two_thirds_for_n_2_to_20(zero_l):
+    v = zero_l["code_rule"].variants[0]
+    assert [r.n for r in v.rows if r.passes_not_meant] == list(range(2, 21))
+    assert [r.n for r in v.rows if r.meant_not_passes] == []
+    assert v.equivalence.status == "refuted" and v.equivalence.smallest == 2
+    assert "passes but not meant: N = 2..20" in v.equivalence.detail
+
+
+def test_0l_quorum_intersection(zero_l):
+    code = zero_l["code_rule"].variants[0]
+    assert code.quorum.status == "refuted" and code.quorum.smallest == 2
+    assert [r.n for r in code.rows if r.overlap < r.k] == [2] + list(range(4, 21))  # N = 3: 2 + 2 - 3 = 1 is enough
+    intended = zero_l["intended_rule"].variants[0]
+    assert intended.quorum.status == "proved"
+    assert intended.quorum.scope == "for all N >= 1 (assuming N >= 1)"
+    assert intended.equivalence is None  # no meant declared
+    # more than 2/3: the smallest passing yes is floor(2N/3) + 1
+    assert [r.support for r in intended.rows] == [2 * n // 3 + 1 for n in range(1, 21)]
+
+
+def test_0l_intended_rule_constant_range():
+    m = load_model(str(ROOT / ZERO_L))
+    res = theta_range(m, m.def_named("intended_rule"), {}, 6, ["resolved_had_two_thirds_yes"])
+    assert res.value == Fraction(2, 3)
+    groups = {label: s for label, s, _ in res.properties[0].groups}
+    assert set_str(groups["RULE = Intended"]) == "[2/3, +inf)"
+    assert groups["RULE = Code"] == []  # the code rule breaks it whatever the constant
+    assert "N = 1..6" in res.scope
+
+
+# ---------------------------------------------------------------- the NEAR model
+
+
+def test_near_80_percent_range():
+    m = load_model(str(ROOT / NEAR))
+    res = theta_range(m, m.def_named("passes"), {}, 20, ["at_most_one_version_passes", "version_never_decreases"])
+    assert res.value == Fraction(4, 5)
+    by = {p.name: p.groups[0][1] for p in res.properties}
+    assert by["at_most_one_version_passes"] == [Interval(Fraction(1, 2), True, None, False)]
+    assert set_str(by["version_never_decreases"]) == "every θ"
+    assert res.scope == "N = 3, BLOCKS = 6, V = 2"
+
+
+def test_near_support_and_quorum(near):
+    _, reps = near
+    v = reps["passes"].variants[0]
+    assert reps["passes"].population == "BLOCKS"
+    assert [r.support for r in v.rows] == [4 * b // 5 + 1 for b in range(1, 21)]
+    assert v.quorum.status == "proved" and v.quorum.scope == "at BLOCKS = 6, V = 2"
+
+
+def test_near_golden_text_output():
+    result = run(NEAR)
+    assert result.exit_code == 0, result.output
+    if os.environ.get("FORKPROOF_REGEN"):
+        GOLDEN.write_text(result.output, encoding="utf-8")
+    assert result.output == GOLDEN.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_exit_codes_of_the_shipped_models():
+    assert run(ZERO_L, "--up-to", "6").exit_code == 1  # refuted
+    assert run(NEAR, "--up-to", "3").exit_code == 0
+
+
+def test_json_shape():
+    result = run(ZERO_L, "--format", "json", "--up-to", "5", "--property", "resolved_had_two_thirds_yes")
+    doc = json.loads(result.output)
+    assert doc["exit_code"] == result.exit_code == 1
+    assert doc["schema"] == 1 and doc["model"] == "LibraFrameworkUpgrade" and doc["errors"] == []
+    code, intended = doc["thresholds"]
+    assert code["name"] == "code_rule" and code["meant"] == "yes > 2/3 * N" and code["support_name"] == "yes"
+    assert code["where"]["T"] == "N div 3 * 2 + 1"
+    var = code["variants"][0]
+    assert var["passes_not_meant"] == [2, 3, 4, 5]
+    assert var["rows"][2] == {"n": 3, "params": None, "min_support": 2, "population": 3, "fraction": "2/3",
+                              "percent": "66.7%", "passes_not_meant": True, "meant_not_passes": False,
+                              "fewest_shared": 1, "need_shared": 1, "witness": var["rows"][2]["witness"]}
+    assert var["meant_equivalence"]["status"] == "refuted" and var["meant_equivalence"]["smallest_n"] == 2
+    assert var["quorum_intersection"]["smallest_n"] == 2
+    assert code["theta"]["constant"] is None
+    ranges = {r["params"]: r for r in intended["theta"]["properties"][0]["ranges"]}
+    assert ranges["RULE = Intended"]["holds_for"] == "[2/3, +inf)"
+    assert ranges["RULE = Intended"]["intervals"] == [{"lo": "2/3", "lo_closed": True, "hi": None, "hi_closed": False}]
+    assert intended["variants"][0]["quorum_intersection"]["status"] == "proved"
+
+
+def test_unknown_property_is_a_usage_error():
+    result = run(NEAR, "--property", "at_most_one_version_pases")
+    assert result.exit_code == 2
+    assert "FP504" in result.stderr and "did you mean 'at_most_one_version_passes'" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+@pytest.mark.parametrize("args, code", [
+    (["--param", "BLOKS=3"], "FP503"),
+    (["--param", "BLOCKS=x"], "FP501"),
+    (["--faulty", "G"], "FP505"),
+])
+def test_bad_options_are_usage_errors(args, code):
+    result = run(NEAR, *args)
+    assert result.exit_code == 2 and code in result.stderr
+
+
+def test_bad_up_to_and_missing_file():
+    assert run(NEAR, "--up-to", "0").exit_code == 2
+    result = run("models/no_such.fork")
+    assert result.exit_code == 2 and "FP001" in result.stderr
+
+
+def test_a_model_with_errors_gives_its_diagnostics(tmp_path):
+    bad = tmp_path / "bad.fork"
+    bad.write_text("model Bad\nthreshold t = nobody > 1\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["thresholds", str(bad)])
+    assert result.exit_code == 2 and "FP202" in result.stderr
+
+
+def test_a_model_without_thresholds_says_so_and_exits_0(tmp_path):
+    f = tmp_path / "none.fork"
+    f.write_text("model None\nvar x: bool = false\naction a { x = true }\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["thresholds", str(f)])
+    assert result.exit_code == 0 and "no thresholds" in result.output
+
+
+def test_faulty_param_raises_the_required_overlap(tmp_path):
+    f = tmp_path / "bft.fork"
+    f.write_text("""model Bft
+param N: int
+param F: int
+assume F >= 0 and N >= 3 * F + 1
+process P[N] { var yes: bool = false }
+threshold q = count(p in P where p.yes) >= 2 * F + 1
+threshold third = count(p in P where p.yes) > 2/3 * N
+""", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["thresholds", str(f), "--format", "json", "--up-to", "6"])
+    doc = json.loads(result.output)
+    q, third = (t["variants"][0]["quorum_intersection"] for t in doc["thresholds"])
+    # 2F+1 out of N = 3F+1: two quorums share 2(2F+1) - (3F+1) = F+1, but a larger N breaks it
+    assert q["status"] == "refuted"
+    assert third["status"] == "proved"
+    assert result.exit_code == 1
+
+
+# ---------------------------------------------------------------- intervals
+
+
+def test_interval_merge_and_intersection():
+    half, one = Fraction(1, 2), Fraction(1)
+    cells = [Interval(None, False, half, False), Interval(half, True, half, True), Interval(half, False, one, False)]
+    assert set_str(merge(cells)) == "(-inf, 1)"
+    assert set_str(intersect(merge(cells), [Interval(half, False, None, False)])) == "(1/2, 1)"
+    assert set_str(intersect([Interval(one, True, one, True)], [Interval(half, False, one, False)])) == "no θ"
+
+
+# ---------------------------------------------------------------- against brute force
+
+
+RULE_MODEL = """model R
+param N: int
+assume N >= 1
+enum Ballot {{ Unvoted, Yes, No }}
+process V[N] {{ var b: Ballot = Unvoted }}
+def yes = count(v in V where v.b == Yes)
+threshold t = {rule} meant {meant}
+"""
+
+
+def _passes(op: str, s: int, theta: Fraction, n: int, c: int) -> bool:
+    rhs = theta * n + c
+    return s > rhs if op == ">" else s >= rhs
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(p=st.integers(0, 5), q=st.integers(1, 5), c=st.integers(-2, 2), op=st.sampled_from([">", ">="]),
+       mp=st.integers(0, 3), mq=st.integers(1, 4))
+def test_support_quorum_and_meant_match_brute_force(p, q, c, op, mp, mq):
+    theta, mtheta = Fraction(p, q), Fraction(mp, mq)
+    rule = f"yes {op} {p}/{q} * N + {c}" if c >= 0 else f"yes {op} {p}/{q} * N - {-c}"
+    m = load_model_text(RULE_MODEL.format(rule=rule, meant=f"yes > {mp}/{mq} * N"))
+    [rep] = analyse(m, {}, 8, None)
+    v = rep.variants[0]
+    first_bad = None
+    for row, n in zip(v.rows, range(1, 9)):
+        assert row.n == n
+        passing = [s for s in range(n + 1) if _passes(op, s, theta, n, c)]
+        assert row.support == (passing[0] if passing else None)
+        meant = [s for s in range(n + 1) if s > mtheta * n]
+        assert row.passes_not_meant == any(s not in meant for s in passing)
+        assert row.meant_not_passes == any(s not in passing for s in meant)
+        # two configurations over the same N copies: supporters overlap in at least s + s' - N
+        ok = all(a + b - n >= 1 for a in passing for b in passing)
+        if not ok and first_bad is None:
+            first_bad = n
+        if passing:
+            assert (row.overlap >= row.k) == ok
+    if first_bad is not None:
+        assert v.quorum.status == "refuted" and v.quorum.smallest == first_bad
+    elif v.quorum.status == "refuted":
+        assert v.quorum.smallest is None or v.quorum.smallest > 8
+    else:
+        assert v.quorum.status == "proved"
+    if v.equivalence.status == "proved":
+        assert not any(r.passes_not_meant or r.meant_not_passes for r in v.rows)
