@@ -167,6 +167,7 @@ def _analyse_one(model: I.Model, d: I.Def, bindings, up_to: int, faulty: str | N
         base.update(chosen)
         v = Variant(label)
         ctx = _Ctx(model, d, rule, meant, support, kind, pop_expr, pop_param, base, faulty, fixed.get(pop_param))
+        ctx.ranged = {n: vs for n, vs in fixed.items() if n not in base and n != pop_param}
         try:
             v.rows = ctx.rows(fixed.get(pop_param) if pop_param in bindings else None, up_to)
             v.equivalence = ctx.equivalence(v.rows) if meant is not None else None
@@ -193,6 +194,8 @@ class _Ctx:
 
     # ---------------------------------------------------------- params
 
+    ranged: dict[str, list[object]] = {}  # params with several values the rule does not read: any of them
+
     def _open_ints(self) -> list[I.Param]:
         return [p for p in self.model.params if p.name not in self.base and p.name != self.pop_param
                 and isinstance(p.ty, (I.IntType, I.RatType))]
@@ -207,6 +210,9 @@ class _Ctx:
 
     def assumptions(self, enc: Encoder) -> list[z3.BoolRef]:
         facts = [enc.const(a.expr) for a in self.model.assumes]
+        for name, values in self.ranged.items():
+            if name in enc.params and isinstance(enc.params[name], z3.ExprRef):
+                facts.append(z3.Or([enc.params[name] == v for v in values]))
         for p in self.model.params:  # a param of range type stays in its range
             if p.name in enc.params and isinstance(p.ty, I.IntType) and p.ty.bounded:
                 x = enc.const(I.ParamRef(p.name, p.ty))
@@ -225,6 +231,8 @@ class _Ctx:
             return None
         shown = []
         for p in self._open_ints():
+            if not isinstance(p.ty, I.IntType) or p.name in self.ranged:
+                continue  # a rat param, or one with several values the rule does not read, stays free
             opt = z3.Optimize()
             opt.add(*facts)
             h = opt.minimize(params[p.name])
