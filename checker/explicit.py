@@ -16,13 +16,14 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from checker.liveness import liveness_verdicts
 from checker.replay import action_label, make_trace, successors
+from checker.temporal import Liveness, classify
 from checker.compile import ActionInstance, EvalError, Fn, Program, compile_program, has_primes, is_temporal, walk
 from checker.instance import Instance
 from checker.verdict import EngineResult, Status, Trace, Verdict
 from spec.ir import MapType, ProcType, Type, Unary, UnOp
 
-LIVENESS_TODO = "not checked yet: this engine checks properties of the form 'always P' (P a state predicate); others wait for the liveness engine"
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,9 @@ def make_canon(groups: list[tuple[int, int, int]], width: int) -> Callable[[tupl
 # ---------------------------------------------------------------- search
 
 
-def _checks(prog: Program) -> tuple[list[_Check], list[str]]:
-    """The safety checks (invariants and `always P`) and the names of liveness properties."""
+def _checks(prog: Program) -> tuple[list[_Check], list[Liveness | tuple[str, str]]]:
+    """The safety checks (invariants and `always P`) and the other properties: their form
+    (checker/temporal.py), or (name, why it is not checked)."""
     comp, out, live = prog.compiler, [], []
     for inv in prog.inst.model.invariants:
         step = inv.step or has_primes(inv.expr)
@@ -124,7 +126,8 @@ def _checks(prog: Program) -> tuple[list[_Check], list[str]]:
         if isinstance(e, Unary) and e.op is UnOp.ALWAYS and not is_temporal(e.arg):
             out.append(_Check(p.name, "property", comp.expr(e.arg), has_primes(e.arg)))
         else:
-            live.append(p.name)
+            form = classify(p)
+            live.append(form if isinstance(form, Liveness) else (p.name, form))
     return out, live
 
 
@@ -151,6 +154,7 @@ class _Search:
         self.state_checks: list[_Check] = []
         self.step_checks: list[_Check] = []
         self.last_progress = -1.0
+        self.ever_enabled: set = set()  # action instances enabled in some reached state
         self._refresh()
 
     # ------------------------------------------------------------ the BFS
@@ -219,6 +223,7 @@ class _Search:
         limit = self.opt.max_states if self.opt.max_states is not None else float("inf")
         nxt: list[tuple] = []
         transitions = 0
+        seen_enabled = self.ever_enabled.add
         try:
             for i, s in enumerate(frontier):
                 if i & 255 == 0 and self._out_of_time(len(frontier) - i + len(nxt), level):
@@ -234,6 +239,7 @@ class _Search:
                             enabled = True
                             continue
                     enabled = True
+                    seen_enabled(a)
                     try:
                         t = update(s, env)
                     except EvalError as e:
@@ -302,15 +308,40 @@ class _Search:
             return Verdict(name, kind, Status.HOLDS, scope, "explicit", states, depth, seconds, notes=skipped)
 
         out = [verdict(c.name, c.kind, self.failed.get(c.name)) for c in self.checks]
-        out += [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds, reason=LIVENESS_TODO)
-                for n in self.liveness]
+        out += self._liveness(scope, limit_reason, states, depth, seconds)
+        order = {p.name: i for i, p in enumerate(self.inst.model.properties)}  # properties in model order
+        props = sorted((v for v in out if v.kind == "property"), key=lambda v: order.get(v.name, 0))
+        out = [v for v in out if v.kind in ("invariant", "step invariant")] + props
+        notes = list(self.notes)
+        if complete and self.runtime is None:
+            for name in self._never_enabled():
+                notes.append(f"vacuity: action '{name}' is never enabled in any reachable state ({scope or 'the model'})")
         if self.opt.deadlock:
             out.append(verdict("deadlock", "deadlock", self.deadlock))
         if self.runtime is not None:
             trace, reason = self._runtime_trace(self.runtime)
             out.append(Verdict("runtime", "runtime", Status.VIOLATED, scope, "explicit", states,
                                self.runtime.length, seconds, trace, reason))
-        return ExplicitResult(out, states, depth, self.transitions, seconds, complete, list(self.notes))
+        return ExplicitResult(out, states, depth, self.transitions, seconds, complete, notes)
+
+    def _never_enabled(self) -> list[str]:
+        names = {a.action.name for a in self.ever_enabled}
+        return [a.name for a in self.inst.model.actions if a.name not in names
+                and any(x.action is a for x in self.prog.actions)]
+
+    def _liveness(self, scope: str, limit_reason: str | None, states: int, depth: int, seconds: float) -> list[Verdict]:
+        """Verdicts for the properties other than `always P` (checker/liveness.py)."""
+        forms = [x for x in self.liveness if isinstance(x, Liveness)]
+        odd = [x for x in self.liveness if not isinstance(x, Liveness)]
+        if limit_reason is not None and forms:
+            return [Verdict(x.name, "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds,
+                            reason=f"{limit_reason}; liveness needs the whole state graph") for x in forms] + \
+                   [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds, reason=r)
+                    for n, r in odd]
+        deadline = self.start + self.opt.timeout if self.opt.timeout is not None else None
+        out, notes, _ = liveness_verdicts(self.prog, forms, odd, scope, self.opt.max_states, deadline)
+        self.notes.extend(n for n in notes if n not in self.notes)
+        return out
 
     # ------------------------------------------------------------ traces
 

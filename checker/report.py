@@ -85,6 +85,15 @@ def trace_lines(trace: Trace) -> list[str]:
         if trace.loop_start is not None and i == trace.loop_start:
             mark = " <- cycle starts"
         rows.append([str(i), action, (", ".join(changes) if changes else "(nothing changes)") + mark])
+    if trace.loop_start is not None:  # a lasso: how the cycle closes
+        last = len(trace.steps)
+        if trace.closing is not None:
+            c = trace.closing
+            args = ", ".join(f"{k} = {show(v)}" for k, v in c.args)
+            rows.append([str(last), f"{c.action}({args})" if c.args else c.action,
+                         f"back to step {trace.loop_start}: the cycle repeats forever"])
+        else:
+            rows.append(["", "(no action enabled)", f"step {last - 1} stutters forever"])
     return _table(["step", "action", "changed"], rows, indent="    ")
 
 
@@ -124,7 +133,12 @@ def render_text(report: CheckReport, color: bool = False) -> str:
             out.append(f"{v.kind} violated: {v.name}, {where}")
         if v.reason:
             out.append(f"  {v.reason}")
-        if v.trace is not None:
+        if v.trace is not None and v.trace.loop_start is not None:
+            n = len(v.trace.steps) - 1
+            out.append(f"  lasso: {n} step{'s' if n != 1 else ''}, then a cycle from step {v.trace.loop_start} "
+                       f"that repeats forever:")
+            out.extend(trace_lines(v.trace))
+        elif v.trace is not None:
             n = len(v.trace.steps) - 1
             out.append(f"  shortest trace, {n} step{'s' if n != 1 else ''}:")
             out.extend(trace_lines(v.trace))
@@ -156,8 +170,12 @@ def _paint(text: str, status: Status) -> str:
 def trace_json(trace: Trace | None) -> dict | None:
     if trace is None:
         return None
+    closing = None
+    if trace.closing is not None:
+        closing = {"action": trace.closing.action, "args": {k: v for k, v in trace.closing.args}}
     return {
         "loop_start": trace.loop_start,
+        "closing": closing,
         "steps": [
             {"index": i, "action": s.action, "args": {k: v for k, v in s.args}, "changed": list(s.changed), "state": s.state}
             for i, s in enumerate(trace.steps)

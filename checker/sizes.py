@@ -141,11 +141,13 @@ def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope
             continue
         if a is None:
             if p is not None:  # counters not applicable: what the fixed sizes showed, and why no more
-                why = proof.ineligible or "the counters gave no verdict"
+                if proof.ineligible:
+                    why = f"the counter abstraction does not apply: {proof.ineligible}"
+                else:
+                    why = "the counters prove safety properties only (invariants, always P, deadlock, runtime errors)"
                 if p.verdict.status in (Status.HOLDS, Status.PROVED, Status.BOUNDED):
                     out.append(_unknown(p.verdict, scope, per,
-                                        f"{p.verdict.status.value} for {checked} only; no proof for {scope}: "
-                                        f"the counter abstraction does not apply: {why}"))
+                                        f"{p.verdict.status.value} for {checked} only; no proof for every size: {why}"))
                 else:
                     out.append(p)
             continue

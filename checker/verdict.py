@@ -35,6 +35,10 @@ class Trace:
 
     steps: tuple[Step, ...]
     loop_start: int | None = None
+    # a lasso's closing step: the action from the last state back to steps[loop_start]
+    # (its state is that state again); None for a finite trace and for a deadlock lasso,
+    # whose last state stutters forever (then loop_start is the last index)
+    closing: Step | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ def test_libra_code_rule_breaks_two_thirds_at_n2(symmetry):
         "tampered_script_never_runs": Status.HOLDS,
         "resolved_at_most_once": Status.HOLDS,
         "resolved_had_two_thirds_yes": Status.VIOLATED,
+        "resolvable_gets_resolved": Status.VIOLATED,
+        "voting_closes": Status.HOLDS,
         "deadlock": Status.HOLDS,
     }
     bad = next(p for p in rep.properties if p.verdict.name == "resolved_had_two_thirds_yes")
@@ -47,6 +49,15 @@ def test_libra_code_rule_breaks_two_thirds_at_n2(symmetry):
     steps = bad.verdict.trace.steps
     assert [s.action for s in steps] == [None, "propose", "vote", "resolve"]
     assert steps[-1].state["ran_yes"] == 1 and steps[-1].state["ran"] is True
+    # liveness: at N = 2 a later No vote undoes a pass (yes > no fails again), the vote expires
+    # and the proposal is proposed again: resolve is fair, but never continuously enabled
+    live = next(p for p in rep.properties if p.verdict.name == "resolvable_gets_resolved")
+    assert live.scope == "N = 2, RULE = Code"
+    assert [st for _, st in live.per_instance] == [Status.HOLDS, Status.VIOLATED] + [Status.HOLDS] * 4
+    lasso = live.verdict.trace
+    assert [s.action for s in lasso.steps] == [None, "propose", "vote", "vote", "expire", "propose"]
+    assert lasso.loop_start == 2 and lasso.closing.action == "vote"
+    assert live.verdict.reason.startswith("the cycle repeats forever without satisfying it")
 
 
 @pytest.mark.parametrize("symmetry", [True, False])

@@ -127,7 +127,7 @@ def test_ineligible_model_is_unknown_with_what_fixed_sizes_showed():
            "action go(p: P) when not p.on { p.on = true  lead = p }\ninvariant i: lead.on or not lead.on\n"
     p = only(check(text), "i")
     assert p.verdict.status is Status.UNKNOWN
-    assert p.verdict.reason.startswith("holds (exhaustive) for N = 1..6 only; no proof for all N with N >= 1: "
+    assert p.verdict.reason.startswith("holds (exhaustive) for N = 1..6 only; no proof for every size: "
                                        "the counter abstraction does not apply: line 5: the state variable 'lead'")
 
 
