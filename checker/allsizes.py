@@ -22,7 +22,9 @@ from checker.bmc import obligations, solve
 from checker.certificate import Slot
 from checker.counters import CounterEncoding, Ineligible
 from checker.encode import SymbolicOptions
+from checker.l2s import LassoMonitor, Unsupported, unbounded_slots
 from checker.pdr import _Known, _one
+from checker.temporal import classify, fair_groups, group_label
 from checker.verdict import Status
 from spec import ir as I
 
@@ -73,13 +75,33 @@ def prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str
     except Ineligible as e:
         return AllSizes((), str(e), time.perf_counter() - start)
     props = obligations(enc, options.deadlock)
+    known = _Known()
+    out = _decide(enc, props, make, options.depth, options.deadlock, deadline, start, known)
+    merged: dict[tuple[str, str], SizeVerdict] = {}
+    rank = {Status.VIOLATED: 0, Status.UNKNOWN: 1, Status.PROVED: 2}
+    for i, p in enumerate(props):
+        v = out[i]
+        key = (p.name, p.kind)
+        if key not in merged or rank[v.status] < rank[merged[key].status]:
+            merged[key] = v
+    for v in _liveness(model, enc, make, options, deadline, start, known):
+        merged[(v.name, v.kind)] = v
+    local = sum(len(x) for x in enc.local_states.values())
+    return AllSizes(tuple(merged.values()), None, time.perf_counter() - start, local)
+
+
+def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float, known: _Known,
+            tag: str = "counters") -> dict[int, SizeVerdict]:
+    """k-induction up to `depth`, then PDR (each obligation within the invariants proved
+    before it, collected in `known`), on an encoding-like object; `make()` builds a fresh
+    one for the re-check."""
     out: dict[int, SizeVerdict] = {}
     opened = {i: K._Open() for i in range(len(props))}
     stop = None
     k_reached = -1
     states = [enc.vars(0)]
     path = [enc.init(states[0]), enc.wf(states[0])]
-    for k in range(options.depth + 1):
+    for k in range(depth + 1):
         if k > 0:
             states.append(enc.vars(k))
             path += [enc.trans(states[k - 1], states[k], k), enc.wf(states[k])]
@@ -90,9 +112,9 @@ def prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str
                 if res == z3.unknown:
                     stop = K._why_unknown(deadline, f"the base case at k = {k}")
                 break
-            witness = enc.param_values(enc.decode(m, states[0]))
+            witness = _witness(enc, m, states[0])
             for i in [i for i, b in bad.items() if z3.is_true(m.eval(b, model_completion=True))]:
-                out[i] = SizeVerdict(props[i].name, props[i].kind, Status.VIOLATED, "kind (counters)",
+                out[i] = SizeVerdict(props[i].name, props[i].kind, Status.VIOLATED, f"kind ({tag})",
                                      time.perf_counter() - start, witness=witness, depth=k)
                 del bad[i], opened[i]
         if stop:
@@ -100,27 +122,25 @@ def prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str
         proved, stop = K._step(enc, props, list(opened), k, opened, deadline)
         k_reached = k
         if proved:
-            ok = K._recheck(None, sorted(proved), options.deadlock, k, deadline, make=make)
+            ok = K._recheck(None, sorted(proved), deadlock, k, deadline, make=make)
             for i in proved:
                 if ok:
-                    out[i] = SizeVerdict(props[i].name, props[i].kind, Status.PROVED, f"kind (k={k}, counters)",
+                    out[i] = SizeVerdict(props[i].name, props[i].kind, Status.PROVED, f"kind (k={k}, {tag})",
                                          time.perf_counter() - start,
-                                         notes=(f"proved by {k}-induction on the counter abstraction, re-checked",))
+                                         notes=(f"proved by {k}-induction on the {_what(tag)}, re-checked",))
                 else:
-                    out[i] = SizeVerdict(props[i].name, props[i].kind, Status.UNKNOWN, "kind (counters)",
+                    out[i] = SizeVerdict(props[i].name, props[i].kind, Status.UNKNOWN, f"kind ({tag})",
                                          time.perf_counter() - start, reason="the k-induction proof did not re-check (a bug)")
                 del opened[i]
         if not opened or stop:
             break
-    why_kind = stop or f"not k-inductive for k <= {k_reached} on the counter abstraction"
-    # PDR for what k-induction left open, each within the invariants proved before it
+    why_kind = stop or f"not k-inductive for k <= {k_reached} on the {_what(tag)}"
     slots = {f"{name}@inv": Slot(name, tuple(ty.members) if isinstance(ty, I.EnumType) else None)
-             for name, ty in zip(enc.inst.slot_names, enc.inst.slot_types)}
-    known = _Known()
+             for name, ty in zip(_names(enc), _types(enc))}
     for i in sorted(opened):
         p = props[i]
         if deadline is not None and time.perf_counter() >= deadline:
-            out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, "kind (counters)", time.perf_counter() - start,
+            out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind ({tag})", time.perf_counter() - start,
                                  reason=f"{why_kind}; the time budget ran out before PDR")
             continue
         o = _one(enc, p, deadline, slots, known)
@@ -128,25 +148,115 @@ def prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str
             if o.invariant is not None and not z3.is_true(z3.simplify(o.invariant)):
                 known.names.append(p.name)
                 known.invariants.append(o.invariant)
-            out[i] = SizeVerdict(p.name, p.kind, Status.PROVED, "pdr (counters)", time.perf_counter() - start,
+            out[i] = SizeVerdict(p.name, p.kind, Status.PROVED, f"pdr ({tag})", time.perf_counter() - start,
                                  notes=o.notes)
         elif o.status is Status.VIOLATED and o.states:
-            out[i] = SizeVerdict(p.name, p.kind, Status.VIOLATED, "pdr (counters)", time.perf_counter() - start,
-                                 witness=enc.param_values(o.states[0]), depth=len(o.states) - 1)
+            out[i] = SizeVerdict(p.name, p.kind, Status.VIOLATED, f"pdr ({tag})", time.perf_counter() - start,
+                                 witness=_witness_state(enc, o.states[0]), depth=len(o.states) - 1)
         else:
             cti = opened[i].cti
-            notes = (_cti_text(enc, p, cti),) if cti else ()
-            out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, "kind, pdr (counters)", time.perf_counter() - start,
+            notes = (_cti_text(enc, p, cti),) if cti and isinstance(enc, CounterEncoding) else ()
+            out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind, pdr ({tag})", time.perf_counter() - start,
                                  reason=f"{why_kind}; PDR: {o.reason}", notes=notes)
-    merged: dict[tuple[str, str], SizeVerdict] = {}
-    rank = {Status.VIOLATED: 0, Status.UNKNOWN: 1, Status.PROVED: 2}
-    for i, p in enumerate(props):
-        v = out[i]
-        key = (p.name, p.kind)
-        if key not in merged or rank[v.status] < rank[merged[key].status]:
-            merged[key] = v
-    local = sum(len(x) for x in enc.local_states.values())
-    return AllSizes(tuple(merged.values()), None, time.perf_counter() - start, local)
+    return out
+
+
+def _what(tag: str) -> str:
+    return {"counters": "counter abstraction", "counters, l2s": "counter abstraction (liveness to safety)"}.get(tag, tag)
+
+
+def _names(enc) -> list[str]:
+    return list(getattr(enc, "names", None) or enc.inst.slot_names)
+
+
+def _types(enc) -> list:
+    types = list(enc.inst.slot_types)
+    return types + types + [None] * (len(_names(enc)) - 2 * len(types)) if len(_names(enc)) > len(types) else types
+
+
+def _counters_of(enc) -> CounterEncoding:
+    return enc.base if isinstance(enc, LassoMonitor) else enc
+
+
+def _witness(enc, m, x) -> dict[str, int]:
+    return _witness_state(enc, enc.decode(m, x))
+
+
+def _witness_state(enc, state: tuple) -> dict[str, int]:
+    return _counters_of(enc).param_values(tuple(state)[:_counters_of(enc).n])
+
+
+def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptions, deadline, start: float,
+              known: _Known) -> list[SizeVerdict]:
+    """Every size at once for the properties other than `always P`: liveness to safety
+    (NOTE(l2s) in checker/l2s.py) on the counters, then k-induction and PDR."""
+    out = []
+    per_copy = [f for f in model.fairness if any(isinstance(p.ty, I.ProcType) for p in
+                                                 model.actions[[a.name for a in model.actions].index(f.action)].params
+                                                 if p.name in f.per)]
+    open_slots = unbounded_slots(enc)
+    for prop in model.properties:
+        form = classify(prop)
+        if isinstance(form, str) or form.kind == "always":
+            continue
+        t0 = time.perf_counter()
+        if form.kind == "initially":
+            s = enc.vars("init")
+            v, ok = enc.expr(form.p, s, None, {})
+            res, m = solve([enc.init(s)], z3.Not(z3.BoolVal(v) if isinstance(v, bool) else v), deadline)
+            if res == z3.unsat and ok is True:
+                out.append(SizeVerdict(prop.name, "property", Status.PROVED, "counters", time.perf_counter() - start,
+                                       notes=("every initial state satisfies it, for every size",)))
+            elif res == z3.sat:
+                out.append(SizeVerdict(prop.name, "property", Status.VIOLATED, "counters", time.perf_counter() - start,
+                                       witness=enc.param_values(enc.decode(m, s)), depth=0))
+            continue
+        why = None
+        if per_copy:
+            why = (f"fairness per copy ({', '.join(f.action + '(' + ', '.join(f.per) + ')' for f in per_copy)}) "
+                   f"tells copies apart, which counters do not")
+        elif open_slots:
+            why = f"unbounded state ({', '.join(open_slots)}): a run may never repeat a state"
+        if why is None:
+            groups = fair_groups(model, [(a.action, a.args) for a in enc.actions], group_label)
+            try:
+                mon = LassoMonitor(enc, form, groups)
+            except Unsupported as e:
+                why = str(e)
+        if why is not None:
+            out.append(SizeVerdict(prop.name, "property", Status.UNKNOWN, "counters", time.perf_counter() - t0,
+                                   reason=f"no proof for every size: {why}"))
+            continue
+        remake = lambda _inst=None, form=form, groups=groups: LassoMonitor(make(), form, groups)
+        lifted = _Known(list(known.names), [inv for x in known.invariants for inv in _both(x, enc.n)])
+        got = _decide(mon, mon.props, remake, 1, False, deadline, start, lifted, "counters, l2s")[0]
+        if got.status is Status.PROVED:
+            got = SizeVerdict(got.name, got.kind, got.status, got.engine, got.seconds, got.reason,
+                              ("liveness to safety on the counter abstraction: no fair lasso breaks it, for every "
+                               "size",) + got.notes[:1], got.witness, got.depth)
+        out.append(got)
+    return out
+
+
+def _both(inv: z3.ExprRef, n: int) -> list[z3.ExprRef]:
+    """A state invariant over Var(0..n-1), for the monitor's state and for its saved copy
+    (a saved state was reached, so it satisfies every invariant too)."""
+    return [inv, _shift(inv, n)]
+
+
+def _shift(inv: z3.ExprRef, n: int) -> z3.ExprRef:
+    sorts = {}
+    _collect_vars(inv, sorts)
+    repl = [z3.Var(n + j, sorts[j]) if j in sorts else z3.Var(n + j, z3.IntSort()) for j in range(max(sorts, default=-1) + 1)]
+    return z3.substitute_vars(inv, *repl)
+
+
+def _collect_vars(e: z3.ExprRef, out: dict) -> None:
+    if z3.is_var(e):
+        out[z3.get_var_index(e)] = e.sort()
+        return
+    for c in e.children():
+        _collect_vars(c, out)
 
 
 def _cti_text(enc: CounterEncoding, p, cti) -> str:

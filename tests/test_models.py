@@ -132,7 +132,15 @@ def test_libra_without_params_proves_every_n_and_finds_the_smallest_breaking_n()
     code = got[("resolved_had_two_thirds_yes", "Code")]
     assert code.verdict.status is Status.VIOLATED and code.scope == "N = 2, RULE = Code"
     assert [s.action for s in code.verdict.trace.steps] == [None, "propose", "vote", "resolve"]
-    assert len(rep.properties) == 10  # 5 obligations x 2 rules; runtime proved, so not listed
+    # liveness for every N: liveness to safety on the counters
+    for rule in ("Code", "Intended"):
+        closes = got[("voting_closes", rule)].verdict
+        assert closes.status is Status.PROVED and closes.engine == "pdr (counters, l2s)"
+    assert got[("resolvable_gets_resolved", "Intended")].verdict.status is Status.PROVED
+    undone = got[("resolvable_gets_resolved", "Code")]
+    assert undone.verdict.status is Status.VIOLATED and undone.scope == "N = 2, RULE = Code"
+    assert undone.verdict.trace.loop_start == 2
+    assert len(rep.properties) == 14  # 7 obligations x 2 rules; runtime proved, so not listed
 
 
 def test_near_with_open_validator_and_block_counts_is_proved_for_all():
