@@ -179,6 +179,8 @@ def parse(model, dump_ir):
 
 from checker.thresholds import thresholds as _thresholds_cmd  # noqa: E402 (registers `forkproof thresholds`)
 cli.add_command(_thresholds_cmd)
+from checker.diff import diff as _diff_cmd  # noqa: E402 (registers `forkproof diff`)
+cli.add_command(_diff_cmd)
 
 
 def main() -> None:
