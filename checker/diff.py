@@ -299,7 +299,7 @@ def to_json(old: Version | None, new: Version | None, changes: list[Change], thr
         if v is None:
             return None
         return {"file": v.label, "model": v.model.name, "engine": v.report.engine,
-                "seconds": round(v.report.seconds, 6), "states": sum(r.result.states for r in v.report.instances),
+                "states": sum(r.result.states for r in v.report.instances),
                 "instances": [r.scope for r in v.report.instances], "notes": list(v.report.notes)}
 
     def one(model: I.Model | None, r) -> dict | None:
