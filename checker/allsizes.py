@@ -84,6 +84,8 @@ def prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str
         key = (p.name, p.kind)
         if key not in merged or rank[v.status] < rank[merged[key].status]:
             merged[key] = v
+        elif v.status is Status.VIOLATED is merged[key].status and (v.depth or 0) < (merged[key].depth or 0):
+            merged[key] = v  # "runtime" in states and in steps: the shorter run
     for v in _liveness(model, enc, make, options, deadline, start, known):
         merged[(v.name, v.kind)] = v
     local = sum(len(x) for x in enc.local_states.values())
@@ -225,7 +227,7 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
                 why = str(e)
         if why is not None:
             out.append(SizeVerdict(prop.name, "property", Status.UNKNOWN, "counters", time.perf_counter() - t0,
-                                   reason=f"no proof for every size: {why}"))
+                                   reason=why))
             continue
         remake = lambda _inst=None, form=form, groups=groups: LassoMonitor(make(), form, groups)
         lifted = _Known(list(known.names), [inv for x in known.invariants for inv in _both(x, enc.n)])
