@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from checker import formats
 from checker import report as R
 from checker.portfolio import ENGINES, EngineOptions
 from checker.run import check_model, exit_code, parse_bindings
@@ -80,7 +81,15 @@ def cli() -> None:
 @click.argument("models", nargs=-1, required=True, metavar="MODEL...")
 @click.option("--param", "-p", "params", multiple=True, metavar="K=V",
               help="Bind a param: N=4, or a range N=1..6 (one run per value). Repeatable.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif"]), default="text",
+              show_default=True, help="text for people; json (docs/json-schema.md), junit XML or sarif 2.1.0 "
+                                      "for CI (docs/formats.md).")
+@click.option("--trace-dir", type=click.Path(file_okay=False), default=None,
+              help="Write every counterexample as an ITF trace (Apalache/Quint's JSON trace format) into this "
+                   "directory: <model>_<property>_<scope>.itf.json.")
+@click.option("--timings", is_flag=True,
+              help="Put wall-clock times into json, junit and sarif output (left out by default so that the "
+                   "same input gives the same bytes).")
 @click.option("--engine", type=click.Choice(list(ENGINES)), default="explicit", show_default=True,
               help="explicit: search every reachable state; bmc: bounded search with Z3 (--depth); "
                    "kind: k-induction proofs; pdr: PDR proofs with a checked invariant; auto: a portfolio.")
@@ -101,7 +110,8 @@ def cli() -> None:
 @click.option("--up-to", "up_to", type=click.IntRange(min=0), default=6, show_default=True,
               help="For an int param with no value: besides the proof for every value, check each instance "
                    "with the param at most this (to find the smallest that breaks a property).")
-def check(models, params, fmt, engine, depth, certificate, symmetry, deadlock, max_states, timeout, require, up_to):
+def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, symmetry, deadlock, max_states,
+          timeout, require, up_to):
     """Check every invariant and property of each MODEL.
 
     An int param with no value (`param N: int`) means every value the assumptions allow:
@@ -110,7 +120,7 @@ def check(models, params, fmt, engine, depth, certificate, symmetry, deadlock, m
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth, certificate=certificate, require=require, up_to=up_to)
     try:
-        code = _check(models, params, fmt, options)
+        code = _check(models, params, fmt, options, trace_dir, timings)
     except BrokenPipeError:  # the reader went away (| head): nothing more to say, no traceback
         sys.stdout = open(os.devnull, "w")
         code = EXIT_INCONCLUSIVE
@@ -119,7 +129,7 @@ def check(models, params, fmt, engine, depth, certificate, symmetry, deadlock, m
     sys.exit(code)
 
 
-def _check(models, params, fmt, options: EngineOptions) -> int:
+def _check(models, params, fmt, options: EngineOptions, trace_dir: str | None = None, timings: bool = False) -> int:
     require = options.require
     reports, errors = [], []
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -139,9 +149,22 @@ def _check(models, params, fmt, options: EngineOptions) -> int:
             click.echo(R.render_text(rep, color=color))
             click.echo("")
     code = EXIT_USAGE if errors else exit_code(reports, require)
+    written = []
+    if trace_dir is not None:
+        try:
+            written = formats.write_itf(reports, trace_dir)
+        except OSError as e:
+            click.echo(f"forkproof: cannot write ITF traces to {trace_dir}: {e.strerror or e}", err=True)
+            code = EXIT_USAGE
     if fmt == "json":
-        click.echo(R.render_json(reports, code, errors))
+        click.echo(R.render_json(reports, code, errors, timings=timings))
+    elif fmt == "junit":
+        click.echo(formats.render_junit(reports, code, errors, require=require, timings=timings), nl=False)
+    elif fmt == "sarif":
+        click.echo(formats.render_sarif(reports, code, errors, require=require, timings=timings))
     else:
+        for path in written:
+            click.echo(f"ITF trace written: {path}")
         if reports:
             line = R.summary_line(reports, code)
             if code == EXIT_INCONCLUSIVE and not any(

@@ -3,7 +3,8 @@
 Text: a header, one row per property (verdict, scope, engine, time), then every
 counterexample as a table of steps (the action with its arguments, the variables that
 changed), then a summary line.  JSON: the schema documented in docs/json-schema.md
-(`"schema": 1`); fields are only ever added, never renamed.
+(`"schema": 2`); fields are only ever added, never renamed.  NOTE(determinism) in
+checker/formats.py: wall-clock `seconds` appear in JSON only with `timings=True` (`--timings`).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from checker.run import CheckReport, PropertyResult
 from checker.verdict import Status, Trace, Verdict
 
 VERSION = "0.1.0"
-SCHEMA = 1
+SCHEMA = 2  # 2: `seconds` only with --timings, so that the same input gives the same bytes
 
 _JSON_STATUS = {
     Status.PROVED: "proved",
@@ -183,9 +184,9 @@ def trace_json(trace: Trace | None) -> dict | None:
     }
 
 
-def property_json(p: PropertyResult) -> dict:
+def property_json(p: PropertyResult, timings: bool = False) -> dict:
     v = p.verdict
-    return {
+    out = {
         "name": v.name,
         "kind": v.kind,
         "verdict": _JSON_STATUS[v.status],
@@ -199,10 +200,15 @@ def property_json(p: PropertyResult) -> dict:
         "instances": [{"scope": s, "verdict": _JSON_STATUS[st]} for s, st in p.per_instance],
         "trace": trace_json(v.trace),
     }
+    return out if timings else _untimed(out)
 
 
-def report_json(report: CheckReport) -> dict:
-    return {
+def _untimed(d: dict) -> dict:
+    return {k: v for k, v in d.items() if k != "seconds"}
+
+
+def report_json(report: CheckReport, timings: bool = False) -> dict:
+    out = {
         "file": report.model.path,
         "model": report.model.name,
         "engine": report.engine,
@@ -219,13 +225,19 @@ def report_json(report: CheckReport) -> dict:
             }
             for r in report.instances
         ],
-        "properties": [property_json(p) for p in report.properties],
+        "properties": [property_json(p, timings) for p in report.properties],
         "notes": list(report.notes),
     }
+    if not timings:
+        out = _untimed(out)
+        out["instances"] = [_untimed(i) for i in out["instances"]]
+    return out
 
 
-def render_json(reports: list[CheckReport], code: int, errors: list[dict] | None = None) -> str:
-    doc = {"forkproof": VERSION, "schema": SCHEMA, "exit_code": code, "models": [report_json(r) for r in reports]}
+def render_json(reports: list[CheckReport], code: int, errors: list[dict] | None = None,
+                timings: bool = False) -> str:
+    doc = {"forkproof": VERSION, "schema": SCHEMA, "exit_code": code,
+           "models": [report_json(r, timings) for r in reports]}
     if errors:
         doc["errors"] = errors
     return json.dumps(doc, indent=2, sort_keys=False)

@@ -50,7 +50,7 @@ def test_param_range_and_override():
 def test_json_report_shape():
     r = invoke("check", LIBRA, "-p", "N=1..6", "-p", "RULE=Code", "--format", "json")
     doc = json.loads(r.stdout)
-    assert doc["schema"] == 1 and doc["exit_code"] == 1 == r.exit_code
+    assert doc["schema"] == 2 and doc["exit_code"] == 1 == r.exit_code
     props = {p["name"]: p for p in doc["models"][0]["properties"]}
     bad = props["resolved_had_two_thirds_yes"]
     assert bad["verdict"] == "violated" and bad["scope"] == "N = 2, RULE = Code"
