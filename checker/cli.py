@@ -204,6 +204,8 @@ from checker.thresholds import thresholds as _thresholds_cmd  # noqa: E402 (regi
 cli.add_command(_thresholds_cmd)
 from checker.diff import diff as _diff_cmd  # noqa: E402 (registers `forkproof diff`)
 cli.add_command(_diff_cmd)
+from checker.graph import graph as _graph_cmd  # noqa: E402 (registers `forkproof graph`)
+cli.add_command(_graph_cmd)
 
 
 def main() -> None:
