@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +26,7 @@ from checker.encode import SymbolicOptions  # noqa: E402
 from checker.explicit import ExplicitOptions, check_explicit  # noqa: E402
 from checker.instance import instantiate  # noqa: E402
 from checker.sizes import ALL_SIZES_K  # noqa: E402
+from bench.timing import best  # noqa: E402
 from spec.typecheck import load_model, load_model_text  # noqa: E402
 
 LIBRA = ROOT / "models" / "libra_framework_upgrade.fork"
@@ -48,14 +48,6 @@ CASES = [
     ("NEAR, V = 2 (N, BLOCKS open)", lambda: near_open(True), {"V": 2}, ["N", "BLOCKS"], {"BLOCKS": 6, "V": 2}),
 ]
 
-
-def best(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +24,7 @@ from checker.compile import is_temporal  # noqa: E402
 from checker.explicit import ExplicitOptions, check_explicit  # noqa: E402
 from checker.instance import instantiate  # noqa: E402
 from spec import ir as I  # noqa: E402
+from bench.timing import best  # noqa: E402
 from spec.typecheck import load_model  # noqa: E402
 
 CASES = [
@@ -39,14 +39,6 @@ def safety_only(model: I.Model) -> I.Model:
                  if isinstance(p.expr, I.Unary) and p.expr.op is I.UnOp.ALWAYS and not is_temporal(p.expr.arg))
     return dataclasses.replace(model, properties=keep)
 
-
-def best(fn, repeat):
-    out, times = None, []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
 
 
 def main() -> None:
