@@ -104,9 +104,23 @@ def _declaration(model: I.Model, p: PropertyResult) -> Span | None:
         return next((d.span for d in model.invariants if d.name == v.name), None)
     if v.kind == "property":
         return next((d.span for d in model.properties if d.name == v.name), None)
-    if v.kind == "runtime" and v.trace is not None and v.trace.steps[-1].action is not None:
-        return _action_span(model, v.trace.steps[-1].action)
+    if v.kind == "runtime":
+        span = _runtime_span(model, v.reason or "")
+        if span is not None:
+            return span
     return _model_span(model.path, model.name)  # deadlock, or a runtime error in an initial state
+
+
+def _runtime_span(model: I.Model, reason: str) -> Span | None:
+    """Where a runtime error happened, from its reason: "action a(...): ...", "guard of action
+    a: ...", "invariant p after action a: ..." -> the action; "invariant p: ..." -> p."""
+    m = re.search(r"(?:^|\s)action ([A-Za-z_]\w*)", reason)
+    if m is not None:
+        return _action_span(model, m.group(1))
+    m = re.match(r"(?:step )?invariant ([A-Za-z_]\w*)", reason)
+    if m is not None:
+        return next((d.span for d in model.invariants if d.name == m.group(1)), None)
+    return None
 
 
 def _action_span(model: I.Model, name: str) -> Span | None:
@@ -293,6 +307,9 @@ def _sarif_result(rep: CheckReport, p: PropertyResult, require: str, timings: bo
         result["properties"]["seconds"] = round(v.seconds, 6)
     if v.trace is not None:
         result["codeFlows"] = [_code_flow(m, v.trace)]
+        if v.kind == "runtime" and v.reason:  # the step that fails is not in the trace: point at it
+            flow = result["codeFlows"][0]["threadFlows"][0]["locations"]
+            flow.append(_flow_location(m.path, span, f"step {len(v.trace.steps)}: {v.reason}", {}, len(flow)))
     return result
 
 

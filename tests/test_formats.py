@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from itf_py import trace_from_json
 
 from checker.cli import cli
-from checker.formats import itf_name
+from checker.formats import artifact_uri, itf_name
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRA = str(ROOT / "models" / "libra_framework_upgrade.fork")
@@ -250,3 +250,38 @@ def test_timings_only_on_request():
     assert [strip(p) for p in m1["properties"]] == m0["properties"]
     junit = run_check(NEAR, "junit", "--timings").stdout
     assert re.search(r'<testcase [^>]*time="\d+\.\d{3}"', junit)
+
+
+# deadlock (at the `model` line) and a runtime error (at the action that fails)
+STUCK = """\
+// a counter that overflows on one path and gets stuck on the other
+model Stuck
+var x: 0..2 = 0
+var halted: bool = false
+action step when not halted and x < 2 { x = x + 1 }
+action overflow when x == 2 and not halted { x = x + 1 }
+action halt when x == 1 and not halted { halted = true }
+invariant small: x <= 2
+"""
+
+
+def test_deadlock_and_runtime_locations(tmp_path):
+    model = tmp_path / "stuck.fork"
+    model.write_text(STUCK)
+    r = invoke("check", str(model), "--format", "sarif")
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(doc)
+    results = {res["ruleId"]: res for res in doc["runs"][0]["results"]}
+    assert set(results) == {"deadlock", "runtime"}
+    line = lambda res: res["locations"][0]["physicalLocation"]["region"]["startLine"]  # noqa: E731
+    assert line(results["deadlock"]) == 2 and line(results["runtime"]) == 6
+    last = results["runtime"]["codeFlows"][0]["threadFlows"][0]["locations"][-1]["location"]
+    assert last["message"]["text"].endswith("action overflow: value 3 is outside 0..2 for x")
+    assert artifact_uri(str(model)) == model.as_uri() == results["runtime"]["locations"][0][
+        "physicalLocation"]["artifactLocation"]["uri"]
+    junit = invoke("check", str(model), "--format", "junit")
+    cases = {c.name: c for c in next(iter(junitparser.JUnitXml.fromstring(junit.stdout)))}
+    assert cases["deadlock"].result[0].type == "violated" and cases["deadlock"]._elem.get("line") == "2"
+    assert "deadlock reached (no action enabled), the model" in cases["deadlock"].result[0].text
+    assert cases["runtime"]._elem.get("line") == "6" and cases["small"].is_passed
