@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from checker import formats
+from checker import progress
 from checker import report as R
 from checker.portfolio import ENGINES, EngineOptions
 from checker.run import check_model, exit_code, parse_bindings
@@ -110,19 +111,32 @@ def cli() -> None:
 @click.option("--up-to", "up_to", type=click.IntRange(min=0), default=6, show_default=True,
               help="For an int param with no value: besides the proof for every value, check each instance "
                    "with the param at most this (to find the smallest that breaks a property).")
+@click.option("--progress/--no-progress", "show_progress", default=None,
+              help="A live progress line on stderr (states, depth, states/s, queue, time). Default: only when "
+                   "stderr is a terminal, never in a CI log.")
 def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, symmetry, deadlock, max_states,
-          timeout, require, up_to):
+          timeout, require, up_to, show_progress):
     """Check every invariant and property of each MODEL.
 
     An int param with no value (`param N: int`) means every value the assumptions allow:
     forkproof proves each property for all of them at once where it can, and reports the
     smallest value that breaks it otherwise."""
+    if show_progress is None:
+        show_progress = sys.stderr.isatty()
+    line = progress.Line() if show_progress else None
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
-                            timeout=timeout, depth=depth, certificate=certificate, require=require, up_to=up_to)
+                            timeout=timeout, depth=depth, certificate=certificate, require=require, up_to=up_to,
+                            progress=line)
     try:
         code = _check(models, params, fmt, options, trace_dir, timings)
     except BrokenPipeError:  # the reader went away (| head): nothing more to say, no traceback
         sys.stdout = open(os.devnull, "w")
+        code = EXIT_INCONCLUSIVE
+    except KeyboardInterrupt:  # NOTE(interrupt): a solver call was cut, before any report
+        if line is not None:
+            line.clear()
+        click.echo("forkproof: interrupted (Ctrl-C) before a report could be made: every verdict is unknown",
+                   err=True)
         code = EXIT_INCONCLUSIVE
     except Exception as exc:  # a bug, not the user's mistake: say so, never exit 1 ("violated")
         code = _internal_error(exc)
@@ -141,10 +155,14 @@ def _check(models, params, fmt, options: EngineOptions, trace_dir: str | None = 
             bindings = parse_bindings(model, list(params))
             rep = check_model(model, bindings, options)
         except ModelError as err:
+            if options.progress is not None:
+                options.progress.clear()
             _print_errors(err, path, source, fmt)
             errors.extend(d.to_json(path) for d in err.diagnostics)
             continue
         reports.append(rep)
+        if options.progress is not None:
+            options.progress.clear()
         if fmt == "text":
             click.echo(R.render_text(rep, color=color))
             click.echo("")

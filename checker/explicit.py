@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from checker import progress
 from checker.liveness import liveness_verdicts
 from checker.replay import action_label, make_trace, successors
 from checker.temporal import Liveness, classify
@@ -161,13 +162,17 @@ class _Search:
 
     def run(self) -> ExplicitResult:
         env = self.prog.new_env()
-        frontier = self._initial(env)
         level = 0
-        while frontier and self.stopped is None:
-            nxt = self._expand(frontier, level, env)
-            if nxt and self.stopped is None:
-                level += 1
-            frontier = nxt
+        try:
+            frontier = self._initial(env)
+            while frontier and self.stopped is None:
+                nxt = self._expand(frontier, level, env)
+                if nxt and self.stopped is None:
+                    level += 1
+                frontier = nxt
+        except KeyboardInterrupt:  # NOTE(interrupt) in checker/progress.py
+            progress.interrupted = True
+            self.stopped = f"interrupted (Ctrl-C): {len(self.parent):,} states explored, depth {level} complete"
         self.depth_of_level = level
         return self._result(complete=self.stopped is None)
 
@@ -280,7 +285,10 @@ class _Search:
 
     def _out_of_time(self, queue: int, level: int) -> bool:
         elapsed = time.monotonic() - self.start
-        if self.opt.progress is not None and elapsed - self.last_progress >= 1.0:
+        if progress.interrupted:
+            self.stopped = (f"interrupted (Ctrl-C): {len(self.parent):,} states explored, depth {level} complete")
+            return True
+        if self.opt.progress is not None and elapsed - self.last_progress >= progress.interval():
             self.last_progress = elapsed
             self.opt.progress(len(self.parent), level, queue, elapsed)
         if self.opt.timeout is not None and elapsed > self.opt.timeout:

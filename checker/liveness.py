@@ -28,6 +28,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from checker import progress
 from checker.compile import EvalError, Program
 from checker.replay import action_args, make_trace
 from checker.temporal import Liveness, fair_groups, group_label
@@ -51,6 +52,14 @@ class Stopped(Exception):
 
 def build_graph(prog: Program, max_states: int | None, deadline: float | None) -> Graph:
     """Every reachable state of the instance (no symmetry), breadth-first."""
+    try:
+        return _build(prog, max_states, deadline)
+    except KeyboardInterrupt:  # NOTE(interrupt) in checker/progress.py
+        progress.interrupted = True
+        raise Stopped("interrupted (Ctrl-C) while building the state graph for liveness") from None
+
+
+def _build(prog: Program, max_states: int | None, deadline: float | None) -> Graph:
     env = prog.new_env()
     index: dict[tuple, int] = {}
     states: list[tuple] = []
@@ -70,6 +79,8 @@ def build_graph(prog: Program, max_states: int | None, deadline: float | None) -
     while frontier:
         nxt = []
         for n, v in enumerate(frontier):
+            if n & 255 == 0 and progress.interrupted:
+                raise Stopped("interrupted (Ctrl-C) while building the state graph for liveness")
             if n & 255 == 0 and deadline is not None and time.monotonic() > deadline:
                 raise Stopped(f"timeout while building the state graph for liveness: {len(states):,} states, "
                               f"depth {depth} complete")

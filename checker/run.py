@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from checker import progress
 from checker.portfolio import EngineOptions, run_engine
 from checker.verdict import EngineResult
 from checker.instance import Instance, instantiate
@@ -219,6 +220,11 @@ def check_model(model: I.Model, bindings: dict[str, list[object]], options: Engi
     combos, notes = plan(model, bindings)
     runs: list[InstanceRun] = []
     for combo in combos:
+        if progress.interrupted:  # NOTE(interrupt) in checker/progress.py
+            notes.append(f"interrupted (Ctrl-C): {scope_of(model, combo)} and later instances were not checked")
+            break
+        if options.progress is not None and hasattr(options.progress, "scope"):
+            options.progress.scope = scope_of(model, combo)
         inst: Instance = instantiate(model, combo)
         opts = options
         if options.certificate and len(combos) > 1:  # one certificate file per instance

@@ -22,6 +22,7 @@ import itertools
 import time
 from dataclasses import replace
 
+from checker import progress
 from checker.allsizes import AllSizes, SizeVerdict, assumption_text, prove_all_sizes
 from checker.encode import SymbolicOptions
 from checker.instance import instantiate
@@ -72,6 +73,9 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
     if options.certificate:
         notes.append("--certificate is not written for proofs over every size (only for fixed instances)")
     for combo in fixed:
+        if progress.interrupted:  # NOTE(interrupt) in checker/progress.py
+            notes.append(f"interrupted (Ctrl-C): {scope_of(model, combo) or 'the model'} and later were not checked")
+            break
         budget = options.timeout or ALL_SIZES_SECONDS
         sym = SymbolicOptions(depth=min(options.depth, ALL_SIZES_K), timeout=budget, deadlock=options.deadlock)
         proof = prove_all_sizes(model, combo, symbolic, sym)
@@ -108,6 +112,8 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
 
 
 def _run(model: I.Model, params: dict[str, object], options: EngineOptions) -> InstanceRun:
+    if options.progress is not None and hasattr(options.progress, "scope"):
+        options.progress.scope = scope_of(model, params)
     inst = instantiate(model, params)
     return InstanceRun(params, scope_of(model, params), run_engine(inst, replace(options, certificate=None)))
 
