@@ -76,9 +76,12 @@ def check_bmc(inst: Instance, options: SymbolicOptions) -> EngineResult:
         if deadline and time.perf_counter() > deadline:
             stop_reason = f"timeout after {options.timeout:g} s: no violation up to depth {k}"
             break
+    from checker.lasso import bmc_verdicts  # lasso.py builds on this module
+
+    verdicts = _verdicts(inst, props, outcome, reached, None, stop_reason, time.perf_counter() - start, options)
+    verdicts += bmc_verdicts(inst, options.depth, deadline, enc)  # the other properties: lassos (NOTE(lasso-search))
     seconds = time.perf_counter() - start
-    return EngineResult(_verdicts(inst, props, outcome, reached, None, stop_reason, seconds, options),
-                          0, reached, 0, seconds, False, [])
+    return EngineResult(verdicts, 0, reached, 0, seconds, False, [])
 
 
 def solve(path: list, bad, deadline) -> tuple[object, z3.ModelRef | None]:

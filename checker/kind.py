@@ -91,7 +91,11 @@ def check_kind(inst: Instance, options: SymbolicOptions) -> EngineResult:
         notes = (_describe_cti(inst, props[i], o.cti),) if o.cti else ()
         verdicts[i] = Verdict(props[i].name, props[i].kind, Status.UNKNOWN, scope, "kind", None, k_reached, seconds,
                               reason=reason, notes=notes)
-    return EngineResult(_merge(props, verdicts), 0, max(k_reached, 0), 0, seconds, False, [])
+    from checker.lasso import prove_verdicts  # lasso.py builds on this module
+
+    live = prove_verdicts(inst, "kind", options.depth, deadline, enc=enc)  # NOTE(l2s-monitor)
+    seconds = time.perf_counter() - start
+    return EngineResult(_merge(props, verdicts) + live, 0, max(k_reached, 0), 0, seconds, False, [])
 
 
 def _negation(p: SymProp, xs: list, k: int) -> z3.BoolRef:

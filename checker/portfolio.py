@@ -2,7 +2,9 @@
 
 `auto` on one instance, within its time budget:
   1. explicit search, bounded in states: when it completes, its verdicts stand
-     ("holds (exhaustive)" or "violated" with the shortest trace);
+     ("holds (exhaustive)" or "violated" with the shortest trace, a lasso for liveness),
+     except liveness properties it left unknown (its state graph ran out of budget):
+     those go on to the symbolic engines (checker/lasso.py);
   2. otherwise its violations stand, and what is left goes to k-induction (proofs and
      counterexamples to induction), then PDR (proofs), then BMC (bugs, or "holds up to
      depth k"), each on what the previous ones left undecided;
@@ -82,6 +84,9 @@ def _auto(inst: Instance, opt: EngineOptions) -> EngineResult:
     notes = list(first.notes)
     if first.complete:
         todo = [n for n, v in verdicts.items() if v.status is Status.HOLDS] if opt.require == "proof" else []
+        # a liveness property the explicit engine left open (its state graph ran out of time or
+        # states after the search completed) goes to the symbolic engines too
+        todo += [n for n, v in verdicts.items() if v.kind == "property" and v.status is Status.UNKNOWN]
     else:
         notes.append(f"explicit search stopped ({first.states:,} states); symbolic engines took over")
         todo = [n for n, v in verdicts.items() if v.status is Status.UNKNOWN]
@@ -93,7 +98,7 @@ def _auto(inst: Instance, opt: EngineOptions) -> EngineResult:
             break
         if engine is None:
             continue
-        if name == "bmc" and first.complete:
+        if name == "bmc" and first.complete and all(n in verdicts and verdicts[n].status is not Status.UNKNOWN for n in todo):
             break  # nothing left that a bounded search could add
         result = engine(inst, opt.symbolic(left(share)))
         found = {v.name: v for v in result.verdicts}
@@ -104,7 +109,9 @@ def _auto(inst: Instance, opt: EngineOptions) -> EngineResult:
                     verdicts.pop("runtime", None)  # engines list "runtime" only when it is open or violated
                     todo.remove(n)
                 continue
-            if v.status in (Status.PROVED, Status.VIOLATED) or (name == "bmc" and v.status is not Status.UNKNOWN):
+            bounded_news = name == "bmc" and v.status is not Status.UNKNOWN and \
+                (n not in verdicts or verdicts[n].status is Status.UNKNOWN)  # never "up to depth k" over "exhaustive"
+            if v.status in (Status.PROVED, Status.VIOLATED) or bounded_news:
                 verdicts[n] = _noted(v, verdicts.get(n))
                 todo.remove(n)
     seconds = time.perf_counter() - start
