@@ -92,6 +92,7 @@ class Lasso:
     choices: list[int | None]  # the action instance of each step (None before s0)
     loop_start: int  # l
     closing: int | None  # the action instance of the closing step; None for a deadlock
+    keys: tuple[tuple[str, tuple], ...] = ()  # (action, args) of each of the encoding's action instances
 
 
 class _Path:
@@ -203,7 +204,8 @@ def search(enc: Encoding, prop: Liveness, groups: list[FairGroup], depth: int, d
             states = [enc.decode(model, x) for x in path.xs]
             choices = [None] + [ev(enc.choice_var(j)).as_long() for j in range(1, k + 1)]
             is_dead = z3.is_true(ev(dead))
-            lasso = Lasso(states, choices, ev(loop).as_long(), None if is_dead else ev(c_close).as_long())
+            keys = tuple((a.action, a.args) for a in enc.actions)
+            lasso = Lasso(states, choices, ev(loop).as_long(), None if is_dead else ev(c_close).as_long(), keys)
             return SearchOutcome(Status.VIOLATED, k, lasso)
         if deadline is not None and time.perf_counter() > deadline and k < depth:
             return SearchOutcome(Status.UNKNOWN, k, reason=f"timeout: no lasso up to depth {k}")
@@ -220,20 +222,23 @@ def replay_lasso(prog: Program, prop: Liveness, groups: list[FairGroup], lasso: 
     there (NOTE(replay)); ReplayError otherwise."""
     env = prog.new_env()
     xs, l = lasso.states, lasso.loop_start
+    # the program leaves out the instances whose guard is false whatever the state
+    by_key = {(a.action.name, a.args): a for a in prog.actions}
+    inst_of = [by_key.get(key) for key in lasso.keys]
     if xs[0] not in set(prog.inst.initial_states()):
         raise ReplayError("the first state of the lasso is not initial")
     acts = [None]
     for j in range(1, len(xs)):
-        acts.append(_fire(prog, xs[j - 1], xs[j], lasso.choices[j], env, f"step {j}"))
+        acts.append(_fire(inst_of, xs[j - 1], xs[j], lasso.choices[j], env, f"step {j}"))
     if not 0 <= l < len(xs):
         raise ReplayError(f"the loop start {l} is outside the lasso")
-    enabled = [_enabled_mask(prog, x, env) for x in xs]
+    enabled = [_enabled_mask(inst_of, x, env) for x in xs]
     if lasso.closing is None:
         if l != len(xs) - 1 or enabled[-1]:
             raise ReplayError("the last state of the lasso is not a deadlock")
         taken = 0
     else:
-        close = _fire(prog, xs[-1], xs[l], lasso.closing, env, "the closing step")
+        close = _fire(inst_of, xs[-1], xs[l], lasso.closing, env, "the closing step")
         taken = 1 << lasso.closing
         for j in range(l + 1, len(xs)):
             taken |= 1 << lasso.choices[j]
@@ -251,19 +256,21 @@ def replay_lasso(prog: Program, prop: Liveness, groups: list[FairGroup], lasso: 
     return Trace(trace.steps, l, closing)
 
 
-def _fire(prog: Program, x: tuple, y: tuple, i: int, env: list, what: str):
-    a = prog.actions[i]
+def _fire(acts: list, x: tuple, y: tuple, i: int, env: list, what: str):
+    a = acts[i] if 0 <= i < len(acts) else None
     try:
-        if (a.guard is None or a.guard(x, None, env)) and a.update(x, env) == y:
+        if a is not None and (a.guard is None or a.guard(x, None, env)) and a.update(x, env) == y:
             return a
     except EvalError:
         pass
     raise ReplayError(f"{what} of the lasso is not a transition of the model")
 
 
-def _enabled_mask(prog: Program, x: tuple, env: list) -> int:
+def _enabled_mask(acts: list, x: tuple, env: list) -> int:
     mask = 0
-    for i, a in enumerate(prog.actions):
+    for i, a in enumerate(acts):
+        if a is None:
+            continue
         try:
             if a.guard is None or a.guard(x, None, env):
                 mask |= 1 << i
