@@ -27,10 +27,14 @@ def action_label(a: ActionInstance) -> str:
 
 def make_trace(inst: Instance, xs: list[tuple], acts: list[ActionInstance | None], loop_start: int | None = None) -> Trace:
     """States and the action instances between them (None before the first) as a Trace."""
+    from checker.explain import Explainer
+
     names, steps, prev = inst.slot_names, [], None
-    for x, a in zip(xs, acts):
+    spelled = Explainer(inst).notes(list(xs))
+    for x, a, why in zip(xs, acts, spelled):
         changed = tuple(names) if prev is None else tuple(n for n, u, v in zip(names, prev, x) if u != v)
-        steps.append(Step(a.action.name if a else None, action_args(a) if a else (), inst.display_state(x), changed))
+        steps.append(Step(a.action.name if a else None, action_args(a) if a else (), inst.display_state(x), changed,
+                          why))
         prev = x
     return Trace(tuple(steps), loop_start)
 

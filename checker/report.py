@@ -86,6 +86,7 @@ def trace_lines(trace: Trace) -> list[str]:
         if trace.loop_start is not None and i == trace.loop_start:
             mark = " <- cycle starts"
         rows.append([str(i), action, (", ".join(changes) if changes else "(nothing changes)") + mark])
+        rows.extend(["", "", f"  {line}"] for line in step.thresholds)
     if trace.loop_start is not None:  # a lasso: how the cycle closes
         last = len(trace.steps)
         if trace.closing is not None:
@@ -178,7 +179,8 @@ def trace_json(trace: Trace | None) -> dict | None:
         "loop_start": trace.loop_start,
         "closing": closing,
         "steps": [
-            {"index": i, "action": s.action, "args": {k: v for k, v in s.args}, "changed": list(s.changed), "state": s.state}
+            {"index": i, "action": s.action, "args": {k: v for k, v in s.args}, "changed": list(s.changed), "state": s.state,
+             "thresholds": list(s.thresholds)}
             for i, s in enumerate(trace.steps)
         ],
     }

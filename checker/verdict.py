@@ -27,6 +27,7 @@ class Step:
     args: tuple[tuple[str, object], ...]
     state: dict[str, object]  # every location -> display value
     changed: tuple[str, ...]  # locations that differ from the previous step (all for step 0)
+    thresholds: tuple[str, ...] = ()  # thresholds that changed value on this step, spelled out (checker/explain.py)
 
 
 @dataclass(frozen=True)
