@@ -678,7 +678,7 @@ def _kind(inst: Instance, mon: Monitor, depth: int, deadline) -> _Got:
                 return _Got(Status.PROVED, k=k)
             return _Got(Status.UNKNOWN, reason="the k-induction proof did not re-check (a bug)", k=k)
     return _Got(Status.UNKNOWN, k=reached,
-                reason=f"no fair lasso up to {reached + 1} states, and liveness to safety is not k-inductive "
+                reason=f"no fair lasso of up to {reached} states, and liveness to safety is not k-inductive "
                        f"for k <= {reached} (the pdr engine may prove it)")
 
 
