@@ -386,7 +386,12 @@ class _Ctx:
         self._defined(enc, facts)
         return params, enc, cfgs, pop, k, facts
 
+    def _in_scope(self, rows: list[Row]) -> list[Row]:
+        """The table rows the proof speaks for: every row, or those of N's given values."""
+        return rows if self.pop_values is None else [row for row in rows if row.n in self.pop_values]
+
     def equivalence(self, rows: list[Row]) -> Verdict:
+        rows = self._in_scope(rows)
         params, enc, [(cfg, r, m, _)], pop, _, facts = self._symbolic(("a",))
         scope = self.scope(enc, self.assumptions(enc))
         solver = self._solver(facts + [r != m])
@@ -418,6 +423,7 @@ class _Ctx:
             return Verdict("unknown", detail="no support to intersect (no count(...) or bounded counter)")
         if self.kind == "sum":
             return Verdict("unknown", detail="a weighted support (sum): intersection by count does not apply")
+        rows = self._in_scope(rows)
         params, enc, [(ca, ra, _, sa), (cb, rb, _, sb)], pop, k, facts = self._symbolic(("a", "b"))
         scope = self.scope(enc, self.assumptions(enc))
         solver = self._solver(facts + [ra, rb, sa + sb - pop < k])

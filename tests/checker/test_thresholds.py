@@ -265,3 +265,17 @@ def test_support_quorum_and_meant_match_brute_force(p, q, c, op, mp, mq):
         assert v.quorum.status == "proved"
     if v.equivalence.status == "proved":
         assert not any(r.passes_not_meant or r.meant_not_passes for r in v.rows)
+
+
+def test_a_bound_population_is_judged_at_its_value_only(tmp_path):
+    # regression: with N = 3 bound, the quorum proof is at N = 3, and the table's other rows
+    # (N = 2 fails: two passing sets of 1 out of 2 can be disjoint) must not contradict it
+    f = tmp_path / "q.fork"
+    f.write_text("model Q\nparam N: int = 3\nenum Ballot { Unvoted, Yes }\n"
+                 "process Validator[N] { var ballot: Ballot = Unvoted }\n"
+                 "threshold weak = count(v in Validator where v.ballot == Yes) > 1/3 * N\n"
+                 "action vote(v: Validator) when v.ballot == Unvoted { v.ballot = Yes }\n")
+    r = run(str(f), "--up-to", "4")
+    assert "quorum intersection (two passing sets share >= 1): proved, at N = 3" in r.output
+    r = run(str(f), "--up-to", "4", "-p", "N=4")
+    assert "quorum intersection (two passing sets share >= 1): refuted, at N = 4" in r.output
