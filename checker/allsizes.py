@@ -22,7 +22,7 @@ from checker.bmc import obligations, solve
 from checker.certificate import Slot
 from checker.counters import CounterEncoding, Ineligible
 from checker.encode import SymbolicOptions
-from checker.l2s import LassoMonitor, Unsupported, unbounded_slots
+from checker.l2s import LassoMonitor, Unsupported
 from checker.pdr import _Known, _one
 from checker.temporal import classify, fair_groups, group_label
 from checker.verdict import Status
@@ -191,7 +191,10 @@ def _witness_state(enc, state: tuple) -> dict[str, int]:
 def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptions, deadline, start: float,
               known: _Known) -> list[SizeVerdict]:
     """Every size at once for the properties other than `always P`: liveness to safety
-    (NOTE(l2s) in checker/l2s.py) on the counters, then k-induction and PDR."""
+    (NOTE(l2s) in checker/l2s.py) on the counters, then k-induction and PDR.  Exact because
+    a counter state that repeats is a concrete state that repeats up to a permutation of
+    the copies; going round the loop as many times as the permutation's order closes a
+    concrete cycle, and fairness of whole actions does not see the permutation."""
     out = []
     per_copy = [f for f in model.fairness if any(isinstance(p.ty, I.ProcType) for p in
                                                  model.actions[[a.name for a in model.actions].index(f.action)].params
@@ -237,6 +240,21 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
                               ("liveness to safety on the counter abstraction: no fair lasso breaks it, for every "
                                "size",) + got.notes[:1], got.witness, got.depth)
         out.append(got)
+    return out
+
+
+def unbounded_slots(enc: CounterEncoding) -> list[str]:
+    """Slots with no finite range (an unbounded int or a rat): liveness to safety needs every
+    run of one instance to have finitely many states.  Counters are bounded by the family
+    size and params are constant along a run."""
+    out = []
+    params = set(enc.param_at.values())
+    for k, (name, ty) in enumerate(zip(enc.inst.slot_names, enc.inst.slot_types)):
+        if ty is None or k in params or isinstance(ty, (I.BoolType, I.EnumType, I.ProcType)):
+            continue
+        if isinstance(ty, I.IntType) and ty.bounded:
+            continue
+        out.append(name)
     return out
 
 
