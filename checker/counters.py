@@ -158,6 +158,7 @@ class CounterEncoding(Encoding):
         self.counters: dict[str, list[int]] = {}  # family -> counter slot per local state
         self.local_states: dict[str, list[LocalState]] = {}
         self._pending: list | None = None
+        self._in_loop: list[int] = []  # binders of the loops over a family being encoded
         self._lay_out()
         self.n = len(inst.slot_names)
         self.sorts = [z3.IntSort() if t is None else self._sort(t) for t in inst.slot_types]
@@ -233,12 +234,34 @@ class CounterEncoding(Encoding):
         for vs in self.inst.globals_at.values():
             v = vs.var
             if isinstance(v.init, I.InitAny):
+                # `in D`: every value of D must lie in the variable's range (a fixed instance
+                # raises a runtime error in its initial state otherwise)
+                dom = _leaf(v.init.domain)
+                if isinstance(dom, I.IntType) and dom.bounded:
+                    x = z3.Int(f"init@{v.name}")
+                    lo, _ = self.expr(dom.lo, s, None, {})
+                    hi, _ = self.expr(dom.hi, s, None, {})
+                    for j in range(vs.width):
+                        rng = self._in_range(vs.base + j, x, s)
+                        if rng is not True:
+                            bad.append((f"an initial value of {v.name} (in {expr_str(dom.lo)}..{expr_str(dom.hi)})",
+                                        z3.And(x >= zval(lo), x <= zval(hi), z3.Not(rng))))
                 continue
             value, ok = self.expr(v.init, s, None, {})
             bad.append((f"the initial value of {v.name}", neg(ok)))
             for j in range(vs.width):
                 rng = self._in_range(vs.base + j, value, s)
                 bad.append((f"the initial value of {v.name}", neg(rng)))
+        for fam in self.inst.model.families:
+            for v in fam.locals:
+                if isinstance(v.init, I.InitAny):
+                    values = self.inst.domain(_leaf(v.init.domain))
+                else:
+                    values = [self.inst.const(v.init, f"the initial value of {fam.name}.{v.name}")]
+                own = self.inst.domain(v.ty)
+                if any(x not in own for x in values):
+                    raise Ineligible(f"an initial value of {fam.name}.{v.name} lies outside {v.ty} (a runtime error "
+                                     f"in the initial state of every instance with a copy)")
         for what, cond in bad:
             if cond is False:
                 continue
@@ -302,8 +325,9 @@ class CounterEncoding(Encoding):
                 if isinstance(v.init, I.InitAny):
                     dom_ty = v.init.domain
                     if isinstance(dom_ty, I.IntType) and mentions((dom_ty.lo, dom_ty.hi), self.symbolic):
-                        rng = self._in_range(k, s[k], s)
-                        parts.append(z3.BoolVal(rng) if isinstance(rng, bool) else rng)
+                        lo, _ = self.expr(dom_ty.lo, s, None, {})
+                        hi, _ = self.expr(dom_ty.hi, s, None, {})
+                        parts += [s[k] >= zval(lo), s[k] <= zval(hi)]  # the range itself is in wf
                     else:
                         dom = self.inst.domain(dom_ty)
                         parts.append(z3.Or(*[s[k] == zval(x) for x in dom]) if dom else z3.BoolVal(False))
@@ -444,6 +468,11 @@ class CounterEncoding(Encoding):
         who = b.get(tgt.proc.binder.uid) if isinstance(tgt.proc, I.BoundRef) else None
         if not isinstance(who, LocalState):
             raise Ineligible(f"'{expr_str(tgt)} = ...' writes a copy that counters cannot name")
+        if self._in_loop and self._in_loop[-1] != tgt.proc.binder.uid:
+            # once per copy of the loop: a second write to that location, a runtime error
+            # that depends on how many copies share a local state
+            raise Ineligible(f"'{expr_str(tgt)} = ...' inside a loop over a family writes a copy other than "
+                             f"the loop's")
         v, vok = self.expr(st.value, s, None, b)
         oks.append(implies(pc, vok))
         fam = self.inst.model.family_named(tgt.family)
@@ -453,11 +482,16 @@ class CounterEncoding(Encoding):
 
     def _for_copies(self, st: I.For, s, b, pc, writes, oks) -> None:
         fam = st.domain.family
-        for ls in self.local_states[fam]:
-            inner: list = []
-            self._stmts_in_copy(st.body, s, {**b, st.binder.uid: ls}, conj(pc, self.counter_of(s, ls) >= 1), inner, oks)
-            if inner:
-                raise Ineligible(f"the loop 'for {st.binder.name} in {fam}' writes global state")
+        self._in_loop.append(st.binder.uid)
+        try:
+            for ls in self.local_states[fam]:
+                inner: list = []
+                self._stmts_in_copy(st.body, s, {**b, st.binder.uid: ls}, conj(pc, self.counter_of(s, ls) >= 1),
+                                    inner, oks)
+                if inner:
+                    raise Ineligible(f"the loop 'for {st.binder.name} in {fam}' writes global state")
+        finally:
+            self._in_loop.pop()
 
     def _stmts_in_copy(self, body, s, b, pc, inner, oks) -> None:
         for st in body:
@@ -570,6 +604,12 @@ class CounterEncoding(Encoding):
 
 
 # ---------------------------------------------------------------- small helpers
+
+
+def _leaf(ty: I.Type) -> I.Type:
+    while isinstance(ty, I.MapType):
+        ty = ty.value
+    return ty
 
 
 def _same(values: list, target: tuple):
