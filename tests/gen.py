@@ -130,6 +130,7 @@ class _Model:
     family: bool
     has_q: bool
     has_b: bool
+    counters: bool = False  # only what the counter abstraction handles (`models(counters=True)`)
     globals: list[Var] = field(default_factory=list)
     locals: list[Var] = field(default_factory=list)
     defs: list[Def] = field(default_factory=list)
@@ -220,7 +221,7 @@ class _Gen:
 
     def location(self, base: str, ty: Ty) -> str:
         """`base[k]...` down to a scalar, primed sometimes in step invariants."""
-        primed = self.primes and self.chance(2)
+        primed = self.primes and not (self.m.counters and "." in base) and self.chance(2)
         saved, self.primes = self.primes, False  # keys are read in the pre-state
         text = base
         while ty.kind == "map":
@@ -305,7 +306,8 @@ class _Gen:
                 op = self.pick(["and", "or", "implies", "iff"])
                 return f"({self.expr('bool', d)} {op} {self.expr('bool', d)})"
             case "eq":
-                vk = self.pick([k for k in ("enum", "bool", "proc") if self.can(k)])
+                vk = self.pick([k for k in ("enum", "bool", "proc") if self.can(k)
+                                and not (k == "proc" and self.m.counters)])
                 return f"({self.expr(vk, d)} {self.pick(['==', '!='])} {self.expr(vk, d)})"
             case "quant":
                 name, dom = self.domain()
@@ -393,7 +395,7 @@ class _Gen:
 
     def domain(self) -> tuple[str, Ty]:
         """A fresh binder and a finite domain to quantify or iterate over."""
-        doms = [BOOL, Ty("enum"), rng(0, 2), rng(0, self.m.n - 1, hi_text="N - 1")]
+        doms = [BOOL, Ty("enum"), rng(0, 2)] + ([] if self.m.counters else [rng(0, self.m.n - 1, hi_text="N - 1")])
         if self.m.family:
             doms.insert(0, PROC)
         return self.fresh("q"), self.pick(doms)
@@ -459,10 +461,12 @@ def _var_type(g: _Gen, local: bool, budget: int) -> tuple[Ty, int] | None:
     options = [BOOL, rng(0, 3), rng(-2, 2), Ty("enum"), rng(0, n, hi_text="N"), small,
                mapt(Ty("enum"), rng(0, 2)), mapt(small, BOOL), mapt(BOOL, rng(-1, 1)),
                mapt(BOOL, mapt(BOOL, rng(0, 1)))]
+    if local and m.counters:  # a copy's local state: a few scalars of fixed ranges
+        options = [BOOL, rng(0, 3), rng(-2, 2), Ty("enum"), small]
     if not local:
         options += [INT, RAT]
     ty = g.pick(options)
-    if not local and m.family and g.chance(10):  # stores ids: no symmetry reduction for P
+    if not local and m.family and not m.counters and g.chance(10):  # stores ids: no symmetry reduction for P
         ty = g.pick([PROC, mapt(PROC, BOOL)])
     size = _size(ty, n, m.enum_size)
     if size > budget:
@@ -495,6 +499,8 @@ def _init(g: _Gen, ty: Ty) -> str:
         return "= any"
     if f == 2 and leaf.kind != "proc":
         if leaf.kind == "range":
+            if g.m.counters and not leaf.hi.lstrip("-").isdigit():
+                return "= any"
             lo = g.draw(st.integers(leaf.lov, leaf.hiv))
             hi = g.draw(st.integers(lo, leaf.hiv))
             return f"in {lit(lo)}..{lit(hi)}"
@@ -505,6 +511,8 @@ def _init(g: _Gen, ty: Ty) -> str:
         case "bool":
             return "= " + g.pick(["false", "true"])
         case "range":  # mostly the low end, so counters have a way to go
+            if g.m.counters and not leaf.hi.lstrip("-").isdigit():
+                return "= " + leaf.lo  # valid for every N
             return "= " + lit(leaf.lov if g.chance(2) else g.draw(st.integers(leaf.lov, leaf.hiv)))
         case "enum":
             return "= " + g.pick(g.members())
@@ -522,6 +530,8 @@ def _action(g: _Gen, index: int) -> str:
     params: list[tuple[str, Ty]] = []
     for j in range(g.draw(st.integers(0, 2))):
         tys = [BOOL, Ty("enum"), rng(0, 2), rng(0, m.n - 1, hi_text="N - 1")] + ([PROC] if m.family else [])
+        if m.counters:  # no domain whose size depends on N, one copy per action
+            tys = [BOOL, Ty("enum"), rng(0, 2)] + ([PROC] if not any(t.kind == "proc" for _, t in params) else [])
         params.append((f"a{j}", g.pick(tys)))
     for name, ty in params:
         g.scope[name] = ty
@@ -699,7 +709,8 @@ def _invariants(g: _Gen) -> list[str]:
         elif form == 3 or (form == 5 and g.chance(2)):  # a step invariant
             g.primes = True
             monotone = [v.name for v in m.globals if v.ty.kind == "range"]
-            monotone += [f"q.{v.name}" for v in m.locals if v.ty.kind == "range"]  # over every copy
+            if not m.counters:  # primed locals are outside the counter abstraction
+                monotone += [f"q.{v.name}" for v in m.locals if v.ty.kind == "range"]  # over every copy
             if monotone and g.chance(2):
                 x = g.pick(monotone)
                 text = f"{x}' {g.pick(['>=', '<=', '=='])} {x}"
@@ -725,12 +736,17 @@ def _invariants(g: _Gen) -> list[str]:
 
 
 @st.composite
-def models(draw, budget: int = BUDGET) -> Generated:
-    """A well-typed model and a binding of its params."""
-    family = draw(st.integers(0, 2)) > 0
+def models(draw, budget: int = BUDGET, counters: bool = False) -> Generated:
+    """A well-typed model and a binding of its params.
+
+    `counters=True`: a model for the counter abstraction's tests (tests/checker/
+    test_counters.py): always a family, `assume N >= 1` (sometimes `N >= 0`), and none of
+    what checker/counters.py rejects by design (process ids in state or compared, two
+    copies in one action, map locals, primed locals, domains whose size depends on N)."""
+    family = draw(st.integers(0, 2)) > 0 or counters
     n = draw(st.sampled_from([2, 1, 3, 2, 3]))  # mostly two or more copies: symmetry has work
     m = _Model(n=n, enum_size=draw(st.sampled_from([3, 2, 1])), family=family,
-               has_q=draw(st.integers(0, 3)) == 3, has_b=draw(st.integers(0, 3)) == 3)
+               has_q=draw(st.integers(0, 3)) == 3, has_b=draw(st.integers(0, 3)) == 3, counters=counters)
     g = _Gen(draw, m)
     left = budget
     decls = ["param N: int"]
@@ -741,7 +757,9 @@ def models(draw, budget: int = BUDGET) -> Generated:
     if m.has_b:
         decls.append("param B: bool")
         params["B"] = draw(st.booleans())
-    if draw(st.booleans()):
+    if counters:  # family sizes must be valid for every N the assumptions allow
+        decls.append("assume N >= 0" if draw(st.integers(0, 3)) == 3 else "assume N >= 1")
+    elif draw(st.booleans()):
         decls.append("assume N >= 1")
     decls.append(f"enum {ENUM} {{ {', '.join(MEMBERS[: m.enum_size])} }}")
     decls.append("type Small = 0..2")

@@ -1,0 +1,293 @@
+"""The counter abstraction (checker/counters.py, checker/allsizes.py) against the explicit
+engine at fixed sizes (issue 4 item 6, NOTE(counter-semantics)).
+
+`prove_all_sizes` decides each obligation for every family size and every value of the
+unbound int params at once; the explicit engine, the reference semantics, decides it at one
+size.  On the shipped models and on generated models (tests/gen.py, `models(counters=True)`:
+always a family `P[N]`, nothing the abstraction rejects by design, plus some plain
+generated models), for every size N = 0..6 that the assumptions allow (fewer when the
+explicit state space at a size exceeds MAX_STATES):
+
+- counters PROVED    => explicit violates it at no size ("runtime" and "deadlock" too);
+- explicit VIOLATED at some size => counters do not prove it;
+- counters VIOLATED at the witness size w, in d steps => explicit violates it at w (run at
+  w also when w > 6); explicit's shortest trace at w has at most d steps, and exactly d
+  when the verdict came from the k-induction base case ("kind (counters)"): the base case
+  looks for a violation of length 0, 1, 2, ... over every size at once, so d is the
+  shortest violation over ALL sizes, and explicit's shortest trace at every size is
+  >= d.  (It need not be d at the smallest violating size: a larger family may break
+  the property sooner, so only the witness size is pinned to d.)
+- an ineligible model has a reason; eligible models never fail to encode.
+
+Known disagreements between the explicit engine and the Z3 encoding on runtime errors
+(pinned in tests/checker/test_agreement.py) are told apart with BMC on the same instance and
+counted with `event`.
+
+`pytest --slow` (tests/conftest.py) runs many more models and sizes up to 8.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, note, reject, settings
+from hypothesis import event as _event
+from hypothesis import strategies as st
+from hypothesis.control import _current_build_context
+
+from checker.allsizes import AllSizes, prove_all_sizes
+from checker.bmc import check_bmc
+from checker.encode import SymbolicOptions
+from checker.compile import is_temporal
+from checker.explicit import ExplicitOptions, check_explicit
+from checker.instance import instantiate
+from checker.sizes import sizes_up_to
+from checker.verdict import EngineResult, Status
+from spec import ir as I
+from spec.errors import ModelError
+from spec.typecheck import load_model_text
+from tests.checker.test_agreement import folding_def_may_drop_an_error, known_runtime_difference
+from tests.gen import Generated, models
+
+MAX_STATES = 20_000  # an explicit run above this at some size: that size and larger ones are not compared
+TOP = 6  # sizes 0..TOP (those the assumptions allow) are checked explicitly
+TOP_SLOW = 8
+DEPTH = 3  # k-induction's largest k on the counters before PDR
+EXPLICIT_TIMEOUT = 10.0  # seconds per explicit run (large families canonicalize slowly); incomplete runs skip
+BEYOND = 4  # a witness up to TOP + BEYOND is confirmed explicitly; larger ones are counted, not checked
+TIMEOUT = 20.0  # seconds for prove_all_sizes; hitting it gives UNKNOWN, which is not compared
+MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
+# ---------------------------------------------------------------- one comparison
+
+
+def event(what: str) -> None:
+    """hypothesis.event inside a generated-model test; nothing on the shipped models."""
+    if _current_build_context.value is not None:
+        _event(what)
+
+
+@dataclass
+class AtSize:
+    params: dict[str, object]
+    result: EngineResult | None  # None: instantiating failed
+    error: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.result is not None and self.result.complete
+
+    def violated(self) -> dict[tuple[str, str], int]:
+        """(name, kind) -> shortest trace length, of every violation explicit found."""
+        out = {}
+        if self.result is None:
+            return out
+        for v in self.result.verdicts:
+            if v.status is Status.VIOLATED:
+                out[(v.name, v.kind)] = v.depth
+        return out
+
+
+@dataclass
+class Comparison:
+    proof: AllSizes
+    runs: list[AtSize] = field(default_factory=list)
+
+
+def explicit_at(model: I.Model, params: dict[str, object]) -> AtSize:
+    try:
+        inst = instantiate(model, params)
+    except ModelError as e:
+        return AtSize(params, None, e.diagnostics[0].message)
+    return AtSize(params, check_explicit(inst, ExplicitOptions(max_states=MAX_STATES, deadlock=True,
+                                                                  timeout=EXPLICIT_TIMEOUT)))
+
+
+def liveness_names(model: I.Model) -> set[str]:
+    """Properties other than `always P` (P free of temporal operators): not the counters' business."""
+    return {p.name for p in model.properties
+            if not (isinstance(p.expr, I.Unary) and p.expr.op is I.UnOp.ALWAYS and not is_temporal(p.expr.arg))}
+
+
+def _sizes(params: dict[str, object], symbolic: list[str]) -> str:
+    return ", ".join(f"{n} = {params[n]}" for n in symbolic)
+
+
+def _bmc_explains(model: I.Model, at: AtSize, name: str, depth: int) -> str | None:
+    """Why explicit's runtime verdict at `at` differs from the counters' (found in `depth`
+    steps), when it is a known explicit/Z3 difference: BMC on the same instance agrees with
+    the counters and the difference between BMC and explicit is a pinned bug."""
+    if name != "runtime":
+        return None
+    inst = instantiate(model, at.params)
+    if folding_def_may_drop_an_error(inst):
+        return "a def that folds to a constant"
+    b = check_bmc(inst, SymbolicOptions(depth=depth, timeout=TIMEOUT))
+    v = next((v for v in b.verdicts if v.name == "runtime" and v.status is Status.VIOLATED), None)
+    if v is None:
+        return None
+    return known_runtime_difference(inst, at.result, v)
+
+
+def compare(model: I.Model, combo: dict[str, object], symbolic: list[str], top: int) -> Comparison:
+    """Run both and assert every agreement rule of the module docstring."""
+    proof = prove_all_sizes(model, combo, symbolic, SymbolicOptions(depth=DEPTH, timeout=TIMEOUT, deadlock=True))
+    cmp = Comparison(proof)
+    if proof.ineligible is not None:
+        assert proof.ineligible.strip(), "ineligible without a reason"
+        assert not proof.verdicts
+        return cmp
+    for params in sizes_up_to(model, combo, symbolic, top):
+        if any(r.result is not None and not r.complete
+               and all(r.params[n] <= params[n] for n in symbolic) for r in cmp.runs):
+            event("explicit: a size over MAX_STATES (larger sizes skipped)")
+            continue
+        at = explicit_at(model, params)
+        # the counters checked that the family sizes and initial values are valid for every
+        # size the assumptions allow
+        assert at.result is not None, f"{_sizes(params, symbolic)}: {at.error}, but the counters accepted the model"
+        cmp.runs.append(at)
+    live = liveness_names(model)  # safety only here (liveness agreement: tests/checker/test_liveness.py)
+    verdicts = {(v.name, v.kind): v for v in proof.verdicts if not (v.kind == "property" and v.name in live)}
+    checked = {(v.name, v.kind) for r in cmp.runs for v in r.result.verdicts
+               if not (v.kind == "property" and v.name in live)}
+    # every obligation explicit checks is one the counters decide ("runtime" always is)
+    assert checked <= set(verdicts) | {("runtime", "runtime")}, \
+        f"explicit checks {checked - set(verdicts)}, the counters do not"
+    for key, v in verdicts.items():
+        bad = [(r, r.violated()[key]) for r in cmp.runs if key in r.violated()]
+        event(f"counters {v.status.value} ({v.engine.split(' (')[0]})")
+        if v.status is Status.PROVED:
+            assert not bad, (f"{v.name}: the counters prove it for every size ({v.engine}), explicit violates it at "
+                             f"{_sizes(bad[0][0].params, symbolic)} in {bad[0][1]} steps")
+        elif v.status is Status.VIOLATED:
+            _assert_violation_confirmed(model, combo, symbolic, cmp, key, v, bad)
+    return cmp
+
+
+def _assert_violation_confirmed(model, combo, symbolic, cmp: Comparison, key, v, bad) -> None:
+    assert v.witness is not None and set(v.witness) == set(symbolic) and v.depth is not None, v
+    w = {**combo, **v.witness}
+    w = {p.name: w[p.name] for p in model.params}
+    at = next((r for r in cmp.runs if all(r.params[n] == w[n] for n in symbolic)), None)
+    if at is None:  # beyond the sizes checked, or above a size over MAX_STATES
+        if any(w[n] > TOP_SLOW + BEYOND for n in symbolic):
+            event("counters: witness too large to confirm")
+            return
+        at = explicit_at(model, w)
+        assert at.result is not None, f"{v.name}: the counters break it at {_sizes(w, symbolic)}, " \
+                                      f"an instance that does not exist ({at.error})"
+        event("counters: witness beyond the sizes checked")
+    if not at.complete and key not in at.violated():
+        event("explicit: witness size over MAX_STATES")
+        return
+    base_case = v.engine == "kind (counters)"
+    got = at.violated().get(key)
+    if got is None or got > v.depth or (base_case and got != v.depth):
+        if bug := _bmc_explains(model, at, v.name, v.depth):
+            event(f"known bug: {bug}")
+            return
+    where = f"{_sizes(w, symbolic)}"
+    assert got is not None, (f"{v.name}: the counters ({v.engine}) break it at {where} in {v.depth} steps, "
+                             f"explicit does not at {where}")
+    assert got <= v.depth, f"{v.name}: the counters' run at {where} has {v.depth} steps, explicit's shortest {got}"
+    if base_case:
+        assert got == v.depth, (f"{v.name}: the counter base case says the shortest violation over every size has "
+                                f"{v.depth} steps (at {where}), explicit's at {where} has {got}")
+        shorter = [(r, n) for r, n in bad if n < v.depth]
+        if shorter and not _bmc_explains(model, shorter[0][0], v.name, v.depth):
+            r, n = shorter[0]
+            raise AssertionError(f"{v.name}: the counter base case says no violation is shorter than {v.depth} "
+                                 f"steps at any size, explicit has one of {n} at {_sizes(r.params, symbolic)}")
+        event("counters: kind base case depth pinned")
+
+
+# ---------------------------------------------------------------- the shipped models
+
+
+def _load(text: str) -> I.Model:
+    """The model without its liveness properties: safety only here (liveness for every size
+    is tests/checker/test_liveness.py's), and explicit's liveness pass is slow at 20,000 states."""
+    model = load_model_text(text, "model.fork")
+    live = liveness_names(model)
+    return replace(model, properties=tuple(p for p in model.properties if p.name not in live))
+
+
+LIBRA = (MODELS / "libra_framework_upgrade.fork").read_text()
+NEAR = ((MODELS / "near_protocol_upgrade.fork").read_text()
+        .replace("param N: int = 3 ", "param N: int     ").replace("param BLOCKS: int = 6", "param BLOCKS: int"))
+NEAR_40 = NEAR.replace("blocks[x] > 80% * BLOCKS", "blocks[x] > 40% * BLOCKS")
+
+
+def statuses(model: I.Model, cmp: Comparison) -> dict[str, Status]:
+    live = liveness_names(model)
+    return {v.name: v.status for v in cmp.proof.verdicts if v.kind != "runtime" and v.name not in live}
+
+
+@pytest.mark.parametrize("rule", ["Code", "Intended"])
+def test_libra_counters_agree_with_explicit(rule):
+    model = _load(LIBRA)
+    rules = next(p.ty for p in model.params if p.name == "RULE").members
+    cmp = compare(model, {"RULE": rules.index(rule)}, ["N"], TOP)  # runtime values: an enum's index
+    assert [r.params["N"] for r in cmp.runs] == [1, 2, 3, 4, 5, 6]
+    assert all(r.complete for r in cmp.runs)
+    want = {n: Status.PROVED for n in ("only_registered_hash_runs", "tampered_script_never_runs",
+                                       "resolved_at_most_once", "resolved_had_two_thirds_yes", "deadlock")}
+    if rule == "Code":
+        want["resolved_had_two_thirds_yes"] = Status.VIOLATED
+    assert {n: s for n, s in statuses(model, cmp).items() if n in want} == want
+
+
+def test_near_counters_agree_with_explicit():
+    model = _load(NEAR)
+    cmp = compare(model, {"V": 2}, ["N", "BLOCKS"], TOP)
+    assert len(cmp.runs) == 36  # N, BLOCKS = 1..6
+    assert set(statuses(model, cmp).values()) == {Status.PROVED}
+    assert all(r.complete for r in cmp.runs)
+
+
+def test_near_40_percent_counters_agree_with_explicit():
+    cmp = compare(_load(NEAR_40), {"V": 2}, ["N", "BLOCKS"], TOP)
+    bad = next(v for v in cmp.proof.verdicts if v.name == "at_most_one_version_passes")
+    assert bad.status is Status.VIOLATED and bad.depth == 3  # upgrade, produce, produce
+
+
+# ---------------------------------------------------------------- generated models
+
+
+def generated() -> st.SearchStrategy[Generated]:
+    """Mostly models made for the counters, sometimes any model (which may have no family or
+    be outside the abstraction: it must then say why)."""
+    return st.one_of(models(counters=True), models(counters=True), models(counters=True), models())
+
+
+def test_generated_counters_agree_with_explicit(request):
+    slow = request.config.getoption("--slow")
+
+    @settings(max_examples=1500 if slow else 150, deadline=None, derandomize=not slow,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    @given(generated())
+    def run(g: Generated) -> None:
+        note(str(g))
+        model = _load(g.text)
+        combo = {k: v for k, v in g.params.items() if k != "N"}
+        cmp = compare(model, combo, ["N"], TOP_SLOW if slow else TOP)
+        what = ("eligible" if cmp.proof.ineligible is None else "ineligible") + ("" if model.families else " (no family)")
+        event(what)
+        if cmp.proof.ineligible is None and not cmp.runs:
+            reject()
+        seen[what] += 1
+        seen["sizes compared"] += len(cmp.runs)
+        for v in cmp.proof.verdicts:
+            seen[f"counters {v.status.value}"] += 1
+
+    seen: Counter[str] = Counter()
+    start = time.perf_counter()
+    run()
+    print(f"\n{dict(seen)} in {time.perf_counter() - start:.1f} s")
+    # the test means something only if most models are inside the abstraction
+    assert seen["eligible"] >= 0.4 * sum(n for k, n in seen.items() if k.startswith(("eligible", "ineligible"))), seen
