@@ -53,14 +53,24 @@ def _atoms(e) -> list[I.Expr]:
     out: list[I.Expr] = []
 
     def visit(x) -> I.Expr | None:
+        if isinstance(x, I.Quant) and not _numeric(x.ty):
+            return x  # forall / exists: shown whole, not taken apart (its body has a bound name)
         if isinstance(x, (I.ParamRef, I.VarRef, I.Index, I.LocalRef, I.Quant, I.Call)) and _numeric(x.ty):
-            if x not in out:
+            if x not in out and not _mentions_binder(x):
                 out.append(x)
             return x
         return None
 
     _substitute(e, visit)
     return out
+
+
+def _mentions_binder(e) -> bool:
+    """Whether e reads a name bound outside it (a quantifier's or def's variable)."""
+    from checker.compile import walk
+
+    inner = {n.binder.uid for n in walk(e) if isinstance(n, I.Quant)}
+    return any(isinstance(n, I.BoundRef) and n.binder.uid not in inner for n in walk(e))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +116,8 @@ class Explainer:
             value = bool(self._eval(rule.body, state))
             vals = {a: self._eval(a, state) for a in rule.atoms}
         except EvalError:
+            return None
+        except Exception:  # an explanation is a courtesy: it must never cost the trace
             return None
         inputs = ", ".join(f"{expr_str(a)} = {_show(display_value(v, a.ty))}" for a, v in vals.items())
         lits = {a: I.Lit(v, a.ty) for a, v in vals.items()}
