@@ -149,3 +149,26 @@ def test_cli_json_and_up_to(tmp_path):
     assert [i["scope"] for i in doc["models"][0]["instances"]] == ["N = 1", "N = 2", "N = 3"]
     r = CliRunner().invoke(cli, ["check", str(f), "--up-to", "0"])
     assert r.exit_code == 2 and "no value of N up to 0 satisfies the assumptions" in r.output
+
+
+@pytest.mark.parametrize("text,reason", [
+    # found by tests/checker/test_counters.py's review (helper notes in checker/counters.py's history)
+    ("var g: 0..N in 1..2\nprocess P[N] { var on: bool = false }\naction go(p: P) { p.on = true }\ninvariant i: true",
+     "an initial value of g (in 1..2) is not valid for every value of N"),
+    ("process P[N] { var x: 0..1 = 2 }\naction go(p: P) { p.x = 1 }\ninvariant i: true",
+     "an initial value of P.x lies outside 0..1"),
+    ("process P[N] { var x: 0..1 = 0 }\naction go(p: P) { for v in P { p.x = 1 } }\ninvariant i: true",
+     "'p.x = ...' inside a loop over a family writes a copy other than the loop's"),
+])
+def test_what_a_fixed_instance_makes_a_runtime_error_is_refused(text, reason):
+    model = load_model_text("model M\nparam N: int\nassume N >= 1\n" + text, "m.fork")
+    with pytest.raises(Ineligible) as e:
+        CounterEncoding(model, {}, ["N"])
+    assert reason in str(e.value)
+
+
+def test_an_initial_domain_that_depends_on_n_starts_inside_it():
+    text = ("model M\nparam N: int\nassume N >= 1\nvar g: 0..N in 1..N\nprocess P[N] { var on: bool = false }\n"
+            "action go(p: P) when not p.on { p.on = true }\ninvariant pos: g >= 1\n")
+    p = only(check(text), "pos")
+    assert p.verdict.status is Status.PROVED and p.scope == "all N with N >= 1"
