@@ -45,7 +45,25 @@ class EngineOptions:
         return SymbolicOptions(depth=self.depth, timeout=timeout, deadlock=self.deadlock, certificate=self.certificate)
 
 
+def initial_error(inst: Instance) -> str | None:
+    """An initial value outside its variable's range makes every run of the instance a
+    runtime error at step 0.  The explicit engine reports it; the symbolic encodings assume
+    valid initial states, so they must not run on such an instance."""
+    from checker.compile import EvalError
+
+    try:
+        next(iter(inst.initial_states()), None)
+    except EvalError as e:
+        return str(e)
+    return None
+
+
 def run_engine(inst: Instance, opt: EngineOptions) -> EngineResult:
+    if opt.engine != "explicit" and initial_error(inst) is not None:
+        # every engine's answer here is the explicit one: a runtime error in the initial state
+        res = _explicit(inst, opt, opt.max_states, opt.timeout)
+        res.notes.append(f"the {opt.engine} engine did not run: an initial state is invalid, see 'runtime'")
+        return res
     if opt.engine == "explicit":
         return _explicit(inst, opt, opt.max_states, opt.timeout)
     if opt.engine == "bmc":
