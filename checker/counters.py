@@ -389,7 +389,9 @@ class CounterEncoding(Encoding):
                 cond, cok = (True, True) if q.cond is None else self.expr(q.cond, s, t, bv)
                 x, xok = self.expr(q.body, s, t, bv)
                 if isinstance(x, z3.ExprRef):
-                    raise Ineligible(f"a summand of 'sum({q.binder.name} in {fam} ...)' depends on global state "
+                    sym = mentions(q.body, self.symbolic)
+                    on = f"{', '.join(sym)}, which has no value" if sym else "global state"
+                    raise Ineligible(f"a summand of 'sum({q.binder.name} in {fam} ...)' depends on {on} "
                                      f"({expr_str(q.body)}); only per-copy weights kept in local state are counted")
                 terms.append(ite(cond, c * zval(x) if x != 1 else c, 0))
                 oks.append(implies(here, conj(cok, implies(cond, xok))))
