@@ -310,8 +310,10 @@ def check_agreement(text: str, params: dict, unbounded: bool) -> None:
     groups = groups_of(enc)
     for name, e in ref.items():
         need = max(exp.states, len(e.trace.steps) - 1 if e.trace else 0)
-        o = search(enc, forms[name], groups, need, None)
+        o = search(enc, forms[name], groups, need, time.perf_counter() + 20)
         note(f"{name}: explicit {e.status.name}, lasso search {o.status.name} at depth {o.depth}")
+        if o.status is U:
+            reject()  # nonlinear arithmetic the solver gives up on: no verdict to compare
         if e.status is H:
             assert o.status is B, f"{name}: a lasso where explicit finds none"
         else:
@@ -321,7 +323,7 @@ def check_agreement(text: str, params: dict, unbounded: bool) -> None:
             assert v.status is V, v.reason
     if unbounded:
         for engine in ("kind", "pdr"):
-            got = {v.name: v for v in prove_verdicts(inst, engine, 3, time.perf_counter() + 20)}
+            got = {v.name: v for v in prove_verdicts(inst, engine, 3, time.perf_counter() + 10)}
             for name, e in ref.items():
                 v = got[name]
                 note(f"{name}: {engine} {v.status.name} {v.reason}")
@@ -343,13 +345,13 @@ def run_hypothesis(request, default: int, slow: int, body) -> None:
 def test_lasso_search_agrees_with_explicit(request):
     """Explicit VIOLATED <=> a lasso within max(reachable states, explicit lasso length)
     (the explicit lasso bounds the shortest one), and every lasso replays."""
-    run_hypothesis(request, 50, 1000, lambda text, params: check_agreement(text, params, False))
+    run_hypothesis(request, 60, 1000, lambda text, params: check_agreement(text, params, False))
 
 
 def test_liveness_to_safety_agrees_with_explicit(request):
     """kind and pdr on the monitor never prove what explicit violates and never violate what
     it proves; their lassos replay."""
-    run_hypothesis(request, 10, 300, lambda text, params: check_agreement(text, params, True))
+    run_hypothesis(request, 15, 300, lambda text, params: check_agreement(text, params, True))
 
 
 @pytest.mark.parametrize("text,name,expect", [
