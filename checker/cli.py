@@ -19,6 +19,7 @@ import click
 from checker import formats
 from checker import progress
 from checker import report as R
+from checker.options import search_options
 from checker.portfolio import ENGINES, EngineOptions
 from checker.run import check_model, exit_code, parse_bindings
 from spec.errors import Diagnostic, ModelError, render
@@ -94,18 +95,9 @@ def cli() -> None:
 @click.option("--engine", type=click.Choice(list(ENGINES)), default="explicit", show_default=True,
               help="explicit: search every reachable state; bmc: bounded search with Z3 (--depth); "
                    "kind: k-induction proofs; pdr: PDR proofs with a checked invariant; auto: a portfolio.")
-@click.option("--depth", type=click.IntRange(min=0), default=20, show_default=True,
-              help="bmc: how many steps to unroll; kind: the largest k.")
+@search_options
 @click.option("--certificate", type=click.Path(dir_okay=False), default=None,
               help="pdr: write the proof obligations of every proved property as SMT-LIB2 to this file.")
-@click.option("--symmetry/--no-symmetry", default=True, show_default=True,
-              help="Explore one representative per permutation of a process family's copies.")
-@click.option("--deadlock/--no-deadlock", default=True, show_default=True,
-              help="Report reachable states in which no action is enabled.")
-@click.option("--max-states", type=click.IntRange(min=1), default=None,
-              help="Stop after this many distinct states per instance (verdict: unknown).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds per instance before stopping (verdict: unknown); auto defaults to 120.")
 @click.option("--require", type=click.Choice(["proof", "exhaustive", "bounded"]), default="exhaustive",
               show_default=True, help="The weakest verdict that still counts as success (exit 0).")
 @click.option("--up-to", "up_to", type=click.IntRange(min=0), default=6, show_default=True,

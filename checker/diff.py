@@ -32,6 +32,7 @@ from pathlib import Path
 import click
 
 from checker import report as R
+from checker.options import search_options
 from checker.portfolio import ENGINES, EngineOptions
 from checker.run import STRENGTH, CheckReport, PropertyResult, check_model, parse_bindings
 from checker.verdict import Status
@@ -330,16 +331,7 @@ def to_json(old: Version | None, new: Version | None, changes: list[Change], thr
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--engine", type=click.Choice(list(ENGINES)), default="explicit", show_default=True,
               help="The engine for both versions (as for `check`).")
-@click.option("--depth", type=click.IntRange(min=0), default=20, show_default=True,
-              help="bmc: how many steps to unroll; kind: the largest k.")
-@click.option("--symmetry/--no-symmetry", default=True, show_default=True,
-              help="Explore one representative per permutation of a process family's copies.")
-@click.option("--deadlock/--no-deadlock", default=True, show_default=True,
-              help="Report reachable states in which no action is enabled.")
-@click.option("--max-states", type=click.IntRange(min=1), default=None,
-              help="Stop after this many distinct states per instance (verdict: unknown).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds per instance before stopping (verdict: unknown).")
+@search_options
 @click.option("--up-to", "up_to", type=click.IntRange(min=0), default=6, show_default=True,
               help="For an int param with no value: check each instance with the param at most this.")
 @click.option("--table-up-to", "table_up_to", type=click.IntRange(min=1, max=500), default=10, show_default=True,

@@ -1,0 +1,23 @@
+"""Command-line options shared by the commands that run engines (`check`, `diff`)."""
+from __future__ import annotations
+
+import click
+
+
+def search_options(f):
+    """--depth, --symmetry, --deadlock, --max-states, --timeout: how each instance is explored."""
+    options = [
+        click.option("--depth", type=click.IntRange(min=0), default=20, show_default=True,
+                     help="bmc: how many steps to unroll; kind: the largest k."),
+        click.option("--symmetry/--no-symmetry", default=True, show_default=True,
+                     help="Explore one representative per permutation of a process family's copies."),
+        click.option("--deadlock/--no-deadlock", default=True, show_default=True,
+                     help="Report reachable states in which no action is enabled."),
+        click.option("--max-states", type=click.IntRange(min=1), default=None,
+                     help="Stop after this many distinct states per instance (verdict: unknown)."),
+        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+                     help="Seconds per instance before stopping (verdict: unknown); auto defaults to 120."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f
