@@ -356,8 +356,10 @@ def lasso_verdict(inst: Instance, prog: Program, prop: Liveness, groups: list[Fa
     return _verdict(inst, prop.name, Status.VIOLATED, engine, len(lasso.states) - 1, seconds, trace, why, notes)
 
 
-def bmc_verdicts(inst: Instance, depth: int, deadline: float | None, enc: Encoding | None = None) -> list[Verdict]:
-    """checker/bmc.py: every property other than `always P`, by bounded lasso search."""
+def _each_property(inst: Instance, engine: str, deadline: float | None, enc: Encoding | None, decide) -> list[Verdict]:
+    """A verdict for every property other than `always P`: a form no engine checks is unknown
+    with the reason, `P` is one query on the initial states, and `decide(name, form, enc, prog,
+    groups, start)` gives the rest."""
     forms = liveness_forms(inst.model)
     if not forms:
         return []
@@ -368,20 +370,27 @@ def bmc_verdicts(inst: Instance, depth: int, deadline: float | None, enc: Encodi
     for name, form in forms:
         start = time.perf_counter()
         if isinstance(form, str):
-            out.append(_verdict(inst, name, Status.UNKNOWN, "bmc", None, 0.0, reason=form))
+            out.append(_verdict(inst, name, Status.UNKNOWN, engine, None, 0.0, reason=form))
         elif form.kind == "initially":
-            out.append(initially(inst, enc, form, "bmc", deadline, prog))
+            out.append(initially(inst, enc, form, engine, deadline, prog))
         else:
-            o = search(enc, form, groups, depth, deadline)
-            secs = time.perf_counter() - start
-            if o.status is Status.VIOLATED:
-                out.append(lasso_verdict(inst, prog, form, groups, o.lasso, "bmc", secs))
-            elif o.status is Status.BOUNDED:
-                out.append(_verdict(inst, name, Status.BOUNDED, "bmc", depth, secs,
-                                    notes=(f"no lasso up to depth {depth} (not a proof)",)))
-            else:
-                out.append(_verdict(inst, name, Status.UNKNOWN, "bmc", o.depth, secs, reason=o.reason))
+            out.append(decide(name, form, enc, prog, groups, start))
     return out
+
+
+def bmc_verdicts(inst: Instance, depth: int, deadline: float | None, enc: Encoding | None = None) -> list[Verdict]:
+    """checker/bmc.py: every property other than `always P`, by bounded lasso search."""
+    def decide(name, form, enc, prog, groups, start) -> Verdict:
+        o = search(enc, form, groups, depth, deadline)
+        secs = time.perf_counter() - start
+        if o.status is Status.VIOLATED:
+            return lasso_verdict(inst, prog, form, groups, o.lasso, "bmc", secs)
+        if o.status is Status.BOUNDED:
+            return _verdict(inst, name, Status.BOUNDED, "bmc", depth, secs,
+                            notes=(f"no lasso up to depth {depth} (not a proof)",))
+        return _verdict(inst, name, Status.UNKNOWN, "bmc", o.depth, secs, reason=o.reason)
+
+    return _each_property(inst, "bmc", deadline, enc, decide)
 
 
 # ---------------------------------------------------------------- liveness to safety
@@ -578,33 +587,17 @@ def prove_verdicts(inst: Instance, engine: str, depth: int, deadline: float | No
                    enc: Encoding | None = None) -> list[Verdict]:
     """checker/kind.py (engine "kind") and checker/pdr.py ("pdr"): every property other than
     `always P`, by liveness to safety (NOTE(l2s-monitor)); `known` are PDR's invariants."""
-    forms = liveness_forms(inst.model)
-    if not forms:
-        return []
-    enc = enc or Encoding(inst)
-    prog = compile_program(inst)
-    groups = groups_of(enc)
     open_slots = unbounded(inst)
-    out = []
-    for name, form in forms:
-        start = time.perf_counter()
-        if isinstance(form, str):
-            out.append(_verdict(inst, name, Status.UNKNOWN, engine, None, 0.0, reason=form))
-            continue
-        if form.kind == "initially":
-            out.append(initially(inst, enc, form, engine, deadline, prog))
-            continue
+
+    def decide(name, form, enc, prog, groups, start) -> Verdict:
         if deadline is not None and time.perf_counter() >= deadline:
-            out.append(_verdict(inst, name, Status.UNKNOWN, engine, None, 0.0,
-                                reason=f"timeout before {engine} reached it"))
-            continue
+            return _verdict(inst, name, Status.UNKNOWN, engine, None, 0.0,
+                            reason=f"timeout before {engine} reached it")
         mon = Monitor(enc, form, groups)
-        if engine == "kind":
-            got = _kind(inst, mon, depth, deadline)
-        else:
-            got = _pdr(inst, mon, deadline, known)
-        out.append(_finish(inst, prog, mon, got, engine, open_slots, deadline, start))
-    return out
+        got = _kind(inst, mon, depth, deadline) if engine == "kind" else _pdr(inst, mon, deadline, known)
+        return _finish(inst, prog, mon, got, engine, open_slots, deadline, start)
+
+    return _each_property(inst, engine, deadline, enc, decide)
 
 
 @dataclass
