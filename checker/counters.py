@@ -159,6 +159,9 @@ class CounterEncoding(Encoding):
         self.local_states: dict[str, list[LocalState]] = {}
         self._pending: list | None = None
         self._in_loop: list[int] = []  # binders of the loops over a family being encoded
+        # the binders of every loop over a family: writes through them move all copies at once
+        self.loop_binders = {n.binder.uid for n in walk(model.actions) if isinstance(n, I.For)
+                             and isinstance(n.domain, I.ProcType)}
         self._lay_out()
         self.n = len(inst.slot_names)
         self.sorts = [z3.IntSort() if t is None else self._sort(t) for t in inst.slot_types]
@@ -509,8 +512,7 @@ class CounterEncoding(Encoding):
         for key, j, c, v in self._pending:
             by_copy.setdefault(key, []).append((j, c, v))
         uids = {key[0] for key in by_copy}
-        loops = [key for key in by_copy if key[0] in uids and self._is_loop_binder(key[0])]
-        if loops and len(uids) > 1:
+        if len(uids) > 1 and any(uid in self.loop_binders for uid in uids):
             raise Ineligible("an action moves copies of a family in two ways in one step (a copy it names "
                              "and a loop over the copies, or two loops)")
         fams = {key[1] for key in by_copy}
@@ -540,7 +542,7 @@ class CounterEncoding(Encoding):
                 news.append((ls, new))
             # the write conditions already require a copy in that local state (NOTE(counter-semantics))
             oks.extend(neg(e) for e in errs if e is not False)
-            loop = any(self._is_loop_binder(key[0]) for key in by_copy if key[1] == fam_name)
+            loop = any(key[0] in self.loop_binders for key in by_copy if key[1] == fam_name)
             if loop:
                 untouched = {ls.index for ls in states} - {ls.index for ls, _ in news}
                 totals: dict[int, list] = {m.index: [] for m in states}
@@ -562,18 +564,6 @@ class CounterEncoding(Encoding):
                         moved[m.index] = _plus(self.counter_of(s, m), delta)
             for idx, value in moved.items():
                 writes.append((slots[idx], True, value))
-
-    def _is_loop_binder(self, uid: int) -> bool:
-        return uid in self._loop_uids
-
-    @property
-    def _loop_uids(self) -> set[int]:
-        got = getattr(self, "_loop_uid_cache", None)
-        if got is None:
-            got = {n.binder.uid for n in walk(self.inst.model.actions) if isinstance(n, I.For)
-                   and isinstance(n.domain, I.ProcType)}
-            self._loop_uid_cache = got
-        return got
 
     def _local_in_range(self, v: I.StateVar, value: Val):
         ty = v.ty

@@ -155,7 +155,7 @@ class _Search:
         self.state_checks: list[_Check] = []
         self.step_checks: list[_Check] = []
         self.last_progress = -1.0
-        self.ever_enabled: set = set()  # action instances enabled in some reached state
+        self.ever_enabled = bytearray(len(self.prog.actions))  # per action instance: enabled in a reached state
         self._refresh()
 
     # ------------------------------------------------------------ the BFS
@@ -224,17 +224,17 @@ class _Search:
     def _expand(self, frontier: list[tuple], level: int, env: list) -> list[tuple]:
         """Every successor of one BFS level; the hot loop, so it works on locals."""
         parent, canon = self.parent, self.canon
-        acts = [(a.guard, a.update, a) for a in self.prog.actions]
+        acts = [(a.guard, a.update, a, i) for i, a in enumerate(self.prog.actions)]
         limit = self.opt.max_states if self.opt.max_states is not None else float("inf")
         nxt: list[tuple] = []
         transitions = 0
-        seen_enabled = self.ever_enabled.add
+        seen = self.ever_enabled  # indexed, not a set: hashing an action instance hashes its whole IR
         try:
             for i, s in enumerate(frontier):
                 if i & 255 == 0 and self._out_of_time(len(frontier) - i + len(nxt), level):
                     return nxt
                 enabled = False
-                for g, update, a in acts:
+                for g, update, a, i in acts:
                     if g is not None:
                         try:
                             if not g(s, None, env):
@@ -244,7 +244,7 @@ class _Search:
                             enabled = True
                             continue
                     enabled = True
-                    seen_enabled(a)
+                    seen[i] = 1
                     try:
                         t = update(s, env)
                     except EvalError as e:
@@ -333,7 +333,7 @@ class _Search:
         return ExplicitResult(out, states, depth, self.transitions, seconds, complete, notes)
 
     def _never_enabled(self) -> list[str]:
-        names = {a.action.name for a in self.ever_enabled}
+        names = {a.action.name for a, on in zip(self.prog.actions, self.ever_enabled) if on}
         return [a.name for a in self.inst.model.actions if a.name not in names
                 and any(x.action is a for x in self.prog.actions)]
 

@@ -360,34 +360,27 @@ def assert_unbounded_agrees(inst: Instance, e: EngineResult, r: EngineResult, sh
             assert_trace_shows(inst, v)
 
 
-def test_kind_agrees_with_explicit(request):
-    kind = pytest.importorskip("checker.kind")
-
+def unbounded_engine_agrees(request, check, runs: int, slow_runs: int) -> None:
+    """`check(inst, options)` (kind or pdr) against the explicit engine on generated models.
+    Both give shortest traces: kind's base case is BMC, and pdr confirms its trace with BMC."""
     def body(g: Generated) -> None:
         inst = instance(g)
         if folding_def_may_drop_an_error(inst):
             event("known bug: a def that folds to a constant")
             return
         e = explicit(inst)
-        r = safety(inst, kind.check_kind(inst, SymbolicOptions(depth=MAX_DEPTH, timeout=TIMEOUT)))
-        assert_unbounded_agrees(inst, e, r, shortest=True)  # the base case is BMC
+        r = safety(inst, check(inst, SymbolicOptions(depth=MAX_DEPTH, timeout=TIMEOUT)))
+        assert_unbounded_agrees(inst, e, r, shortest=True)
 
-    hypothesis_run(request, 100, 1500, body)
+    hypothesis_run(request, runs, slow_runs, body)
+
+
+def test_kind_agrees_with_explicit(request):
+    unbounded_engine_agrees(request, pytest.importorskip("checker.kind").check_kind, 100, 1500)
 
 
 def test_pdr_agrees_with_explicit(request):
-    pdr = pytest.importorskip("checker.pdr")
-
-    def body(g: Generated) -> None:
-        inst = instance(g)
-        if folding_def_may_drop_an_error(inst):
-            event("known bug: a def that folds to a constant")
-            return
-        e = explicit(inst)
-        r = safety(inst, pdr.check_pdr(inst, SymbolicOptions(depth=MAX_DEPTH, timeout=TIMEOUT)))
-        assert_unbounded_agrees(inst, e, r, shortest=True)  # pdr confirms its trace with BMC
-
-    hypothesis_run(request, 100, 1000, body)
+    unbounded_engine_agrees(request, pytest.importorskip("checker.pdr").check_pdr, 100, 1000)
 
 
 # ---------------------------------------------------------------- confirmed disagreements, pinned
