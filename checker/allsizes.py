@@ -138,7 +138,7 @@ def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float
             break
     why_kind = stop or f"not k-inductive for k <= {k_reached} on the {_what(tag)}"
     slots = {f"{name}@inv": Slot(name, tuple(ty.members) if isinstance(ty, I.EnumType) else None)
-             for name, ty in zip(_names(enc), _types(enc))}
+             for name, ty in _slots(enc)}
     for i in sorted(opened):
         p = props[i]
         if deadline is not None and time.perf_counter() >= deadline:
@@ -167,13 +167,12 @@ def _what(tag: str) -> str:
     return {"counters": "counter abstraction", "counters, l2s": "counter abstraction (liveness to safety)"}.get(tag, tag)
 
 
-def _names(enc) -> list[str]:
-    return list(getattr(enc, "names", None) or enc.inst.slot_names)
-
-
-def _types(enc) -> list:
-    types = list(enc.inst.slot_types)
-    return types + types + [None] * (len(_names(enc)) - 2 * len(types)) if len(_names(enc)) > len(types) else types
+def _slots(enc) -> list[tuple[str, object]]:
+    """(name, type) of each slot: a counter encoding's, or a liveness monitor's (its state, the
+    saved copy, and its flags)."""
+    if isinstance(enc, LassoMonitor):
+        return list(zip(enc.names, enc.types))
+    return list(zip(enc.inst.slot_names, enc.inst.slot_types))
 
 
 def _counters_of(enc) -> CounterEncoding:
