@@ -4,7 +4,7 @@
     python bench/bench_allsizes.py --repeat 5
 
 For each shipped model, with its size params left open:
-  - "all sizes": `checker.allsizes.prove_all_sizes` with the settings `forkproof check` uses
+  - "all sizes": `forkproof.engines.counters.prove.prove_all_sizes` with the settings `forkproof check` uses
     (k-induction up to k = 1 on the counters, then PDR; every obligation of the model,
     deadlock included), wall seconds for the whole model and per obligation (the moment it
     was decided), best of --repeat runs;
@@ -21,13 +21,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.allsizes import prove_all_sizes  # noqa: E402
-from checker.encode import SymbolicOptions  # noqa: E402
-from checker.explicit import ExplicitOptions, check_explicit  # noqa: E402
-from checker.instance import instantiate  # noqa: E402
-from checker.sizes import ALL_SIZES_K  # noqa: E402
+from forkproof.engines.counters.prove import prove_all_sizes  # noqa: E402
+from forkproof.engines.symbolic.encode import SymbolicOptions  # noqa: E402
+from forkproof.engines.explicit import ExplicitOptions, check_explicit  # noqa: E402
+from forkproof.semantics.instance import instantiate  # noqa: E402
+from forkproof.run.sizes import ALL_SIZES_K  # noqa: E402
 from bench.timing import best  # noqa: E402
-from spec.typecheck import load_model, load_model_text  # noqa: E402
+from forkproof.spec.typecheck import load_model, load_model_text  # noqa: E402
 
 LIBRA = ROOT / "models" / "libra_framework_upgrade.fork"
 NEAR = ROOT / "models" / "near_protocol_upgrade.fork"

@@ -27,12 +27,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from checker.compile import compile_program  # noqa: E402
-from checker.explicit import ExplicitOptions, ExplicitResult, check_explicit  # noqa: E402
-from checker.instance import instantiate  # noqa: E402
-from checker.run import parse_bindings, plan  # noqa: E402
-from checker.verdict import Status  # noqa: E402
-from spec.typecheck import load_model_text  # noqa: E402
+from forkproof.semantics.compile import compile_program  # noqa: E402
+from forkproof.engines.explicit import ExplicitOptions, ExplicitResult, check_explicit  # noqa: E402
+from forkproof.semantics.instance import instantiate  # noqa: E402
+from forkproof.run.check import parse_bindings, plan  # noqa: E402
+from forkproof.semantics.verdict import Status  # noqa: E402
+from forkproof.spec.typecheck import load_model_text  # noqa: E402
 
 LIBRA = ROOT / "models" / "libra_framework_upgrade.fork"
 NEAR = ROOT / "models" / "near_protocol_upgrade.fork"

@@ -6,7 +6,7 @@
 For each instance: "safety" is `check_explicit` on the model with its liveness properties
 removed (invariants, always P, deadlock; symmetry off, so that both runs explore the same
 states); "with liveness" is `check_explicit` on the whole model, which also builds the
-state graph and searches it for fair lassos (checker/liveness.py).  The liveness cost is
+state graph and searches it for fair lassos (checker/engines/liveness.py).  The liveness cost is
 the difference; the ratio liveness / safety is the issue's target (at most 3).  Best of
 --repeat runs.  Not part of the test run.
 """
@@ -20,12 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.compile import is_temporal  # noqa: E402
-from checker.explicit import ExplicitOptions, check_explicit  # noqa: E402
-from checker.instance import instantiate  # noqa: E402
-from spec import ir as I  # noqa: E402
+from forkproof.semantics.compile import is_temporal  # noqa: E402
+from forkproof.engines.explicit import ExplicitOptions, check_explicit  # noqa: E402
+from forkproof.semantics.instance import instantiate  # noqa: E402
+from forkproof.spec import ir as I  # noqa: E402
 from bench.timing import best  # noqa: E402
-from spec.typecheck import load_model  # noqa: E402
+from forkproof.spec.typecheck import load_model  # noqa: E402
 
 CASES = [
     ("0L, RULE = Code", "libra_framework_upgrade.fork", {"N": 8, "RULE": 0}),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Union
 
-from spec.errors import Span
+from forkproof.spec.errors import Span
 
 # ---------------------------------------------------------------- expressions
 

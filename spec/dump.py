@@ -9,7 +9,7 @@ import dataclasses
 import enum
 from fractions import Fraction
 
-from spec.errors import Span
+from forkproof.spec.errors import Span
 
 
 def to_json(x: object) -> object:

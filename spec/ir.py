@@ -1,6 +1,6 @@
 """The IR: a typed transition system, the contract between the language and the engines.
 
-Produced by `spec.typecheck`, consumed by `checker/`.  Every name is resolved and every
+Produced by `forkproof.spec.typecheck`, consumed by `checker/`.  Every name is resolved and every
 expression carries its type.  Nothing here depends on parameter values: ranges and family
 sizes are expressions over params, evaluated when a checker instantiates the model.
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Union
 
-from spec.errors import Span
+from forkproof.spec.errors import Span
 
 # ---------------------------------------------------------------- types
 
@@ -41,7 +41,7 @@ class IntType:
 
     def __str__(self) -> str:
         if self.bounded:
-            from spec.pretty import expr_str
+            from forkproof.spec.pretty import expr_str
 
             return f"{expr_str(self.lo)}..{expr_str(self.hi)}"
         return "int"

@@ -1,4 +1,4 @@
-"""Parsing: `.fork` text -> AST (`spec.ast`), with spans; syntax errors become diagnostics.
+"""Parsing: `.fork` text -> AST (`forkproof.spec.ast`), with spans; syntax errors become diagnostics.
 
 The grammar (`grammar.lark`, package data) is loaded once.  Lark's errors are turned into
 FP1xx diagnostics that name what was found and what was expected.
@@ -11,8 +11,8 @@ from functools import lru_cache
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from spec import ast as A
-from spec.errors import Diagnostic, ModelError, Note, Span
+from forkproof.spec import ast as A
+from forkproof.spec.errors import Diagnostic, ModelError, Note, Span
 
 KEYWORDS = frozenset(
     "model param assume enum type process var any in def threshold action when invariant property "

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import assert_never
 
-from spec import ir as I
+from forkproof.spec import ir as I
 
 # Binding strength, loosest first (mirrors grammar.lark).
 _PREC = {

@@ -1,4 +1,4 @@
-"""Name resolution and type checking: AST -> IR (`spec.ir.Model`).
+"""Name resolution and type checking: AST -> IR (`forkproof.spec.ir.Model`).
 
 Errors are collected, not thrown one at a time: each declaration is checked on its own,
 so independent mistakes are all reported (codes FP2xx for names, FP3xx for types).  Inside
@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from spec import ast as A
-from spec import ir as I
-from spec.errors import Diagnostic, ModelError, Note, Span, closest
-from spec.parser import parse
+from forkproof.spec import ast as A
+from forkproof.spec import ir as I
+from forkproof.spec.errors import Diagnostic, ModelError, Note, Span, closest
+from forkproof.spec.parser import parse
 
 BUILTIN_TYPES = {"bool": I.BOOL, "int": I.INT, "rat": I.RAT}
 RESERVED_FINDINGS = ("deadlock", "runtime")  # names the checkers give their own findings

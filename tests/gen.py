@@ -741,7 +741,7 @@ def models(draw, budget: int = BUDGET, counters: bool = False) -> Generated:
 
     `counters=True`: a model for the counter abstraction's tests (tests/checker/
     test_counters.py): always a family, `assume N >= 1` (sometimes `N >= 0`), and none of
-    what checker/counters.py rejects by design (process ids in state or compared, two
+    what checker/engines/counters/abstraction.py rejects by design (process ids in state or compared, two
     copies in one action, map locals, primed locals, domains whose size depends on N)."""
     family = draw(st.integers(0, 2)) > 0 or counters
     n = draw(st.sampled_from([2, 1, 3, 2, 3]))  # mostly two or more copies: symmetry has work

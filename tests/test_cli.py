@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.cli import cli
+from forkproof.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRA = str(ROOT / "models" / "libra_framework_upgrade.fork")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.cli import cli
-from checker.diff import classify
-from checker.report import SCHEMA
-from checker.run import PropertyResult
-from checker.verdict import Status, Verdict
+from forkproof.cli.main import cli
+from forkproof.cli.diff import classify
+from forkproof.output.report import SCHEMA
+from forkproof.run.check import PropertyResult
+from forkproof.semantics.verdict import Status, Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 NEAR = ROOT / "models" / "near_protocol_upgrade.fork"

@@ -1,4 +1,4 @@
-"""CI-native output (checker/formats.py): JUnit read back with junitparser, SARIF validated
+"""CI-native output (checker/output/formats.py): JUnit read back with junitparser, SARIF validated
 against the SARIF 2.1.0 JSON schema, ITF traces read back with itf-py, and the same input
 giving the same bytes (NOTE(determinism))."""
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from itf_py import trace_from_json
 
-from checker.cli import cli
-from checker.formats import artifact_uri, itf_name
+from forkproof.cli.main import cli
+from forkproof.output.formats import artifact_uri, itf_name
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRA = str(ROOT / "models" / "libra_framework_upgrade.fork")
@@ -228,7 +228,7 @@ def test_same_input_same_bytes(model, fmt, tmp_path):
     args = ["check", model, *FAST[model], "--format", fmt]
     first = CliRunner().invoke(cli, args + ["--trace-dir", str(tmp_path / "a")])
     second = CliRunner().invoke(cli, args + ["--trace-dir", str(tmp_path / "b")])
-    third = subprocess.run([sys.executable, "-m", "checker.cli", *args, "--trace-dir", str(tmp_path / "c")],
+    third = subprocess.run([sys.executable, "-m", "forkproof.cli.main", *args, "--trace-dir", str(tmp_path / "c")],
                            cwd=ROOT, capture_output=True)
     assert first.exit_code == second.exit_code == third.returncode
     assert first.stdout_bytes == second.stdout_bytes == third.stdout

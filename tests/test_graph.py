@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from checker.cli import cli, load
-from checker.explicit import ExplicitOptions, check_explicit
-from checker.instance import instantiate
+from forkproof.cli.main import cli, load
+from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.semantics.instance import instantiate
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRA = str(ROOT / "models" / "libra_framework_upgrade.fork")

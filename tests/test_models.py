@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from checker.run import CheckOptions, check_model, parse_bindings
-from checker.verdict import Status
-from spec.typecheck import load_model, load_model_text
+from forkproof.run.check import CheckOptions, check_model, parse_bindings
+from forkproof.semantics.verdict import Status
+from forkproof.spec.typecheck import load_model, load_model_text
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 LIBRA = MODELS / "libra_framework_upgrade.fork"

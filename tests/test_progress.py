@@ -1,5 +1,5 @@
 """The live progress line (only on a terminal, or with --progress) and Ctrl-C (NOTE(progress),
-NOTE(interrupt) in checker/progress.py), driven through real processes."""
+NOTE(interrupt) in checker/cli/progress.py), driven through real processes."""
 from __future__ import annotations
 
 import os
@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRA = str(ROOT / "models" / "libra_framework_upgrade.fork")
-CMD = [sys.executable, "-m", "checker.cli", "check", LIBRA, "-p", "N=6", "-p", "RULE=Code", "--no-symmetry"]
+CMD = [sys.executable, "-m", "forkproof.cli.main", "check", LIBRA, "-p", "N=6", "-p", "RULE=Code", "--no-symmetry"]
 ENV = {**os.environ, "FORKPROOF_PROGRESS_INTERVAL": "0", "PYTHONPATH": str(ROOT)}
 
 
@@ -53,7 +53,7 @@ def test_no_progress_line_without_a_terminal():
 
 
 def test_ctrl_c_ends_the_run_with_what_it_found_and_unknown_for_the_rest():
-    cmd = [sys.executable, "-m", "checker.cli", "check", LIBRA, "-p", "N=14", "-p", "RULE=Intended",
+    cmd = [sys.executable, "-m", "forkproof.cli.main", "check", LIBRA, "-p", "N=14", "-p", "RULE=Intended",
            "--no-symmetry", "--progress"]
     p = subprocess.Popen(cmd, env={**ENV, "FORKPROOF_PROGRESS_INTERVAL": "0.05"}, cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

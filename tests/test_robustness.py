@@ -32,8 +32,8 @@ from hypothesis import event as _hypothesis_event
 from hypothesis.errors import InvalidArgument
 from hypothesis import strategies as st
 
-from checker.cli import cli
-from spec.parser import KEYWORDS
+from forkproof.cli.main import cli
+from forkproof.spec.parser import KEYWORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = {p.stem: p.read_text(encoding="utf-8") for p in sorted((ROOT / "models").glob("*.fork"))}

@@ -10,7 +10,7 @@ too.  The explicit engine, run to completion, is the reference; on each model:
   at the same length, and nothing else; "runtime" is present in both or in neither;
 - every symbolic trace starts in an initial state, replays, and ends where it claims:
   the invariant is false there, no action is enabled, or a runtime error strikes;
-- k-induction and PDR (when checker/kind.py and checker/pdr.py exist) never prove what
+- k-induction and PDR (when checker/engines/symbolic/kind.py and checker/engines/symbolic/pdr.py exist) never prove what
   explicit violates and never violate what explicit proves exhaustively.
 
 A disagreement is a bug in one engine; the confirmed ones are pinned at the end as
@@ -26,16 +26,16 @@ from fractions import Fraction
 import pytest
 from hypothesis import HealthCheck, event, given, note, reject, settings
 
-from checker import compile as C
-from checker.bmc import check_bmc
-from checker.compile import EvalError, compile_program, walk
-from checker.encode import SymbolicOptions
-from checker.explicit import ExplicitOptions, check_explicit
-from checker.instance import Instance, instantiate
-from checker.replay import runtime_error_at
-from checker.verdict import EngineResult, Status, Verdict
-from spec.ir import Binary, BinOp, Call, EnumType, Index, ProcType, Unary, UnOp
-from spec.typecheck import load_model_text
+from forkproof.semantics import compile as C
+from forkproof.engines.symbolic.bmc import check_bmc
+from forkproof.semantics.compile import EvalError, compile_program, walk
+from forkproof.engines.symbolic.encode import SymbolicOptions
+from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.semantics.instance import Instance, instantiate
+from forkproof.semantics.replay import runtime_error_at
+from forkproof.semantics.verdict import EngineResult, Status, Verdict
+from forkproof.spec.ir import Binary, BinOp, Call, EnumType, Index, ProcType, Unary, UnOp
+from forkproof.spec.typecheck import load_model_text
 from tests.gen import Generated, models
 
 MAX_DEPTH = 8  # BMC unrolling cap: every generated diameter is small, and BMC stays fast
@@ -77,7 +77,7 @@ def explicit(inst: Instance, symmetry: bool = True) -> EngineResult:
 
 def liveness_names(inst: Instance) -> set[str]:
     """Properties other than `always P` (with P free of temporal operators)."""
-    from checker.compile import is_temporal
+    from forkproof.semantics.compile import is_temporal
 
     return {p.name for p in inst.model.properties
             if not (isinstance(p.expr, Unary) and p.expr.op is UnOp.ALWAYS and not is_temporal(p.expr.arg))}
@@ -376,11 +376,11 @@ def unbounded_engine_agrees(request, check, runs: int, slow_runs: int) -> None:
 
 
 def test_kind_agrees_with_explicit(request):
-    unbounded_engine_agrees(request, pytest.importorskip("checker.kind").check_kind, 100, 1500)
+    unbounded_engine_agrees(request, pytest.importorskip("forkproof.engines.symbolic.kind").check_kind, 100, 1500)
 
 
 def test_pdr_agrees_with_explicit(request):
-    unbounded_engine_agrees(request, pytest.importorskip("checker.pdr").check_pdr, 100, 1000)
+    unbounded_engine_agrees(request, pytest.importorskip("forkproof.engines.symbolic.pdr").check_pdr, 100, 1000)
 
 
 # ---------------------------------------------------------------- confirmed disagreements, pinned
@@ -393,13 +393,13 @@ def run(engine: str, text: str, depth: int = MAX_DEPTH) -> dict[str, Verdict]:
     elif engine == "bmc":
         r = check_bmc(inst, SymbolicOptions(depth=depth))
     else:
-        r = pytest.importorskip("checker.kind").check_kind(inst, SymbolicOptions(depth=depth))
+        r = pytest.importorskip("forkproof.engines.symbolic.kind").check_kind(inst, SymbolicOptions(depth=depth))
     return {v.name: v for v in r.verdicts}
 
 
 # A step invariant broken only by a step that returns to a state already on the path.  This
 # was unsound in kind: its simple-path constraint also covered the post-state of the checked
-# transition (NOTE(simple-path) in checker/kind.py).  Explicit and BMC: violated (2 steps; 1 step).
+# transition (NOTE(simple-path) in checker/engines/symbolic/kind.py).  Explicit and BMC: violated (2 steps; 1 step).
 TOGGLE = """model Toggle
 var x: 0..1 = 0
 action flip { x = 1 - x }
@@ -506,7 +506,7 @@ def test_runtime_error_in_a_step_invariant_is_one_step_longer_in_bmc_than_in_exp
 
 # A runtime error while evaluating an `always P` property: BMC finds it (0 steps, as
 # explicit) but gives no message, because the checks it names errors with
-# (checker/bmc.py `state_checks`) are the invariants only.
+# (checker/engines/symbolic/bmc.py `state_checks`) are the invariants only.
 PROPERTY_ERROR = """model PropertyError
 var x: 0..1 = 0
 action a { x = 1 - x }

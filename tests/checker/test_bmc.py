@@ -1,17 +1,17 @@
 """BMC against the explicit engine: same verdicts, same shortest trace lengths, and the Z3
-encoding means exactly Python's arithmetic (NOTE(same-semantics) in checker/encode.py)."""
+encoding means exactly Python's arithmetic (NOTE(same-semantics) in checker/engines/symbolic/encode.py)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from checker.bmc import check_bmc
-from checker.encode import SymbolicOptions
-from checker.explicit import ExplicitOptions, check_explicit
-from checker.instance import instantiate
-from checker.verdict import Status
-from spec.typecheck import load_model, load_model_text
+from forkproof.engines.symbolic.bmc import check_bmc
+from forkproof.engines.symbolic.encode import SymbolicOptions
+from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.semantics.instance import instantiate
+from forkproof.semantics.verdict import Status
+from forkproof.spec.typecheck import load_model, load_model_text
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 

@@ -1,4 +1,4 @@
-"""The counter abstraction (checker/counters.py, checker/allsizes.py) against the explicit
+"""The counter abstraction (checker/engines/counters/abstraction.py, checker/engines/counters/prove.py) against the explicit
 engine at fixed sizes (issue 4 item 6, NOTE(counter-semantics)).
 
 `prove_all_sizes` decides each obligation for every family size and every value of the
@@ -38,17 +38,17 @@ from hypothesis import event as _event
 from hypothesis import strategies as st
 from hypothesis.control import _current_build_context
 
-from checker.allsizes import AllSizes, prove_all_sizes
-from checker.bmc import check_bmc
-from checker.encode import SymbolicOptions
-from checker.compile import is_temporal
-from checker.explicit import ExplicitOptions, check_explicit
-from checker.instance import instantiate
-from checker.sizes import sizes_up_to
-from checker.verdict import EngineResult, Status
-from spec import ir as I
-from spec.errors import ModelError
-from spec.typecheck import load_model_text
+from forkproof.engines.counters.prove import AllSizes, prove_all_sizes
+from forkproof.engines.symbolic.bmc import check_bmc
+from forkproof.engines.symbolic.encode import SymbolicOptions
+from forkproof.semantics.compile import is_temporal
+from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.semantics.instance import instantiate
+from forkproof.run.sizes import sizes_up_to
+from forkproof.semantics.verdict import EngineResult, Status
+from forkproof.spec import ir as I
+from forkproof.spec.errors import ModelError
+from forkproof.spec.typecheck import load_model_text
 from tests.checker.test_agreement import folding_def_may_drop_an_error, known_runtime_difference
 from tests.gen import Generated, models
 

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.compile import Compiler, EvalError, compile_program, has_primes
-from checker.explicit import ExplicitOptions, check_explicit
-from checker.instance import instantiate
-from checker.verdict import Status, Trace
-from spec import ir as I
-from spec.errors import ModelError
+from forkproof.semantics.compile import Compiler, EvalError, compile_program, has_primes
+from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.semantics.instance import instantiate
+from forkproof.semantics.verdict import Status, Trace
+from forkproof.spec import ir as I
+from forkproof.spec.errors import ModelError
 
 # ---------------------------------------------------------------- IR by hand
 
@@ -386,7 +386,7 @@ def test_int_against_rational_thresholds_are_exact(sym, q):
 
 def test_quantifier_loops_agree_with_unrolling(monkeypatch):
     """Domains above UNROLL run as loops over env with computed offsets; force that path."""
-    import checker.compile as C
+    import forkproof.semantics.compile as C
     unrolled = [summary(run(voting(), {"N": n})) + [run(voting(), {"N": n}).states] for n in (1, 3)]
     monkeypatch.setattr(C, "UNROLL", 0)
     looped = [summary(run(voting(), {"N": n})) + [run(voting(), {"N": n}).states] for n in (1, 3)]
@@ -597,7 +597,7 @@ property passed_upgrades_resolve: (status == Voting and passed) ~> status == Res
 
 @pytest.mark.parametrize("n,reduced,full", [(1, 5, 5), (2, 8, 11), (4, 19, 91)])
 def test_design_example_pinned(n, reduced, full):
-    from spec.typecheck import load_model_text
+    from forkproof.spec.typecheck import load_model_text
     inst = instantiate(load_model_text(LIBRA, "libra.fork"), {"N": n})
     on, off = check_explicit(inst, ExplicitOptions()), check_explicit(inst, ExplicitOptions(symmetry=False))
     assert (on.states, off.states) == (reduced, full)
@@ -612,7 +612,7 @@ def test_design_example_pinned(n, reduced, full):
 
 
 def test_parsed_maps_loops_and_arithmetic():
-    from spec.typecheck import load_model_text
+    from forkproof.spec.typecheck import load_model_text
     text = """
 model Arith
 enum Coin { Heads, Tails }

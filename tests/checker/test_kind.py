@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checker.encode import SymbolicOptions
-from checker.explicit import ExplicitOptions, check_explicit
-from checker.instance import instantiate
-from checker.kind import check_kind
-from checker.verdict import Status
-from spec.typecheck import load_model, load_model_text
+from forkproof.engines.symbolic.encode import SymbolicOptions
+from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.semantics.instance import instantiate
+from forkproof.engines.symbolic.kind import check_kind
+from forkproof.semantics.verdict import Status
+from forkproof.spec.typecheck import load_model, load_model_text
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 

@@ -1,4 +1,4 @@
-"""Liveness in the symbolic engines (checker/lasso.py): pinned verdicts and lasso shapes on
+"""Liveness in the symbolic engines (checker/engines/symbolic/lasso.py): pinned verdicts and lasso shapes on
 hand-written models for every form, and agreement with the explicit engine on generated
 models with fairness (NOTE(lasso-search), NOTE(l2s-monitor)).
 
@@ -14,18 +14,18 @@ import pytest
 from hypothesis import HealthCheck, given, note, reject, settings
 from hypothesis import strategies as st
 
-from checker.bmc import check_bmc
-from checker.compile import compile_program
-from checker.encode import Encoding, SymbolicOptions
-from checker.explicit import ExplicitOptions, check_explicit
-from checker.instance import instantiate
-from checker.kind import check_kind
-from checker.lasso import bmc_verdicts, groups_of, lasso_verdict, liveness_forms, prove_verdicts, search
-from checker.pdr import check_pdr
-from checker.portfolio import EngineOptions, run_engine
-from checker.temporal import Liveness
-from checker.verdict import Status
-from spec.typecheck import load_model_text
+from forkproof.engines.symbolic.bmc import check_bmc
+from forkproof.semantics.compile import compile_program
+from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions
+from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.semantics.instance import instantiate
+from forkproof.engines.symbolic.kind import check_kind
+from forkproof.engines.symbolic.lasso import bmc_verdicts, groups_of, lasso_verdict, liveness_forms, prove_verdicts, search
+from forkproof.engines.symbolic.pdr import check_pdr
+from forkproof.run.portfolio import EngineOptions, run_engine
+from forkproof.semantics.temporal import Liveness
+from forkproof.semantics.verdict import Status
+from forkproof.spec.typecheck import load_model_text
 from tests.gen import models
 
 V, B, P, H, U = Status.VIOLATED, Status.BOUNDED, Status.PROVED, Status.HOLDS, Status.UNKNOWN

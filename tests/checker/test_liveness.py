@@ -1,4 +1,4 @@
-"""Liveness in the explicit engine (checker/liveness.py): every form, weak and strong
+"""Liveness in the explicit engine (checker/engines/liveness.py): every form, weak and strong
 fairness, fairness per parameter value, deadlock lassos, fairness problems and vacuity named,
 and the shipped models' liveness properties with the seeded bugs of issue 5."""
 from __future__ import annotations
@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from checker.explicit import ExplicitOptions, check_explicit
-from checker.instance import instantiate
-from checker.replay import replay
-from checker.compile import compile_program
-from checker.run import check_model, parse_bindings
-from checker.portfolio import EngineOptions
-from checker.verdict import Status
-from spec.typecheck import load_model_text
+from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.semantics.instance import instantiate
+from forkproof.semantics.replay import replay
+from forkproof.semantics.compile import compile_program
+from forkproof.run.check import check_model, parse_bindings
+from forkproof.run.portfolio import EngineOptions
+from forkproof.semantics.verdict import Status
+from forkproof.spec.typecheck import load_model_text
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 
@@ -45,7 +45,7 @@ def assert_lasso_replays(inst, trace):
 
 
 def _raw(inst, shown):
-    from spec import ir as I
+    from forkproof.spec import ir as I
     out = []
     for name, ty in zip(inst.slot_names, inst.slot_types):
         v = shown[name]

@@ -1,6 +1,6 @@
 """PDR against the explicit engine: proofs carry an invariant that re-checks, violations a
 shortest trace that replays; the certificate file re-checks under solvers of its own, and
-a wrong invariant is rejected (NOTE(certificate) in checker/certificate.py)."""
+a wrong invariant is rejected (NOTE(certificate) in checker/engines/symbolic/certificate.py)."""
 from __future__ import annotations
 
 import re
@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 import z3
 
-import checker.pdr
-from checker.certificate import Printer, Slot, certificate, recheck
-from checker.encode import Encoding, SymbolicOptions
-from checker.explicit import ExplicitOptions, check_explicit
-from checker.instance import instantiate
-from checker.pdr import check_pdr
-from checker.verdict import Status
-from spec.typecheck import load_model, load_model_text
+import forkproof.engines.symbolic.pdr
+from forkproof.engines.symbolic.certificate import Printer, Slot, certificate, recheck
+from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions
+from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.semantics.instance import instantiate
+from forkproof.engines.symbolic.pdr import check_pdr
+from forkproof.semantics.verdict import Status
+from forkproof.spec.typecheck import load_model, load_model_text
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 LIBRA = MODELS / "libra_framework_upgrade.fork"
@@ -47,7 +47,7 @@ def test_pdr_proves_the_0l_invariants_under_the_intended_rule(n):
     got = pdr(load_model(str(LIBRA)), {"N": n, "RULE": INTENDED})
     names = ["only_registered_hash_runs", "tampered_script_never_runs", "resolved_at_most_once",
              "resolved_had_two_thirds_yes", "deadlock"]
-    liveness = ["resolvable_gets_resolved", "voting_closes"]  # liveness to safety (checker/lasso.py)
+    liveness = ["resolvable_gets_resolved", "voting_closes"]  # liveness to safety (checker/engines/symbolic/lasso.py)
     assert list(got) == names + liveness  # "runtime" is proved too, and like elsewhere not listed
     for v in got.values():
         assert v.status is Status.PROVED and v.scope == f"N = {n}, RULE = Intended"
@@ -77,7 +77,7 @@ def test_pdr_finds_the_0l_code_rule_violation_with_the_shortest_trace():
 def test_pdr_proves_every_near_invariant():
     got = pdr(load_model(str(NEAR)), {"N": 3, "BLOCKS": 6, "V": 2}, timeout=60)
     # liveness to safety comes last and takes 10-20 s of the budget: on a loaded machine the
-    # budget may run out first (checker/lasso.py; tests/checker/test_lasso.py pins the method)
+    # budget may run out first (checker/engines/symbolic/lasso.py; tests/checker/test_lasso.py pins the method)
     live = got.pop("newest_version_adopted")
     assert live.status is Status.PROVED or (live.status is Status.UNKNOWN and "timeout" in live.reason), live
     assert {n: v.status for n, v in got.items()} == {
@@ -191,7 +191,7 @@ def test_the_time_budget_gives_unknown():
 
 
 def test_spacer_giving_up_gives_unknown_with_its_reason(monkeypatch):
-    monkeypatch.setitem(checker.pdr.SPACER, "timeout", 1)  # milliseconds: Spacer cancels itself
+    monkeypatch.setitem(forkproof.engines.symbolic.pdr.SPACER, "timeout", 1)  # milliseconds: Spacer cancels itself
     got = pdr(load_model(str(NEAR)), {"N": 3, "BLOCKS": 6, "V": 2})
     assert got["at_most_one_version_passes"].status is Status.UNKNOWN
     assert got["at_most_one_version_passes"].reason == "Spacer failed: canceled"
@@ -310,7 +310,7 @@ def test_fixme_pdr_cannot_divide_by_a_state_variable():
 def test_the_printed_invariant_parses_back_and_is_itself_a_certificate(text, params):
     """The invariants as printed, read back by the forkproof front end and encoded, pass
     the three obligations: the printer kept their meaning.  An invariant proved given
-    earlier ones (NOTE(strengthening) in checker/pdr.py) is checked with them."""
+    earlier ones (NOTE(strengthening) in checker/engines/symbolic/pdr.py) is checked with them."""
     got = pdr(load_model_text(text, "m.fork"), params)
     printed: dict[str, tuple[str, list[str]]] = {}
     for name, v in got.items():

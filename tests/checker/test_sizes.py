@@ -1,4 +1,4 @@
-"""`check` with int params left open (checker/sizes.py, checker/allsizes.py, checker/counters.py):
+"""`check` with int params left open (checker/run/sizes.py, checker/engines/counters/prove.py, checker/engines/counters/abstraction.py):
 verdicts for every size, the smallest size that breaks a property, weighted votes, and
 precise reasons when a model is outside the counter abstraction."""
 from __future__ import annotations
@@ -8,14 +8,14 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from checker.allsizes import prove_all_sizes
-from checker.cli import cli
-from checker.counters import CounterEncoding, Ineligible
-from checker.encode import SymbolicOptions
-from checker.portfolio import EngineOptions
-from checker.run import check_model, parse_bindings
-from checker.verdict import Status
-from spec.typecheck import load_model_text
+from forkproof.engines.counters.prove import prove_all_sizes
+from forkproof.cli.main import cli
+from forkproof.engines.counters.abstraction import CounterEncoding, Ineligible
+from forkproof.engines.symbolic.encode import SymbolicOptions
+from forkproof.run.portfolio import EngineOptions
+from forkproof.run.check import check_model, parse_bindings
+from forkproof.semantics.verdict import Status
+from forkproof.spec.typecheck import load_model_text
 
 WEIGHTED = """model StakeWeightedVote
 param N: int

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checker.cli import cli
-from checker.threshold_analysis import analyse
-from checker.threshold_theta import Interval, intersect, merge, set_str, theta_range
-from spec.typecheck import load_model, load_model_text
+from forkproof.cli.main import cli
+from forkproof.thresholds.analysis import analyse
+from forkproof.run.theta import Interval, intersect, merge, set_str, theta_range
+from forkproof.spec.typecheck import load_model, load_model_text
 
 ROOT = Path(__file__).resolve().parents[2]
 ZERO_L = "models/libra_framework_upgrade.fork"

@@ -6,12 +6,12 @@ from fractions import Fraction
 
 import pytest
 
-from checker.run import CheckOptions, check_model, parse_bindings
-from checker.verdict import Status
-from spec import ir as I
-from spec.errors import ModelError
-from spec.pretty import expr_str
-from spec.typecheck import load_model_text
+from forkproof.run.check import CheckOptions, check_model, parse_bindings
+from forkproof.semantics.verdict import Status
+from forkproof.spec import ir as I
+from forkproof.spec.errors import ModelError
+from forkproof.spec.pretty import expr_str
+from forkproof.spec.typecheck import load_model_text
 
 HEADER = """model T
 param N: int = 4

@@ -1,0 +1,226 @@
+"""The `forkproof` command line.
+
+NOTE(exit-codes), the one place they are decided (DESIGN section 3):
+  0  nothing violated, and every verdict at least as strong as --require
+  1  a property is violated
+  2  the model or the command line is wrong (diagnostics on stderr)
+  3  inconclusive: unknown verdicts, verdicts weaker than --require, or an internal error
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from forkproof.output import formats
+from forkproof.cli import progress
+from forkproof.output import report as R
+from forkproof.cli.options import search_options
+from forkproof.run.portfolio import ENGINES, EngineOptions
+from forkproof.run.check import check_model, exit_code, parse_bindings
+from forkproof.spec.errors import Diagnostic, ModelError, render
+
+EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+
+
+def _read(path: str) -> str:
+    p = Path(path)
+    if not p.exists():
+        raise ModelError(Diagnostic("FP001", f"no such file: {path}"))
+    if p.is_dir():
+        raise ModelError(Diagnostic("FP001", f"{path} is a directory, not a model file"))
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ModelError(Diagnostic("FP002", f"{path} is not UTF-8 text (byte {e.start})")) from None
+    except OSError as e:
+        raise ModelError(Diagnostic("FP001", f"cannot read {path}: {e.strerror}")) from None
+
+
+def load(path: str, text: str):
+    """Parse and type-check one model's text; ModelError on any mistake."""
+    from forkproof.spec.typecheck import load_model_text
+
+    try:
+        return load_model_text(text, path)
+    except RecursionError:
+        raise ModelError(Diagnostic("FP105", "the model is nested too deeply to read")) from None
+
+
+def _print_errors(err: ModelError, path: str, source: str | None, fmt: str) -> None:
+    if fmt == "json":
+        return
+    for d in err.diagnostics:
+        click.echo(render(d, path, source), err=True)
+    n = len(err.diagnostics)
+    click.echo(f"{n} error{'s' if n != 1 else ''} in {path}", err=True)
+
+
+def _internal_error(exc: BaseException) -> int:
+    click.echo(f"forkproof: internal error, this is a bug in forkproof: {type(exc).__name__}: {exc}", err=True)
+    if os.environ.get("FORKPROOF_DEBUG"):
+        traceback.print_exc()
+    else:
+        click.echo("(set FORKPROOF_DEBUG=1 to see the traceback)", err=True)
+    return EXIT_INCONCLUSIVE
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(R.VERSION, prog_name="forkproof")
+def cli() -> None:
+    """forkproof: prove that protocol upgrades are safe before they ship.
+
+    Exit codes: 0 nothing violated (and every verdict as strong as --require),
+    1 a property is violated, 2 the model or command line is wrong, 3 inconclusive.
+    """
+
+
+@cli.command()
+@click.argument("models", nargs=-1, required=True, metavar="MODEL...")
+@click.option("--param", "-p", "params", multiple=True, metavar="K=V",
+              help="Bind a param: N=4, or a range N=1..6 (one run per value). Repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "sarif"]), default="text",
+              show_default=True, help="text for people; json (docs/json-schema.md), junit XML or sarif 2.1.0 "
+                                      "for CI (docs/formats.md).")
+@click.option("--trace-dir", type=click.Path(file_okay=False), default=None,
+              help="Write every counterexample as an ITF trace (Apalache/Quint's JSON trace format) into this "
+                   "directory: <model>_<property>_<scope>.itf.json.")
+@click.option("--timings", is_flag=True,
+              help="Put wall-clock times into json, junit and sarif output (left out by default so that the "
+                   "same input gives the same bytes).")
+@click.option("--engine", type=click.Choice(list(ENGINES)), default="explicit", show_default=True,
+              help="explicit: search every reachable state; bmc: bounded search with Z3 (--depth); "
+                   "kind: k-induction proofs; pdr: PDR proofs with a checked invariant; auto: a portfolio.")
+@search_options
+@click.option("--certificate", type=click.Path(dir_okay=False), default=None,
+              help="pdr: write the proof obligations of every proved property as SMT-LIB2 to this file.")
+@click.option("--require", type=click.Choice(["proof", "exhaustive", "bounded"]), default="exhaustive",
+              show_default=True, help="The weakest verdict that still counts as success (exit 0).")
+@click.option("--up-to", "up_to", type=click.IntRange(min=0), default=6, show_default=True,
+              help="For an int param with no value: besides the proof for every value, check each instance "
+                   "with the param at most this (to find the smallest that breaks a property).")
+@click.option("--progress/--no-progress", "show_progress", default=None,
+              help="A live progress line on stderr (states, depth, states/s, queue, time). Default: only when "
+                   "stderr is a terminal, never in a CI log.")
+def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, symmetry, deadlock, max_states,
+          timeout, require, up_to, show_progress):
+    """Check every invariant and property of each MODEL.
+
+    An int param with no value (`param N: int`) means every value the assumptions allow:
+    forkproof proves each property for all of them at once where it can, and reports the
+    smallest value that breaks it otherwise."""
+    if show_progress is None:
+        show_progress = sys.stderr.isatty()
+    line = progress.Line() if show_progress else None
+    options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
+                            timeout=timeout, depth=depth, certificate=certificate, require=require, up_to=up_to,
+                            progress=line)
+    try:
+        code = _check(models, params, fmt, options, trace_dir, timings)
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say, no traceback
+        sys.stdout = open(os.devnull, "w")
+        code = EXIT_INCONCLUSIVE
+    except KeyboardInterrupt:  # NOTE(interrupt): a solver call was cut, before any report
+        if line is not None:
+            line.clear()
+        click.echo("forkproof: interrupted (Ctrl-C) before a report could be made: every verdict is unknown",
+                   err=True)
+        code = EXIT_INCONCLUSIVE
+    except Exception as exc:  # a bug, not the user's mistake: say so, never exit 1 ("violated")
+        code = _internal_error(exc)
+    sys.exit(code)
+
+
+def _check(models, params, fmt, options: EngineOptions, trace_dir: str | None = None, timings: bool = False) -> int:
+    require = options.require
+    reports, errors = [], []
+    color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    for path in models:
+        source = None
+        try:
+            source = _read(path)
+            model = load(path, source)
+            bindings = parse_bindings(model, list(params))
+            rep = check_model(model, bindings, options)
+        except ModelError as err:
+            if options.progress is not None:
+                options.progress.clear()
+            _print_errors(err, path, source, fmt)
+            errors.extend(d.to_json(path) for d in err.diagnostics)
+            continue
+        reports.append(rep)
+        if options.progress is not None:
+            options.progress.clear()
+        if fmt == "text":
+            click.echo(R.render_text(rep, color=color))
+            click.echo("")
+    code = EXIT_USAGE if errors else exit_code(reports, require)
+    written = []
+    if trace_dir is not None:
+        try:
+            written = formats.write_itf(reports, trace_dir)
+        except OSError as e:
+            click.echo(f"forkproof: cannot write ITF traces to {trace_dir}: {e.strerror or e}", err=True)
+            code = EXIT_USAGE
+    if fmt == "json":
+        click.echo(R.render_json(reports, code, errors, timings=timings))
+    elif fmt == "junit":
+        click.echo(formats.render_junit(reports, code, errors, require=require, timings=timings), nl=False)
+    elif fmt == "sarif":
+        click.echo(formats.render_sarif(reports, code, errors, require=require, timings=timings))
+    else:
+        for path in written:
+            click.echo(f"ITF trace written: {path}")
+        if reports:
+            line = R.summary_line(reports, code)
+            if code == EXIT_INCONCLUSIVE and not any(
+                    p.verdict.status.name == "UNKNOWN" for r in reports for p in r.properties):
+                line += f" (some verdicts are weaker than --require {require})"
+            click.echo(line)
+    return code
+
+
+@cli.command()
+@click.argument("model", metavar="MODEL")
+@click.option("--dump-ir", is_flag=True, help="Print the typed IR as JSON.")
+def parse(model, dump_ir):
+    """Read and check MODEL without exploring it."""
+    source = None
+    try:
+        source = _read(model)
+        m = load(model, source)
+    except ModelError as err:
+        _print_errors(err, model, source, "text")
+        sys.exit(EXIT_USAGE)
+    except Exception as exc:
+        sys.exit(_internal_error(exc))
+    if dump_ir:
+        from forkproof.spec.dump import to_json
+
+        click.echo(json.dumps(to_json(m), indent=2))
+    else:
+        click.echo(
+            f"{model}: model {m.name} is well-formed: {len(m.params)} params, {len(m.families)} process families, "
+            f"{len(m.globals)} global variables, {len(m.actions)} actions, {len(m.invariants)} invariants, "
+            f"{len(m.properties)} properties")
+    sys.exit(EXIT_OK)
+
+
+from forkproof.cli.thresholds import thresholds as _thresholds_cmd  # noqa: E402 (registers `forkproof thresholds`)
+cli.add_command(_thresholds_cmd)
+from forkproof.cli.diff import diff as _diff_cmd  # noqa: E402 (registers `forkproof diff`)
+cli.add_command(_diff_cmd)
+from forkproof.cli.graph import graph as _graph_cmd  # noqa: E402 (registers `forkproof graph`)
+cli.add_command(_graph_cmd)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

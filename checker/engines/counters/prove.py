@@ -1,0 +1,294 @@
+"""Proofs for every size at once: k-induction, then PDR, on the counter abstraction.
+
+`prove_all_sizes` takes a model, values for its finite params and the names of its unbound
+int params, and decides each obligation (invariants, `always P`, deadlock, runtime errors)
+for every value of the unbound params allowed by the assumptions and every family size:
+  - proved: k-induction's proof re-derived from a fresh encoding, or PDR's invariant
+    re-checked by fresh solvers (NOTE(certificate) in checker/engines/symbolic/certificate.py);
+  - broken for some size: the counter run (the base case of k-induction, or PDR's
+    derivation) gives the param values where it breaks and the length of the run; the
+    caller confirms it on a concrete instance before anything is called "violated";
+  - unknown, with the reason (not inductive, solver gave up, time budget).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import z3
+
+from forkproof.engines.symbolic import kind as K
+from forkproof.engines.symbolic.bmc import obligations, solve
+from forkproof.engines.symbolic.certificate import Slot
+from forkproof.engines.counters.abstraction import CounterEncoding, Ineligible
+from forkproof.engines.symbolic.encode import SymbolicOptions
+from forkproof.engines.counters.l2s import LassoMonitor, Unsupported
+from forkproof.engines.symbolic.pdr import _Known, _one
+from forkproof.semantics.temporal import classify, fair_groups, group_label
+from forkproof.semantics.verdict import Status
+from forkproof.spec import ir as I
+
+
+@dataclass(frozen=True)
+class SizeVerdict:
+    name: str
+    kind: str
+    status: Status  # PROVED, VIOLATED (for the sizes in `witness`, not yet confirmed) or UNKNOWN
+    engine: str
+    seconds: float
+    reason: str | None = None
+    notes: tuple[str, ...] = ()
+    witness: dict[str, int] | None = None  # param values of a counter run that breaks it
+    depth: int | None = None  # steps of that run
+
+
+@dataclass(frozen=True)
+class AllSizes:
+    verdicts: tuple[SizeVerdict, ...]
+    ineligible: str | None  # why the counter abstraction does not apply (then no verdicts)
+    seconds: float
+    local_states: int = 0
+
+
+def assumption_text(model: I.Model, symbolic: list[str]) -> str:
+    """"all N with N >= 1": the scope of an all-sizes verdict."""
+    from forkproof.engines.counters.abstraction import mentions
+    from forkproof.spec.pretty import expr_str
+
+    names = ", ".join(symbolic)
+    conds = [expr_str(a.expr) for a in model.assumes if mentions(a.expr, symbolic)]
+    by_name = {p.name: p for p in model.params}
+    for n in symbolic:
+        ty = by_name[n].ty
+        if isinstance(ty, I.IntType) and ty.bounded:
+            conds.insert(0, f"{n} in {ty}")
+    return f"all {names}" + (f" with {' and '.join(conds)}" if conds else "")
+
+
+def prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str],
+                    options: SymbolicOptions) -> AllSizes:
+    start = time.perf_counter()
+    deadline = start + options.timeout if options.timeout else None
+    make = lambda _inst=None: CounterEncoding(model, bound, symbolic)
+    try:
+        enc = make()
+    except Ineligible as e:
+        return AllSizes((), str(e), time.perf_counter() - start)
+    props = obligations(enc, options.deadlock)
+    known = _Known()
+    out = _decide(enc, props, make, options.depth, options.deadlock, deadline, start, known)
+    merged: dict[tuple[str, str], SizeVerdict] = {}
+    rank = {Status.VIOLATED: 0, Status.UNKNOWN: 1, Status.PROVED: 2}
+    for i, p in enumerate(props):
+        v = out[i]
+        key = (p.name, p.kind)
+        if key not in merged or rank[v.status] < rank[merged[key].status]:
+            merged[key] = v
+        elif v.status is Status.VIOLATED is merged[key].status and (v.depth or 0) < (merged[key].depth or 0):
+            merged[key] = v  # "runtime" in states and in steps: the shorter run
+    for v in _liveness(model, enc, make, options, deadline, start, known):
+        merged[(v.name, v.kind)] = v
+    local = sum(len(x) for x in enc.local_states.values())
+    return AllSizes(tuple(merged.values()), None, time.perf_counter() - start, local)
+
+
+def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float, known: _Known,
+            tag: str = "counters") -> dict[int, SizeVerdict]:
+    """k-induction up to `depth`, then PDR (each obligation within the invariants proved
+    before it, collected in `known`), on an encoding-like object; `make()` builds a fresh
+    one for the re-check."""
+    out: dict[int, SizeVerdict] = {}
+    opened = {i: K._Open() for i in range(len(props))}
+    stop = None
+    k_reached = -1
+    states = [enc.vars(0)]
+    path = [enc.init(states[0]), enc.wf(states[0])]
+    for k in range(depth + 1):
+        if k > 0:
+            states.append(enc.vars(k))
+            path += [enc.trans(states[k - 1], states[k], k), enc.wf(states[k])]
+        bad = {i: K._negation(props[i], states, k) for i in opened if not (props[i].step and k == 0)}
+        while bad:
+            res, m = solve(path, z3.Or(*bad.values()), deadline)
+            if res != z3.sat:
+                if res == z3.unknown:
+                    stop = K._why_unknown(deadline, f"the base case at k = {k}")
+                break
+            witness = _witness(enc, m, states[0])
+            for i in [i for i, b in bad.items() if z3.is_true(m.eval(b, model_completion=True))]:
+                out[i] = SizeVerdict(props[i].name, props[i].kind, Status.VIOLATED, f"kind ({tag})",
+                                     time.perf_counter() - start, witness=witness, depth=k)
+                del bad[i], opened[i]
+        if stop:
+            break
+        proved, stop = K._step(enc, props, list(opened), k, opened, deadline)
+        k_reached = k
+        if proved:
+            ok = K._recheck(None, sorted(proved), deadlock, k, deadline, make=make)
+            for i in proved:
+                if ok:
+                    out[i] = SizeVerdict(props[i].name, props[i].kind, Status.PROVED, f"kind (k={k}, {tag})",
+                                         time.perf_counter() - start,
+                                         notes=(f"proved by {k}-induction on the {_what(tag)}, re-checked",))
+                else:
+                    out[i] = SizeVerdict(props[i].name, props[i].kind, Status.UNKNOWN, f"kind ({tag})",
+                                         time.perf_counter() - start, reason="the k-induction proof did not re-check (a bug)")
+                del opened[i]
+        if not opened or stop:
+            break
+    why_kind = stop or f"not k-inductive for k <= {k_reached} on the {_what(tag)}"
+    slots = {f"{name}@inv": Slot(name, tuple(ty.members) if isinstance(ty, I.EnumType) else None)
+             for name, ty in _slots(enc)}
+    for i in sorted(opened):
+        p = props[i]
+        if deadline is not None and time.perf_counter() >= deadline:
+            out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind ({tag})", time.perf_counter() - start,
+                                 reason=f"{why_kind}; the time budget ran out before PDR")
+            continue
+        o = _one(enc, p, deadline, slots, known)
+        if o.status is Status.PROVED:
+            if o.invariant is not None and not z3.is_true(z3.simplify(o.invariant)):
+                known.names.append(p.name)
+                known.invariants.append(o.invariant)
+            out[i] = SizeVerdict(p.name, p.kind, Status.PROVED, f"pdr ({tag})", time.perf_counter() - start,
+                                 notes=o.notes)
+        elif o.status is Status.VIOLATED and o.states:
+            out[i] = SizeVerdict(p.name, p.kind, Status.VIOLATED, f"pdr ({tag})", time.perf_counter() - start,
+                                 witness=_witness_state(enc, o.states[0]), depth=len(o.states) - 1)
+        else:
+            cti = opened[i].cti
+            notes = (_cti_text(enc, p, cti),) if cti and isinstance(enc, CounterEncoding) else ()
+            out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind, pdr ({tag})", time.perf_counter() - start,
+                                 reason=f"{why_kind}; PDR: {o.reason}", notes=notes)
+    return out
+
+
+def _what(tag: str) -> str:
+    return {"counters": "counter abstraction", "counters, l2s": "counter abstraction (liveness to safety)"}.get(tag, tag)
+
+
+def _slots(enc) -> list[tuple[str, object]]:
+    """(name, type) of each slot: a counter encoding's, or a liveness monitor's (its state, the
+    saved copy, and its flags)."""
+    if isinstance(enc, LassoMonitor):
+        return list(zip(enc.names, enc.types))
+    return list(zip(enc.inst.slot_names, enc.inst.slot_types))
+
+
+def _counters_of(enc) -> CounterEncoding:
+    return enc.base if isinstance(enc, LassoMonitor) else enc
+
+
+def _witness(enc, m, x) -> dict[str, int]:
+    return _witness_state(enc, enc.decode(m, x))
+
+
+def _witness_state(enc, state: tuple) -> dict[str, int]:
+    return _counters_of(enc).param_values(tuple(state)[:_counters_of(enc).n])
+
+
+def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptions, deadline, start: float,
+              known: _Known) -> list[SizeVerdict]:
+    """Every size at once for the properties other than `always P`: liveness to safety
+    (NOTE(l2s) in checker/engines/counters/l2s.py) on the counters, then k-induction and PDR.  Exact because
+    a counter state that repeats is a concrete state that repeats up to a permutation of
+    the copies; going round the loop as many times as the permutation's order closes a
+    concrete cycle, and fairness of whole actions does not see the permutation."""
+    out = []
+    per_copy = [f for f in model.fairness if any(isinstance(p.ty, I.ProcType) for p in
+                                                 model.actions[[a.name for a in model.actions].index(f.action)].params
+                                                 if p.name in f.per)]
+    open_slots = unbounded_slots(enc)
+    for prop in model.properties:
+        form = classify(prop)
+        if isinstance(form, str) or form.kind == "always":
+            continue
+        t0 = time.perf_counter()
+        if form.kind == "initially":
+            s = enc.vars("init")
+            v, ok = enc.expr(form.p, s, None, {})
+            res, m = solve([enc.init(s)], z3.Not(z3.BoolVal(v) if isinstance(v, bool) else v), deadline)
+            if res == z3.unsat and ok is True:
+                out.append(SizeVerdict(prop.name, "property", Status.PROVED, "counters", time.perf_counter() - start,
+                                       notes=("every initial state satisfies it, for every size",)))
+            elif res == z3.sat:
+                out.append(SizeVerdict(prop.name, "property", Status.VIOLATED, "counters", time.perf_counter() - start,
+                                       witness=enc.param_values(enc.decode(m, s)), depth=0))
+            continue
+        why = None
+        if per_copy:
+            why = (f"fairness per copy ({', '.join(f.action + '(' + ', '.join(f.per) + ')' for f in per_copy)}) "
+                   f"tells copies apart, which counters do not")
+        elif open_slots:
+            why = f"unbounded state ({', '.join(open_slots)}): a run may never repeat a state"
+        if why is None:
+            groups = fair_groups(model, [(a.action, a.args) for a in enc.actions], group_label)
+            try:
+                mon = LassoMonitor(enc, form, groups)
+            except Unsupported as e:
+                why = str(e)
+        if why is not None:
+            out.append(SizeVerdict(prop.name, "property", Status.UNKNOWN, "counters", time.perf_counter() - t0,
+                                   reason=why))
+            continue
+        remake = lambda _inst=None, form=form, groups=groups: LassoMonitor(make(), form, groups)
+        lifted = _Known(list(known.names), [inv for x in known.invariants for inv in _both(x, enc.n)])
+        got = _decide(mon, mon.props, remake, 1, False, deadline, start, lifted, "counters, l2s")[0]
+        if got.status is Status.PROVED:
+            got = SizeVerdict(got.name, got.kind, got.status, got.engine, got.seconds, got.reason,
+                              ("liveness to safety on the counter abstraction: no fair lasso breaks it, for every "
+                               "size",) + got.notes[:1], got.witness, got.depth)
+        out.append(got)
+    return out
+
+
+def unbounded_slots(enc: CounterEncoding) -> list[str]:
+    """Slots with no finite range (an unbounded int or a rat): liveness to safety needs every
+    run of one instance to have finitely many states.  Counters are bounded by the family
+    size and params are constant along a run."""
+    out = []
+    params = set(enc.param_at.values())
+    for k, (name, ty) in enumerate(zip(enc.inst.slot_names, enc.inst.slot_types)):
+        if ty is None or k in params or isinstance(ty, (I.BoolType, I.EnumType, I.ProcType)):
+            continue
+        if isinstance(ty, I.IntType) and ty.bounded:
+            continue
+        out.append(name)
+    return out
+
+
+def _both(inv: z3.ExprRef, n: int) -> list[z3.ExprRef]:
+    """A state invariant over Var(0..n-1), for the monitor's state and for its saved copy
+    (a saved state was reached, so it satisfies every invariant too)."""
+    return [inv, _shift(inv, n)]
+
+
+def _shift(inv: z3.ExprRef, n: int) -> z3.ExprRef:
+    sorts = {}
+    _collect_vars(inv, sorts)
+    repl = [z3.Var(n + j, sorts[j]) if j in sorts else z3.Var(n + j, z3.IntSort()) for j in range(max(sorts, default=-1) + 1)]
+    return z3.substitute_vars(inv, *repl)
+
+
+def _collect_vars(e: z3.ExprRef, out: dict) -> None:
+    if z3.is_var(e):
+        out[z3.get_var_index(e)] = e.sort()
+        return
+    for c in e.children():
+        _collect_vars(c, out)
+
+
+def _cti_text(enc: CounterEncoding, p, cti) -> str:
+    k, xs = cti
+    pre, post = enc.describe(xs[-2]), enc.describe(xs[-1])
+    changed = {n: v for n, v in post.items() if pre.get(n) != v}
+    changed.update({n: 0 for n in pre if n not in post})
+    show = lambda d: ", ".join(f"{n} = {_show(v)}" for n, v in d.items())
+    return (f"counterexample to induction on the counters (k = {k}): from [{show(pre)}], where {p.name} holds, "
+            f"a step leads to [{show(changed) or 'nothing changes'}], where it fails (#F(...) counts the copies "
+            f"of F in that local state); if that state is unreachable, an invariant that excludes it may "
+            f"make the proof go through")
+
+
+def _show(v: object) -> str:
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)

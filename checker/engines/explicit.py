@@ -1,0 +1,440 @@
+"""The explicit engine: breadth-first search over the states of a finite instance.
+
+States are tuples (NOTE(layout) in checker/semantics/instance.py), expressions closures compiled
+once (checker/semantics/compile.py).  BFS order makes every counterexample a shortest one.
+
+NOTE(symmetry): with symmetry on, a state is stored in canonical form: the per-copy
+chunks of each eligible family sorted.  A family is eligible when no state variable holds
+or is indexed by one of its ids, so ids appear only as action arguments and binders,
+which the type checker keeps from being compared by order or written as literals: every
+guard, update and property then commutes with a permutation of the copies.  Traces are
+made concrete again by replaying from an initial state (`_concretize`).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from forkproof.cli import progress
+from forkproof.engines.liveness import liveness_verdicts
+from forkproof.semantics.replay import action_label, make_trace, successors
+from forkproof.semantics.temporal import Liveness, classify
+from forkproof.semantics.compile import ActionInstance, EvalError, Fn, Program, compile_program, has_primes, is_temporal, walk
+from forkproof.semantics.instance import Instance
+from forkproof.semantics.verdict import EngineResult, Status, Trace, Verdict
+from forkproof.spec.ir import MapType, ProcType, Type, Unary, UnOp
+
+
+
+@dataclass(frozen=True)
+class ExplicitOptions:
+    symmetry: bool = True
+    deadlock: bool = True
+    max_states: int | None = None
+    timeout: float | None = None
+    progress: Callable[[int, int, int, float], None] | None = None  # (states, depth, queue, seconds)
+
+
+ExplicitResult = EngineResult  # the explicit engine's result is the shared engine result
+
+
+@dataclass(frozen=True)
+class _Check:
+    name: str
+    kind: str
+    fn: Fn
+    step: bool
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """Where a check failed or a runtime error struck: the canonical state, and for a
+    transition the action instance and the canonical successor."""
+
+    state: tuple
+    length: int  # transitions in the trace that shows it
+    action: ActionInstance | None = None
+    succ: tuple | None = None
+    message: str = ""
+    phase: str = ""  # runtime errors: "init" | "guard" | "update" | "check"
+    check: _Check | None = None
+
+
+# ---------------------------------------------------------------- symmetry
+
+
+def symmetric_families(inst: Instance) -> tuple[list[tuple[int, int, int]], list[str]]:
+    """(base, copies, chunk) for every family that can be reduced; notes for the others."""
+    groups, notes = [], []
+    variables = [(v.name, v) for v in inst.model.globals]
+    variables += [(f"{f.name}.{v.name}", v) for f in inst.model.families for v in f.locals]
+    for fam in inst.model.families:
+        n, chunk = inst.family_sizes[fam.name], inst.chunk[fam.name]
+        culprit = next(((name, v) for name, v in variables
+                        if any(isinstance(x, ProcType) and x.family == fam.name for x in walk(v.ty))), None)
+        if culprit is not None:
+            name, v = culprit
+            how = "holds" if _holds_id(v.ty, fam.name) else "is indexed by"
+            ids = "a " + fam.name + " id" if how == "holds" else fam.name + " ids"
+            notes.append(f"symmetry off for {fam.name}: variable {name} {how} {ids}")
+        elif n > 1 and chunk > 0:
+            groups.append((inst.family_base[fam.name], n, chunk))
+    return groups, notes
+
+
+def _holds_id(ty: Type, family: str) -> bool:
+    while isinstance(ty, MapType):
+        ty = ty.value
+    return isinstance(ty, ProcType) and ty.family == family
+
+
+def make_canon(groups: list[tuple[int, int, int]], width: int) -> Callable[[tuple], tuple] | None:
+    """The canonical form for states of `width` slots: each group's chunks sorted.  Generated
+    as one straight-line function from the layout's integers (twice as fast as slicing)."""
+    if not groups:
+        return None
+    lines, parts, pos = [], [], 0
+    for g, (b, n, c) in enumerate(groups):
+        parts.append(f"*t[{pos}:{b}]")
+        chunks = [f"({', '.join(f't[{b + i * c + j}]' for j in range(c))},)" if c > 1 else f"t[{b + i}]"
+                  for i in range(n)]
+        lines.append(f"    g{g} = sorted([{', '.join(chunks)}])")
+        if c > 1:
+            parts.extend(f"*g{g}[{i}]" for i in range(n))
+        else:
+            parts.append(f"*g{g}")
+        pos = b + n * c
+    parts.append(f"*t[{pos}:{width}]")
+    src = "def canon(t):\n" + "\n".join(lines) + f"\n    return ({', '.join(parts)},)\n"
+    ns: dict = {}
+    exec(src, ns)
+    return ns["canon"]
+
+
+# ---------------------------------------------------------------- search
+
+
+def _checks(prog: Program) -> tuple[list[_Check], list[Liveness | tuple[str, str]]]:
+    """The safety checks (invariants and `always P`) and the other properties: their form
+    (checker/semantics/temporal.py), or (name, why it is not checked)."""
+    comp, out, live = prog.compiler, [], []
+    for inv in prog.inst.model.invariants:
+        step = inv.step or has_primes(inv.expr)
+        out.append(_Check(inv.name, "step invariant" if step else "invariant", comp.expr(inv.expr), step))
+    for p in prog.inst.model.properties:
+        e = p.expr
+        if isinstance(e, Unary) and e.op is UnOp.ALWAYS and not is_temporal(e.arg):
+            out.append(_Check(p.name, "property", comp.expr(e.arg), has_primes(e.arg)))
+        else:
+            form = classify(p)
+            live.append(form if isinstance(form, Liveness) else (p.name, form))
+    return out, live
+
+
+def check_explicit(inst: Instance, options: ExplicitOptions) -> ExplicitResult:
+    """Explore every reachable state of `inst` and decide its safety properties."""
+    return _Search(inst, options).run()
+
+
+class _Search:
+    def __init__(self, inst: Instance, options: ExplicitOptions):
+        self.inst, self.opt = inst, options
+        self.start = time.monotonic()
+        self.prog = compile_program(inst)
+        self.checks, self.liveness = _checks(self.prog)
+        groups, self.notes = symmetric_families(inst) if options.symmetry else ([], [])
+        self.canon = make_canon(groups, len(inst.slot_names))
+        self.parent: dict[tuple, tuple | None] = {}
+        self.depth_of_level = 0  # levels fully discovered and checked
+        self.failed: dict[str, _Failure] = {}  # check name -> its first (shortest) failure
+        self.deadlock: _Failure | None = None
+        self.runtime: _Failure | None = None
+        self.transitions = 0
+        self.stopped: str | None = None  # why the search ended early
+        self.state_checks: list[_Check] = []
+        self.step_checks: list[_Check] = []
+        self.last_progress = -1.0
+        self.ever_enabled = bytearray(len(self.prog.actions))  # per action instance: enabled in a reached state
+        self._refresh()
+
+    # ------------------------------------------------------------ the BFS
+
+    def run(self) -> ExplicitResult:
+        env = self.prog.new_env()
+        level = 0
+        try:
+            frontier = self._initial(env)
+            while frontier and self.stopped is None:
+                nxt = self._expand(frontier, level, env)
+                if nxt and self.stopped is None:
+                    level += 1
+                frontier = nxt
+        except KeyboardInterrupt:  # NOTE(interrupt) in checker/cli/progress.py
+            progress.interrupted = True
+            self.stopped = f"interrupted (Ctrl-C): {len(self.parent):,} states explored, depth {level} complete"
+        self.depth_of_level = level
+        return self._result(complete=self.stopped is None)
+
+    def _initial(self, env: list) -> list[tuple]:
+        frontier: list[tuple] = []
+        limit = self.opt.max_states
+        try:
+            for s in self.inst.initial_states():
+                c = self.canon(s) if self.canon else s
+                if c in self.parent:
+                    continue
+                if limit is not None and len(self.parent) >= limit:
+                    self.stopped = f"state limit reached: {limit} initial states, depth 0 incomplete"
+                    break
+                self.parent[c] = None
+                self._check_state(c, 0, env)
+                frontier.append(c)
+        except EvalError as e:
+            self.runtime = _Failure((), 0, message=str(e), phase="init")
+            self.stopped = f"the initial state could not be computed: {e}"
+        if not frontier and self.stopped is None:
+            self.notes.append("the instance has no initial states: every invariant holds vacuously")
+        return frontier
+
+    def _check_state(self, c: tuple, length: int, env: list) -> None:
+        for chk in self.state_checks:
+            try:
+                ok = chk.fn(c, None, env)
+            except EvalError as e:
+                self._runtime(_Failure(c, length, message=str(e), phase="check", check=chk))
+                continue
+            if not ok:
+                self.failed[chk.name] = _Failure(c, length, check=chk)
+                self._refresh()
+
+    def _refresh(self) -> None:
+        live = [c for c in self.checks if c.name not in self.failed]
+        self.state_checks = [c for c in live if not c.step]
+        self.step_checks = [c for c in live if c.step]
+        want_deadlock = self.opt.deadlock and self.deadlock is None
+        # runtime errors are a finding too: only a found one (or a full search) decides it
+        if not live and not want_deadlock and self.runtime is not None and (self.checks or self.opt.deadlock):
+            self.stopped = "everything is decided"
+
+    def _runtime(self, f: _Failure) -> None:
+        if self.runtime is None or f.length < self.runtime.length:
+            self.runtime = f
+
+    def _expand(self, frontier: list[tuple], level: int, env: list) -> list[tuple]:
+        """Every successor of one BFS level; the hot loop, so it works on locals."""
+        parent, canon = self.parent, self.canon
+        acts = [(a.guard, a.update, a, i) for i, a in enumerate(self.prog.actions)]
+        limit = self.opt.max_states if self.opt.max_states is not None else float("inf")
+        nxt: list[tuple] = []
+        transitions = 0
+        seen = self.ever_enabled  # indexed, not a set: hashing an action instance hashes its whole IR
+        try:
+            for i, s in enumerate(frontier):
+                if i & 255 == 0 and self._out_of_time(len(frontier) - i + len(nxt), level):
+                    return nxt
+                enabled = False
+                for g, update, a, i in acts:
+                    if g is not None:
+                        try:
+                            if not g(s, None, env):
+                                continue
+                        except EvalError as e:
+                            self._runtime(_Failure(s, level, a, message=str(e), phase="guard"))
+                            enabled = True
+                            continue
+                    enabled = True
+                    seen[i] = 1
+                    try:
+                        t = update(s, env)
+                    except EvalError as e:
+                        self._runtime(_Failure(s, level, a, message=str(e), phase="update"))
+                        continue
+                    transitions += 1
+                    c = t if canon is None else canon(t)
+                    if self.step_checks:
+                        self._check_step(s, t, c, a, level, env)
+                    if c in parent:
+                        continue
+                    if len(parent) >= limit:
+                        self.stopped = f"state limit reached: {len(parent)} states explored, depth {level} complete"
+                        return nxt
+                    parent[c] = s
+                    if self.state_checks:
+                        self._check_state(c, level + 1, env)
+                    nxt.append(c)
+                if not enabled and self.opt.deadlock and self.deadlock is None:
+                    self.deadlock = _Failure(s, level)
+                    self._refresh()
+                if self.stopped:
+                    return nxt
+            return nxt
+        finally:
+            self.transitions += transitions
+
+    def _check_step(self, s: tuple, t: tuple, c: tuple, a: ActionInstance, level: int, env: list) -> None:
+        for chk in self.step_checks:
+            try:
+                ok = chk.fn(s, t, env)
+            except EvalError as e:
+                self._runtime(_Failure(s, level, a, c, str(e), "check", chk))
+                continue
+            if not ok:
+                self.failed[chk.name] = _Failure(s, level + 1, a, c, check=chk)
+                self._refresh()
+
+    def _out_of_time(self, queue: int, level: int) -> bool:
+        elapsed = time.monotonic() - self.start
+        if progress.interrupted:
+            self.stopped = (f"interrupted (Ctrl-C): {len(self.parent):,} states explored, depth {level} complete")
+            return True
+        if self.opt.progress is not None and elapsed - self.last_progress >= progress.interval():
+            self.last_progress = elapsed
+            self.opt.progress(len(self.parent), level, queue, elapsed)
+        if self.opt.timeout is not None and elapsed > self.opt.timeout:
+            self.stopped = (f"timeout after {self.opt.timeout:g} s: {len(self.parent)} states explored, "
+                            f"depth {level} complete")
+        return self.stopped is not None
+
+    # ------------------------------------------------------------ verdicts
+
+    def _result(self, complete: bool) -> ExplicitResult:
+        seconds = time.monotonic() - self.start
+        states, depth = len(self.parent), self.depth_of_level
+        scope = self.inst.scope()
+        limit_reason = None if complete or self.stopped == "everything is decided" else self.stopped
+        skipped = ("a runtime error cut transitions (see 'runtime'): this covers the states reached without it",) \
+            if self.runtime is not None else ()
+
+        def verdict(name: str, kind: str, f: _Failure | None) -> Verdict:
+            if f is not None:
+                return Verdict(name, kind, Status.VIOLATED, scope, "explicit", states, f.length, seconds,
+                               self._trace(f))
+            if limit_reason is not None:
+                return Verdict(name, kind, Status.UNKNOWN, scope, "explicit", states, depth, seconds,
+                               reason=limit_reason)
+            return Verdict(name, kind, Status.HOLDS, scope, "explicit", states, depth, seconds, notes=skipped)
+
+        out = [verdict(c.name, c.kind, self.failed.get(c.name)) for c in self.checks]
+        out += self._liveness(scope, limit_reason, states, depth, seconds)
+        order = {p.name: i for i, p in enumerate(self.inst.model.properties)}  # properties in model order
+        props = sorted((v for v in out if v.kind == "property"), key=lambda v: order.get(v.name, 0))
+        out = [v for v in out if v.kind in ("invariant", "step invariant")] + props
+        notes = list(self.notes)
+        if complete and self.runtime is None:
+            for name in self._never_enabled():
+                notes.append(f"vacuity: action '{name}' is never enabled in any reachable state ({scope or 'the model'})")
+        if self.opt.deadlock:
+            out.append(verdict("deadlock", "deadlock", self.deadlock))
+        if self.runtime is not None:
+            trace, reason = self._runtime_trace(self.runtime)
+            out.append(Verdict("runtime", "runtime", Status.VIOLATED, scope, "explicit", states,
+                               self.runtime.length, seconds, trace, reason))
+        return ExplicitResult(out, states, depth, self.transitions, seconds, complete, notes)
+
+    def _never_enabled(self) -> list[str]:
+        names = {a.action.name for a, on in zip(self.prog.actions, self.ever_enabled) if on}
+        return [a.name for a in self.inst.model.actions if a.name not in names
+                and any(x.action is a for x in self.prog.actions)]
+
+    def _liveness(self, scope: str, limit_reason: str | None, states: int, depth: int, seconds: float) -> list[Verdict]:
+        """Verdicts for the properties other than `always P` (checker/engines/liveness.py)."""
+        forms = [x for x in self.liveness if isinstance(x, Liveness)]
+        odd = [x for x in self.liveness if not isinstance(x, Liveness)]
+        if limit_reason is not None and forms:
+            return [Verdict(x.name, "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds,
+                            reason=f"{limit_reason}; liveness needs the whole state graph") for x in forms] + \
+                   [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds, reason=r)
+                    for n, r in odd]
+        deadline = self.start + self.opt.timeout if self.opt.timeout is not None else None
+        out, notes, _ = liveness_verdicts(self.prog, forms, odd, scope, self.opt.max_states, deadline)
+        self.notes.extend(n for n in notes if n not in self.notes)
+        return out
+
+    # ------------------------------------------------------------ traces
+
+    def _canon(self, t: tuple) -> tuple:
+        return self.canon(t) if self.canon else t
+
+    def _path(self, c: tuple) -> list[tuple]:
+        path = [c]
+        while (p := self.parent[path[-1]]) is not None:
+            path.append(p)
+        return path[::-1]
+
+    def _successors(self, x: tuple, env: list):
+        return successors(self.prog, x, env)
+
+    def _concretize(self, path: list[tuple], env: list) -> tuple[list[tuple], list[ActionInstance | None]]:
+        """A concrete run through the canonical states of `path` (NOTE(symmetry))."""
+        xs, acts = [path[0]], [None]
+        for c in path[1:]:
+            a, t = _first((a, t) for a, t in self._successors(xs[-1], env) if self._canon(t) == c)
+            xs.append(t)
+            acts.append(a)
+        return xs, acts
+
+    def _trace(self, f: _Failure) -> Trace:
+        env = self.prog.new_env()
+        xs, acts = self._concretize(self._path(f.state), env)
+        if f.action is not None:  # a step invariant: the offending transition ends the trace
+            x = xs[-1]
+            a, t = _first((a, t) for a, t in self._successors(x, env)
+                          if self._canon(t) == f.succ and not _holds(f.check.fn, x, t, env))
+            xs.append(t)
+            acts.append(a)
+        return self._make_trace(xs, acts)
+
+    def _runtime_trace(self, f: _Failure) -> tuple[Trace | None, str]:
+        if f.phase == "init":
+            return None, f"initial state: {f.message}"
+        env = self.prog.new_env()
+        xs, acts = self._concretize(self._path(f.state), env)
+        where, message = self._find_error(f, xs[-1], env)
+        return self._make_trace(xs, acts), f"{where}: {message}"
+
+    def _find_error(self, f: _Failure, x: tuple, env: list) -> tuple[str, str]:
+        """The runtime error again, on the concrete state x (its arguments may be permuted)."""
+        if f.action is None:  # a check on a state
+            try:
+                f.check.fn(x, None, env)
+            except EvalError as e:
+                return f"{f.check.kind} {f.check.name}", str(e)
+            return f"{f.check.kind} {f.check.name}", f.message
+        for a in self.prog.actions:
+            if a.action is not f.action.action:
+                continue
+            try:
+                if a.guard is not None and not a.guard(x, None, env):
+                    continue
+            except EvalError as e:
+                return f"guard of action {self._label(a)}", str(e)
+            try:
+                t = a.update(x, env)
+            except EvalError as e:
+                return f"action {self._label(a)}", str(e)
+            if f.phase == "check":
+                try:
+                    f.check.fn(x, t, env)
+                except EvalError as e:
+                    return f"{f.check.kind} {f.check.name} after action {self._label(a)}", str(e)
+        return f"action {self._label(f.action)}", f.message
+
+    def _label(self, a: ActionInstance) -> str:
+        return action_label(a)
+
+    def _make_trace(self, xs: list[tuple], acts: list[ActionInstance | None]) -> Trace:
+        return make_trace(self.inst, xs, acts)
+
+
+def _first(pairs):
+    for p in pairs:
+        return p
+    raise AssertionError("trace replay failed: symmetry reduction is unsound for this model")
+
+
+def _holds(f: Fn, s: tuple, t: tuple | None, env: list) -> bool:
+    try:
+        return bool(f(s, t, env))
+    except EvalError:
+        return True

@@ -1,0 +1,488 @@
+"""Liveness on the explicit state graph: fair strongly connected components and lassos.
+
+The reachable graph of the instance is built once, without symmetry reduction (fairness
+per copy, `fair action vote(v)`, tells copies apart, and a lasso must be a concrete cycle).
+Each property (NOTE(liveness-semantics) in checker/semantics/temporal.py) fails exactly when the
+graph has a fair cycle of the right kind:
+  eventually P       a fair cycle reachable from an initial state through not-P states only,
+                     itself all not-P;
+  P ~> Q             a reachable P-and-not-Q state from which a path through not-Q states
+                     reaches a fair cycle of not-Q states;
+  always eventually Q  the same with P = true;
+  eventually always P  a reachable fair cycle through a not-P state.
+A deadlock state is a cycle of its own (it stutters) and is fair (nothing is enabled).
+
+NOTE(fair-scc): the fair cycles of a region are found in its maximal fair components: split
+the region into SCCs; a component with no cycle (one state, no self-loop, not a deadlock) is
+dropped; one where a weakly fair group is enabled in every state but taken on no internal
+edge holds no fair cycle (every cycle in it keeps the group enabled and never takes it) and
+is dropped; one where a strongly fair group is enabled somewhere but taken on no internal
+edge can only have fair cycles that avoid the states enabling it: those states are removed
+and the rest is split again.  What remains is fair: a cycle through every state and every
+edge of it satisfies every group, and `_cycle` builds a shorter one that still visits a
+witness for each group.
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from forkproof.cli import progress
+from forkproof.semantics.compile import EvalError, Program
+from forkproof.semantics.replay import action_args, make_trace
+from forkproof.semantics.temporal import Liveness, fair_groups, group_label
+from forkproof.semantics.verdict import Status, Step, Trace, Verdict
+
+
+@dataclass
+class Graph:
+    states: list[tuple]
+    succ: list[list[tuple[int, int]]]  # per state: (action instance index, successor)
+    enabled: list[int]  # per state: bitmask of the action instances whose guard holds
+    initial: list[int]
+    parent: list[tuple[int, int] | None]  # BFS tree: (predecessor, action instance) for shortest prefixes
+    depth: int
+    transitions: int
+
+
+class Stopped(Exception):
+    pass
+
+
+def build_graph(prog: Program, max_states: int | None, deadline: float | None) -> Graph:
+    """Every reachable state of the instance (no symmetry), breadth-first."""
+    try:
+        return _build(prog, max_states, deadline)
+    except KeyboardInterrupt:  # NOTE(interrupt) in checker/cli/progress.py
+        progress.interrupted = True
+        raise Stopped("interrupted (Ctrl-C) while building the state graph for liveness") from None
+
+
+def _build(prog: Program, max_states: int | None, deadline: float | None) -> Graph:
+    env = prog.new_env()
+    index: dict[tuple, int] = {}
+    states: list[tuple] = []
+    succ: list[list[tuple[int, int]]] = []
+    enabled: list[int] = []
+    parent: list[tuple[int, int] | None] = []
+    acts = [(i, a.guard, a.update) for i, a in enumerate(prog.actions)]
+    limit = max_states if max_states is not None else float("inf")
+    for s in prog.inst.initial_states():
+        if s not in index:
+            index[s] = len(states)
+            states.append(s)
+            parent.append(None)
+    initial = list(range(len(states)))
+    frontier = list(initial)
+    depth, transitions = 0, 0
+    while frontier:
+        nxt = []
+        for n, v in enumerate(frontier):
+            if n & 255 == 0 and progress.interrupted:
+                raise Stopped("interrupted (Ctrl-C) while building the state graph for liveness")
+            if n & 255 == 0 and deadline is not None and time.monotonic() > deadline:
+                raise Stopped(f"timeout while building the state graph for liveness: {len(states):,} states, "
+                              f"depth {depth} complete")
+            s = states[v]
+            mask, out = 0, []
+            for i, g, update in acts:
+                try:
+                    if g is not None and not g(s, None, env):
+                        continue
+                except EvalError:
+                    mask |= 1 << i  # a guard that fails to evaluate counts as enabled (a runtime error)
+                    continue
+                mask |= 1 << i
+                try:
+                    t = update(s, env)
+                except EvalError:
+                    continue
+                transitions += 1
+                w = index.get(t)
+                if w is None:
+                    if len(states) >= limit:
+                        raise Stopped(f"state limit reached while building the state graph for liveness: "
+                                      f"{len(states):,} states")
+                    w = index[t] = len(states)
+                    states.append(t)
+                    parent.append((v, i))
+                    nxt.append(w)
+                out.append((i, w))
+            succ.append(out)
+            enabled.append(mask)
+        frontier = nxt
+        if nxt:
+            depth += 1
+    return Graph(states, succ, enabled, initial, parent, depth, transitions)
+
+
+# ---------------------------------------------------------------- components
+
+
+def sccs(g: Graph, region: set[int]) -> list[list[int]]:
+    """Tarjan's algorithm, iterative, on the subgraph induced by `region`."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on: set[int] = set()
+    stack: list[int] = []
+    out: list[list[int]] = []
+    counter = 0
+    for root in sorted(region):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, k = work[-1]
+            edges = g.succ[v]
+            if k < len(edges):
+                work[-1] = (v, k + 1)
+                w = edges[k][1]
+                if w not in region:
+                    continue
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, 0))
+                elif w in on and index[w] < low[v]:
+                    low[v] = index[w]
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                if low[v] < low[u]:
+                    low[u] = low[v]
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                out.append(comp)
+    return out
+
+
+@dataclass(frozen=True)
+class _Group:
+    label: str
+    strong: bool
+    mask: int  # bitmask of its action instances
+
+
+def fair_components(g: Graph, region: set[int], groups: list[_Group]) -> list[set[int]]:
+    """The maximal fair components of `region` (NOTE(fair-scc))."""
+    out: list[set[int]] = []
+    work = [region]
+    while work:
+        part = work.pop()
+        for comp in sccs(g, part):
+            cs = set(comp)
+            if len(comp) == 1:
+                v = comp[0]
+                if g.enabled[v] == 0 and not g.succ[v]:
+                    out.append(cs)  # a deadlock: stutters forever, and nothing is enabled
+                    continue
+                if not any(w == v for _, w in g.succ[v]):
+                    continue
+            taken = 0
+            for v in comp:
+                for i, w in g.succ[v]:
+                    if w in cs:
+                        taken |= 1 << i
+            if any(not gr.strong and not (taken & gr.mask) and all(g.enabled[v] & gr.mask for v in comp)
+                   for gr in groups):
+                continue
+            starved = [gr for gr in groups if gr.strong and not (taken & gr.mask)
+                       and any(g.enabled[v] & gr.mask for v in comp)]
+            if starved:
+                rest = {v for v in comp if not any(g.enabled[v] & gr.mask for gr in starved)}
+                if rest:
+                    work.append(rest)
+                continue
+            out.append(cs)
+    return out
+
+
+# ---------------------------------------------------------------- paths
+
+
+def _bfs(g: Graph, sources: list[int], allowed: set[int] | None, goal) -> list[tuple[int, int | None]] | None:
+    """The shortest path [(state, action that led to it)] from a source to a goal state,
+    through `allowed` states only (None: any)."""
+    prev: dict[int, tuple[int, int] | None] = {}
+    q = deque()
+    for s in sources:
+        if s not in prev and (allowed is None or s in allowed):
+            prev[s] = None
+            q.append(s)
+    while q:
+        v = q.popleft()
+        if goal(v):
+            path = [(v, None)]
+            while prev[path[-1][0]] is not None:
+                u, a = prev[path[-1][0]]
+                path[-1] = (path[-1][0], a)
+                path.append((u, None))
+            return path[::-1]
+        for a, w in g.succ[v]:
+            if w not in prev and (allowed is None or w in allowed):
+                prev[w] = (v, a)
+                q.append(w)
+    return None
+
+
+def _cycle(g: Graph, comp: set[int], entry: int, groups: list[_Group], must_visit: set[int]) -> list[tuple[int, int | None]]:
+    """A cycle in `comp` from `entry` back to it (the closing step last, its target `entry`)
+    that is fair: for each group enabled in every state of the cycle, a step that takes it;
+    and it passes through a state of `must_visit` when that is not empty."""
+    if g.enabled[entry] == 0 and not g.succ[entry]:
+        return []  # a deadlock: the stutter is the cycle
+    walk: list[tuple[int, int | None]] = [(entry, None)]
+
+    def go_to(goal) -> None:
+        path = _bfs(g, [walk[-1][0]], comp, goal)
+        walk.extend(path[1:])
+
+    if must_visit and not (must_visit & {entry}):
+        go_to(lambda v: v in must_visit)
+    for gr in groups:
+        edges = [(v, i, w) for v in comp for i, w in g.succ[v] if w in comp and (1 << i) & gr.mask]
+        if gr.strong or all(g.enabled[v] & gr.mask for v in comp):
+            if not edges:
+                continue  # strong and never enabled here
+            src, i, dst = min(edges)
+            go_to(lambda v, src=src: v == src)
+            walk.append((dst, i))
+        else:
+            off = [v for v in comp if not g.enabled[v] & gr.mask]
+            if not any(g.enabled[v] & gr.mask == 0 for v, _ in walk):
+                go_to(lambda v, off=set(off): v in off)
+    # close the cycle: at least one step, ending in entry
+    if len(walk) == 1:
+        i, w = next((i, w) for i, w in g.succ[entry] if w in comp)
+        walk.append((w, i))
+    if walk[-1][0] != entry:
+        go_to(lambda v: v == entry)
+    return walk[1:]
+
+
+# ---------------------------------------------------------------- checking
+
+
+@dataclass
+class LiveOutcome:
+    status: Status
+    trace: Trace | None = None
+    reason: str | None = None
+    notes: tuple[str, ...] = ()
+    depth: int | None = None
+
+
+class LivenessChecker:
+    def __init__(self, prog: Program, graph: Graph):
+        self.prog, self.g = prog, graph
+        inst = prog.inst
+        instances = [(a.action.name, a.args) for a in prog.actions]
+        self.groups = [_Group(fg.label, fg.strong, _mask(fg.members))
+                       for fg in fair_groups(inst.model, instances, group_label)]
+        self.all_fair = [_Group(f"{a.action.name}", True, 1 << i) for i, a in enumerate(prog.actions)]
+        self.env = prog.new_env()
+        self._cache: dict[int, list[bool]] = {}
+
+    def values(self, expr) -> list[bool]:
+        """The predicate in every state (EvalError propagates: the caller says unknown)."""
+        key = id(expr)
+        got = self._cache.get(key)
+        if got is None:
+            fn = self.prog.compiler.expr(expr)
+            got = [bool(fn(s, None, self.env)) for s in self.g.states]
+            self._cache[key] = got
+        return got
+
+    def check(self, prop: Liveness) -> LiveOutcome:
+        try:
+            return self._check(prop)
+        except EvalError as e:
+            return LiveOutcome(Status.UNKNOWN, reason=f"the property could not be evaluated in a reachable state: {e}")
+
+    def _check(self, prop: Liveness) -> LiveOutcome:
+        g = self.g
+        everything = set(range(len(g.states)))
+        notes: list[str] = []
+        if not self.prog.inst.model.fairness and prop.kind not in ("initially", "always"):
+            notes.append("no fairness is declared: every infinite run counts, including those that ignore an "
+                         "enabled action forever")
+        if prop.kind == "initially":
+            p = self.values(prop.p)
+            bad = next((v for v in g.initial if not p[v]), None)
+            if bad is None:
+                return LiveOutcome(Status.HOLDS, notes=tuple(notes))
+            return LiveOutcome(Status.VIOLATED, make_trace(self.prog.inst, [g.states[bad]], [None]), depth=0)
+        if prop.kind == "eventually":
+            p = self.values(prop.p)
+            region = _reach(g, [v for v in g.initial if not p[v]], {v for v in everything if not p[v]})
+            lasso = self._find(region, lambda comps: self._prefix(g.initial, region, comps), set(), prop)
+        elif prop.kind in ("leadsto", "infinitely"):
+            p, q = self.values(prop.p), self.values(prop.q)
+            if prop.kind == "leadsto" and not any(p):
+                notes.append("vacuous: the left side of ~> never holds in a reachable state")
+            not_q = {v for v in everything if not q[v]}
+            lasso = self._find(not_q, lambda comps: self._leads(not_q, comps, p), set(), prop)
+        elif prop.kind == "stabilizes":
+            p = self.values(prop.p)
+            bad = {v for v in everything if not p[v]}
+            lasso = self._find(everything, lambda comps: self._prefix(g.initial, None, [c for c in comps if c & bad]),
+                               bad, prop)
+        else:
+            raise ValueError(prop.kind)
+        if lasso is None:
+            return LiveOutcome(Status.HOLDS, notes=tuple(notes))
+        trace, loop, reason = lasso
+        return LiveOutcome(Status.VIOLATED, trace, reason, tuple(notes), depth=len(trace.steps) - 1)
+
+    # ------------------------------------------------------------ searches
+
+    def _find(self, region: set[int], prefix_of, must_visit: set[int], prop: Liveness, groups=None):
+        groups = self.groups if groups is None else groups
+        comps = fair_components(self.g, region, groups)
+        if prop.kind == "stabilizes":
+            comps = [c for c in comps if c & must_visit]
+        if not comps:
+            return None
+        got = prefix_of(comps)
+        if got is None:
+            return None
+        path, comp = got
+        entry = path[-1][0]
+        cycle = _cycle(self.g, comp, entry, groups, must_visit & comp)
+        trace = self._lasso(path, cycle)
+        return trace, cycle, self._explain(comp, cycle, entry, region, prefix_of, must_visit, prop, groups)
+
+    def _prefix(self, sources, allowed, comps):
+        inside = {}
+        for c in comps:
+            for v in c:
+                inside[v] = c
+        path = _bfs(self.g, sources, allowed, lambda v: v in inside)
+        return None if path is None else (path, inside[path[-1][0]])
+
+    def _leads(self, not_q: set[int], comps, p):
+        inside = {}
+        for c in comps:
+            for v in c:
+                inside[v] = c
+        doomed = _back(self.g, set(inside), not_q)  # not-Q states that can stay not-Q into a fair cycle
+        start = _bfs(self.g, self.g.initial, None, lambda v: p[v] and v in doomed)
+        if start is None:
+            return None
+        rest = _bfs(self.g, [start[-1][0]], doomed, lambda v: v in inside)
+        return start + rest[1:], inside[rest[-1][0]]
+
+    def _lasso(self, path, cycle) -> Trace:
+        g, inst = self.g, self.prog.inst
+        acts = self.prog.actions
+        xs = [g.states[v] for v, _ in path]
+        ai = [None] + [acts[a] for _, a in path[1:]]
+        loop_start = len(xs) - 1
+        closing = None
+        if cycle:
+            for v, a in cycle[:-1]:
+                xs.append(g.states[v])
+                ai.append(acts[a])
+            v, a = cycle[-1]
+            act = acts[a]
+            closing = Step(act.action.name, action_args(act), inst.display_state(g.states[v]), ())
+        trace = make_trace(inst, xs, ai, loop_start)
+        return Trace(trace.steps, loop_start, closing)
+
+    def _explain(self, comp, cycle, entry, region, prefix_of, must_visit, prop, groups) -> str:
+        g = self.g
+        if not cycle:
+            return ("the run reaches a deadlock (no action is enabled) and stutters there forever: "
+                    "a deadlock makes this property fail")
+        # would it hold if every action were fair?  Then the lasso is a fairness problem.
+        if groups is self.groups and self.all_fair:
+            again = self._find(region, prefix_of, must_visit, prop, groups=self.groups + self.all_fair)
+            if again is None:
+                on_cycle = [entry] + [v for v, _ in cycle]
+                taken = {self.prog.actions[a].action.name for _, a in cycle}
+                ignored = sorted({self.prog.actions[i].action.name for v in on_cycle
+                                  for i in range(len(self.prog.actions)) if g.enabled[v] >> i & 1} - taken)
+                hint = ", ".join(f"'{n}'" for n in ignored) or "an action"
+                return (f"a fairness problem: the cycle keeps {hint} enabled without ever taking it; the property "
+                        f"holds if every action is fair (declare `fair action ...` for what the protocol guarantees)")
+        return "the cycle repeats forever without satisfying it, even though every fairness requirement is met"
+
+
+def _mask(members) -> int:
+    m = 0
+    for i in members:
+        m |= 1 << i
+    return m
+
+
+def _reach(g: Graph, sources: list[int], allowed: set[int]) -> set[int]:
+    seen = {s for s in sources if s in allowed}
+    q = deque(seen)
+    while q:
+        v = q.popleft()
+        for _, w in g.succ[v]:
+            if w in allowed and w not in seen:
+                seen.add(w)
+                q.append(w)
+    return seen
+
+
+def _back(g: Graph, targets: set[int], allowed: set[int]) -> set[int]:
+    """The states of `allowed` with a path inside `allowed` to a target."""
+    pred: dict[int, list[int]] = {}
+    for v in allowed:
+        for _, w in g.succ[v]:
+            if w in allowed:
+                pred.setdefault(w, []).append(v)
+    seen = set(targets)
+    q = deque(seen)
+    while q:
+        w = q.popleft()
+        for v in pred.get(w, ()):
+            if v not in seen:
+                seen.add(v)
+                q.append(v)
+    return seen
+
+
+def liveness_verdicts(prog: Program, props: list[Liveness], unknown_forms: list[tuple[str, str]], scope: str,
+                      max_states: int | None, deadline: float | None) -> tuple[list[Verdict], list[str], int]:
+    """Verdicts for the liveness properties of an instance, notes, and the graph's size."""
+    start = time.monotonic()
+    out: list[Verdict] = []
+    notes: list[str] = []
+    if not props:
+        return [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", None, None, 0.0, reason=r)
+                for n, r in unknown_forms], notes, 0
+    try:
+        g = build_graph(prog, max_states, deadline)
+    except Stopped as e:
+        secs = time.monotonic() - start
+        out = [Verdict(p.name, "property", Status.UNKNOWN, scope, "explicit", None, None, secs, reason=str(e))
+               for p in props]
+        out += [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", None, None, secs, reason=r)
+                for n, r in unknown_forms]
+        return out, notes, 0
+    checker = LivenessChecker(prog, g)
+    for p in props:
+        o = checker.check(p)
+        secs = time.monotonic() - start
+        out.append(Verdict(p.name, "property", o.status, scope, "explicit", len(g.states),
+                           o.depth if o.depth is not None else g.depth, secs, o.trace, o.reason, o.notes))
+    out += [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", None, None, 0.0, reason=r)
+            for n, r in unknown_forms]
+    return out, notes, len(g.states)

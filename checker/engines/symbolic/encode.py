@@ -1,0 +1,562 @@
+"""The one translator from the IR to Z3, for an instance (params bound, families sized).
+
+A state is the instance's flat slot layout (NOTE(layout) in checker/semantics/instance.py): slot i at
+step t is the Z3 constant `<location>@t`.  Every engine that reasons symbolically builds on
+`Encoding`: `init(s)`, `trans(s, t)`, `wf(s)` (every slot inside its domain) and a list of
+safety obligations `props`, one per invariant, `always P` property, the deadlock check and
+the runtime-error check.
+
+NOTE(same-semantics): the encoding means exactly what checker/semantics/compile.py computes:
+  - `div` and `%` are Python's floor division and modulo (Z3's div/mod are Euclidean);
+    `/` is exact rational division; comparisons mix Int and Real exactly;
+  - evaluation errors (division by zero, a key outside a map's domain, a value outside a
+    range, two writes to one slot in a step) are tracked as definedness conditions that
+    follow Python's short-circuit order (`and`, `or`, `implies`, `if`, `forall`, `exists`);
+  - an action whose guard is true but whose update fails has no successor and raises a
+    runtime error; a guard that fails to evaluate counts as enabled (for deadlock) and
+    raises a runtime error; an invariant that fails to evaluate raises a runtime error and
+    is not itself violated there.
+Values follow NOTE(values) in spec/ir.py: enums and process ids are Ints.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable, Union
+
+import z3
+
+from forkproof.semantics.compile import EvalError, _const_binop, _norm, is_temporal
+from forkproof.semantics.instance import Instance
+from forkproof.spec import ir as I
+
+Val = Union[bool, int, Fraction, z3.ExprRef]
+Ok = Union[bool, z3.BoolRef]
+Pred = Callable[[list, list | None], z3.BoolRef]
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def zval(v: Val) -> z3.ExprRef:
+    if isinstance(v, z3.ExprRef):
+        return v
+    if isinstance(v, bool):
+        return z3.BoolVal(v)
+    if isinstance(v, Fraction):
+        return z3.RealVal(v.numerator) / v.denominator if v.denominator != 1 else z3.IntVal(v.numerator)
+    return z3.IntVal(v)
+
+
+def _real(v: Val) -> z3.ExprRef:
+    if isinstance(v, z3.ExprRef):
+        return z3.ToReal(v) if v.is_int() else v
+    if isinstance(v, Fraction):
+        return z3.Q(v.numerator, v.denominator)
+    return z3.RealVal(int(v))
+
+
+def conj(*xs: Ok) -> Ok:
+    parts = []
+    for x in xs:
+        if x is True:
+            continue
+        if x is False:
+            return False
+        parts.append(x)
+    if not parts:
+        return True
+    return parts[0] if len(parts) == 1 else z3.And(*parts)
+
+
+def disj(*xs: Ok) -> Ok:
+    parts = []
+    for x in xs:
+        if x is False:
+            continue
+        if x is True:
+            return True
+        parts.append(x)
+    if not parts:
+        return False
+    return parts[0] if len(parts) == 1 else z3.Or(*parts)
+
+
+def neg(x: Ok) -> Ok:
+    if isinstance(x, bool):
+        return not x
+    return z3.Not(x)
+
+
+def implies(a: Ok, b: Ok) -> Ok:
+    if a is False or b is True:
+        return True
+    if a is True:
+        return b
+    return z3.Implies(a, b) if b is not False else z3.Not(a)
+
+
+def ite(c: Ok, a: Val, b: Val) -> Val:
+    if c is True:
+        return a
+    if c is False:
+        return b
+    if not isinstance(a, z3.ExprRef) and not isinstance(b, z3.ExprRef) and a == b and type(a) is type(b):
+        return a
+    za, zb = zval(a), zval(b)
+    if za.sort() != zb.sort() and z3.is_arith(za) and z3.is_arith(zb):
+        za, zb = _real(za), _real(zb)
+    return z3.If(c, za, zb)
+
+
+def as_bool(x: Ok) -> z3.BoolRef:
+    return z3.BoolVal(x) if isinstance(x, bool) else x
+
+
+# ---------------------------------------------------------------- the encoding
+
+
+@dataclass(frozen=True)
+class SymbolicOptions:
+    """Options shared by the symbolic engines (bmc, kind, pdr)."""
+
+    depth: int = 20  # BMC unrolling; the largest k for k-induction
+    timeout: float | None = None  # seconds for one instance
+    deadlock: bool = True
+    certificate: str | None = None  # pdr: write the proof obligations as SMT-LIB2 here
+
+
+@dataclass(frozen=True)
+class SymProp:
+    """A safety obligation: `pred(s, t)` must hold in every reachable state (t is None) or,
+    when `step`, on every transition (s, t)."""
+
+    name: str
+    kind: str  # "invariant" | "step invariant" | "property" | "deadlock" | "runtime"
+    step: bool
+    pred: Pred
+
+
+@dataclass(frozen=True)
+class ActionEnc:
+    """One action instance: `enabled(s)` (its guard, true or failing), `fires(s, t)`
+    (guard true, update defined, t its successor) and `error(s)` (a runtime error here)."""
+
+    label: str
+    action: str
+    args: tuple
+    enabled: Callable[[list], Ok]
+    fires: Callable[[list, list], Ok]
+    error: Callable[[list], Ok]
+    step: Callable[[list], tuple[Ok, dict[int, Val]]]  # (fires at all, slot -> next value)
+
+
+class Encoding:
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.n = len(inst.slot_names)
+        self.sorts = [self._sort(t) for t in inst.slot_types]
+        self.actions = self._actions()
+        self.props = self._props()
+
+    # ------------------------------------------------------------ states
+
+    @staticmethod
+    def _sort(t: I.Type) -> z3.SortRef:
+        if isinstance(t, I.BoolType):
+            return z3.BoolSort()
+        if isinstance(t, I.RatType):
+            return z3.RealSort()
+        return z3.IntSort()
+
+    def vars(self, step: int | str) -> list[z3.ExprRef]:
+        """The state at step `step`: one constant per slot, named `location@step`."""
+        return [z3.Const(f"{name}@{step}", sort) for name, sort in zip(self.inst.slot_names, self.sorts)]
+
+    def wf(self, s: list) -> z3.BoolRef:
+        """Every slot holds a value of its domain (true of every reachable state)."""
+        parts = []
+        for k, (ty, bounds) in enumerate(zip(self.inst.slot_types, self.inst.slot_bounds)):
+            if bounds is not None:
+                parts.append(z3.And(s[k] >= bounds[0], s[k] <= bounds[1]))
+            elif isinstance(ty, I.EnumType):
+                parts.append(z3.And(s[k] >= 0, s[k] < len(ty.members)))
+            elif isinstance(ty, I.ProcType):
+                parts.append(z3.And(s[k] >= 0, s[k] < self.inst.family_sizes[ty.family]))
+        return z3.And(*parts) if parts else z3.BoolVal(True)
+
+    def init(self, s: list) -> z3.BoolRef:
+        """The initial states (an out-of-range initial value is an instance error, raised
+        by `Instance.initial_states` before any engine runs)."""
+        parts = []
+        for vs in self.inst.all_slots():
+            v = vs.var
+            for copy in range(vs.copies):
+                base = vs.base + copy * vs.stride
+                for j in range(vs.width):
+                    k = base + j
+                    if isinstance(v.init, I.InitAny):
+                        dom = self.inst.domain(v.init.domain)
+                        parts.append(z3.Or(*[s[k] == zval(x) for x in dom]) if dom else z3.BoolVal(False))
+                    else:
+                        parts.append(s[k] == zval(self.inst.const(v.init, f"the initial value of {v.name}")))
+        return z3.And(*parts) if parts else z3.BoolVal(True)
+
+    def same(self, s: list, t: list) -> z3.BoolRef:
+        return z3.And(*[a == b for a, b in zip(s, t)]) if s else z3.BoolVal(True)
+
+    def trans(self, s: list, t: list, tag: object = None) -> z3.BoolRef:
+        """One step: an action instance, chosen by the Int `action@tag`, is enabled in s, its
+        update is defined, and t is its result.  Functional form: every slot of t equals an
+        If-chain over the actions that write it, so a solver branches on the choice only.
+        (`tag` defaults to the name of t's first slot, which carries its step.)"""
+        if not self.actions:
+            return z3.BoolVal(False)
+        choice = self.choice_var(t if tag is None else tag)
+        valid = []
+        nxt: list[Val] = list(s)
+        for i, a in reversed(list(enumerate(self.actions))):
+            ok, writes = a.step(s)
+            valid.append(conj(choice == i, ok))
+            for k, v in writes.items():
+                nxt[k] = ite(choice == i, v, nxt[k])
+        eqs = [t[k] == zval(nxt[k]) for k in range(self.n)]
+        return z3.And(choice >= 0, choice < len(self.actions), as_bool(disj(*valid)), *eqs)
+
+    def choice_var(self, tag: object) -> z3.ArithRef:
+        if isinstance(tag, list):
+            tag = str(tag[0]).rsplit("@", 1)[-1] if tag else "0"
+        return z3.Int(f"action@{tag}")
+
+    def decode(self, model: z3.ModelRef, s: list) -> tuple:
+        out = []
+        for x, sort in zip(s, self.sorts):
+            v = model.eval(x, model_completion=True)
+            if sort == z3.BoolSort():
+                out.append(z3.is_true(v))
+            elif sort == z3.IntSort():
+                out.append(v.as_long())
+            else:
+                out.append(_norm(Fraction(v.numerator_as_long(), v.denominator_as_long())))
+        return tuple(out)
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self, e: I.Expr, s: list, t: list | None, b: dict[int, Val]) -> tuple[Val, Ok]:
+        """(value, defined): `defined` is when evaluating e raises no error."""
+        match e:
+            case I.Lit():
+                return e.value, True
+            case I.ParamRef():
+                return self.inst.params[e.name], True
+            case I.BoundRef():
+                return b[e.binder.uid], True
+            case I.VarRef() | I.LocalRef() | I.Index():
+                alts, ok = self.location(e, s, t, b)
+                state = t if getattr(_root(e), "primed", False) else s
+                value: Val = state[alts[-1][0]]
+                for off, cond in reversed(alts[:-1]):
+                    value = ite(cond, state[off], value)
+                return value, ok
+            case I.Unary(op=I.UnOp.NEG):
+                v, ok = self.expr(e.arg, s, t, b)
+                return (-v if not isinstance(v, bool) else v), ok
+            case I.Unary(op=I.UnOp.NOT):
+                v, ok = self.expr(e.arg, s, t, b)
+                return neg(v), ok
+            case I.Binary(op=I.BinOp.AND | I.BinOp.OR | I.BinOp.IMPLIES):
+                return self._logic(e, s, t, b)
+            case I.Binary():
+                lv, lok = self.expr(e.left, s, t, b)
+                rv, rok = self.expr(e.right, s, t, b)
+                v, vok = self._arith(e.op, lv, rv)
+                return v, conj(lok, rok, vok)
+            case I.Ite():
+                c, cok = self.expr(e.cond, s, t, b)
+                x, xok = self.expr(e.then, s, t, b)
+                y, yok = self.expr(e.else_, s, t, b)
+                return ite(c, x, y), conj(cok, ite(c, xok, yok) if not (xok is True and yok is True) else True)
+            case I.Quant():
+                return self._quant(e, s, t, b)
+            case I.Call():
+                d = self.inst.model.def_named(e.name)
+                inner, oks = {}, []
+                for p, a in zip(d.params, e.args):
+                    v, ok = self.expr(a, s, t, b)
+                    inner[p.uid] = v
+                    oks.append(ok)
+                v, ok = self.expr(d.body, s, t, inner)
+                return v, conj(*oks, ok)
+        raise ValueError(f"cannot encode {type(e).__name__}")
+
+    def _logic(self, e: I.Binary, s, t, b) -> tuple[Val, Ok]:
+        lv, lok = self.expr(e.left, s, t, b)
+        rv, rok = self.expr(e.right, s, t, b)
+        if e.op is I.BinOp.AND:
+            return conj(lv, rv), conj(lok, implies(lv, rok))
+        if e.op is I.BinOp.OR:
+            return disj(lv, rv), conj(lok, implies(neg(lv), rok))
+        return implies(lv, rv), conj(lok, implies(lv, rok))
+
+    def _arith(self, op: I.BinOp, a: Val, b: Val) -> tuple[Val, Ok]:
+        if not isinstance(a, z3.ExprRef) and not isinstance(b, z3.ExprRef):
+            try:
+                return _norm(_const_binop(op, a, b)), True
+            except EvalError:
+                return 0, False
+            except ZeroDivisionError:
+                return 0, False
+        za, zb = zval(a), zval(b)
+        if op in (I.BinOp.EQ, I.BinOp.NE):
+            if za.sort() != zb.sort() and z3.is_arith(za) and z3.is_arith(zb):
+                za, zb = _real(za), _real(zb)
+            return (za == zb) if op is I.BinOp.EQ else (za != zb), True
+        match op:
+            case I.BinOp.ADD:
+                return za + zb, True
+            case I.BinOp.SUB:
+                return za - zb, True
+            case I.BinOp.MUL:
+                return za * zb, True
+            case I.BinOp.LT:
+                return za < zb, True
+            case I.BinOp.LE:
+                return za <= zb, True
+            case I.BinOp.GT:
+                return za > zb, True
+            case I.BinOp.GE:
+                return za >= zb, True
+        nonzero: Ok = True if not isinstance(b, z3.ExprRef) and b != 0 else (zb != 0)
+        if not isinstance(b, z3.ExprRef) and b == 0:
+            return 0, False
+        if op is I.BinOp.DIV:
+            return _real(za) / _real(zb), nonzero
+        both_int = za.is_int() and zb.is_int()
+        if both_int:
+            # Z3's integer division is Euclidean; Python's // is floor: they agree for b > 0
+            q = z3.If(zb > 0, za / zb, (-za) / (-zb)) if isinstance(b, z3.ExprRef) else (za / zb if b > 0 else (-za) / (-zb))
+        else:
+            q = z3.ToInt(_real(za) / _real(zb))
+        if op is I.BinOp.FLOORDIV:
+            return q, nonzero
+        if op is I.BinOp.MOD:
+            return (za - zb * q) if both_int else (_real(za) - _real(zb) * q), nonzero
+        raise ValueError(f"operator {op} in a state expression")
+
+    def _quant(self, q: I.Quant, s, t, b) -> tuple[Val, Ok]:
+        dom = self.inst.domain(q.domain)
+        u = q.binder.uid
+        if q.kind in (I.QuantKind.FORALL, I.QuantKind.EXISTS):
+            # evaluated in domain order, stopping at the first value that decides
+            exists = q.kind is I.QuantKind.EXISTS
+            value: Ok = exists is False
+            ok: Ok = True
+            for v in reversed(dom):
+                bv, bok = self.expr(q.body, s, t, {**b, u: v})
+                decides = bv if exists else neg(bv)
+                ok = conj(bok, implies(neg(decides), ok))
+                value = disj(bv, value) if exists else conj(bv, value)
+            return value, ok
+        total: Val = 0
+        oks: list[Ok] = []
+        for v in dom:
+            bv = {**b, u: v}
+            if q.kind is I.QuantKind.COUNT:
+                c, cok = self.expr(q.cond, s, t, bv)
+                total = _add(total, ite(c, 1, 0))
+                oks.append(cok)
+            else:
+                c, cok = (True, True) if q.cond is None else self.expr(q.cond, s, t, bv)
+                x, xok = self.expr(q.body, s, t, bv)
+                total = _add(total, ite(c, x, 0))
+                oks.extend((cok, implies(c, xok)))
+        return total, conj(*oks)
+
+    # ------------------------------------------------------------ locations
+
+    def location(self, e: I.Expr, s, t, b) -> tuple[list[tuple[int, Ok]], Ok]:
+        """Where a state reference points: alternatives (slot, condition), the last one the
+        fallback, and when the reference is defined (keys inside their domains)."""
+        inst = self.inst
+        match e:
+            case I.VarRef():
+                return [(inst.globals_at[e.name].base, True)], True
+            case I.LocalRef():
+                vs = inst.locals_at[(e.family, e.name)]
+                p, ok = self.expr(e.proc, s, t, b)
+                if not isinstance(p, z3.ExprRef):
+                    return [(vs.base + p * vs.stride, True)], ok
+                alts = [(vs.base + i * vs.stride, p == i) for i in range(vs.copies)]
+                return alts, ok
+            case I.Index():
+                base_alts, bok = self.location(e.base, s, t, b)
+                key_ty = e.base.ty.key
+                width = inst.width(e.ty)
+                dom = inst.domain(key_ty)
+                key, kok = self.expr(e.key, s, t, b)
+                if not isinstance(key, z3.ExprRef):
+                    if key not in dom:
+                        return [(base_alts[-1][0], True)], False
+                    pos = dom.index(key)
+                    return [(off + pos * width, c) for off, c in base_alts], conj(bok, kok)
+                alts = [(off + i * width, conj(c, key == zval(kv))) for off, c in base_alts for i, kv in enumerate(dom)]
+                inside = True if not isinstance(key_ty, I.IntType) else z3.Or(*[key == kv for kv in dom])
+                return alts, conj(bok, kok, inside)
+        raise ValueError(f"not a state reference: {type(e).__name__}")
+
+    # ------------------------------------------------------------ actions
+
+    def _actions(self) -> list[ActionEnc]:
+        out = []
+        for a in self.inst.model.actions:
+            for args in itertools.product(*(self.inst.domain(p.ty) for p in a.params)):
+                b = {p.uid: v for p, v in zip(a.params, args)}
+                label = a.name + (f"({', '.join(str(x) for x in args)})" if args else "")
+                out.append(self._action(a, args, b, label))
+        return out
+
+    def _action(self, a: I.Action, args: tuple, b: dict, label: str) -> ActionEnc:
+        enc = self
+
+        def parts(s: list):
+            g, gok = enc.expr(a.guard, s, None, b)
+            writes: list[tuple[int, Ok, Val]] = []
+            oks: list[Ok] = []
+            enc._stmts(a.body, s, b, True, writes, oks)
+            errs: list[Ok] = [neg(x) for x in oks]
+            bounds = enc.inst.slot_bounds
+            by_slot: dict[int, list[tuple[Ok, Val]]] = {}
+            for k, c, v in writes:
+                by_slot.setdefault(k, []).append((c, v))
+                if bounds[k] is not None:
+                    lo, hi = bounds[k]
+                    inside = (lo <= v <= hi) if not isinstance(v, z3.ExprRef) else z3.And(v >= lo, v <= hi)
+                    errs.append(conj(c, neg(inside)))
+            for k, ws in by_slot.items():
+                for (c1, _), (c2, _) in itertools.combinations(ws, 2):
+                    errs.append(conj(c1, c2))
+            body_err = disj(*errs)
+            return g, gok, by_slot, body_err
+
+        cache: dict[int, tuple] = {}
+
+        def get(s):
+            key = id(s)
+            if key not in cache:
+                cache.clear()
+                cache[key] = (s, parts(s))
+            return cache[key][1]
+
+        def enabled(s):
+            g, gok, _, _ = get(s)
+            return disj(neg(gok), g)
+
+        def error(s):
+            g, gok, _, body_err = get(s)
+            return disj(neg(gok), conj(g, body_err))
+
+        def fires(s, t):
+            g, gok, by_slot, body_err = get(s)
+            eqs = []
+            for k in range(enc.n):
+                ws = by_slot.get(k)
+                if not ws:
+                    eqs.append(t[k] == s[k])
+                    continue
+                nxt: Val = s[k]
+                for c, v in reversed(ws):
+                    nxt = ite(c, v, nxt)
+                eqs.append(t[k] == zval(nxt))
+            return conj(gok, g, neg(body_err), *eqs)
+
+        def step(s):
+            g, gok, by_slot, body_err = get(s)
+            writes: dict[int, Val] = {}
+            for k, ws in by_slot.items():
+                nxt: Val = s[k]
+                for c, v in reversed(ws):
+                    nxt = ite(c, v, nxt)
+                writes[k] = nxt
+            return conj(gok, g, neg(body_err)), writes
+
+        return ActionEnc(label, a.name, args, enabled, fires, error, step)
+
+    def _stmts(self, stmts, s, b, pc: Ok, writes: list, oks: list) -> None:
+        for st in stmts:
+            match st:
+                case I.Assign():
+                    alts, lok = self.location(st.target, s, None, b)
+                    v, vok = self.expr(st.value, s, None, b)
+                    oks.append(implies(pc, conj(lok, vok)))
+                    if len(alts) == 1:
+                        writes.append((alts[0][0], pc, v))
+                    else:
+                        for off, c in alts:
+                            writes.append((off, conj(pc, c), v))
+                case I.If():
+                    c, cok = self.expr(st.cond, s, None, b)
+                    oks.append(implies(pc, cok))
+                    if c is not False:
+                        self._stmts(st.then, s, b, conj(pc, c), writes, oks)
+                    if c is not True:
+                        self._stmts(st.else_, s, b, conj(pc, neg(c)), writes, oks)
+                case I.For():
+                    for v in self.inst.domain(st.domain):
+                        self._stmts(st.body, s, {**b, st.binder.uid: v}, pc, writes, oks)
+
+    # ------------------------------------------------------------ obligations
+
+    def _props(self) -> list[SymProp]:
+        out: list[SymProp] = []
+        checks: list[tuple[str, str, bool, I.Expr]] = [(i.name, "step invariant" if i.step else "invariant", i.step, i.expr)
+                                                       for i in self.inst.model.invariants]
+        for p in self.inst.model.properties:
+            if isinstance(p.expr, I.Unary) and p.expr.op is I.UnOp.ALWAYS and not is_temporal(p.expr.arg):
+                checks.append((p.name, "property", False, p.expr.arg))
+        for name, kind, step, expr in checks:
+            def pred(s, t, expr=expr):
+                v, ok = self.expr(expr, s, t, {})
+                return as_bool(implies(ok, v))  # an evaluation error is a runtime finding, not a violation
+            out.append(SymProp(name, kind, step, pred))
+
+        def no_deadlock(s, t=None):
+            return as_bool(disj(*[a.enabled(s) for a in self.actions]))
+
+        state_checks = [(expr, step) for _, _, step, expr in checks]
+
+        def no_runtime_error(s, t=None):
+            errs = [a.error(s) for a in self.actions]
+            for expr, step in state_checks:
+                if not step:
+                    _, ok = self.expr(expr, s, None, {})
+                    errs.append(neg(ok))
+            return as_bool(neg(disj(*errs)))
+
+        def no_step_error(s, t):
+            errs = []
+            for expr, step in state_checks:
+                if step:
+                    _, ok = self.expr(expr, s, t, {})
+                    errs.append(neg(ok))
+            return as_bool(neg(disj(*errs)))
+
+        out.append(SymProp("deadlock", "deadlock", False, no_deadlock))
+        out.append(SymProp("runtime", "runtime", False, no_runtime_error))
+        if any(step for _, step in state_checks):
+            out.append(SymProp("runtime", "runtime", True, no_step_error))
+        return out
+
+
+def _add(a: Val, b: Val) -> Val:
+    if not isinstance(a, z3.ExprRef) and not isinstance(b, z3.ExprRef):
+        return a + b
+    if isinstance(a, int) and not isinstance(a, bool) and a == 0:
+        return b
+    return zval(a) + zval(b)
+
+
+def _root(e: I.Expr) -> I.Expr:
+    while isinstance(e, I.Index):
+        e = e.base
+    return e

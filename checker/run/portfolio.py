@@ -1,0 +1,146 @@
+"""Engine dispatch, and `auto`: a portfolio that says which engine decided each property.
+
+`auto` on one instance, within its time budget:
+  1. explicit search, bounded in states: when it completes, its verdicts stand
+     ("holds (exhaustive)" or "violated" with the shortest trace, a lasso for liveness),
+     except liveness properties it left unknown (its state graph ran out of budget):
+     those go on to the symbolic engines (checker/engines/symbolic/lasso.py);
+  2. otherwise its violations stand, and what is left goes to k-induction (proofs and
+     counterexamples to induction), then PDR (proofs), then BMC (bugs, or "holds up to
+     depth k"), each on what the previous ones left undecided;
+  3. with `--require proof`, properties that hold exhaustively are also handed to
+     k-induction and PDR, so that they can be reported "proved" for the instance.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from forkproof.engines.symbolic.bmc import check_bmc
+from forkproof.engines.symbolic.encode import SymbolicOptions
+from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.semantics.instance import Instance
+from forkproof.engines.symbolic.kind import check_kind
+from forkproof.semantics.verdict import EngineResult, Status, Verdict
+
+ENGINES = ("explicit", "bmc", "kind", "pdr", "auto")
+AUTO_STATE_BUDGET = 250_000
+AUTO_DEFAULT_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    engine: str = "explicit"
+    symmetry: bool = True
+    deadlock: bool = True
+    max_states: int | None = None
+    timeout: float | None = None  # seconds per instance
+    depth: int = 20
+    certificate: str | None = None
+    require: str = "exhaustive"
+    progress: object = None
+    up_to: int = 6  # params with no value: fixed sizes checked up to this value
+
+    def symbolic(self, timeout: float | None) -> SymbolicOptions:
+        return SymbolicOptions(depth=self.depth, timeout=timeout, deadlock=self.deadlock, certificate=self.certificate)
+
+
+def initial_error(inst: Instance) -> str | None:
+    """An initial value outside its variable's range makes every run of the instance a
+    runtime error at step 0.  The explicit engine reports it; the symbolic encodings assume
+    valid initial states, so they must not run on such an instance."""
+    from forkproof.semantics.compile import EvalError
+
+    try:
+        next(iter(inst.initial_states()), None)
+    except EvalError as e:
+        return str(e)
+    return None
+
+
+def run_engine(inst: Instance, opt: EngineOptions) -> EngineResult:
+    if opt.engine != "explicit" and initial_error(inst) is not None:
+        # every engine's answer here is the explicit one: a runtime error in the initial state
+        res = _explicit(inst, opt, opt.max_states, opt.timeout)
+        res.notes.append(f"the {opt.engine} engine did not run: an initial state is invalid, see 'runtime'")
+        return res
+    if opt.engine == "explicit":
+        return _explicit(inst, opt, opt.max_states, opt.timeout)
+    if opt.engine == "bmc":
+        return check_bmc(inst, opt.symbolic(opt.timeout))
+    if opt.engine == "kind":
+        return check_kind(inst, opt.symbolic(opt.timeout))
+    if opt.engine == "pdr":
+        pdr = _pdr()
+        if pdr is None:
+            raise ValueError("the pdr engine is not available in this build")
+        return pdr(inst, opt.symbolic(opt.timeout))
+    if opt.engine == "auto":
+        return _auto(inst, opt)
+    raise ValueError(f"unknown engine {opt.engine}")
+
+
+def _explicit(inst, opt: EngineOptions, max_states, timeout) -> EngineResult:
+    return check_explicit(inst, ExplicitOptions(symmetry=opt.symmetry, deadlock=opt.deadlock, max_states=max_states,
+                                                timeout=timeout, progress=opt.progress))
+
+
+def _pdr():
+    try:
+        from forkproof.engines.symbolic.pdr import check_pdr
+    except ImportError:  # pragma: no cover - PDR ships in its own module
+        return None
+    return check_pdr
+
+
+def _auto(inst: Instance, opt: EngineOptions) -> EngineResult:
+    start = time.perf_counter()
+    budget = opt.timeout or AUTO_DEFAULT_SECONDS
+    left = lambda share=1.0: max(0.5, (budget - (time.perf_counter() - start)) * share)
+    first = _explicit(inst, opt, opt.max_states or AUTO_STATE_BUDGET, budget * 0.4)
+    verdicts = {v.name: v for v in first.verdicts}
+    notes = list(first.notes)
+    if first.complete:
+        todo = [n for n, v in verdicts.items() if v.status is Status.HOLDS] if opt.require == "proof" else []
+        # a liveness property the explicit engine left open (its state graph ran out of time or
+        # states after the search completed) goes to the symbolic engines too
+        todo += [n for n, v in verdicts.items() if v.kind == "property" and v.status is Status.UNKNOWN]
+    else:
+        notes.append(f"explicit search stopped ({first.states:,} states); symbolic engines took over")
+        todo = [n for n, v in verdicts.items() if v.status is Status.UNKNOWN]
+        if "runtime" not in verdicts:
+            todo.append("runtime")  # no runtime error found yet, but the search was not complete
+    stages = [("kind", check_kind, 0.5), ("pdr", _pdr(), 0.6), ("bmc", check_bmc, 1.0)]
+    for name, engine, share in stages:
+        if not todo:
+            break
+        if engine is None:
+            continue
+        if name == "bmc" and first.complete and all(n in verdicts and verdicts[n].status is not Status.UNKNOWN for n in todo):
+            break  # nothing left that a bounded search could add
+        result = engine(inst, opt.symbolic(left(share)))
+        found = {v.name: v for v in result.verdicts}
+        for n in list(todo):
+            v = found.get(n)
+            if v is None:
+                if n == "runtime" and name != "bmc":
+                    verdicts.pop("runtime", None)  # engines list "runtime" only when it is open or violated
+                    todo.remove(n)
+                continue
+            bounded_news = name == "bmc" and v.status is not Status.UNKNOWN and \
+                (n not in verdicts or verdicts[n].status is Status.UNKNOWN)  # never "up to depth k" over "exhaustive"
+            if v.status in (Status.PROVED, Status.VIOLATED) or bounded_news:
+                verdicts[n] = _noted(v, verdicts.get(n))
+                todo.remove(n)
+    seconds = time.perf_counter() - start
+    if "runtime" in todo and "runtime" not in verdicts:
+        verdicts["runtime"] = Verdict("runtime", "runtime", Status.UNKNOWN, inst.scope(), "auto", None, None, seconds,
+                                      reason="the search was not complete and no engine ruled runtime errors out")
+    out = [verdicts[n] for n in verdicts]
+    return EngineResult(out, first.states, first.depth, first.transitions, seconds, first.complete, notes)
+
+
+def _noted(v: Verdict, before: Verdict | None) -> Verdict:
+    if before is None or before.status is not Status.HOLDS:
+        return v
+    return replace(v, notes=v.notes + (f"also holds exhaustively: {before.states:,} states",))

@@ -1,0 +1,196 @@
+"""`check` when int params have no value: a verdict for every size, and the smallest that breaks.
+
+For each combination of the params that do have values (an enum param with no value takes
+each of its values), two things run:
+  1. `prove_all_sizes` (checker/engines/counters/prove.py): k-induction and PDR on the counter abstraction,
+     for every value of the open params allowed by the assumptions;
+  2. the chosen engine (explicit by default) on every instance whose open params lie in
+     0..--up-to (default 6) and satisfy the assumptions, smallest first.
+A property's verdict:
+  - violated: at the smallest size where an instance breaks it, with that instance's
+    shortest trace (a violation the counters found beyond --up-to is confirmed on a
+    concrete instance first, and the sizes below it are checked when there are few);
+  - proved: "for all N with <assumptions>", when the counters prove it and no instance
+    contradicts it (the instances are the cross-check);
+  - unknown otherwise, with the reason, and what the fixed sizes showed.
+A disagreement between the counters and an instance is a bug in forkproof: the verdict is
+then unknown and says so, never proved.
+"""
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import replace
+
+from forkproof.cli import progress
+from forkproof.engines.counters.prove import AllSizes, SizeVerdict, assumption_text, prove_all_sizes
+from forkproof.engines.symbolic.encode import SymbolicOptions
+from forkproof.semantics.instance import instantiate
+from forkproof.run.portfolio import EngineOptions, run_engine
+from forkproof.run.check import (CheckReport, InstanceRun, PropertyResult, _const, aggregate_group, plan, scope_of,
+                         sweep_scope)
+from forkproof.semantics.verdict import Status, Verdict
+from forkproof.spec import ir as I
+from forkproof.spec.errors import Diagnostic, ModelError
+
+ALL_SIZES_SECONDS = 60.0  # the counters' budget per combination, when --timeout is not given
+ALL_SIZES_K = 1  # k-induction's largest k on the counters before PDR takes over
+MAX_EXTRA_SIZES = 24  # instances checked beyond --up-to to find the smallest that breaks
+
+
+def sizes_up_to(model: I.Model, combo: dict[str, object], symbolic: list[str], top: int) -> list[dict[str, object]]:
+    """Every assignment of 0..top to the open params that the assumptions allow, smallest first."""
+    out = []
+    for values in sorted(itertools.product(range(top + 1), repeat=len(symbolic)), key=lambda v: (max(v), v)):
+        env = dict(combo)
+        env.update(zip(symbolic, values))
+        full = {p.name: env[p.name] for p in model.params}
+        if _allowed(model, full):
+            out.append(full)
+    return out
+
+
+def _allowed(model: I.Model, env: dict[str, object]) -> bool:
+    for p in model.params:
+        if isinstance(p.ty, I.IntType) and p.ty.bounded:
+            try:
+                if not _const(model, p.ty.lo, env) <= env[p.name] <= _const(model, p.ty.hi, env):
+                    return False
+            except ModelError:
+                return False
+    try:
+        return all(_const(model, a.expr, env) for a in model.assumes)
+    except ModelError:
+        return False
+
+
+def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: EngineOptions, start: float) -> CheckReport:
+    fixed, notes = plan(model, bindings, skip=tuple(symbolic))
+    top = options.up_to
+    runs: list[InstanceRun] = []
+    results: list[PropertyResult] = []
+    what = assumption_text(model, symbolic)
+    if options.certificate:
+        notes.append("--certificate is not written for proofs over every size (only for fixed instances)")
+    for combo in fixed:
+        if progress.interrupted:  # NOTE(interrupt) in checker/cli/progress.py
+            notes.append(f"interrupted (Ctrl-C): {scope_of(model, combo) or 'the model'} and later were not checked")
+            break
+        budget = options.timeout or ALL_SIZES_SECONDS
+        sym = SymbolicOptions(depth=min(options.depth, ALL_SIZES_K), timeout=budget, deadlock=options.deadlock)
+        proof = prove_all_sizes(model, combo, symbolic, sym)
+        sizes = sizes_up_to(model, combo, symbolic, top)
+        if not sizes:
+            raise ModelError(Diagnostic("FP402", f"no value of {', '.join(symbolic)} up to {top} satisfies the "
+                                        f"assumptions (raise --up-to)"))
+        mine = [_run(model, s, options) for s in sizes]
+        # a violation the counters found beyond the sizes checked: check up to it, or it alone
+        beyond = [v.witness for v in proof.verdicts if v.status is Status.VIOLATED and v.witness
+                  and not any(_same_sizes(v.witness, r.params, symbolic) for r in mine)]
+        for w in beyond:
+            extra = [s for s in sizes_up_to(model, combo, symbolic, max(w.values()))
+                     if not any(_same_sizes(s, r.params, symbolic) for r in mine)]
+            if len(extra) > MAX_EXTRA_SIZES:
+                extra = [s for s in extra if _same_sizes(s, w, symbolic)]
+                notes.append(f"the counters found a violation at {_sizes(w)}; the sizes between {top + 1} and it "
+                             f"were not all checked, so a smaller size may break it too")
+            mine.extend(_run(model, s, options) for s in extra)
+        runs.extend(mine)
+        for n in (n for r in mine for n in r.result.notes):
+            if n not in notes:
+                notes.append(n)
+        fixed_scope = scope_of(model, combo)
+        scope = what + (f", {fixed_scope}" if fixed_scope else "")
+        results.extend(_combine(model, proof, aggregate_group(model, mine), scope, mine, symbolic))
+    if len(fixed) > 1:
+        order: dict[str, int] = {}
+        for p in results:
+            order.setdefault(p.verdict.name, len(order))
+        results.sort(key=lambda p: order[p.verdict.name])
+    engine = f"{options.engine} + counters"
+    return CheckReport(model, engine, tuple(runs), tuple(results), tuple(notes), time.perf_counter() - start)
+
+
+def _run(model: I.Model, params: dict[str, object], options: EngineOptions) -> InstanceRun:
+    if options.progress is not None and hasattr(options.progress, "scope"):
+        options.progress.scope = scope_of(model, params)
+    inst = instantiate(model, params)
+    return InstanceRun(params, scope_of(model, params), run_engine(inst, replace(options, certificate=None)))
+
+
+def _same_sizes(a: dict, b: dict, symbolic: list[str]) -> bool:
+    return all(a[n] == b[n] for n in symbolic)
+
+
+def _sizes(w: dict) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in w.items())
+
+
+def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope: str, runs: list[InstanceRun],
+             symbolic: list[str]) -> list[PropertyResult]:
+    by_name: dict[tuple[str, str], SizeVerdict] = {(v.name, v.kind): v for v in proof.verdicts}
+    fixed = {(p.verdict.name, p.verdict.kind): p for p in small}
+    checked = sweep_scope(model, [r.params for r in runs])
+    out = []
+    keys = list(fixed) + [k for k in by_name if k not in fixed]
+    for key in keys:
+        p, a = fixed.get(key), by_name.get(key)
+        per = p.per_instance if p else ()
+        if p is not None and p.verdict.status is Status.VIOLATED:
+            if a is not None and a.status is Status.PROVED:
+                out.append(_unknown(p.verdict, scope, per, f"the engines disagree: proved for {scope} on the counter "
+                                    f"abstraction, but violated at {p.scope} (a bug in forkproof; please report it)"))
+                continue
+            held = [s for s, st in per if st in (Status.HOLDS, Status.PROVED)]
+            note = "the smallest size that breaks it" + (f"; holds for {_join(held)}" if held else "")
+            out.append(PropertyResult(replace(p.verdict, notes=p.verdict.notes + (note,)), p.scope, per))
+            continue
+        if a is None:
+            if p is not None:  # counters not applicable: what the fixed sizes showed, and why no more
+                if proof.ineligible:
+                    why = f"the counter abstraction does not apply: {proof.ineligible}"
+                else:
+                    why = "the counters prove safety properties only (invariants, always P, deadlock, runtime errors)"
+                if p.verdict.status in (Status.HOLDS, Status.PROVED, Status.BOUNDED):
+                    out.append(_unknown(p.verdict, scope, per,
+                                        f"{p.verdict.status.value} for {checked} only; no proof for every size: {why}"))
+                else:
+                    out.append(p)
+            continue
+        if a.status is Status.PROVED:
+            if key[1] == "runtime" and p is None:
+                continue  # like every engine: "runtime" is shown only when open or violated
+            cross = f"cross-checked for {checked}: {_fixed_word(p)}"
+            v = Verdict(a.name, a.kind, Status.PROVED, scope, a.engine, None, None, a.seconds,
+                        notes=a.notes + (cross,))
+            out.append(PropertyResult(v, scope, per))
+            continue
+        base = p.verdict if p is not None else Verdict(a.name, a.kind, Status.UNKNOWN, scope, a.engine, None, None,
+                                                       a.seconds)
+        if a.status is Status.VIOLATED:
+            why = (f"the counter abstraction breaks it at {_sizes(a.witness or {})} in {a.depth} steps, "
+                   f"but no checked instance confirmed it (a bug in forkproof; please report it)")
+        else:
+            why = f"no proof for {scope}: {a.reason}"
+            if p is not None and p.verdict.status in (Status.HOLDS, Status.PROVED):
+                why += f"; {p.verdict.status.value} for {checked}"
+        out.append(_unknown(base, scope, per, why, a.notes))
+    return out
+
+
+def _join(scopes: list[str]) -> str:
+    from forkproof.output.report import _join_scopes
+
+    return _join_scopes(scopes)
+
+
+def _fixed_word(p: PropertyResult | None) -> str:
+    if p is None:
+        return "nothing found"
+    return p.verdict.status.value
+
+
+def _unknown(v: Verdict, scope: str, per, reason: str, notes: tuple[str, ...] = ()) -> PropertyResult:
+    u = Verdict(v.name, v.kind, Status.UNKNOWN, scope, v.engine, None, v.depth, v.seconds, None, reason,
+                v.notes + notes)
+    return PropertyResult(u, scope, per)

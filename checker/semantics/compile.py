@@ -1,0 +1,591 @@
+"""IR expressions and actions compiled once, per instance, into Python closures.
+
+An expression becomes `f(s, t, env)`: `s` the pre-state tuple, `t` the post-state (read
+only by primed references in step invariants, else None), `env` a list indexed by
+`Binder.uid` for the binders that stay dynamic.  Params, action arguments and the
+variables of small quantifier domains are folded in as constants, so most state reads
+become `s[k]` with a fixed `k` (NOTE(layout) in checker/semantics/instance.py).
+
+NOTE(arith): the semantics every engine shares (DESIGN section 2): `+ - *` exact, `/` an
+exact Fraction normalised to int when integral, `div` is Python's `//` and `%` Python's
+`%` (floor; the sign of the divisor), comparisons exact between int and Fraction.
+Division or modulo by zero and a key outside its map's domain raise EvalError.
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from forkproof.spec.errors import Diagnostic, ModelError
+from forkproof.spec.ir import (Action, Assign, Binary, BinOp, Binder, BoundRef, Call, Expr, For, If, Index,
+                     IntType, Ite, Lit, LocalRef, MapType, Model, ParamRef, Quant, QuantKind,
+                     RatType, Stmt, Unary, UnOp, VarRef)
+
+if TYPE_CHECKING:
+    from forkproof.semantics.instance import Instance
+
+Fn = Callable[[tuple, "tuple | None", list], object]
+UNROLL = 16  # quantifier domains up to this size are unrolled with the variable folded in
+
+
+class EvalError(Exception):
+    """A runtime error of the model (not of forkproof); engines report it as a finding."""
+
+
+class _K:
+    """A value known at compile time."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: object):
+        self.v = v
+
+
+def _norm(x):
+    if type(x) is Fraction and x.denominator == 1:
+        return int(x)
+    return x
+
+
+def _div(a, b):
+    if b == 0:
+        raise EvalError(f"division by zero ({a} / 0)")
+    return _norm(Fraction(a) / b)
+
+
+def _floordiv(a, b):
+    if b == 0:
+        raise EvalError(f"division by zero ({a} div 0)")
+    return a // b
+
+
+def _mod(a, b):
+    if b == 0:
+        raise EvalError(f"modulo by zero ({a} % 0)")
+    return _norm(a % b)
+
+
+_SYMBOLS = {BinOp.ADD: "+", BinOp.SUB: "-", BinOp.MUL: "*", BinOp.EQ: "==", BinOp.NE: "!=",
+            BinOp.LT: "<", BinOp.LE: "<=", BinOp.GT: ">", BinOp.GE: ">="}
+_CALLS = {BinOp.DIV: _div, BinOp.FLOORDIV: _floordiv, BinOp.MOD: _mod}
+
+
+def _templates(sym: str) -> dict[str, Callable]:
+    """Closure factories for one infix operator: fn-fn, fn-const, const-fn, slot-const.
+    Generated from a fixed template (no user text) so each closure is a single expression."""
+    ns: dict = {}
+    exec(f"def ff(l, r): return lambda s, t, e: l(s, t, e) {sym} r(s, t, e)\n"
+         f"def fk(l, c): return lambda s, t, e: l(s, t, e) {sym} c\n"
+         f"def kf(c, r): return lambda s, t, e: c {sym} r(s, t, e)\n"
+         f"def sk(k, c): return lambda s, t, e: s[k] {sym} c\n"
+         f"def tk(k, c): return lambda s, t, e: t[k] {sym} c\n", ns)
+    return ns
+
+
+_OPS = {op: _templates(sym) for op, sym in _SYMBOLS.items()}
+_AND, _OR, _PLUS = _templates("and"), _templates("or"), _OPS[BinOp.ADD]
+
+
+def _const_binop(op: BinOp, a, b):
+    match op:
+        case BinOp.ADD: return a + b
+        case BinOp.SUB: return a - b
+        case BinOp.MUL: return a * b
+        case BinOp.EQ: return a == b
+        case BinOp.NE: return a != b
+        case BinOp.LT: return a < b
+        case BinOp.LE: return a <= b
+        case BinOp.GT: return a > b
+        case BinOp.GE: return a >= b
+    return _CALLS[op](a, b)
+
+
+def _int_threshold(op: BinOp, q, flipped: bool):
+    """An int bound equivalent to the rational `q` when compared with an int by `op`:
+    `count > 2/3 * 4` becomes `count > 2`, which avoids Fraction arithmetic per state."""
+    if type(q) is not Fraction or op not in (BinOp.LT, BinOp.LE, BinOp.GT, BinOp.GE):
+        return q
+    floor = q.numerator // q.denominator
+    down = (BinOp.LE, BinOp.GT) if not flipped else (BinOp.LT, BinOp.GE)
+    return floor if op in down else floor + 1
+
+
+def fn(x: Fn | _K) -> Fn:
+    if isinstance(x, _K):
+        v = x.v
+        return lambda s, t, e: v
+    return x
+
+
+def _raiser(msg: str) -> Fn:
+    def f(s, t, e):
+        raise EvalError(msg)
+    return f
+
+
+def _slot_reader(k: int, primed: bool) -> Fn:
+    f = (lambda s, t, e: t[k]) if primed else (lambda s, t, e: s[k])
+    f.slot = (k, primed)
+    return f
+
+
+def _chain(parts: list[Fn], tmpl: dict) -> Fn:
+    """parts[0] OP parts[1] OP ... as a balanced tree of closures (left-to-right order kept)."""
+    if len(parts) == 1:
+        return parts[0]
+    mid = len(parts) // 2
+    return tmpl["ff"](_chain(parts[:mid], tmpl), _chain(parts[mid:], tmpl))
+
+
+def walk(node) -> Iterator[object]:
+    """Every IR node, type and binder below `node` (itself included)."""
+    yield node
+    if isinstance(node, tuple):
+        for x in node:
+            yield from walk(x)
+    elif dataclasses.is_dataclass(node):
+        for f in dataclasses.fields(node):
+            if f.name != "span":
+                yield from walk(getattr(node, f.name))
+
+
+def is_temporal(e: Expr) -> bool:
+    return any((isinstance(n, Unary) and n.op in (UnOp.ALWAYS, UnOp.EVENTUALLY))
+               or (isinstance(n, Binary) and n.op is BinOp.LEADSTO) for n in walk(e))
+
+
+def has_primes(e: Expr) -> bool:
+    return any(isinstance(n, (VarRef, LocalRef)) and n.primed for n in walk(e))
+
+
+def env_size(model: Model) -> int:
+    return 1 + max((n.uid for n in walk(model) if isinstance(n, Binder)), default=0)
+
+
+class Compiler:
+    """Compiles expressions of one instance.  `bound` maps binder uids to values folded in
+    as constants; every other binder is read from `env` at run time."""
+
+    def __init__(self, inst: Instance, constant: bool = False):
+        self.inst = inst
+        self.constant = constant
+        self.env_size = env_size(inst.model)
+
+    def run_const(self, e: Expr) -> object:
+        x = self.value(e, {})
+        return x.v if isinstance(x, _K) else x(None, None, [None] * self.env_size)
+
+    def expr(self, e: Expr, bound: dict[int, object] | None = None) -> Fn:
+        return fn(self.value(e, bound or {}))
+
+    def value(self, e: Expr, b: dict[int, object]) -> Fn | _K:
+        match e:
+            case Lit(value=v):
+                return _K(_norm(v))
+            case ParamRef(name=name):
+                return _K(_norm(self.inst.params[name]))
+            case BoundRef(binder=binder):
+                if binder.uid in b:
+                    return _K(b[binder.uid])
+                u = binder.uid
+                return lambda s, t, env: env[u]
+            case VarRef() | LocalRef() | Index():
+                return self._read(e, b)
+            case Unary(op=UnOp.NOT, arg=arg):
+                a = self.value(arg, b)
+                return _K(not a.v) if isinstance(a, _K) else (lambda s, t, env: not a(s, t, env))
+            case Unary(op=UnOp.NEG, arg=arg):
+                a = self.value(arg, b)
+                return _K(-a.v) if isinstance(a, _K) else (lambda s, t, env: -a(s, t, env))
+            case Unary():
+                raise ValueError(f"temporal operator '{e.op.value}' in a state expression")
+            case Binary():
+                return self._binary(e, b)
+            case Ite(cond=c, then=th, else_=el):
+                c, th, el = self.value(c, b), self.value(th, b), self.value(el, b)
+                if isinstance(c, _K):
+                    return th if c.v else el
+                th, el = fn(th), fn(el)
+                return lambda s, t, env: th(s, t, env) if c(s, t, env) else el(s, t, env)
+            case Quant():
+                return self._quant(e, b)
+            case Call():
+                return self._call(e, b)
+        raise TypeError(f"not an expression: {e!r}")
+
+    # ------------------------------------------------------------ state locations
+
+    def loc(self, e: Expr, b: dict) -> tuple[int | Fn | None, bool, str]:
+        """(slot offset, primed, description) of a state location; the offset is an int when
+        known at compile time, a closure otherwise, None when the key is always out of range."""
+        if self.constant:
+            raise ModelError(Diagnostic("FP405", "a constant expression cannot read the state", span=e.span))
+        inst = self.inst
+        match e:
+            case VarRef(name=name, primed=primed):
+                return inst.globals_at[name].base, primed, name
+            case LocalRef(family=fam, name=name, proc=proc, primed=primed):
+                vs, p = inst.locals_at[(fam, name)], self.value(proc, b)
+                if isinstance(p, _K):
+                    return vs.base + p.v * vs.stride, primed, f"{fam}[{p.v}].{name}"
+                base, stride = vs.base, vs.stride
+                return (lambda s, t, env: base + p(s, t, env) * stride), primed, f"{fam}.{name}"
+            case Index(base=m, key=key):
+                off, primed, what = self.loc(m, b)
+                if off is None:
+                    return None, primed, what
+                assert isinstance(m.ty, MapType)
+                lo, n = inst.key_index(m.ty.key)
+                stride = inst.width(m.ty.value)
+                k = self.value(key, b)
+                checked = isinstance(m.ty.key, IntType)
+                if isinstance(k, _K):
+                    i = k.v - lo
+                    if checked and not 0 <= i < n:
+                        return None, primed, f"key {k.v} is outside {lo}..{lo + n - 1} for {what}"
+                    if isinstance(off, int):
+                        return off + int(i) * stride, primed, f"{what}[{k.v}]"
+                    return (lambda s, t, env: off(s, t, env) + i * stride), primed, what
+                return self._dynamic_index(off, k, lo, n, stride, checked, what), primed, what
+        raise TypeError(f"not a state location: {e!r}")
+
+    @staticmethod
+    def _dynamic_index(off, k: Fn, lo: int, n: int, stride: int, checked: bool, what: str) -> Fn:
+        hi = lo + n - 1
+
+        def index(s, t, env):
+            v = k(s, t, env)
+            if checked and not lo <= v <= hi:
+                raise EvalError(f"key {v} is outside {lo}..{hi} for {what}")
+            return v - lo if stride == 1 else (v - lo) * stride
+
+        if isinstance(off, int):
+            if stride == 1 and lo == 0 and not checked:  # bool, enum and process keys
+                return lambda s, t, env: off + k(s, t, env)
+            return lambda s, t, env: off + index(s, t, env)
+        return lambda s, t, env: off(s, t, env) + index(s, t, env)
+
+    def _read(self, e: Expr, b: dict) -> Fn:
+        off, primed, what = self.loc(e, b)
+        if off is None:
+            return _raiser(what)
+        if isinstance(off, int):
+            return _slot_reader(off, primed)
+        if primed:
+            return lambda s, t, env: t[off(s, t, env)]
+        return lambda s, t, env: s[off(s, t, env)]
+
+    # ------------------------------------------------------------ operators
+
+    def _binary(self, e: Binary, b: dict) -> Fn | _K:
+        op = e.op
+        left = self.value(e.left, b)
+        if op in (BinOp.AND, BinOp.OR, BinOp.IMPLIES):
+            return self._logic(op, left, e.right, b)
+        if op is BinOp.LEADSTO:
+            raise ValueError("temporal operator '~>' in a state expression")
+        right = self.value(e.right, b)
+        rat = isinstance(e.ty, RatType)
+        if isinstance(left, _K) and isinstance(right, _K):
+            try:
+                return _K(_norm(_const_binop(op, left.v, right.v)))
+            except EvalError as x:
+                return _raiser(str(x))
+        if isinstance(right, _K) and isinstance(e.left.ty, IntType):
+            right = _K(_int_threshold(op, right.v, flipped=False))
+        elif isinstance(left, _K) and isinstance(e.right.ty, IntType):
+            left = _K(_int_threshold(op, left.v, flipped=True))
+        if op in _CALLS:
+            call, lf, rf = _CALLS[op], fn(left), fn(right)
+            return lambda s, t, env: call(lf(s, t, env), rf(s, t, env))
+        tmpl = _OPS[op]
+        if isinstance(right, _K):
+            slot = getattr(left, "slot", None)
+            if slot is not None:
+                f = tmpl["tk" if slot[1] else "sk"](slot[0], right.v)
+            else:
+                f = tmpl["fk"](left, right.v)
+        elif isinstance(left, _K):
+            f = tmpl["kf"](left.v, right)
+        else:
+            f = tmpl["ff"](left, right)
+        if rat and op in (BinOp.ADD, BinOp.SUB, BinOp.MUL):
+            g = f
+            return lambda s, t, env: _norm(g(s, t, env))
+        return f
+
+    def _logic(self, op: BinOp, left: Fn | _K, right_e: Expr, b: dict) -> Fn | _K:
+        right = self.value(right_e, b)
+        if op is BinOp.IMPLIES:
+            left = _K(not left.v) if isinstance(left, _K) else (lambda s, t, env, f=left: not f(s, t, env))
+            op = BinOp.OR
+        short = op is BinOp.OR  # the value of the left side that decides the result
+        if isinstance(left, _K):
+            return _K(short) if bool(left.v) == short else right
+        if isinstance(right, _K):
+            if bool(right.v) != short:
+                return left
+            # `p or true`, `p and false`: p still runs first (it may raise)
+            return (lambda s, t, env: left(s, t, env) or True) if short else (lambda s, t, env: left(s, t, env) and False)
+        return (_OR if short else _AND)["ff"](left, right)
+
+    def _quant(self, q: Quant, b: dict) -> Fn | _K:
+        dom = self.inst.domain(q.domain)
+        kind, u = q.kind, q.binder.uid
+        if len(dom) > UNROLL:
+            return self._quant_loop(q, dom, b)
+        rat = isinstance(q.ty, RatType)
+        parts: list[Fn | _K] = []
+        for v in dom:
+            bv = {**b, u: v}
+            if kind is QuantKind.FORALL or kind is QuantKind.EXISTS:
+                parts.append(self.value(q.body, bv))
+            elif kind is QuantKind.COUNT:
+                parts.append(self.value(q.cond, bv))
+            else:
+                c = _K(True) if q.cond is None else self.value(q.cond, bv)
+                if isinstance(c, _K):
+                    if c.v:
+                        parts.append(self.value(q.body, bv))
+                    continue
+                body = fn(self.value(q.body, bv))
+                parts.append(lambda s, t, env, c=c, body=body: body(s, t, env) if c(s, t, env) else 0)
+        if kind is QuantKind.FORALL or kind is QuantKind.EXISTS:
+            short = kind is QuantKind.EXISTS
+            dyn = []
+            for p in parts:
+                if isinstance(p, _K):
+                    if bool(p.v) == short:
+                        if not dyn:
+                            return _K(short)
+                        dyn.append(fn(_K(short)))
+                        break
+                    continue
+                dyn.append(p)
+            return _chain(dyn, _OR if short else _AND) if dyn else _K(not short)
+        total = sum((p.v for p in parts if isinstance(p, _K)), 0)
+        dyn = [p for p in parts if not isinstance(p, _K)]
+        if not dyn:
+            return _K(_norm(total))
+        f = _chain(dyn, _PLUS)
+        if total != 0:
+            f = _PLUS["fk"](f, total)
+        elif kind is QuantKind.COUNT:
+            f = _PLUS["fk"](f, 0)  # a count is an int, never a bool
+        if rat:
+            g = f
+            return lambda s, t, env: _norm(g(s, t, env))
+        return f
+
+    def _quant_loop(self, q: Quant, dom: list, b: dict) -> Fn:
+        u = q.binder.uid
+        body = self.expr(q.body, b) if q.body is not None else None
+        cond = self.expr(q.cond, b) if q.cond is not None else None
+        match q.kind:
+            case QuantKind.FORALL:
+                def f(s, t, env):
+                    for v in dom:
+                        env[u] = v
+                        if not body(s, t, env):
+                            return False
+                    return True
+            case QuantKind.EXISTS:
+                def f(s, t, env):
+                    for v in dom:
+                        env[u] = v
+                        if body(s, t, env):
+                            return True
+                    return False
+            case QuantKind.COUNT:
+                def f(s, t, env):
+                    n = 0
+                    for v in dom:
+                        env[u] = v
+                        if cond(s, t, env):
+                            n += 1
+                    return n
+            case QuantKind.SUM:
+                def f(s, t, env):
+                    total = 0
+                    for v in dom:
+                        env[u] = v
+                        if cond is None or cond(s, t, env):
+                            total += body(s, t, env)
+                    return _norm(total)
+        return f
+
+    def _call(self, c: Call, b: dict) -> Fn | _K:
+        d = self.inst.model.def_named(c.name)
+        args = [self.value(a, b) for a in c.args]
+        inner = {p.uid: a.v for p, a in zip(d.params, args) if isinstance(a, _K)}
+        dyn = [(p.uid, a) for p, a in zip(d.params, args) if not isinstance(a, _K)]
+        body = self.value(d.body, inner)
+        if not dyn or isinstance(body, _K):
+            return body
+        if len(dyn) == 1:
+            (u, a), = dyn
+
+            def call1(s, t, env):
+                env[u] = a(s, t, env)
+                return body(s, t, env)
+            return call1
+
+        def call(s, t, env):
+            vals = [a(s, t, env) for _, a in dyn]  # every argument first, then bind
+            for (u, _), v in zip(dyn, vals):
+                env[u] = v
+            return body(s, t, env)
+        return call
+
+
+# ---------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True)
+class ActionInstance:
+    """One action with its parameters bound: `guard` (None = always enabled) and `update`,
+    which returns the successor tuple or raises EvalError."""
+
+    action: Action
+    args: tuple[object, ...]
+    guard: Fn | None
+    update: Callable[[tuple, list], tuple]
+
+
+@dataclass(frozen=True)
+class Program:
+    """An instance compiled: every action instance, in model order, and the env size."""
+
+    inst: Instance
+    compiler: Compiler
+    actions: tuple[ActionInstance, ...]
+    env_size: int
+
+    def new_env(self) -> list:
+        return [None] * self.env_size
+
+
+def compile_program(inst: Instance) -> Program:
+    comp = Compiler(inst)
+    out: list[ActionInstance] = []
+    for a in inst.model.actions:
+        for args in itertools.product(*(inst.domain(p.ty) for p in a.params)):
+            bound = {p.uid: v for p, v in zip(a.params, args)}
+            guard = comp.value(a.guard, bound)
+            if isinstance(guard, _K) and not guard.v:
+                continue  # never enabled
+            update = _compile_body(comp, a, bound)
+            out.append(ActionInstance(a, args, None if isinstance(guard, _K) else guard, update))
+    return Program(inst, comp, tuple(out), comp.env_size)
+
+
+def _flatten(comp: Compiler, stmts: tuple[Stmt, ...], b: dict, out: list) -> None:
+    """Assignments as ("set", offset, value) and dynamic branches as ("if", cond, then, else);
+    `for` loops are unrolled and constant conditions resolved."""
+    for st in stmts:
+        match st:
+            case Assign(target=target, value=value):
+                off, _, what = comp.loc(target, b)
+                out.append(("set", off if off is not None else _raiser(what), comp.value(value, b)))
+            case If(cond=cond, then=then, else_=else_):
+                c = comp.value(cond, b)
+                if isinstance(c, _K):
+                    _flatten(comp, then if c.v else else_, b, out)
+                else:
+                    th: list = []
+                    el: list = []
+                    _flatten(comp, then, b, th)
+                    _flatten(comp, else_, b, el)
+                    out.append(("if", c, th, el))
+            case For(binder=binder, domain=domain, body=body):
+                for v in comp.inst.domain(domain):
+                    _flatten(comp, body, {**b, binder.uid: v}, out)
+
+
+def _compile_body(comp: Compiler, a: Action, b: dict) -> Callable[[tuple, list], tuple]:
+    inst = comp.inst
+    items: list = []
+    _flatten(comp, a.body, b, items)
+    names, bounds = inst.slot_names, inst.slot_bounds
+
+    def twice(k: int) -> EvalError:
+        return EvalError(f"two assignments to {names[k]} in one step of action {a.name}")
+
+    def out_of_range(k: int, v) -> EvalError:
+        return EvalError(f"value {v} is outside {bounds[k][0]}..{bounds[k][1]} for {names[k]}")
+
+    if all(it[0] == "set" and isinstance(it[1], int) for it in items):
+        slots = [it[1] for it in items]
+        dup = next((k for i, k in enumerate(slots) if k in slots[:i]), None)
+        if dup is not None:
+            return _raiser_update(twice(dup))
+        dyn = tuple((k, fn(v)) for _, k, v in items if not isinstance(v, _K))
+        consts = tuple((k, v.v) for _, k, v in items if isinstance(v, _K))
+        checks = tuple((k, *bounds[k]) for k, _ in dyn if bounds[k] is not None)
+        for k, v in consts:
+            if bounds[k] is not None and not bounds[k][0] <= v <= bounds[k][1]:
+                return _raiser_update(out_of_range(k, v))
+        return _straight_update(dyn, consts, checks, out_of_range)
+
+    def collect(its: list, s: tuple, env: list, out: list) -> None:
+        for it in its:
+            if it[0] == "set":
+                off, v = it[1], it[2]
+                out.append((off if isinstance(off, int) else off(s, None, env),
+                            v.v if isinstance(v, _K) else v(s, None, env)))
+            else:
+                c = it[1]
+                collect(it[2] if c(s, None, env) else it[3], s, env, out)
+
+    def update(s: tuple, env: list) -> tuple:
+        writes: list = []
+        collect(items, s, env, writes)
+        new, seen = list(s), set()
+        for k, v in writes:
+            if k in seen:
+                raise twice(k)
+            seen.add(k)
+            bk = bounds[k]
+            if bk is not None and not bk[0] <= v <= bk[1]:
+                raise out_of_range(k, v)
+            new[k] = v
+        return tuple(new)
+    return update
+
+
+def _raiser_update(err: EvalError):
+    def update(s, env):
+        raise EvalError(str(err))
+    return update
+
+
+def _straight_update(dyn: tuple, consts: tuple, checks: tuple, out_of_range):
+    """The common case: assignments to fixed, distinct slots."""
+    if len(dyn) == 1 and not consts:
+        (k, f), = dyn
+        if checks:
+            _, lo, hi = checks[0]
+
+            def update1c(s, env):
+                v = f(s, None, env)
+                if v < lo or v > hi:
+                    raise out_of_range(k, v)
+                return s[:k] + (v,) + s[k + 1:]
+            return update1c
+        return lambda s, env: s[:k] + (f(s, None, env),) + s[k + 1:]
+
+    def update(s, env):
+        new = list(s)
+        for k, f in dyn:
+            new[k] = f(s, None, env)
+        for k, v in consts:
+            new[k] = v
+        for k, lo, hi in checks:
+            v = new[k]
+            if v < lo or v > hi:
+                raise out_of_range(k, v)
+        return tuple(new)
+    return update

@@ -1,0 +1,72 @@
+"""Result types shared by every engine: a Verdict per property, with its Trace.
+
+NOTE(display): values in traces are display values, not runtime values (NOTE(values) in
+spec/ir.py): bool -> bool, int -> int, enum -> member name, process id -> "Family[i]"
+(0-based), rational -> int when integral else "p/q".  Locations are named `x`, `m[k]`,
+`Validator[2].ballot`, `Validator[2].m[k]` (see `forkproof.semantics.instance`).
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Status(enum.Enum):
+    PROVED = "proved"
+    HOLDS = "holds (exhaustive)"
+    BOUNDED = "holds up to depth"
+    VIOLATED = "violated"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One state of a trace and the action that led to it (None for the initial state)."""
+
+    action: str | None
+    args: tuple[tuple[str, object], ...]
+    state: dict[str, object]  # every location -> display value
+    changed: tuple[str, ...]  # locations that differ from the previous step (all for step 0)
+    thresholds: tuple[str, ...] = ()  # thresholds that changed value on this step, spelled out (checker/semantics/explain.py)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A finite run; `loop_start` is the index the last step loops back to (lassos)."""
+
+    steps: tuple[Step, ...]
+    loop_start: int | None = None
+    # a lasso's closing step: the action from the last state back to steps[loop_start]
+    # (its state is that state again); None for a finite trace and for a deadlock lasso,
+    # whose last state stutters forever (then loop_start is the last index)
+    closing: Step | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    kind: str  # "invariant" | "step invariant" | "property" | "deadlock" | "runtime"
+    status: Status
+    scope: str  # "N = 4", or "" when the model has no params
+    engine: str
+    states: int | None
+    depth: int | None
+    seconds: float
+    trace: Trace | None = None
+    reason: str | None = None  # why UNKNOWN, or what a runtime error was
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class EngineResult:
+    """What every engine returns for one instance: a verdict per property and how far it got
+    (`states` and `transitions` are 0 for symbolic engines; `depth` is the BFS depth or the
+    unrolling depth reached; `complete` is true when the whole state space was covered)."""
+
+    verdicts: list[Verdict]
+    states: int
+    depth: int
+    transitions: int
+    seconds: float
+    complete: bool
+    notes: list[str] = field(default_factory=list)
