@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 from forkproof.semantics.compile import compile_program  # noqa: E402
 from forkproof.engines.explicit import ExplicitOptions, ExplicitResult, check_explicit  # noqa: E402
 from forkproof.semantics.instance import instantiate  # noqa: E402
-from forkproof.run.check import parse_bindings, plan  # noqa: E402
+from forkproof.run.plan import parse_bindings, plan  # noqa: E402
 from forkproof.semantics.verdict import Status  # noqa: E402
 from forkproof.spec.typecheck import load_model_text  # noqa: E402
 

@@ -23,11 +23,12 @@ import z3
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from forkproof.engines.symbolic.bmc import check_bmc, obligations  # noqa: E402
+from forkproof.engines.symbolic.bmc import obligations
+from forkproof.engines.symbolic.engine import check_bmc  # noqa: E402
 from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions  # noqa: E402
 from forkproof.engines.explicit import ExplicitOptions, check_explicit  # noqa: E402
 from forkproof.semantics.instance import instantiate  # noqa: E402
-from forkproof.engines.symbolic.kind import check_kind  # noqa: E402
+from forkproof.engines.symbolic.engine import check_kind  # noqa: E402
 from forkproof.spec.typecheck import load_model  # noqa: E402
 
 INSTANCES = [
@@ -44,7 +45,7 @@ def engines(depth: int, timeout: float):
         ("kind", lambda inst: check_kind(inst, SymbolicOptions(depth=depth, timeout=timeout))),
     ]
     try:
-        from forkproof.engines.symbolic.pdr import check_pdr
+        from forkproof.engines.symbolic.engine import check_pdr
 
         out.append(("pdr", lambda inst: check_pdr(inst, SymbolicOptions(depth=depth, timeout=timeout))))
     except ImportError:

@@ -1,0 +1,1 @@
+"""The language: grammar, parser, AST, type checking, the IR and its text form. Never imports z3."""

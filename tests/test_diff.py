@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from forkproof.cli.main import cli
-from forkproof.cli.diff import classify
+from forkproof.run.diff import classify
 from forkproof.output.report import SCHEMA
-from forkproof.run.check import PropertyResult
+from forkproof.run.results import PropertyResult
 from forkproof.semantics.verdict import Status, Verdict
 
 ROOT = Path(__file__).resolve().parents[1]

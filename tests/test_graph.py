@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from forkproof.cli.main import cli, load
+from forkproof.api import load_text
+from forkproof.cli.main import cli
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.semantics.instance import instantiate
 
@@ -65,7 +66,7 @@ def test_state_graph_of_0l_at_n2_code():
     nodes, edges = parse_dot(r.stdout)
     assert (len(nodes), len(edges)) == (67, 112)
     # no symmetry reduction (NOTE(graph-states)): as many nodes as the explicit engine's states without it
-    inst = instantiate(load(LIBRA, Path(LIBRA).read_text()), {"N": 2, "RULE": 0})
+    inst = instantiate(load_text(Path(LIBRA).read_text(), LIBRA), {"N": 2, "RULE": 0})
     assert check_explicit(inst, ExplicitOptions(symmetry=False, deadlock=False)).states == 67
     initial = [n for n, a in nodes.items() if a.get("peripheries") == "2"]
     assert initial == ["s0"]

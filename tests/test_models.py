@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from forkproof.run.check import CheckOptions, check_model, parse_bindings
+from forkproof.run.check import check_model
+from forkproof.run.plan import parse_bindings
+from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.verdict import Status
 from forkproof.spec.typecheck import load_model, load_model_text
 
@@ -17,7 +19,7 @@ NEAR = MODELS / "near_protocol_upgrade.fork"
 
 def run(path: Path, params=(), symmetry=True, text: str | None = None):
     model = load_model_text(text, str(path)) if text is not None else load_model(str(path))
-    return check_model(model, parse_bindings(model, list(params)), CheckOptions(symmetry=symmetry))
+    return check_model(model, parse_bindings(model, list(params)), EngineOptions(symmetry=symmetry))
 
 
 def verdicts(report):

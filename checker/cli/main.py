@@ -1,76 +1,37 @@
-"""The `forkproof` command line.
-
-NOTE(exit-codes), the one place they are decided (DESIGN section 3):
-  0  nothing violated, and every verdict at least as strong as --require
-  1  a property is violated
-  2  the model or the command line is wrong (diagnostics on stderr)
-  3  inconclusive: unknown verdicts, verdicts weaker than --require, or an internal error
+"""The `forkproof` command line: the group, `check` and `parse`; `thresholds`, `diff` and
+`graph` live beside it (checker/cli/).  Commands read options, call the layers below and
+print what they return; the exit codes are NOTE(exit-codes) in checker/semantics/verdict.py.
 """
 from __future__ import annotations
 
 import json
 import os
 import sys
-import traceback
-from pathlib import Path
 
 import click
 
-from forkproof.output import formats
+from forkproof.about import VERSION
+from forkproof.api import load_text, read_source
 from forkproof.cli import progress
-from forkproof.output import report as R
+from forkproof.cli.common import internal_error, print_errors
+from forkproof.cli.diff import diff
+from forkproof.cli.graph import graph
 from forkproof.cli.options import search_options
+from forkproof.cli.thresholds import thresholds
+from forkproof.output import formats
+from forkproof.output import report as R
+from forkproof.run.check import check_model
+from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import ENGINES, EngineOptions
-from forkproof.run.check import check_model, exit_code, parse_bindings
-from forkproof.spec.errors import Diagnostic, ModelError, render
-
-EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
-
-
-def _read(path: str) -> str:
-    p = Path(path)
-    if not p.exists():
-        raise ModelError(Diagnostic("FP001", f"no such file: {path}"))
-    if p.is_dir():
-        raise ModelError(Diagnostic("FP001", f"{path} is a directory, not a model file"))
-    try:
-        return p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise ModelError(Diagnostic("FP002", f"{path} is not UTF-8 text (byte {e.start})")) from None
-    except OSError as e:
-        raise ModelError(Diagnostic("FP001", f"cannot read {path}: {e.strerror}")) from None
-
-
-def load(path: str, text: str):
-    """Parse and type-check one model's text; ModelError on any mistake."""
-    from forkproof.spec.typecheck import load_model_text
-
-    try:
-        return load_model_text(text, path)
-    except RecursionError:
-        raise ModelError(Diagnostic("FP105", "the model is nested too deeply to read")) from None
-
-
-def _print_errors(err: ModelError, path: str, source: str | None, fmt: str) -> None:
-    if fmt == "json":
-        return
-    for d in err.diagnostics:
-        click.echo(render(d, path, source), err=True)
-    n = len(err.diagnostics)
-    click.echo(f"{n} error{'s' if n != 1 else ''} in {path}", err=True)
-
-
-def _internal_error(exc: BaseException) -> int:
-    click.echo(f"forkproof: internal error, this is a bug in forkproof: {type(exc).__name__}: {exc}", err=True)
-    if os.environ.get("FORKPROOF_DEBUG"):
-        traceback.print_exc()
-    else:
-        click.echo("(set FORKPROOF_DEBUG=1 to see the traceback)", err=True)
-    return EXIT_INCONCLUSIVE
+from forkproof.run.results import exit_code
+from forkproof.semantics.control import Control
+from forkproof.semantics.verdict import ExitCode
+from forkproof.spec.errors import ModelError
+from forkproof.spec.dump import to_json
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(R.VERSION, prog_name="forkproof")
+@click.version_option(VERSION, prog_name="forkproof")
 def cli() -> None:
     """forkproof: prove that protocol upgrades are safe before they ship.
 
@@ -116,56 +77,58 @@ def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, s
     if show_progress is None:
         show_progress = sys.stderr.isatty()
     line = progress.Line() if show_progress else None
+    control = Control(progress=line, interval=progress.interval())
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth, certificate=certificate, require=require, up_to=up_to,
-                            progress=line)
+                            control=control)
     try:
-        code = _check(models, params, fmt, options, trace_dir, timings)
+        code = _check(models, params, fmt, options, line, trace_dir, timings)
     except BrokenPipeError:  # the reader went away (| head): nothing more to say, no traceback
         sys.stdout = open(os.devnull, "w")
-        code = EXIT_INCONCLUSIVE
+        code = ExitCode.INCONCLUSIVE
     except KeyboardInterrupt:  # NOTE(interrupt): a solver call was cut, before any report
         if line is not None:
             line.clear()
         click.echo("forkproof: interrupted (Ctrl-C) before a report could be made: every verdict is unknown",
                    err=True)
-        code = EXIT_INCONCLUSIVE
+        code = ExitCode.INCONCLUSIVE
     except Exception as exc:  # a bug, not the user's mistake: say so, never exit 1 ("violated")
-        code = _internal_error(exc)
+        code = internal_error(exc)
     sys.exit(code)
 
 
-def _check(models, params, fmt, options: EngineOptions, trace_dir: str | None = None, timings: bool = False) -> int:
+def _check(models, params, fmt, options: EngineOptions, line: progress.Line | None, trace_dir: str | None = None,
+           timings: bool = False) -> int:
     require = options.require
     reports, errors = [], []
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for path in models:
         source = None
         try:
-            source = _read(path)
-            model = load(path, source)
+            source = read_source(path)
+            model = load_text(source, path)
             bindings = parse_bindings(model, list(params))
             rep = check_model(model, bindings, options)
         except ModelError as err:
-            if options.progress is not None:
-                options.progress.clear()
-            _print_errors(err, path, source, fmt)
+            if line is not None:
+                line.clear()
+            print_errors(err, path, source, fmt)
             errors.extend(d.to_json(path) for d in err.diagnostics)
             continue
         reports.append(rep)
-        if options.progress is not None:
-            options.progress.clear()
+        if line is not None:
+            line.clear()
         if fmt == "text":
             click.echo(R.render_text(rep, color=color))
             click.echo("")
-    code = EXIT_USAGE if errors else exit_code(reports, require)
+    code = ExitCode.USAGE if errors else exit_code(reports, require)
     written = []
     if trace_dir is not None:
         try:
             written = formats.write_itf(reports, trace_dir)
         except OSError as e:
             click.echo(f"forkproof: cannot write ITF traces to {trace_dir}: {e.strerror or e}", err=True)
-            code = EXIT_USAGE
+            code = ExitCode.USAGE
     if fmt == "json":
         click.echo(R.render_json(reports, code, errors, timings=timings))
     elif fmt == "junit":
@@ -177,7 +140,7 @@ def _check(models, params, fmt, options: EngineOptions, trace_dir: str | None = 
             click.echo(f"ITF trace written: {path}")
         if reports:
             line = R.summary_line(reports, code)
-            if code == EXIT_INCONCLUSIVE and not any(
+            if code == ExitCode.INCONCLUSIVE and not any(
                     p.verdict.status.name == "UNKNOWN" for r in reports for p in r.properties):
                 line += f" (some verdicts are weaker than --require {require})"
             click.echo(line)
@@ -191,31 +154,26 @@ def parse(model, dump_ir):
     """Read and check MODEL without exploring it."""
     source = None
     try:
-        source = _read(model)
-        m = load(model, source)
+        source = read_source(model)
+        m = load_text(source, model)
     except ModelError as err:
-        _print_errors(err, model, source, "text")
-        sys.exit(EXIT_USAGE)
+        print_errors(err, model, source, "text")
+        sys.exit(ExitCode.USAGE)
     except Exception as exc:
-        sys.exit(_internal_error(exc))
+        sys.exit(internal_error(exc))
     if dump_ir:
-        from forkproof.spec.dump import to_json
-
         click.echo(json.dumps(to_json(m), indent=2))
     else:
         click.echo(
             f"{model}: model {m.name} is well-formed: {len(m.params)} params, {len(m.families)} process families, "
             f"{len(m.globals)} global variables, {len(m.actions)} actions, {len(m.invariants)} invariants, "
             f"{len(m.properties)} properties")
-    sys.exit(EXIT_OK)
+    sys.exit(ExitCode.OK)
 
 
-from forkproof.cli.thresholds import thresholds as _thresholds_cmd  # noqa: E402 (registers `forkproof thresholds`)
-cli.add_command(_thresholds_cmd)
-from forkproof.cli.diff import diff as _diff_cmd  # noqa: E402 (registers `forkproof diff`)
-cli.add_command(_diff_cmd)
-from forkproof.cli.graph import graph as _graph_cmd  # noqa: E402 (registers `forkproof graph`)
-cli.add_command(_graph_cmd)
+cli.add_command(thresholds)
+cli.add_command(diff)
+cli.add_command(graph)
 
 
 def main() -> None:

@@ -4,13 +4,10 @@ For every `threshold`: the exact condition (defs inlined), the smallest passing 
 its share of N for N = 1..K, rule <=> `meant` proved for all N or refuted with the N where
 they differ, quorum intersection proved or refuted with the smallest N, and the exact range
 of its rational constant for which the chosen properties hold.  The method and the meaning
-of every column: docs/thresholds.md; the analyses: checker/thresholds/analysis.py (Z3) and
+of every column: docs/thresholds.md; the analyses: checker/analysis/thresholds.py (Z3) and
 checker/run/theta.py (explicit runs per cell).
 
-NOTE(thresholds-exit): 0 every `meant` equivalence and quorum intersection is proved (or
-the model has no threshold); 1 one is refuted; 3 one is unknown (or an internal error);
-2 the model or the command line is wrong.  The θ ranges are reported but do not change the
-exit code.
+Exit codes: NOTE(thresholds-exit) in checker/run/thresholds.py.
 """
 from __future__ import annotations
 
@@ -20,12 +17,14 @@ import sys
 
 import click
 
-from forkproof.thresholds.analysis import ThresholdReport, Verdict, analyse, compress, fraction_text
-from forkproof.run.theta import ThetaResult, set_str, theta_range
-from forkproof.spec import ir as I
-from forkproof.spec.errors import Diagnostic, ModelError, closest
-
-EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
+from forkproof.about import VERSION
+from forkproof.api import load_text, read_source
+from forkproof.cli.common import internal_error, print_errors
+from forkproof.output.thresholds import render_text, to_json
+from forkproof.run.plan import parse_bindings
+from forkproof.run.thresholds import analyse_thresholds, exit_code
+from forkproof.semantics.verdict import ExitCode
+from forkproof.spec.errors import ModelError
 
 
 @click.command()
@@ -42,250 +41,27 @@ EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 def thresholds(model, params, up_to, fmt, properties, faulty):
     """Analyse every threshold rule of MODEL: exact condition, smallest passing support per N,
     rule vs meant, quorum intersection, and the range of its constant that keeps the properties."""
-    from forkproof.cli import main as C  # late: forkproof.cli.main registers this command at its end
-
     source = None
     try:
-        source = C._read(model)
-        m = C.load(model, source)
-        bindings = C.parse_bindings(m, list(params))
-        props = _properties(m, list(properties))
-        if faulty is not None and not any(p.name == faulty for p in m.params):
-            near = closest(faulty, [p.name for p in m.params])
-            raise ModelError(Diagnostic("FP505", f"--faulty {faulty}: the model has no param '{faulty}'"
-                                        + (f"; did you mean '{near}'?" if near else "")))
-        reports = analyse(m, bindings, up_to, faulty)
-        for r, d in zip(reports, [d for d in m.defs if d.is_threshold]):
-            r.theta = theta_range(m, d, bindings, up_to, props)
+        source = read_source(model)
+        m = load_text(source, model)
+        bindings = parse_bindings(m, list(params))
+        reports = analyse_thresholds(m, bindings, up_to, list(properties), faulty)
     except ModelError as err:
         if fmt == "json":
-            click.echo(json.dumps({"forkproof": _version(), "schema": 1, "exit_code": EXIT_USAGE, "file": model,
+            click.echo(json.dumps({"forkproof": VERSION, "schema": 1, "exit_code": int(ExitCode.USAGE), "file": model,
                                    "thresholds": [], "errors": [d.to_json(model) for d in err.diagnostics]}, indent=2))
         else:
-            C._print_errors(err, model, source, "text")
-        sys.exit(EXIT_USAGE)
+            print_errors(err, model, source, "text")
+        sys.exit(ExitCode.USAGE)
     except BrokenPipeError:
         sys.stdout = open(os.devnull, "w")
-        sys.exit(EXIT_UNKNOWN)
+        sys.exit(ExitCode.INCONCLUSIVE)
     except Exception as exc:  # a bug: say so, never exit 0 or 1
-        sys.exit(C._internal_error(exc))
+        sys.exit(internal_error(exc))
     code = exit_code(reports)
     if fmt == "json":
         click.echo(json.dumps(to_json(m, reports, code), indent=2))
     else:
         click.echo(render_text(m, reports, code))
     sys.exit(code)
-
-
-def _version() -> str:
-    from forkproof.output.report import VERSION
-
-    return VERSION
-
-
-def _properties(model: I.Model, names: list[str]) -> list[str]:
-    known = [i.name for i in model.invariants] + [p.name for p in model.properties]
-    for n in names:
-        if n not in known:
-            near = closest(n, known)
-            raise ModelError(Diagnostic("FP504", f"--property {n}: the model has no invariant or property '{n}'"
-                                        + (f"; did you mean '{near}'?" if near else f" (it has: {', '.join(known) or 'none'})")))
-    return list(dict.fromkeys(names)) if names else [i.name for i in model.invariants]
-
-
-def verdicts(reports: list[ThresholdReport]) -> list[Verdict]:
-    return [x for r in reports for v in r.variants for x in (v.equivalence, v.quorum) if x is not None]
-
-
-def exit_code(reports: list[ThresholdReport]) -> int:
-    """NOTE(thresholds-exit)."""
-    vs = verdicts(reports)
-    if any(v.status == "refuted" for v in vs):
-        return EXIT_REFUTED
-    if any(v.status == "unknown" for v in vs):
-        return EXIT_UNKNOWN
-    return EXIT_OK
-
-
-# ---------------------------------------------------------------- text
-
-
-def _table(headers: list[str], rows: list[list[str]], indent: str = "    ") -> list[str]:
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    return [indent + "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() for cells in [headers] + rows]
-
-
-def support_name(r: ThresholdReport) -> str:
-    """The support by the def it came from ("yes") when there is one, else its text."""
-    for name, text in r.where:
-        if text == r.support:
-            return name
-    return r.support or "?"
-
-
-def _verdict_line(what: str, v: Verdict) -> list[str]:
-    head = f"  {what}: {v.status}" + (f", {v.scope}" if v.scope else "")
-    out = [head]
-    if v.status == "refuted" and v.smallest is not None:
-        out[0] += f"; smallest N = {v.smallest}"
-    if v.detail:
-        out.append(f"    {v.detail}")
-    if v.witness:
-        out.append(f"    e.g. {v.witness}")
-    return out
-
-
-def render_text(model: I.Model, reports: list[ThresholdReport], code: int) -> str:
-    lines = [f"forkproof {_version()}: {model.path}: model {model.name}"]
-    if not reports:
-        lines.append("no thresholds: the model declares no 'threshold' (nothing to analyse)")
-        lines.append(f"exit code {code}")
-        return "\n".join(lines)
-    for r in reports:
-        lines += [""] + threshold_text(r)
-    vs = verdicts(reports)
-    counts = {s: sum(v.status == s for v in vs) for s in ("proved", "refuted", "unknown")}
-    lines += ["", f"result: {counts['proved']} proved, {counts['refuted']} refuted, {counts['unknown']} unknown; exit code {code}"]
-    return "\n".join(lines)
-
-
-def threshold_text(r: ThresholdReport) -> list[str]:
-    lines = [f"threshold {r.name}{r.params}"]
-    lines.append(f"  rule:     {r.rule}")
-    for i, (name, text) in enumerate(r.where):
-        lines.append(f"  {'where:' if i == 0 else '':9} {name} = {text}")
-    if r.exact != r.rule:
-        lines.append(f"  exact:    {r.exact}")
-    if r.meant is not None:
-        lines.append(f"  meant:    {r.meant}")
-    sup = support_name(r)
-    if r.support is not None:
-        lines.append(f"  support:  {sup}" + (f" = {r.support}" if sup != r.support else "") + f", out of {r.population}")
-    if r.note:
-        lines.append(f"  note:     {r.note}")
-    for v in r.variants:
-        lines.append("")
-        if v.label:
-            lines.append(f"  with {v.label}:")
-        if v.rows:
-            lines += _rows_text(r, v)
-        if v.equivalence is not None:
-            lines += _verdict_line("rule <=> meant", v.equivalence)
-        if v.quorum is not None:
-            lines += _verdict_line(f"quorum intersection (two passing sets share >= {r.k_text})", v.quorum)
-    lines += [""] + theta_text(r.theta)
-    return lines
-
-
-def _rows_text(r: ThresholdReport, v) -> list[str]:
-    pop = r.population or "N"
-    headers = [pop, f"smallest passing {support_name(r)}", "share", "%"]
-    has_meant = r.meant is not None
-    if has_meant:
-        headers.append("rule vs meant")
-    headers += ["fewest shared", "smallest passing configuration"]
-    rows = []
-    for row in v.rows:
-        n = str(row.n) + (f" ({row.params})" if row.params else "")
-        if row.support is None:
-            cells = [n, "never passes", "-", "-"]
-        else:
-            frac, pct = fraction_text(row.support, row.pop) if row.pop is not None else ("-", "-")
-            cells = [n, str(row.support), frac, pct]
-        if has_meant:
-            diff = []
-            if row.passes_not_meant:
-                diff.append("passes, not meant")
-            if row.meant_not_passes:
-                diff.append("meant, does not pass")
-            cells.append(", ".join(diff) or "same")
-        if row.overlap is None:
-            cells.append("-")
-        else:
-            cells.append(f"{row.overlap}" + (" < " if row.overlap < row.k else " >= ") + str(row.k))
-        cells.append(row.witness or "-")
-        rows.append(cells)
-    return _table(headers, rows)
-
-
-def theta_text(t: ThetaResult | None) -> list[str]:
-    if t is None:
-        return []
-    if t.constant is None:
-        return [f"  constant: {t.unknown}"]
-    out = [f"  constant θ = {t.constant}: where each property holds, exactly (explicit engine, {t.runs} exhaustive runs"
-           + (f"; {t.scope})" if t.scope else ")")]
-    if t.note:
-        out.append(f"    note: {t.note}")
-    if t.unknown:
-        out.append(f"    unknown: {t.unknown}")
-        return out
-    if not t.properties:
-        return out + ["    (the model has no invariant to check)"]
-    rows = []
-    for p in t.properties:
-        for label, s, why in p.groups:
-            if s is None:
-                rng, now = f"unknown ({why})", "?"
-            else:
-                from forkproof.run.theta import contains
-
-                rng, now = set_str(s), ("yes" if contains(s, t.value) else "no")
-            rows.append([p.name] + ([label] if any(g[0] for g in p.groups) else []) + [rng, now])
-    headers = ["property"] + (["params"] if any(len(r) == 4 for r in rows) else []) + ["holds for θ in", f"at θ = {t.constant.split()[0]}"]
-    return out + _table(headers, rows)
-
-
-# ---------------------------------------------------------------- JSON
-
-
-def _verdict_json(v: Verdict | None) -> dict | None:
-    if v is None:
-        return None
-    return {"status": v.status, "scope": v.scope, "detail": v.detail, "smallest_n": v.smallest, "witness": v.witness or None}
-
-
-def to_json(model: I.Model, reports: list[ThresholdReport], code: int) -> dict:
-    out = []
-    for r in reports:
-        variants = []
-        for v in r.variants:
-            rows = []
-            for row in v.rows:
-                frac = fraction_text(row.support, row.pop) if row.support is not None and row.pop else (None, None)
-                rows.append({"n": row.n, "params": row.params or None, "min_support": row.support, "population": row.pop,
-                             "fraction": frac[0], "percent": frac[1], "passes_not_meant": row.passes_not_meant,
-                             "meant_not_passes": row.meant_not_passes, "fewest_shared": row.overlap, "need_shared": row.k,
-                             "witness": row.witness or None})
-            variants.append({"params": v.label or None, "rows": rows, "meant_equivalence": _verdict_json(v.equivalence),
-                             "quorum_intersection": _verdict_json(v.quorum),
-                             "passes_not_meant": [x.n for x in v.rows if x.passes_not_meant],
-                             "meant_not_passes": [x.n for x in v.rows if x.meant_not_passes]})
-        t = r.theta
-        theta = None
-        if t is not None:
-            from forkproof.run.theta import contains
-
-            theta = {"constant": None if t.value is None else f"{t.value.numerator}/{t.value.denominator}",
-                     "scope": t.scope or None, "runs": t.runs, "unknown": t.unknown or None, "note": t.note or None,
-                     "properties": [{"name": p.name, "ranges": [
-                         {"params": label or None, "holds_for": None if s is None else set_str(s),
-                          "intervals": None if s is None else [_interval_json(i) for i in s],
-                          "holds_at_current_value": None if s is None else contains(s, t.value),
-                          "unknown": why or None} for label, s, why in p.groups]} for p in t.properties]}
-        out.append({"name": r.name, "params": r.params or None, "rule": r.rule, "where": dict(r.where), "exact": r.exact,
-                    "meant": r.meant, "support": r.support, "support_name": support_name(r) if r.support else None,
-                    "population": r.population, "need_shared": r.k_text, "note": r.note or None,
-                    "variants": variants, "theta": theta})
-    return {"forkproof": _version(), "schema": 1, "exit_code": code, "file": model.path, "model": model.name,
-            "thresholds": out, "errors": []}
-
-
-def _interval_json(i) -> dict:
-    def q(f):
-        return None if f is None else (str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}")
-
-    return {"lo": q(i.lo), "lo_closed": i.lo_closed, "hi": q(i.hi), "hi_closed": i.hi_closed}
-
-
-__all__ = ["thresholds", "exit_code", "render_text", "to_json", "compress"]

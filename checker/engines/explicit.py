@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from forkproof.cli import progress
+from forkproof.semantics.control import Control
 from forkproof.engines.liveness import liveness_verdicts
 from forkproof.semantics.replay import action_label, make_trace, successors
 from forkproof.semantics.temporal import Liveness, classify
@@ -33,7 +33,7 @@ class ExplicitOptions:
     deadlock: bool = True
     max_states: int | None = None
     timeout: float | None = None
-    progress: Callable[[int, int, int, float], None] | None = None  # (states, depth, queue, seconds)
+    control: Control | None = None  # cancellation and progress reports (NOTE(interrupt), NOTE(progress))
 
 
 ExplicitResult = EngineResult  # the explicit engine's result is the shared engine result
@@ -140,6 +140,7 @@ def check_explicit(inst: Instance, options: ExplicitOptions) -> ExplicitResult:
 class _Search:
     def __init__(self, inst: Instance, options: ExplicitOptions):
         self.inst, self.opt = inst, options
+        self.control = options.control if options.control is not None else Control()
         self.start = time.monotonic()
         self.prog = compile_program(inst)
         self.checks, self.liveness = _checks(self.prog)
@@ -170,8 +171,8 @@ class _Search:
                 if nxt and self.stopped is None:
                     level += 1
                 frontier = nxt
-        except KeyboardInterrupt:  # NOTE(interrupt) in checker/cli/progress.py
-            progress.interrupted = True
+        except KeyboardInterrupt:  # NOTE(interrupt) in checker/semantics/control.py
+            self.control.cancel()
             self.stopped = f"interrupted (Ctrl-C): {len(self.parent):,} states explored, depth {level} complete"
         self.depth_of_level = level
         return self._result(complete=self.stopped is None)
@@ -285,12 +286,12 @@ class _Search:
 
     def _out_of_time(self, queue: int, level: int) -> bool:
         elapsed = time.monotonic() - self.start
-        if progress.interrupted:
+        if self.control.cancelled:
             self.stopped = (f"interrupted (Ctrl-C): {len(self.parent):,} states explored, depth {level} complete")
             return True
-        if self.opt.progress is not None and elapsed - self.last_progress >= progress.interval():
+        if self.control.progress is not None and elapsed - self.last_progress >= self.control.interval:
             self.last_progress = elapsed
-            self.opt.progress(len(self.parent), level, queue, elapsed)
+            self.control.report(len(self.parent), level, queue, elapsed)
         if self.opt.timeout is not None and elapsed > self.opt.timeout:
             self.stopped = (f"timeout after {self.opt.timeout:g} s: {len(self.parent)} states explored, "
                             f"depth {level} complete")
@@ -347,7 +348,7 @@ class _Search:
                    [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds, reason=r)
                     for n, r in odd]
         deadline = self.start + self.opt.timeout if self.opt.timeout is not None else None
-        out, notes, _ = liveness_verdicts(self.prog, forms, odd, scope, self.opt.max_states, deadline)
+        out, notes, _ = liveness_verdicts(self.prog, forms, odd, scope, self.opt.max_states, deadline, self.control)
         self.notes.extend(n for n in notes if n not in self.notes)
         return out
 

@@ -28,7 +28,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from forkproof.cli import progress
+from forkproof.semantics.control import Control
 from forkproof.semantics.compile import EvalError, Program
 from forkproof.semantics.replay import action_args, make_trace
 from forkproof.semantics.temporal import Liveness, fair_groups, group_label
@@ -50,16 +50,16 @@ class Stopped(Exception):
     pass
 
 
-def build_graph(prog: Program, max_states: int | None, deadline: float | None) -> Graph:
+def build_graph(prog: Program, max_states: int | None, deadline: float | None, control: Control) -> Graph:
     """Every reachable state of the instance (no symmetry), breadth-first."""
     try:
-        return _build(prog, max_states, deadline)
-    except KeyboardInterrupt:  # NOTE(interrupt) in checker/cli/progress.py
-        progress.interrupted = True
+        return _build(prog, max_states, deadline, control)
+    except KeyboardInterrupt:  # NOTE(interrupt) in checker/semantics/control.py
+        control.cancel()
         raise Stopped("interrupted (Ctrl-C) while building the state graph for liveness") from None
 
 
-def _build(prog: Program, max_states: int | None, deadline: float | None) -> Graph:
+def _build(prog: Program, max_states: int | None, deadline: float | None, control: Control) -> Graph:
     env = prog.new_env()
     index: dict[tuple, int] = {}
     states: list[tuple] = []
@@ -79,7 +79,7 @@ def _build(prog: Program, max_states: int | None, deadline: float | None) -> Gra
     while frontier:
         nxt = []
         for n, v in enumerate(frontier):
-            if n & 255 == 0 and progress.interrupted:
+            if n & 255 == 0 and control.cancelled:
                 raise Stopped("interrupted (Ctrl-C) while building the state graph for liveness")
             if n & 255 == 0 and deadline is not None and time.monotonic() > deadline:
                 raise Stopped(f"timeout while building the state graph for liveness: {len(states):,} states, "
@@ -460,8 +460,10 @@ def _back(g: Graph, targets: set[int], allowed: set[int]) -> set[int]:
 
 
 def liveness_verdicts(prog: Program, props: list[Liveness], unknown_forms: list[tuple[str, str]], scope: str,
-                      max_states: int | None, deadline: float | None) -> tuple[list[Verdict], list[str], int]:
+                      max_states: int | None, deadline: float | None,
+                      control: Control | None = None) -> tuple[list[Verdict], list[str], int]:
     """Verdicts for the liveness properties of an instance, notes, and the graph's size."""
+    control = control if control is not None else Control()
     start = time.monotonic()
     out: list[Verdict] = []
     notes: list[str] = []
@@ -469,7 +471,7 @@ def liveness_verdicts(prog: Program, props: list[Liveness], unknown_forms: list[
         return [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", None, None, 0.0, reason=r)
                 for n, r in unknown_forms], notes, 0
     try:
-        g = build_graph(prog, max_states, deadline)
+        g = build_graph(prog, max_states, deadline, control)
     except Stopped as e:
         secs = time.monotonic() - start
         out = [Verdict(p.name, "property", Status.UNKNOWN, scope, "explicit", None, None, secs, reason=str(e))

@@ -30,7 +30,8 @@ from urllib.parse import quote
 
 from forkproof.output import report as R
 from forkproof.semantics.instance import display_value
-from forkproof.run.check import REQUIRE, STRENGTH, CheckReport, PropertyResult
+from forkproof.about import VERSION
+from forkproof.run.results import REQUIRE, STRENGTH, CheckReport, PropertyResult
 from forkproof.semantics.verdict import Status, Step, Trace
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Span
@@ -76,7 +77,7 @@ def step_text(step: Step) -> str:
 def violation_text(p: PropertyResult) -> str:
     """The text report's paragraph for a violation: heading, reason, trace table."""
     v = p.verdict
-    where = f"{p.scope or 'the model'}{R._other_instances(p)}"
+    where = f"{p.scope or 'the model'}{R.other_instances(p)}"
     if v.kind == "deadlock":
         out = [f"deadlock reached (no action enabled), {where}"]
     elif v.kind == "runtime":
@@ -193,7 +194,7 @@ def _junit_suite(rep: CheckReport, require: str, timings: bool) -> ET.Element:
         if timings:
             case.set("time", f"{v.seconds:.3f}")
         verdict = R.verdict_text(v)
-        detail = R._scope_detail(p)
+        detail = R.scope_detail(p)
         if v.status is Status.VIOLATED:
             counts["failures"] += 1
             el = ET.SubElement(case, "failure", message=f"{verdict}: {v.kind} {v.name}, {p.scope or 'the model'}",
@@ -247,8 +248,8 @@ def render_sarif(reports: list[CheckReport], code: int, errors: list[dict] | Non
     run = {
         "tool": {"driver": {
             "name": "forkproof",
-            "version": R.VERSION,
-            "semanticVersion": R.VERSION,
+            "version": VERSION,
+            "semanticVersion": VERSION,
             "rules": [{"id": rid, "name": rid, "shortDescription": {"text": text},
                        "defaultConfiguration": {"level": level}} for rid, text, level in RULES],
         }},
@@ -300,7 +301,7 @@ def _sarif_result(rep: CheckReport, p: PropertyResult, require: str, timings: bo
                        "logicalLocations": [{"name": v.name, "fullyQualifiedName": f"{m.name}.{v.name}",
                                              "kind": "member"}]}],
         "partialFingerprints": {"forkproofProperty/v1": f"{m.name}/{v.kind}/{v.name}/{p.scope}"},
-        "properties": {"verdict": R._JSON_STATUS[v.status], "verdictText": R.verdict_text(v),
+        "properties": {"verdict": R.JSON_STATUS[v.status], "verdictText": R.verdict_text(v),
                        "kind": v.kind, "scope": p.scope, "engine": v.engine},
     }
     if timings:
@@ -401,7 +402,7 @@ def itf_trace(rep: CheckReport, p: PropertyResult) -> dict:
         "format": "ITF",
         "format-description": ITF_SPEC,
         "source": m.path,
-        "description": f"forkproof {R.VERSION}: {violation_text(p).splitlines()[0]}",
+        "description": f"forkproof {VERSION}: {violation_text(p).splitlines()[0]}",
         "model": m.name,
         "property": v.name,
         "kind": v.kind,

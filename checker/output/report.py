@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 
 from forkproof.semantics.instance import display_value
-from forkproof.run.check import CheckReport, PropertyResult
+from forkproof.about import VERSION
+from forkproof.run.plan import join_scopes
+from forkproof.run.results import CheckReport, PropertyResult
 from forkproof.semantics.verdict import Status, Trace, Verdict
 
-VERSION = "0.1.0"
 SCHEMA = 2  # 2: `seconds` only with --timings, so that the same input gives the same bytes
 
-_JSON_STATUS = {
+JSON_STATUS = {
     Status.PROVED: "proved",
     Status.HOLDS: "holds_exhaustive",
     Status.BOUNDED: "holds_bounded",
@@ -38,13 +39,13 @@ def verdict_text(v: Verdict) -> str:
     return v.status.value
 
 
-def _table(headers: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
+def table(headers: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     fmt = lambda cells: indent + "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
     return [fmt(headers)] + [fmt(r) for r in rows]
 
 
-def _scope_detail(p: PropertyResult) -> str:
+def scope_detail(p: PropertyResult) -> str:
     v = p.verdict
     prefix = f"{p.scope}: " if p.scope else ""
     if v.status is Status.HOLDS and v.states is not None:
@@ -54,23 +55,15 @@ def _scope_detail(p: PropertyResult) -> str:
     return p.scope or "(no params)"
 
 
-def _other_instances(p: PropertyResult) -> str:
+def other_instances(p: PropertyResult) -> str:
     if len(p.per_instance) <= 1:
         return ""
     bad = [s for s, st in p.per_instance if st is Status.VIOLATED]
     good = [s for s, st in p.per_instance if st in (Status.HOLDS, Status.PROVED, Status.BOUNDED)]
     unknown = [s for s, st in p.per_instance if st is Status.UNKNOWN]
-    parts = [f"{word} for {_join_scopes(group)}" for word, group in
+    parts = [f"{word} for {join_scopes(group)}" for word, group in
              (("violated", bad), ("holds", good), ("unknown", unknown)) if group]
     return " (" + "; ".join(parts) + ")"
-
-
-def _join_scopes(scopes: list[str]) -> str:
-    """["N = 2", "N = 3"] -> "N = 2, 3"; scopes over several params are joined with " | "."""
-    heads = {s.split(" = ", 1)[0] for s in scopes}
-    if len(heads) == 1 and all(s.count(" = ") == 1 for s in scopes):
-        return f"{heads.pop()} = " + ", ".join(s.split(" = ", 1)[1] for s in scopes)
-    return " | ".join(scopes)
 
 
 def trace_lines(trace: Trace) -> list[str]:
@@ -96,7 +89,7 @@ def trace_lines(trace: Trace) -> list[str]:
                          f"back to step {trace.loop_start}: the cycle repeats forever"])
         else:
             rows.append(["", "(no action enabled)", f"step {last - 1} stutters forever"])
-    return _table(["step", "action", "changed"], rows, indent="    ")
+    return table(["step", "action", "changed"], rows, indent="    ")
 
 
 def render_text(report: CheckReport, color: bool = False) -> str:
@@ -108,9 +101,9 @@ def render_text(report: CheckReport, color: bool = False) -> str:
     out.append(f"checked {scope or 'the model'} with the {report.engine} engine: {states:,} states in {report.seconds:.2f}s")
     out.append("")
     headers = ["property", "verdict", "scope", "engine", "time"]
-    rows = [[p.verdict.name, verdict_text(p.verdict), _scope_detail(p), p.verdict.engine, f"{p.verdict.seconds:.2f}s"]
+    rows = [[p.verdict.name, verdict_text(p.verdict), scope_detail(p), p.verdict.engine, f"{p.verdict.seconds:.2f}s"]
             for p in report.properties]
-    lines = _table(headers, rows)
+    lines = table(headers, rows)
     if color:  # paint after padding, so colour codes do not upset the alignment
         lines = [lines[0]] + [line.replace(verdict_text(p.verdict), _paint(verdict_text(p.verdict), p.verdict.status), 1)
                               for line, p in zip(lines[1:], report.properties)]
@@ -126,7 +119,7 @@ def render_text(report: CheckReport, color: bool = False) -> str:
         if v.status is not Status.VIOLATED:
             continue
         out.append("")
-        where = f"{p.scope or 'the model'}{_other_instances(p)}"
+        where = f"{p.scope or 'the model'}{other_instances(p)}"
         if v.kind == "deadlock":
             out.append(f"deadlock reached (no action enabled), {where}")
         elif v.kind == "runtime":
@@ -191,7 +184,7 @@ def property_json(p: PropertyResult, timings: bool = False) -> dict:
     out = {
         "name": v.name,
         "kind": v.kind,
-        "verdict": _JSON_STATUS[v.status],
+        "verdict": JSON_STATUS[v.status],
         "verdict_text": verdict_text(v),
         "scope": p.scope,
         "engine": v.engine,
@@ -199,7 +192,7 @@ def property_json(p: PropertyResult, timings: bool = False) -> dict:
         "depth": v.depth,
         "seconds": round(v.seconds, 6),
         "reason": v.reason,
-        "instances": [{"scope": s, "verdict": _JSON_STATUS[st]} for s, st in p.per_instance],
+        "instances": [{"scope": s, "verdict": JSON_STATUS[st]} for s, st in p.per_instance],
         "trace": trace_json(v.trace),
     }
     return out if timings else _untimed(out)

@@ -16,11 +16,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from forkproof.engines.symbolic.bmc import check_bmc
+from forkproof.engines.symbolic.engine import check_bmc, check_kind, check_pdr
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.semantics.compile import EvalError
+from forkproof.semantics.control import Control
 from forkproof.semantics.instance import Instance
-from forkproof.engines.symbolic.kind import check_kind
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
 
 ENGINES = ("explicit", "bmc", "kind", "pdr", "auto")
@@ -38,7 +39,7 @@ class EngineOptions:
     depth: int = 20
     certificate: str | None = None
     require: str = "exhaustive"
-    progress: object = None
+    control: Control | None = None  # cancellation and progress (checker/semantics/control.py)
     up_to: int = 6  # params with no value: fixed sizes checked up to this value
 
     def symbolic(self, timeout: float | None) -> SymbolicOptions:
@@ -49,8 +50,6 @@ def initial_error(inst: Instance) -> str | None:
     """An initial value outside its variable's range makes every run of the instance a
     runtime error at step 0.  The explicit engine reports it; the symbolic encodings assume
     valid initial states, so they must not run on such an instance."""
-    from forkproof.semantics.compile import EvalError
-
     try:
         next(iter(inst.initial_states()), None)
     except EvalError as e:
@@ -71,10 +70,7 @@ def run_engine(inst: Instance, opt: EngineOptions) -> EngineResult:
     if opt.engine == "kind":
         return check_kind(inst, opt.symbolic(opt.timeout))
     if opt.engine == "pdr":
-        pdr = _pdr()
-        if pdr is None:
-            raise ValueError("the pdr engine is not available in this build")
-        return pdr(inst, opt.symbolic(opt.timeout))
+        return check_pdr(inst, opt.symbolic(opt.timeout))
     if opt.engine == "auto":
         return _auto(inst, opt)
     raise ValueError(f"unknown engine {opt.engine}")
@@ -82,15 +78,7 @@ def run_engine(inst: Instance, opt: EngineOptions) -> EngineResult:
 
 def _explicit(inst, opt: EngineOptions, max_states, timeout) -> EngineResult:
     return check_explicit(inst, ExplicitOptions(symmetry=opt.symmetry, deadlock=opt.deadlock, max_states=max_states,
-                                                timeout=timeout, progress=opt.progress))
-
-
-def _pdr():
-    try:
-        from forkproof.engines.symbolic.pdr import check_pdr
-    except ImportError:  # pragma: no cover - PDR ships in its own module
-        return None
-    return check_pdr
+                                                timeout=timeout, control=opt.control))
 
 
 def _auto(inst: Instance, opt: EngineOptions) -> EngineResult:
@@ -110,12 +98,10 @@ def _auto(inst: Instance, opt: EngineOptions) -> EngineResult:
         todo = [n for n, v in verdicts.items() if v.status is Status.UNKNOWN]
         if "runtime" not in verdicts:
             todo.append("runtime")  # no runtime error found yet, but the search was not complete
-    stages = [("kind", check_kind, 0.5), ("pdr", _pdr(), 0.6), ("bmc", check_bmc, 1.0)]
+    stages = [("kind", check_kind, 0.5), ("pdr", check_pdr, 0.6), ("bmc", check_bmc, 1.0)]
     for name, engine, share in stages:
         if not todo:
             break
-        if engine is None:
-            continue
         if name == "bmc" and first.complete and all(n in verdicts and verdicts[n].status is not Status.UNKNOWN for n in todo):
             break  # nothing left that a bounded search could add
         result = engine(inst, opt.symbolic(left(share)))

@@ -22,13 +22,13 @@ import itertools
 import time
 from dataclasses import replace
 
-from forkproof.cli import progress
 from forkproof.engines.counters.prove import AllSizes, SizeVerdict, assumption_text, prove_all_sizes
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.semantics.instance import instantiate
 from forkproof.run.portfolio import EngineOptions, run_engine
-from forkproof.run.check import (CheckReport, InstanceRun, PropertyResult, _const, aggregate_group, plan, scope_of,
-                         sweep_scope)
+from forkproof.run.aggregate import aggregate_group
+from forkproof.run.plan import const_value, join_scopes, plan, scope_of, sweep_scope
+from forkproof.run.results import CheckReport, InstanceRun, PropertyResult
 from forkproof.semantics.verdict import Status, Verdict
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError
@@ -54,12 +54,12 @@ def _allowed(model: I.Model, env: dict[str, object]) -> bool:
     for p in model.params:
         if isinstance(p.ty, I.IntType) and p.ty.bounded:
             try:
-                if not _const(model, p.ty.lo, env) <= env[p.name] <= _const(model, p.ty.hi, env):
+                if not const_value(model, p.ty.lo, env) <= env[p.name] <= const_value(model, p.ty.hi, env):
                     return False
             except ModelError:
                 return False
     try:
-        return all(_const(model, a.expr, env) for a in model.assumes)
+        return all(const_value(model, a.expr, env) for a in model.assumes)
     except ModelError:
         return False
 
@@ -73,7 +73,7 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
     if options.certificate:
         notes.append("--certificate is not written for proofs over every size (only for fixed instances)")
     for combo in fixed:
-        if progress.interrupted:  # NOTE(interrupt) in checker/cli/progress.py
+        if options.control is not None and options.control.cancelled:  # NOTE(interrupt) in checker/semantics/control.py
             notes.append(f"interrupted (Ctrl-C): {scope_of(model, combo) or 'the model'} and later were not checked")
             break
         budget = options.timeout or ALL_SIZES_SECONDS
@@ -112,8 +112,8 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
 
 
 def _run(model: I.Model, params: dict[str, object], options: EngineOptions) -> InstanceRun:
-    if options.progress is not None and hasattr(options.progress, "scope"):
-        options.progress.scope = scope_of(model, params)
+    if options.control is not None:
+        options.control.scope = scope_of(model, params)
     inst = instantiate(model, params)
     return InstanceRun(params, scope_of(model, params), run_engine(inst, replace(options, certificate=None)))
 
@@ -179,9 +179,7 @@ def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope
 
 
 def _join(scopes: list[str]) -> str:
-    from forkproof.output.report import _join_scopes
-
-    return _join_scopes(scopes)
+    return join_scopes(scopes)
 
 
 def _fixed_word(p: PropertyResult | None) -> str:

@@ -16,13 +16,14 @@ A param without a value is checked at each value 1..min(K, 6) and the ranges int
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.semantics.instance import instantiate
-from forkproof.run.check import plan, scope_of
-from forkproof.thresholds.encode import Unsupported, children, inline, preorder
+from forkproof.run.plan import plan, scope_of
+from forkproof.analysis.report import EVERYTHING, Interval, PropertyRange, ThetaResult, fraction_str, intersect, merge
+from forkproof.analysis.encode import Unsupported, children, inline, preorder
 from forkproof.semantics.verdict import Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
@@ -30,102 +31,6 @@ from forkproof.spec.pretty import expr_str, value_str
 
 MAX_STATES = 200_000
 MAX_OPEN_SWEEP = 6
-
-
-# ---------------------------------------------------------------- interval sets
-
-
-@dataclass(frozen=True)
-class Interval:
-    lo: Fraction | None  # None: -inf
-    lo_closed: bool
-    hi: Fraction | None  # None: +inf
-    hi_closed: bool
-
-    def __str__(self) -> str:
-        if self.lo is not None and self.lo == self.hi:
-            return "{" + _q(self.lo) + "}"
-        left = "(-inf" if self.lo is None else ("[" if self.lo_closed else "(") + _q(self.lo)
-        right = "+inf)" if self.hi is None else _q(self.hi) + ("]" if self.hi_closed else ")")
-        return f"{left}, {right}"
-
-
-def _q(f: Fraction) -> str:
-    return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
-
-
-def _lo_key(i: Interval):
-    return (0, 0) if i.lo is None else (1, i.lo, 0 if i.lo_closed else 1)
-
-
-def merge(intervals: list[Interval]) -> list[Interval]:
-    out: list[Interval] = []
-    for i in sorted(intervals, key=_lo_key):
-        if out:
-            last = out[-1]
-            touches = last.hi is None or i.lo is None or i.lo < last.hi or (
-                i.lo == last.hi and (last.hi_closed or i.lo_closed))
-            if touches:
-                if last.hi is None or (i.hi is not None and (i.hi < last.hi or (i.hi == last.hi and last.hi_closed))):
-                    continue
-                out[-1] = Interval(last.lo, last.lo_closed, i.hi, i.hi_closed)
-                continue
-        out.append(i)
-    return out
-
-
-def intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
-    out = []
-    for x in a:
-        for y in b:
-            if x.lo is None or (y.lo is not None and (y.lo > x.lo or (y.lo == x.lo and not y.lo_closed))):
-                lo, lc = y.lo, y.lo_closed
-            else:
-                lo, lc = x.lo, x.lo_closed
-            if x.hi is None or (y.hi is not None and (y.hi < x.hi or (y.hi == x.hi and not y.hi_closed))):
-                hi, hc = y.hi, y.hi_closed
-            else:
-                hi, hc = x.hi, x.hi_closed
-            if lo is not None and hi is not None and (lo > hi or (lo == hi and not (lc and hc))):
-                continue
-            out.append(Interval(lo, lc, hi, hc))
-    return merge(out)
-
-
-def contains(s: list[Interval], v: Fraction) -> bool:
-    return any((i.lo is None or v > i.lo or (v == i.lo and i.lo_closed))
-               and (i.hi is None or v < i.hi or (v == i.hi and i.hi_closed)) for i in s)
-
-
-def set_str(s: list[Interval]) -> str:
-    if not s:
-        return "no θ"
-    if len(s) == 1 and s[0].lo is None and s[0].hi is None:
-        return "every θ"
-    return " ∪ ".join(str(i) for i in s)
-
-
-EVERYTHING = [Interval(None, False, None, False)]
-
-
-# ---------------------------------------------------------------- results
-
-
-@dataclass
-class PropertyRange:
-    name: str
-    groups: list[tuple[str, list[Interval] | None, str]] = field(default_factory=list)  # (label, set or None, unknown reason)
-
-
-@dataclass
-class ThetaResult:
-    constant: str | None  # "4/5 (80%)"
-    value: Fraction | None
-    scope: str = ""
-    runs: int = 0
-    properties: list[PropertyRange] = field(default_factory=list)
-    unknown: str = ""  # why there is no range at all
-    note: str = ""
 
 
 # ---------------------------------------------------------------- recognising the form
@@ -273,7 +178,7 @@ def theta_range(model: I.Model, d: I.Def, bindings: dict[str, list[object]], up_
     theta = consts[0]
     value = _rat_constant(theta)
     pct = value * 100
-    shown = f"{_q(value)} ({_q(pct) if pct.denominator == 1 else f'{float(pct):.4g}'}%)"
+    shown = f"{fraction_str(value)} ({fraction_str(pct) if pct.denominator == 1 else f'{float(pct):.4g}'}%)"
     res = ThetaResult(shown, value)
     if len(consts) > 1:
         res.note = f"the rule has {len(consts)} rational constants; this is the first, {expr_str(theta)}"
@@ -320,7 +225,7 @@ def theta_range(model: I.Model, d: I.Def, bindings: dict[str, list[object]], up_
                     if st is Status.HOLDS or st is Status.PROVED:
                         holding[n].append(cell)
                     elif st is not Status.VIOLATED:
-                        reasons[n] = reasons[n] or f"at θ = {_q(rep)}, {scope_of(model, combo)}: {st.value if st else 'not checked'}"
+                        reasons[n] = reasons[n] or f"at θ = {fraction_str(rep)}, {scope_of(model, combo)}: {st.value if st else 'not checked'}"
             for n in properties:
                 if sets[n] is not None:
                     sets[n] = intersect(sets[n], merge(holding[n]))

@@ -17,7 +17,7 @@ import dataclasses
 import itertools
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from forkproof.spec.errors import Diagnostic, ModelError
 from forkproof.spec.ir import (Action, Assign, Binary, BinOp, Binder, BoundRef, Call, Expr, For, If, Index,
@@ -44,7 +44,7 @@ class _K:
         self.v = v
 
 
-def _norm(x):
+def normalize(x):
     if type(x) is Fraction and x.denominator == 1:
         return int(x)
     return x
@@ -53,7 +53,7 @@ def _norm(x):
 def _div(a, b):
     if b == 0:
         raise EvalError(f"division by zero ({a} / 0)")
-    return _norm(Fraction(a) / b)
+    return normalize(Fraction(a) / b)
 
 
 def _floordiv(a, b):
@@ -65,7 +65,7 @@ def _floordiv(a, b):
 def _mod(a, b):
     if b == 0:
         raise EvalError(f"modulo by zero ({a} % 0)")
-    return _norm(a % b)
+    return normalize(a % b)
 
 
 _SYMBOLS = {BinOp.ADD: "+", BinOp.SUB: "-", BinOp.MUL: "*", BinOp.EQ: "==", BinOp.NE: "!=",
@@ -89,7 +89,7 @@ _OPS = {op: _templates(sym) for op, sym in _SYMBOLS.items()}
 _AND, _OR, _PLUS = _templates("and"), _templates("or"), _OPS[BinOp.ADD]
 
 
-def _const_binop(op: BinOp, a, b):
+def const_binop(op: BinOp, a, b):
     match op:
         case BinOp.ADD: return a + b
         case BinOp.SUB: return a - b
@@ -152,6 +152,12 @@ def walk(node) -> Iterator[object]:
                 yield from walk(getattr(node, f.name))
 
 
+def mentions(e: object, names: Iterable[str]) -> list[str]:
+    """The params among `names` that `e` reads, sorted."""
+    wanted = set(names)
+    return sorted({n.name for n in walk(e) if isinstance(n, ParamRef) and n.name in wanted})
+
+
 def is_temporal(e: Expr) -> bool:
     return any((isinstance(n, Unary) and n.op in (UnOp.ALWAYS, UnOp.EVENTUALLY))
                or (isinstance(n, Binary) and n.op is BinOp.LEADSTO) for n in walk(e))
@@ -184,9 +190,9 @@ class Compiler:
     def value(self, e: Expr, b: dict[int, object]) -> Fn | _K:
         match e:
             case Lit(value=v):
-                return _K(_norm(v))
+                return _K(normalize(v))
             case ParamRef(name=name):
-                return _K(_norm(self.inst.params[name]))
+                return _K(normalize(self.inst.params[name]))
             case BoundRef(binder=binder):
                 if binder.uid in b:
                     return _K(b[binder.uid])
@@ -291,7 +297,7 @@ class Compiler:
         rat = isinstance(e.ty, RatType)
         if isinstance(left, _K) and isinstance(right, _K):
             try:
-                return _K(_norm(_const_binop(op, left.v, right.v)))
+                return _K(normalize(const_binop(op, left.v, right.v)))
             except EvalError as x:
                 return _raiser(str(x))
         if isinstance(right, _K) and isinstance(e.left.ty, IntType):
@@ -314,7 +320,7 @@ class Compiler:
             f = tmpl["ff"](left, right)
         if rat and op in (BinOp.ADD, BinOp.SUB, BinOp.MUL):
             g = f
-            return lambda s, t, env: _norm(g(s, t, env))
+            return lambda s, t, env: normalize(g(s, t, env))
         return f
 
     def _logic(self, op: BinOp, left: Fn | _K, right_e: Expr, b: dict) -> Fn | _K:
@@ -369,7 +375,7 @@ class Compiler:
         total = sum((p.v for p in parts if isinstance(p, _K)), 0)
         dyn = [p for p in parts if not isinstance(p, _K)]
         if not dyn:
-            return _K(_norm(total))
+            return _K(normalize(total))
         f = _chain(dyn, _PLUS)
         if total != 0:
             f = _PLUS["fk"](f, total)
@@ -377,7 +383,7 @@ class Compiler:
             f = _PLUS["fk"](f, 0)  # a count is an int, never a bool
         if rat:
             g = f
-            return lambda s, t, env: _norm(g(s, t, env))
+            return lambda s, t, env: normalize(g(s, t, env))
         return f
 
     def _quant_loop(self, q: Quant, dom: list, b: dict) -> Fn:
@@ -414,7 +420,7 @@ class Compiler:
                         env[u] = v
                         if cond is None or cond(s, t, env):
                             total += body(s, t, env)
-                    return _norm(total)
+                    return normalize(total)
         return f
 
     def _call(self, c: Call, b: dict) -> Fn | _K:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
-from forkproof.semantics.compile import Compiler, EvalError
+from forkproof.semantics.compile import Compiler, EvalError, walk
 from forkproof.semantics.instance import Instance, display_value
 from forkproof.spec import ir as I
 from forkproof.spec.pretty import expr_str
@@ -67,8 +67,6 @@ def _atoms(e) -> list[I.Expr]:
 
 def _mentions_binder(e) -> bool:
     """Whether e reads a name bound outside it (a quantifier's or def's variable)."""
-    from forkproof.semantics.compile import walk
-
     inner = {n.binder.uid for n in walk(e) if isinstance(n, I.Quant)}
     return any(isinstance(n, I.BoundRef) and n.binder.uid not in inner for n in walk(e))
 

@@ -8,6 +8,7 @@ counterexample: `ReplayError` says so.
 from __future__ import annotations
 
 from forkproof.semantics.compile import ActionInstance, EvalError, Program
+from forkproof.semantics.explain import Explainer
 from forkproof.semantics.instance import Instance, display_value
 from forkproof.semantics.verdict import Step, Trace
 
@@ -27,7 +28,6 @@ def action_label(a: ActionInstance) -> str:
 
 def make_trace(inst: Instance, xs: list[tuple], acts: list[ActionInstance | None], loop_start: int | None = None) -> Trace:
     """States and the action instances between them (None before the first) as a Trace."""
-    from forkproof.semantics.explain import Explainer
 
     names, steps, prev = inst.slot_names, [], None
     spelled = Explainer(inst).notes(list(xs))

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from forkproof.semantics.compile import has_primes, is_temporal
+from forkproof.semantics.instance import display_value
 from forkproof.spec import ir as I
 
 
@@ -107,8 +108,6 @@ def fair_groups(model: I.Model, instances: list[tuple[str, tuple]], show) -> lis
 
 
 def group_label(action: I.Action, per: dict) -> str:
-    from forkproof.semantics.instance import display_value
-
     if not per:
         return action.name
     shown = ", ".join(f"{n} = {_show(display_value(v, ty))}" for n, (ty, v) in per.items())

@@ -11,6 +11,19 @@ import enum
 from dataclasses import dataclass, field
 
 
+class ExitCode(enum.IntEnum):
+    """NOTE(exit-codes), the one definition of the process's exit codes (docs/architecture.md):
+    0 nothing violated, and every verdict at least as strong as --require;
+    1 a property is violated (or, for `diff`, a regression);
+    2 the model or the command line is wrong (diagnostics on stderr);
+    3 inconclusive: an unknown verdict, a verdict weaker than --require, or an internal error."""
+
+    OK = 0
+    VIOLATED = 1
+    USAGE = 2
+    INCONCLUSIVE = 3
+
+
 class Status(enum.Enum):
     PROVED = "proved"
     HOLDS = "holds (exhaustive)"

@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, note, reject, settings
 
 from forkproof.semantics import compile as C
-from forkproof.engines.symbolic.bmc import check_bmc
+from forkproof.engines.symbolic.engine import check_bmc
 from forkproof.semantics.compile import EvalError, compile_program, walk
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
@@ -376,11 +376,11 @@ def unbounded_engine_agrees(request, check, runs: int, slow_runs: int) -> None:
 
 
 def test_kind_agrees_with_explicit(request):
-    unbounded_engine_agrees(request, pytest.importorskip("forkproof.engines.symbolic.kind").check_kind, 100, 1500)
+    unbounded_engine_agrees(request, pytest.importorskip("forkproof.engines.symbolic.engine").check_kind, 100, 1500)
 
 
 def test_pdr_agrees_with_explicit(request):
-    unbounded_engine_agrees(request, pytest.importorskip("forkproof.engines.symbolic.pdr").check_pdr, 100, 1000)
+    unbounded_engine_agrees(request, pytest.importorskip("forkproof.engines.symbolic.engine").check_pdr, 100, 1000)
 
 
 # ---------------------------------------------------------------- confirmed disagreements, pinned
@@ -393,7 +393,7 @@ def run(engine: str, text: str, depth: int = MAX_DEPTH) -> dict[str, Verdict]:
     elif engine == "bmc":
         r = check_bmc(inst, SymbolicOptions(depth=depth))
     else:
-        r = pytest.importorskip("forkproof.engines.symbolic.kind").check_kind(inst, SymbolicOptions(depth=depth))
+        r = pytest.importorskip("forkproof.engines.symbolic.engine").check_kind(inst, SymbolicOptions(depth=depth))
     return {v.name: v for v in r.verdicts}
 
 

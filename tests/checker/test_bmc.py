@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from forkproof.engines.symbolic.bmc import check_bmc
+from forkproof.engines.symbolic.engine import check_bmc
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.semantics.instance import instantiate

@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 from hypothesis.control import _current_build_context
 
 from forkproof.engines.counters.prove import AllSizes, prove_all_sizes
-from forkproof.engines.symbolic.bmc import check_bmc
+from forkproof.engines.symbolic.engine import check_bmc
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.semantics.compile import is_temporal
 from forkproof.engines.explicit import ExplicitOptions, check_explicit

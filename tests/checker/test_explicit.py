@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forkproof.semantics.compile import Compiler, EvalError, compile_program, has_primes
+from forkproof.semantics.control import Control
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.semantics.instance import instantiate
 from forkproof.semantics.verdict import Status, Trace
@@ -422,8 +423,8 @@ def test_runtime_error_in_an_initial_value():
 
 def test_progress_is_reported():
     calls = []
-    run(counter(3), progress=lambda *a: calls.append(a))
-    assert calls and calls[0][0] >= 1 and len(calls[0]) == 4
+    run(counter(3), control=Control(progress=lambda *a: calls.append(a)))
+    assert calls and calls[0][1] >= 1 and len(calls[0]) == 5  # (scope, states, depth, queue, seconds)
 
 
 def _reference(e: I.Expr, env: dict):

@@ -7,7 +7,7 @@ from pathlib import Path
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.semantics.instance import instantiate
-from forkproof.engines.symbolic.kind import check_kind
+from forkproof.engines.symbolic.engine import check_kind
 from forkproof.semantics.verdict import Status
 from forkproof.spec.typecheck import load_model, load_model_text
 

@@ -14,14 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, note, reject, settings
 from hypothesis import strategies as st
 
-from forkproof.engines.symbolic.bmc import check_bmc
+from forkproof.engines.symbolic.engine import check_bmc
 from forkproof.semantics.compile import compile_program
 from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.semantics.instance import instantiate
-from forkproof.engines.symbolic.kind import check_kind
+from forkproof.engines.symbolic.engine import check_kind
 from forkproof.engines.symbolic.lasso import bmc_verdicts, groups_of, lasso_verdict, liveness_forms, prove_verdicts, search
-from forkproof.engines.symbolic.pdr import check_pdr
+from forkproof.engines.symbolic.engine import check_pdr
 from forkproof.run.portfolio import EngineOptions, run_engine
 from forkproof.semantics.temporal import Liveness
 from forkproof.semantics.verdict import Status

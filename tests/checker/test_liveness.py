@@ -11,7 +11,8 @@ from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.semantics.instance import instantiate
 from forkproof.semantics.replay import replay
 from forkproof.semantics.compile import compile_program
-from forkproof.run.check import check_model, parse_bindings
+from forkproof.run.check import check_model
+from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.verdict import Status
 from forkproof.spec.typecheck import load_model_text

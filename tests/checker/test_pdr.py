@@ -16,7 +16,7 @@ from forkproof.engines.symbolic.certificate import Printer, Slot, certificate, r
 from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.semantics.instance import instantiate
-from forkproof.engines.symbolic.pdr import check_pdr
+from forkproof.engines.symbolic.engine import check_pdr
 from forkproof.semantics.verdict import Status
 from forkproof.spec.typecheck import load_model, load_model_text
 

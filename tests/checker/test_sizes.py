@@ -13,7 +13,8 @@ from forkproof.cli.main import cli
 from forkproof.engines.counters.abstraction import CounterEncoding, Ineligible
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.run.portfolio import EngineOptions
-from forkproof.run.check import check_model, parse_bindings
+from forkproof.run.check import check_model
+from forkproof.run.plan import parse_bindings
 from forkproof.semantics.verdict import Status
 from forkproof.spec.typecheck import load_model_text
 

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forkproof.cli.main import cli
-from forkproof.thresholds.analysis import analyse
-from forkproof.run.theta import Interval, intersect, merge, set_str, theta_range
+from forkproof.analysis.thresholds import analyse
+from forkproof.run.theta import theta_range
+from forkproof.analysis.report import Interval, intersect, merge, set_str
 from forkproof.spec.typecheck import load_model, load_model_text
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,9 @@ from fractions import Fraction
 
 import pytest
 
-from forkproof.run.check import CheckOptions, check_model, parse_bindings
+from forkproof.run.check import check_model
+from forkproof.run.plan import parse_bindings
+from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.verdict import Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
@@ -71,7 +73,7 @@ def test_division_is_rational_and_div_is_integer():
 
 def _holds(body: str, params=()) -> dict[str, Status]:
     model = load_model_text(body, "t.fork")
-    rep = check_model(model, parse_bindings(model, list(params)), CheckOptions())
+    rep = check_model(model, parse_bindings(model, list(params)), EngineOptions())
     return {p.verdict.name: p.verdict.status for p in rep.properties}
 
 

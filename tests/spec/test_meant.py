@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from forkproof.run.check import CheckOptions, check_model, parse_bindings
+from forkproof.run.check import check_model
+from forkproof.run.plan import parse_bindings
+from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.verdict import Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
@@ -55,7 +57,7 @@ def test_engines_ignore_meant():
     verdicts = []
     for meant in ("votes >= 2", "false"):
         m = load_model_text(HEAD + f"threshold q = votes >= 2 meant {meant}\ninvariant i: q implies votes >= 2\n")
-        rep = check_model(m, parse_bindings(m, []), CheckOptions())
+        rep = check_model(m, parse_bindings(m, []), EngineOptions())
         verdicts.append([(p.verdict.name, p.verdict.status, p.verdict.states) for p in rep.properties])
     assert verdicts[0] == verdicts[1]
     assert [s for n, s, _ in verdicts[0] if n == "i"] == [Status.HOLDS]

@@ -40,8 +40,8 @@ from typing import Iterable
 
 import z3
 
-from forkproof.semantics.compile import walk
-from forkproof.engines.symbolic.encode import Encoding, Val, conj, disj, implies, ite, neg, zval
+from forkproof.semantics.compile import mentions, walk
+from forkproof.engines.symbolic.encode import ActionEnc, Encoding, Val, conj, disj, implies, ite, neg, zval
 from forkproof.semantics.instance import Instance, VarSlots, display_value
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
@@ -131,11 +131,6 @@ class CounterInstance(Instance):
         if isinstance(ty, I.ProcType):
             raise Ineligible(f"the copies of {ty.family} are enumerated where counters cannot stand for them")
         return super().domain(ty)
-
-
-def mentions(e: object, names: Iterable[str]) -> list[str]:
-    names = set(names)
-    return sorted({n.name for n in walk(e) if isinstance(n, I.ParamRef) and n.name in names})
 
 
 # ---------------------------------------------------------------- the encoding
@@ -433,8 +428,6 @@ class CounterEncoding(Encoding):
 
     def _needs_copy(self, a, ls: LocalState):
         """The action of a copy in local state `ls`: possible only while one is there."""
-        from forkproof.engines.symbolic.encode import ActionEnc
-
         here = lambda s: self.counter_of(s, ls) >= 1
 
         def step(s):

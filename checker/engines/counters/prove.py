@@ -23,10 +23,12 @@ from forkproof.engines.symbolic.certificate import Slot
 from forkproof.engines.counters.abstraction import CounterEncoding, Ineligible
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.engines.counters.l2s import LassoMonitor, Unsupported
-from forkproof.engines.symbolic.pdr import _Known, _one
+from forkproof.engines.symbolic.pdr import Known, prove_one
+from forkproof.semantics.compile import mentions
 from forkproof.semantics.temporal import classify, fair_groups, group_label
 from forkproof.semantics.verdict import Status
 from forkproof.spec import ir as I
+from forkproof.spec.pretty import expr_str
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,6 @@ class AllSizes:
 
 def assumption_text(model: I.Model, symbolic: list[str]) -> str:
     """"all N with N >= 1": the scope of an all-sizes verdict."""
-    from forkproof.engines.counters.abstraction import mentions
-    from forkproof.spec.pretty import expr_str
-
     names = ", ".join(symbolic)
     conds = [expr_str(a.expr) for a in model.assumes if mentions(a.expr, symbolic)]
     by_name = {p.name: p for p in model.params}
@@ -75,7 +74,7 @@ def prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str
     except Ineligible as e:
         return AllSizes((), str(e), time.perf_counter() - start)
     props = obligations(enc, options.deadlock)
-    known = _Known()
+    known = Known()
     out = _decide(enc, props, make, options.depth, options.deadlock, deadline, start, known)
     merged: dict[tuple[str, str], SizeVerdict] = {}
     rank = {Status.VIOLATED: 0, Status.UNKNOWN: 1, Status.PROVED: 2}
@@ -92,13 +91,13 @@ def prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str
     return AllSizes(tuple(merged.values()), None, time.perf_counter() - start, local)
 
 
-def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float, known: _Known,
+def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float, known: Known,
             tag: str = "counters") -> dict[int, SizeVerdict]:
     """k-induction up to `depth`, then PDR (each obligation within the invariants proved
     before it, collected in `known`), on an encoding-like object; `make()` builds a fresh
     one for the re-check."""
     out: dict[int, SizeVerdict] = {}
-    opened = {i: K._Open() for i in range(len(props))}
+    opened = {i: K.Open() for i in range(len(props))}
     stop = None
     k_reached = -1
     states = [enc.vars(0)]
@@ -107,12 +106,12 @@ def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float
         if k > 0:
             states.append(enc.vars(k))
             path += [enc.trans(states[k - 1], states[k], k), enc.wf(states[k])]
-        bad = {i: K._negation(props[i], states, k) for i in opened if not (props[i].step and k == 0)}
+        bad = {i: K.negation(props[i], states, k) for i in opened if not (props[i].step and k == 0)}
         while bad:
             res, m = solve(path, z3.Or(*bad.values()), deadline)
             if res != z3.sat:
                 if res == z3.unknown:
-                    stop = K._why_unknown(deadline, f"the base case at k = {k}")
+                    stop = K.why_unknown(deadline, f"the base case at k = {k}")
                 break
             witness = _witness(enc, m, states[0])
             for i in [i for i, b in bad.items() if z3.is_true(m.eval(b, model_completion=True))]:
@@ -121,10 +120,10 @@ def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float
                 del bad[i], opened[i]
         if stop:
             break
-        proved, stop = K._step(enc, props, list(opened), k, opened, deadline)
+        proved, stop = K.induction_step(enc, props, list(opened), k, opened, deadline)
         k_reached = k
         if proved:
-            ok = K._recheck(None, sorted(proved), deadlock, k, deadline, make=make)
+            ok = K.recheck(None, sorted(proved), deadlock, k, deadline, make=make)
             for i in proved:
                 if ok:
                     out[i] = SizeVerdict(props[i].name, props[i].kind, Status.PROVED, f"kind (k={k}, {tag})",
@@ -145,7 +144,7 @@ def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float
             out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind ({tag})", time.perf_counter() - start,
                                  reason=f"{why_kind}; the time budget ran out before PDR")
             continue
-        o = _one(enc, p, deadline, slots, known)
+        o = prove_one(enc, p, deadline, slots, known)
         if o.status is Status.PROVED:
             if o.invariant is not None and not z3.is_true(z3.simplify(o.invariant)):
                 known.names.append(p.name)
@@ -188,7 +187,7 @@ def _witness_state(enc, state: tuple) -> dict[str, int]:
 
 
 def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptions, deadline, start: float,
-              known: _Known) -> list[SizeVerdict]:
+              known: Known) -> list[SizeVerdict]:
     """Every size at once for the properties other than `always P`: liveness to safety
     (NOTE(l2s) in checker/engines/counters/l2s.py) on the counters, then k-induction and PDR.  Exact because
     a counter state that repeats is a concrete state that repeats up to a permutation of
@@ -232,7 +231,7 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
                                    reason=why))
             continue
         remake = lambda _inst=None, form=form, groups=groups: LassoMonitor(make(), form, groups)
-        lifted = _Known(list(known.names), [inv for x in known.invariants for inv in _both(x, enc.n)])
+        lifted = Known(list(known.names), [inv for x in known.invariants for inv in _both(x, enc.n)])
         got = _decide(mon, mon.props, remake, 1, False, deadline, start, lifted, "counters, l2s")[0]
         if got.status is Status.PROVED:
             got = SizeVerdict(got.name, got.kind, got.status, got.engine, got.seconds, got.reason,

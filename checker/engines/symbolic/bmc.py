@@ -38,10 +38,10 @@ def state_checks(prog) -> list[tuple[str, str, object]]:
     return [(i.name, "invariant", comp.expr(i.expr)) for i in prog.inst.model.invariants if not i.step]
 
 
-def check_bmc(inst: Instance, options: SymbolicOptions) -> EngineResult:
-    start = time.perf_counter()
-    deadline = start + options.timeout if options.timeout else None
-    enc = Encoding(inst)
+def bmc_safety(inst: Instance, options: SymbolicOptions, enc: Encoding, start: float, deadline: float | None
+               ) -> EngineResult:
+    """Bounded search for violations of the state and step obligations (invariants, deadlock,
+    runtime errors) up to `options.depth`; liveness is lasso.py's (engine.py runs both)."""
     props = obligations(enc, options.deadlock)
     states = [enc.vars(0)]
     path = [enc.init(states[0]), enc.wf(states[0])]
@@ -76,10 +76,7 @@ def check_bmc(inst: Instance, options: SymbolicOptions) -> EngineResult:
         if deadline and time.perf_counter() > deadline:
             stop_reason = f"timeout after {options.timeout:g} s: no violation up to depth {k}"
             break
-    from forkproof.engines.symbolic.lasso import bmc_verdicts  # lasso.py builds on this module
-
     verdicts = _verdicts(inst, props, outcome, reached, None, stop_reason, time.perf_counter() - start, options)
-    verdicts += bmc_verdicts(inst, options.depth, deadline, enc)  # the other properties: lassos (NOTE(lasso-search))
     seconds = time.perf_counter() - start
     return EngineResult(verdicts, 0, reached, 0, seconds, False, [])
 

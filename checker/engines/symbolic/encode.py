@@ -27,7 +27,7 @@ from typing import Callable, Union
 
 import z3
 
-from forkproof.semantics.compile import EvalError, _const_binop, _norm, is_temporal
+from forkproof.semantics.compile import EvalError, const_binop, normalize, is_temporal
 from forkproof.semantics.instance import Instance
 from forkproof.spec import ir as I
 
@@ -238,7 +238,7 @@ class Encoding:
             elif sort == z3.IntSort():
                 out.append(v.as_long())
             else:
-                out.append(_norm(Fraction(v.numerator_as_long(), v.denominator_as_long())))
+                out.append(normalize(Fraction(v.numerator_as_long(), v.denominator_as_long())))
         return tuple(out)
 
     # ------------------------------------------------------------ expressions
@@ -302,7 +302,7 @@ class Encoding:
     def _arith(self, op: I.BinOp, a: Val, b: Val) -> tuple[Val, Ok]:
         if not isinstance(a, z3.ExprRef) and not isinstance(b, z3.ExprRef):
             try:
-                return _norm(_const_binop(op, a, b)), True
+                return normalize(const_binop(op, a, b)), True
             except EvalError:
                 return 0, False
             except ZeroDivisionError:

@@ -34,19 +34,18 @@ from forkproof.semantics.verdict import EngineResult, Status, Verdict
 
 
 @dataclass
-class _Open:
+class Open:
     """What is known about an obligation still being worked on."""
 
     cti: tuple[int, list[tuple]] | None = None  # (k, states) of the last counterexample to induction
 
 
-def check_kind(inst: Instance, options: SymbolicOptions) -> EngineResult:
-    start = time.perf_counter()
-    deadline = start + options.timeout if options.timeout else None
-    enc = Encoding(inst)
+def kind_safety(inst: Instance, options: SymbolicOptions, enc: Encoding, start: float, deadline: float | None
+                ) -> EngineResult:
+    """k-induction on the state and step obligations; liveness is lasso.py's (engine.py runs both)."""
     props = obligations(enc, options.deadlock)
     verdicts: dict[int, Verdict] = {}
-    opened = {i: _Open() for i in range(len(props))}
+    opened = {i: Open() for i in range(len(props))}
     base_states = [enc.vars(0)]
     base_path = [enc.init(base_states[0]), enc.wf(base_states[0])]
     scope = inst.scope()
@@ -57,12 +56,12 @@ def check_kind(inst: Instance, options: SymbolicOptions) -> EngineResult:
             base_states.append(enc.vars(k))
             base_path += [enc.trans(base_states[k - 1], base_states[k], k), enc.wf(base_states[k])]
         # base case: violations of length exactly k (shorter ones were found earlier)
-        bad = {i: _negation(props[i], base_states, k) for i in opened if not (props[i].step and k == 0)}
+        bad = {i: negation(props[i], base_states, k) for i in opened if not (props[i].step and k == 0)}
         while bad:
             res, model = solve(base_path, z3.Or(*bad.values()), deadline)
             if res != z3.sat:
                 if res == z3.unknown:
-                    stop = _why_unknown(deadline, f"the base case at k = {k}")
+                    stop = why_unknown(deadline, f"the base case at k = {k}")
                 break
             trace = [enc.decode(model, s) for s in base_states]
             for i in [i for i, b in bad.items() if z3.is_true(model.eval(b, model_completion=True))]:
@@ -71,9 +70,9 @@ def check_kind(inst: Instance, options: SymbolicOptions) -> EngineResult:
         if stop:
             break
         # step case
-        proved, stop = _step(enc, props, list(opened), k, opened, deadline)
+        proved, stop = induction_step(enc, props, list(opened), k, opened, deadline)
         k_reached = k
-        rechecked = bool(proved) and _recheck(inst, sorted(proved), options.deadlock, k, deadline)
+        rechecked = bool(proved) and recheck(inst, sorted(proved), options.deadlock, k, deadline)
         for i in proved:
             if rechecked:
                 verdicts[i] = Verdict(props[i].name, props[i].kind, Status.PROVED, scope, f"kind (k={k})", None, k,
@@ -91,14 +90,10 @@ def check_kind(inst: Instance, options: SymbolicOptions) -> EngineResult:
         notes = (_describe_cti(inst, props[i], o.cti),) if o.cti else ()
         verdicts[i] = Verdict(props[i].name, props[i].kind, Status.UNKNOWN, scope, "kind", None, k_reached, seconds,
                               reason=reason, notes=notes)
-    from forkproof.engines.symbolic.lasso import prove_verdicts  # lasso.py builds on this module
-
-    live = prove_verdicts(inst, "kind", options.depth, deadline, enc=enc)  # NOTE(l2s-monitor)
-    seconds = time.perf_counter() - start
-    return EngineResult(_merge(props, verdicts) + live, 0, max(k_reached, 0), 0, seconds, False, [])
+    return EngineResult(_merge(props, verdicts), 0, max(k_reached, 0), 0, seconds, False, [])
 
 
-def _negation(p: SymProp, xs: list, k: int) -> z3.BoolRef:
+def negation(p: SymProp, xs: list, k: int) -> z3.BoolRef:
     return z3.Not(p.pred(xs[k - 1], xs[k]) if p.step else p.pred(xs[k], None))
 
 
@@ -109,7 +104,7 @@ def _holds_on_prefix(p: SymProp, xs: list, k: int) -> list:
     return [p.pred(xs[j], None) for j in range(k + 1)]
 
 
-def _step(enc: Encoding, props: list[SymProp], cands: list[int], k: int, opened, deadline):
+def induction_step(enc: Encoding, props: list[SymProp], cands: list[int], k: int, opened, deadline):
     """The candidates proved by the step case at k (with NOTE(mutual-induction)), and a
     reason if the solver could not decide."""
     xs = [enc.vars(f"ind{j}") for j in range(k + 2)]
@@ -123,9 +118,9 @@ def _step(enc: Encoding, props: list[SymProp], cands: list[int], k: int, opened,
         failed = None
         for i in live:
             goal = path + hyps + ([] if props[i].step else last_new)
-            res, model = solve(goal, _negation(props[i], xs, k + 1), deadline)
+            res, model = solve(goal, negation(props[i], xs, k + 1), deadline)
             if res == z3.unknown:
-                return [], _why_unknown(deadline, f"the step case at k = {k}")
+                return [], why_unknown(deadline, f"the step case at k = {k}")
             if res == z3.sat:
                 opened[i].cti = (k, [enc.decode(model, x) for x in xs])
                 failed = i
@@ -136,7 +131,7 @@ def _step(enc: Encoding, props: list[SymProp], cands: list[int], k: int, opened,
     return [], None
 
 
-def _recheck(inst: Instance, which: list[int], deadlock: bool, k: int, deadline, make=Encoding) -> bool:
+def recheck(inst: Instance, which: list[int], deadlock: bool, k: int, deadline, make=Encoding) -> bool:
     """Re-derive, from a new encoding (`make(inst)`) with fresh solvers, that the obligations
     at positions `which` hold: none fails on a run of at most k steps, and together they pass
     the step case at k.  (Positions, not names: "runtime" names a state and a step obligation.)"""
@@ -149,14 +144,14 @@ def _recheck(inst: Instance, which: list[int], deadlock: bool, k: int, deadline,
         if j > 0:
             path.append(enc.trans(xs[j - 1], xs[j], f"re{j}"))
         for p in props:
-            if not (p.step and j == 0) and solve(path, _negation(p, xs, j), deadline)[0] != z3.unsat:
+            if not (p.step and j == 0) and solve(path, negation(p, xs, j), deadline)[0] != z3.unsat:
                 return False
     ys = [enc.vars(f"rs{j}") for j in range(k + 2)]
     step = [enc.wf(y) for y in ys] + [enc.trans(ys[j], ys[j + 1], f"rs{j}") for j in range(k + 1)]
     step += simple_path(ys, k + 1)
     step += [h for p in props for h in _holds_on_prefix(p, ys, k)]
     end = simple_path_end(ys)
-    return all(solve(step + ([] if p.step else end), _negation(p, ys, k + 1), deadline)[0] == z3.unsat for p in props)
+    return all(solve(step + ([] if p.step else end), negation(p, ys, k + 1), deadline)[0] == z3.unsat for p in props)
 
 
 def _distinct(a: list, b: list) -> z3.BoolRef:
@@ -175,7 +170,7 @@ def simple_path_end(xs: list) -> list:
     return [_distinct(xs[i], xs[-1]) for i in range(len(xs) - 1)]
 
 
-def _why_unknown(deadline, where: str) -> str:
+def why_unknown(deadline, where: str) -> str:
     if deadline is not None and time.perf_counter() >= deadline:
         return f"timeout in {where}"
     return f"the solver gave up in {where}"

@@ -30,7 +30,10 @@ from dataclasses import dataclass
 
 import z3
 
+from forkproof.engines.symbolic import kind as K
 from forkproof.engines.symbolic.bmc import solve
+from forkproof.engines.symbolic.certificate import Slot
+from forkproof.engines.symbolic.pdr import printing_slots, prove_one
 from forkproof.semantics.compile import EvalError, Program, compile_program, is_temporal
 from forkproof.engines.symbolic.encode import Encoding, SymProp, as_bool, conj, disj, neg
 from forkproof.semantics.instance import Instance
@@ -567,7 +570,7 @@ def wf_inductive(mon: Monitor, deadline) -> bool:
 
 
 class _Lifted:
-    """Invariants proved before (checker/engines/symbolic/pdr.py `_Known`, over Var(i) for slot i of the
+    """Invariants proved before (checker/engines/symbolic/pdr.py `Known`, over Var(i) for slot i of the
     model) stated for the monitor's state and its saved copy: a saved state was reached, so
     every invariant holds there too.  The certificate re-checks them with the rest."""
 
@@ -639,8 +642,6 @@ def _finish(inst, prog, mon: Monitor, got: _Got, engine: str, open_slots, deadli
 def _kind(inst: Instance, mon: Monitor, depth: int, deadline) -> _Got:
     """k-induction (checker/engines/symbolic/kind.py) on the monitor; a proof is re-derived from a fresh
     encoding of the instance and a fresh monitor."""
-    from forkproof.engines.symbolic import kind as K
-
     if not wf_inductive(mon, deadline):
         return _Got(Status.UNKNOWN, reason="the liveness monitor's well-formedness facts did not re-check (a bug)")
     prop, props = mon.prop, mon.props
@@ -648,7 +649,7 @@ def _kind(inst: Instance, mon: Monitor, depth: int, deadline) -> _Got:
         fresh = Encoding(i)
         return Monitor(fresh, prop, groups_of(fresh))
 
-    opened = {0: K._Open()}
+    opened = {0: K.Open()}
     states = [mon.vars(0)]
     path = [mon.init(states[0]), mon.wf(states[0])]
     reached = -1
@@ -660,14 +661,14 @@ def _kind(inst: Instance, mon: Monitor, depth: int, deadline) -> _Got:
         if res == z3.sat:
             return _Got(Status.VIOLATED, steps=k, k=k)
         if res == z3.unknown:
-            return _Got(Status.UNKNOWN, reason=K._why_unknown(deadline, f"the base case at k = {k} (liveness to safety)"),
+            return _Got(Status.UNKNOWN, reason=K.why_unknown(deadline, f"the base case at k = {k} (liveness to safety)"),
                         k=reached)
-        proved, stop = K._step(mon, props, [0], k, opened, deadline)
+        proved, stop = K.induction_step(mon, props, [0], k, opened, deadline)
         reached = k
         if stop:
             return _Got(Status.UNKNOWN, reason=f"{stop} (liveness to safety)", k=reached)
         if proved:
-            if K._recheck(inst, [0], False, k, deadline, make=make):
+            if K.recheck(inst, [0], False, k, deadline, make=make):
                 return _Got(Status.PROVED, k=k)
             return _Got(Status.UNKNOWN, reason="the k-induction proof did not re-check (a bug)", k=k)
     return _Got(Status.UNKNOWN, k=reached,
@@ -678,8 +679,6 @@ def _kind(inst: Instance, mon: Monitor, depth: int, deadline) -> _Got:
 def _pdr(inst: Instance, mon: Monitor, deadline, known) -> _Got:
     """PDR (checker/engines/symbolic/pdr.py) on the monitor; a proof is its invariant, re-checked by fresh
     solvers as a certificate (NOTE(certificate))."""
-    from forkproof.engines.symbolic.certificate import Slot
-    from forkproof.engines.symbolic.pdr import _one, printing_slots
 
     base = printing_slots(inst, "inv")
     slots = dict(base)
@@ -688,7 +687,7 @@ def _pdr(inst: Instance, mon: Monitor, deadline, known) -> _Got:
         slots[f"{name}#saved@inv"] = Slot(f"saved({s.label})", s.members)
     for f in mon.flag_names:
         slots[f"#{f}@inv"] = Slot(f"#{f}")
-    o = _one(mon, mon.props[0], deadline, slots, _Lifted(known, mon.n0))
+    o = prove_one(mon, mon.props[0], deadline, slots, _Lifted(known, mon.n0))
     if o.status is Status.PROVED:
         return _Got(Status.PROVED, notes=o.notes[:1])
     if o.status is Status.VIOLATED:

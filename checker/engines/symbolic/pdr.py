@@ -70,7 +70,7 @@ class _Outcome:
 
 
 @dataclass
-class _Known:
+class Known:
     """The invariants proved so far (NOTE(strengthening))."""
 
     names: list[str] = field(default_factory=list)
@@ -80,20 +80,20 @@ class _Known:
         return z3.And(enc.wf(x), *[z3.substitute_vars(i, *x) for i in self.invariants])
 
 
-def check_pdr(inst: Instance, options: SymbolicOptions) -> EngineResult:
-    start = time.perf_counter()
-    deadline = start + options.timeout if options.timeout else None
-    enc = Encoding(inst)
+def pdr_safety(inst: Instance, options: SymbolicOptions, enc: Encoding, start: float, deadline: float | None
+               ) -> tuple[EngineResult, Known]:
+    """PDR on each state and step obligation, and the invariants it proved (for liveness to
+    safety, lasso.py, which engine.py runs next)."""
     props = obligations(enc, options.deadlock)
     prog = compile_program(inst)
     slots = printing_slots(inst, "inv")
     outcomes = []
-    known = _Known()
+    known = Known()
     for p in props:
         if deadline is not None and time.perf_counter() >= deadline:
             outcomes.append(_Outcome(Status.UNKNOWN, 0.0, f"timeout after {options.timeout:g} s before PDR reached it"))
             continue
-        o = _one(enc, p, deadline, slots, known)
+        o = prove_one(enc, p, deadline, slots, known)
         if o.invariant is not None and not z3.is_true(z3.simplify(o.invariant)):
             known.names.append(p.name)
             known.invariants.append(o.invariant)
@@ -121,10 +121,7 @@ def check_pdr(inst: Instance, options: SymbolicOptions) -> EngineResult:
                      f"written to {options.certificate}")
     # like the other engines, "runtime" is a finding: shown only when it is open or violated
     out = [v for v in verdicts.values() if v.kind != "runtime" or v.status in (Status.VIOLATED, Status.UNKNOWN)]
-    from forkproof.engines.symbolic.lasso import prove_verdicts  # lasso.py builds on this module
-
-    out += prove_verdicts(inst, "pdr", options.depth, deadline, known, enc)  # NOTE(l2s-monitor)
-    return EngineResult(out, 0, 0, 0, time.perf_counter() - start, False, notes)
+    return EngineResult(out, 0, 0, 0, time.perf_counter() - start, False, notes), known
 
 
 def printing_slots(inst: Instance, tag: str) -> dict[str, Slot]:
@@ -143,7 +140,7 @@ def printing_slots(inst: Instance, tag: str) -> dict[str, Slot]:
 # ---------------------------------------------------------------- one obligation
 
 
-def _one(enc: Encoding, p: SymProp, deadline: float | None, slots: dict[str, Slot], known: _Known) -> _Outcome:
+def prove_one(enc: Encoding, p: SymProp, deadline: float | None, slots: dict[str, Slot], known: Known) -> _Outcome:
     start = time.perf_counter()
     fp, inv, err = _horn(enc, p, deadline, known)
     try:
@@ -159,7 +156,7 @@ def _one(enc: Encoding, p: SymProp, deadline: float | None, slots: dict[str, Slo
     return _Outcome(Status.UNKNOWN, time.perf_counter() - start, f"Spacer answered unknown: {fp.reason_unknown()}")
 
 
-def _horn(enc: Encoding, p: SymProp, deadline: float | None, known: _Known):
+def _horn(enc: Encoding, p: SymProp, deadline: float | None, known: Known):
     s, t = enc.vars("s"), enc.vars("t")
     inv = z3.Function("Inv", *enc.sorts, z3.BoolSort())
     err = z3.Function("Err", z3.BoolSort())
@@ -181,7 +178,7 @@ def _horn(enc: Encoding, p: SymProp, deadline: float | None, known: _Known):
     return fp, inv, err()
 
 
-def _proved(enc, p, cover: z3.BoolRef, deadline, slots, known: _Known, start) -> _Outcome:
+def _proved(enc, p, cover: z3.BoolRef, deadline, slots, known: Known, start) -> _Outcome:
     """Spacer's invariant (over Var(i) for slot i) within wf and the invariants proved
     before, re-checked as a whole (NOTE(certificate))."""
     invariant = lambda x: z3.And(known.within(enc, x), z3.substitute_vars(cover, *x))

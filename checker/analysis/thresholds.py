@@ -1,6 +1,6 @@
 """What a threshold rule really demands: smallest passing support per N, rule vs `meant`,
 quorum intersection.  Every answer is a Z3 query over configurations (NOTE(configuration)
-in checker/thresholds/encode.py): exact, never sampled.
+in checker/analysis/encode.py): exact, never sampled.
 
 NOTE(threshold-scope): the population N is the size of the family whose `count` is the
 support (or the upper bound of a bounded counter such as `blocks[x]: 0..BLOCKS`).
@@ -14,64 +14,16 @@ support (or the upper bound of a bounded counter such as `blocks[x]: 0..BLOCKS`)
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 import z3
 
-from forkproof.thresholds.encode import Config, Encoder, Unsupported, defs_used, free_binders, inline, params_used, preorder
+from forkproof.analysis.report import Row, ThresholdReport, Variant, Verdict, compress
+from forkproof.analysis.encode import Config, Encoder, Unsupported, defs_used, free_binders, inline, params_used, preorder
 from forkproof.spec import ir as I
 from forkproof.spec.pretty import expr_str, value_str
 
 TIMEOUT_MS = 20_000
-
-
-@dataclass(frozen=True)
-class Verdict:
-    status: str  # "proved" | "refuted" | "unknown" | "n/a"
-    scope: str = ""
-    detail: str = ""
-    smallest: int | None = None  # refuted: the smallest N (or None when there is no N)
-    witness: str = ""
-
-
-@dataclass
-class Row:
-    n: int
-    params: str  # the other params' values used at this N, "" when none
-    support: int | None = None  # smallest passing support; None: never passes
-    pop: int | None = None
-    passes_not_meant: bool | None = None
-    meant_not_passes: bool | None = None
-    overlap: int | None = None  # the fewest supporters two passing configurations share
-    k: int | None = None
-    witness: str = ""  # a configuration passing with the smallest support
-    unknown: str = ""
-
-
-@dataclass
-class Variant:
-    label: str  # "RULE = Code", or "" when the rule reads no open enum/bool param
-    rows: list[Row] = field(default_factory=list)
-    equivalence: Verdict | None = None
-    quorum: Verdict | None = None
-
-
-@dataclass
-class ThresholdReport:
-    name: str
-    params: str  # "(x: Version)" or ""
-    rule: str
-    where: list[tuple[str, str]]
-    exact: str
-    meant: str | None
-    support: str | None
-    support_kind: str  # "count" | "sum" | "counter" | ""
-    population: str | None  # "N", "BLOCKS", or None
-    k_text: str
-    variants: list[Variant]
-    note: str = ""
-    theta: object = None  # filled by checker/run/theta.py
 
 
 def analyse(model: I.Model, bindings: dict[str, list[object]], up_to: int, faulty: str | None) -> list[ThresholdReport]:
@@ -464,18 +416,6 @@ def _ns(ctx: _Ctx, ns: list[int]) -> str:
     return f"{name} = {compress(ns)}"
 
 
-def compress(ns: list[int]) -> str:
-    """[2, 3, 4, 6] -> "2..4, 6"."""
-    out, i = [], 0
-    while i < len(ns):
-        j = i
-        while j + 1 < len(ns) and ns[j + 1] == ns[j] + 1:
-            j += 1
-        out.append(str(ns[i]) if j == i else f"{ns[i]}, {ns[j]}" if j == i + 1 else f"{ns[i]}..{ns[j]}")
-        i = j + 1
-    return ", ".join(out)
-
-
 def show_config(mdl: z3.ModelRef, cfg: Config, enc: Encoder) -> str:
     """"yes: 2 x (ballot = Yes), 1 x (ballot = No)" style: non-empty local states, then the
     globals and threshold params the rule read."""
@@ -503,12 +443,3 @@ def show_config(mdl: z3.ModelRef, cfg: Config, enc: Encoder) -> str:
 def _all_binders(model: I.Model):
     for d in model.defs:
         yield from d.params
-
-
-def fraction_text(s: int, n: int) -> tuple[str, str]:
-    """(exact fraction "2/3", percentage "66.7%") of s out of n."""
-    if n == 0:
-        return "-", "-"
-    f = Fraction(s, n)
-    pct = f * 100
-    return f"{s}/{n}", f"{float(pct):.1f}%" if pct.denominator != 1 else f"{pct.numerator}%"

@@ -1,0 +1,110 @@
+"""`forkproof diff` as text for people and JSON for machines (docs/diff.md).  Nothing here
+decides: the changes come from forkproof.run.diff."""
+from __future__ import annotations
+
+from forkproof.about import VERSION
+from forkproof.output import report as R
+from forkproof.output.thresholds import threshold_text
+from forkproof.output.thresholds import to_json as threshold_json
+from forkproof.run.results import CHANGES, Change, PropertyResult, ThresholdChange, Version
+from forkproof.semantics.verdict import Status
+from forkproof.spec import ir as I
+
+
+def _verdict(p: PropertyResult | None) -> str:
+    return "-" if p is None else R.verdict_text(p.verdict)
+
+
+def _scope(c: Change) -> str:
+    return (c.new or c.old).scope or "(no params)"
+
+
+def _trace_block(p: PropertyResult, head: str) -> list[str]:
+    v = p.verdict
+    out = ["", head]
+    if v.reason:
+        out.append(f"  {v.reason}")
+    if v.trace is not None:
+        n = len(v.trace.steps) - 1
+        if v.trace.loop_start is not None:
+            out.append(f"  lasso: {n} step{'s' if n != 1 else ''}, then a cycle from step {v.trace.loop_start} "
+                       f"that repeats forever:")
+        else:
+            out.append(f"  shortest trace, {n} step{'s' if n != 1 else ''}:")
+        out.extend(R.trace_lines(v.trace))
+    return out
+
+
+def _what(p: PropertyResult) -> str:
+    v = p.verdict
+    if v.kind == "deadlock":
+        return "deadlock reached (no action enabled)"
+    if v.kind == "runtime":
+        return "runtime error"
+    return f"{v.kind} {v.name}"
+
+
+def render_text(old: Version, new: Version, changes: list[Change], thresholds: list[ThresholdChange], code: int) -> str:
+    out = [f"forkproof {VERSION}: diff {old.label} -> {new.label} (model {new.model.name})"]
+    so, sn = (sum(r.result.states for r in v.report.instances) for v in (old, new))
+    out.append(f"checked both with the {new.report.engine} engine: old {so:,} states in {old.report.seconds:.2f}s, "
+               f"new {sn:,} states in {new.report.seconds:.2f}s")
+    out.append("")
+    rows = [[c.name, _scope(c), _verdict(c.old), _verdict(c.new), CHANGES[c.change]] for c in changes]
+    out.extend(R.table(["property", "scope", "old", "new", "change"], rows))
+    for c in changes:
+        if c.new is not None and c.new.verdict.status is Status.VIOLATED and c.change in ("newly_violated", "added"):
+            if c.change == "added":
+                was = "a property NEW adds"
+            else:
+                was = f"was {_verdict(c.old)}" + (f" for {c.old.scope}" if c.old.scope != c.new.scope else "")
+            out += _trace_block(c.new, f"newly violated: {_what(c.new)}, {c.new.scope or 'the model'} ({was})")
+        elif c.change in ("weakened", "unknown_was_violated"):
+            out += ["", f"{CHANGES[c.change]}: {_what(c.new)}, {_verdict(c.old)} ({c.old.scope or 'the model'}) -> "
+                        f"{_verdict(c.new)} ({c.new.scope or 'the model'})"]
+            if c.new.verdict.reason:
+                out.append(f"  {c.new.verdict.reason}")
+    for t in thresholds:
+        out += ["", f"threshold {t.name}: {t.change}"]
+        for side, label, r in (("before", old.label, t.old), ("after", new.label, t.new)):
+            if r is not None:
+                lines = threshold_text(r)
+                while lines and not lines[-1].strip():
+                    lines.pop()
+                out += [f"  {side} ({label}):"] + ["  " + x if x else x for x in lines]
+    counts = {k: sum(c.change == k for c in changes) for k in CHANGES}
+    parts = [f"{n} {CHANGES[k]}" for k, n in counts.items() if n]
+    if thresholds:
+        parts.append(f"{len(thresholds)} threshold{'s' if len(thresholds) != 1 else ''} changed")
+    out += ["", f"result: {', '.join(parts) or 'nothing to compare'}; exit code {code}"]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def to_json(old: Version | None, new: Version | None, changes: list[Change], thresholds: list[ThresholdChange],
+            code: int, errors: list[dict] | None = None) -> dict:
+    def side(v: Version | None) -> dict | None:
+        if v is None:
+            return None
+        return {"file": v.label, "model": v.model.name, "engine": v.report.engine,
+                "states": sum(r.result.states for r in v.report.instances),
+                "instances": [r.scope for r in v.report.instances], "notes": list(v.report.notes)}
+
+    def one(model: I.Model | None, r) -> dict | None:
+        return None if r is None else threshold_json(model, [r], 0)["thresholds"][0]
+
+    return {
+        "forkproof": VERSION, "schema": R.SCHEMA, "command": "diff", "exit_code": code,
+        "old": side(old), "new": side(new),
+        "properties": [{"name": c.name, "kind": c.kind, "params": dict(c.params), "change": c.change,
+                        "old": R.property_json(c.old) if c.old else None,
+                        "new": R.property_json(c.new) if c.new else None} for c in changes],
+        "thresholds": [{"name": t.name, "change": t.change, "old": one(old and old.model, t.old),
+                        "new": one(new and new.model, t.new)} for t in thresholds],
+        "summary": {k: n for k in CHANGES if (n := sum(c.change == k for c in changes))},
+        "errors": errors or [],
+    }
+
+

@@ -1,0 +1,100 @@
+"""What a check returns: per instance the engine's result, per property one verdict over
+every instance checked, and the exit code that follows (NOTE(exit-codes)); what `diff`
+returns: both versions and each property's change (forkproof.run.diff).
+
+Plain data, no engine imported: the output layer (forkproof.output) reads these types.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from forkproof.semantics.verdict import EngineResult, ExitCode, Status, Verdict
+from forkproof.spec import ir as I
+from forkproof.analysis.report import ThresholdReport
+
+
+@dataclass(frozen=True)
+class InstanceRun:
+    params: dict[str, object]  # runtime values, declaration order
+    scope: str
+    result: EngineResult
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    """The verdict of one property over every instance checked."""
+
+    verdict: Verdict  # the deciding instance's verdict (first violation, first unknown, or last holds)
+    scope: str  # what the verdict covers, e.g. "N = 2" or "N = 1..6"
+    per_instance: tuple[tuple[str, Status], ...]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    model: I.Model
+    engine: str
+    instances: tuple[InstanceRun, ...]
+    properties: tuple[PropertyResult, ...]
+    notes: tuple[str, ...]
+    seconds: float
+
+
+STRENGTH = {Status.PROVED: 3, Status.HOLDS: 2, Status.BOUNDED: 1}
+REQUIRE = {"proof": 3, "exhaustive": 2, "bounded": 1}
+
+
+def exit_code(reports: list[CheckReport], require: str = "exhaustive") -> int:
+    """NOTE(exit-codes): 0 nothing violated and every verdict at least as strong as
+    `require`; 1 a property is violated; 3 inconclusive (unknown, or weaker than required).
+    2 (bad model or command line) is decided by the CLI before any check runs."""
+    results = [p for r in reports for p in r.properties]
+    if any(p.verdict.status is Status.VIOLATED for p in results):
+        return ExitCode.VIOLATED
+    need = REQUIRE[require]
+    if any(STRENGTH.get(p.verdict.status, 0) < need for p in results):
+        return ExitCode.INCONCLUSIVE
+    return ExitCode.OK
+
+
+# ---------------------------------------------------------------- diff
+
+# change id -> text; the order is the order of the summary line
+CHANGES = {
+    "newly_violated": "newly violated",
+    "weakened": "weakened",
+    "unknown_was_violated": "unknown (was violated)",
+    "still_violated": "still violated",
+    "still_unknown": "still unknown",
+    "added": "added",
+    "removed": "removed",
+    "fixed": "fixed",
+    "newly_holds": "newly holds",
+    "still_holds": "still holds",
+}
+
+
+@dataclass(frozen=True)
+class Version:
+    """One side of the diff: where it came from, its model and its check report."""
+
+    label: str  # "models/x.fork" or "models/x.fork@origin/main"
+    model: I.Model
+    report: CheckReport
+
+
+@dataclass(frozen=True)
+class Change:
+    name: str
+    kind: str
+    params: tuple[tuple[str, str], ...]  # the finite params in its scope (NOTE(diff-match))
+    change: str  # a key of CHANGES
+    old: PropertyResult | None
+    new: PropertyResult | None
+
+
+@dataclass(frozen=True)
+class ThresholdChange:
+    name: str
+    change: str  # "changed" | "added" | "removed"
+    old: ThresholdReport | None
+    new: ThresholdReport | None

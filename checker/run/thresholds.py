@@ -1,0 +1,51 @@
+"""`forkproof thresholds`: every threshold rule of a model analysed (forkproof.analysis.thresholds,
+Z3 over the rule) and the range of its constant θ that keeps the chosen properties
+(forkproof.run.theta, explicit runs per θ cell).
+
+NOTE(thresholds-exit): 0 every `meant` equivalence and quorum intersection is proved (or
+the model has no threshold); 1 one is refuted; 3 one is unknown (or an internal error);
+2 the model or the command line is wrong.  The θ ranges are reported but do not change the
+exit code.
+"""
+from __future__ import annotations
+
+from forkproof.run.theta import theta_range
+from forkproof.semantics.verdict import ExitCode
+from forkproof.spec import ir as I
+from forkproof.spec.errors import Diagnostic, ModelError, closest
+from forkproof.analysis.thresholds import analyse
+from forkproof.analysis.report import ThresholdReport, verdicts
+
+
+def analyse_thresholds(model: I.Model, bindings: dict[str, list[object]], up_to: int,
+                       properties: list[str] | None = None, faulty: str | None = None) -> list[ThresholdReport]:
+    """Each threshold's report with its θ range filled in; ModelError on a wrong property or param name."""
+    props = _properties(model, list(properties or []))
+    if faulty is not None and not any(p.name == faulty for p in model.params):
+        near = closest(faulty, [p.name for p in model.params])
+        raise ModelError(Diagnostic("FP505", f"--faulty {faulty}: the model has no param '{faulty}'"
+                                    + (f"; did you mean '{near}'?" if near else "")))
+    reports = analyse(model, bindings, up_to, faulty)
+    for r, d in zip(reports, [d for d in model.defs if d.is_threshold]):
+        r.theta = theta_range(model, d, bindings, up_to, props)
+    return reports
+
+
+def _properties(model: I.Model, names: list[str]) -> list[str]:
+    known = [i.name for i in model.invariants] + [p.name for p in model.properties]
+    for n in names:
+        if n not in known:
+            near = closest(n, known)
+            raise ModelError(Diagnostic("FP504", f"--property {n}: the model has no invariant or property '{n}'"
+                                        + (f"; did you mean '{near}'?" if near else f" (it has: {', '.join(known) or 'none'})")))
+    return list(dict.fromkeys(names)) if names else [i.name for i in model.invariants]
+
+
+def exit_code(reports: list[ThresholdReport]) -> ExitCode:
+    """NOTE(thresholds-exit)."""
+    vs = verdicts(reports)
+    if any(v.status == "refuted" for v in vs):
+        return ExitCode.VIOLATED
+    if any(v.status == "unknown" for v in vs):
+        return ExitCode.INCONCLUSIVE
+    return ExitCode.OK
