@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
+from typing import cast
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.tree import Meta
 
 from forkproof.spec import ast as A
 from forkproof.spec.errors import Diagnostic, ModelError, Note, Span
@@ -38,10 +40,11 @@ def _parser() -> Lark:
 
 
 def _span_of_token(tok: Token) -> Span:
+    assert tok.line is not None and tok.column is not None  # lark types them Optional; its lexer sets them on every token
     return Span(tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + len(tok))
 
 
-def _span_of_meta(meta) -> Span | None:
+def _span_of_meta(meta: Meta) -> Span | None:
     if getattr(meta, "empty", True):
         return None
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
@@ -60,7 +63,7 @@ _OPERATOR_WORDS = frozenset(
 def _describe_expected(expected: set[str]) -> str:
     """Readable list of what the parser would have accepted; long keyword lists collapse
     into "an operator" and "a new declaration"."""
-    words = set()
+    words: set[str] = set()
     parser = _parser()
     for name in expected:
         if name in _TERMINAL_WORDS:
@@ -72,7 +75,7 @@ def _describe_expected(expected: set[str]) -> str:
             words.add(name.lower())
             continue
         words.add(f"'{term.pattern.value}'" if term.pattern.type == "str" else name.lower())
-    groups = []
+    groups: list[str] = []
     for group, label in ((_OPERATOR_WORDS, "an operator"), (_DECL_WORDS, "a new declaration")):
         if len(words & group) >= 4:
             words -= group
@@ -95,7 +98,11 @@ def _found(tok: Token) -> str:
 
 def _syntax_error(err: UnexpectedInput, source: str) -> Diagnostic:
     if isinstance(err, UnexpectedCharacters):
-        ch = source[err.pos_in_stream] if err.pos_in_stream < len(source) else "?"
+        # lark declares `UnexpectedInput.pos_in_stream = None` (so its type is None) and
+        # UnexpectedCharacters.__init__ always sets it to the lexer's offset, an int: no
+        # isinstance can narrow a declared None, hence the cast.
+        pos = cast(int, err.pos_in_stream)
+        ch = source[pos] if pos < len(source) else "?"
         span = Span(err.line, err.column, err.line, err.column + 1)
         return Diagnostic("FP101", f"unexpected character {ch!r}", span)
     if isinstance(err, UnexpectedToken):
@@ -111,7 +118,7 @@ def _syntax_error(err: UnexpectedInput, source: str) -> Diagnostic:
         message = f"unexpected {_found(tok)}; expected {expected}"
         if tok.type == "NAME" and str(tok) in KEYWORDS:
             message = f"unexpected keyword '{tok}'; expected {expected}"
-        notes = ()
+        notes: tuple[Note, ...] = ()
         if tok.type == "EQUAL" and "CMP" in err.expected:
             notes = (Note("comparison is '==', assignment '=' is only allowed in action bodies"),)
         return Diagnostic("FP102", message, span, notes)
