@@ -19,7 +19,7 @@ from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError, Note, Span, closest
 from forkproof.spec.parser import parse
 
-BUILTIN_TYPES = {"bool": I.BOOL, "int": I.INT, "rat": I.RAT}
+BUILTIN_TYPES: dict[str, I.Type] = {"bool": I.BOOL, "int": I.INT, "rat": I.RAT}
 RESERVED_FINDINGS = ("deadlock", "runtime")  # names the checkers give their own findings
 
 
@@ -37,11 +37,13 @@ def _err(code: str, message: str, span: Span | None, *notes: Note) -> _Fail:
 @dataclass
 class _Global:
     kind: str  # param, enum, member, alias, family, var, def, action, invariant, property
-    decl: object
+    decl: A.DeclD  # an enum member's decl is its EnumD, a process-local variable's its VarD
     span: Span | None
-    ir: object = None  # resolved IR object, filled as checking goes
+    # resolved IR object, filled as checking goes: an enum's EnumType, a member's (EnumType,
+    # index), a param's Param, a state variable's StateVar
+    ir: I.EnumType | tuple[I.EnumType, int] | I.Param | I.StateVar | None = None
     failed: bool = False
-    ty: object = None  # a state variable's type, known before any expression is checked
+    ty: I.Type | None = None  # a state variable's type, known before any expression is checked
 
 
 @dataclass
@@ -106,7 +108,7 @@ class _Checker:
         self.uid += 1
         return I.Binder(name, ty, self.uid, span)
 
-    def declare(self, name: str, kind: str, decl, span: Span | None, table: dict[str, _Global] | None = None) -> None:
+    def declare(self, name: str, kind: str, decl: A.DeclD, span: Span | None, table: dict[str, _Global] | None = None) -> None:
         table = self.globals if table is None else table
         if name in BUILTIN_TYPES and table is self.globals:
             self.diags.append(Diagnostic("FP201", f"'{name}' is a built-in type and cannot be redefined", span))
@@ -162,12 +164,14 @@ class _Checker:
             if g.failed:
                 raise _Fail(None)
             if g.kind == "enum":
+                assert isinstance(g.ir, I.EnumType)  # set for every enum before any type is resolved (run)
                 return g.ir
             if g.kind == "family":
                 return I.ProcType(e.id)
             if g.kind == "alias":
                 if e.id in seen:
                     raise _err("FP208", f"type alias '{e.id}' refers to itself", e.span)
+                assert isinstance(g.decl, A.TypeD)  # an alias is declared by its TypeD
                 return self.resolve_type(g.decl.type, scope, seen + (e.id,))
             raise _err("FP306", f"'{e.id}' is {_kind_word(g.kind)}, not a type", e.span, Note(f"'{e.id}' is defined here", g.span))
         raise _err("FP306", "expected a type: bool, int, rat, an enum, a range lo..hi, a process family or [K] V", e.span)
@@ -270,10 +274,12 @@ class _Checker:
             if g.ir is None:
                 raise _err("FP209", f"param '{e.id}' is used before its declaration; declare it first", e.span,
                            Note(f"'{e.id}' is declared here", g.span))
+            assert isinstance(g.ir, I.Param)  # a param's ir is only ever its Param (param)
             return I.ParamRef(e.id, g.ir.ty, e.span)
         if g.kind == "member":
             if g.ir is None:  # its enum was a duplicate, already reported
                 raise _Fail(None)
+            assert isinstance(g.ir, tuple)  # a member's ir is only ever (its EnumType, its index) (run)
             enum_t, index = g.ir
             return I.Lit(index, enum_t, e.span)
         if g.kind == "var":
@@ -380,7 +386,8 @@ class _Checker:
         g = self.globals[name]
         if g.failed:
             return None
-        d: A.DefD = g.decl
+        d = g.decl
+        assert isinstance(d, A.DefD)  # only names declared as defs get here (run, call)
         if name in self.def_stack:
             cycle = " -> ".join(self.def_stack[self.def_stack.index(name):] + [name])
             g.failed = True
@@ -605,7 +612,7 @@ class _Checker:
             self.report(f)
 
     @staticmethod
-    def set_ir(g: _Global, x):
+    def set_ir(g: _Global, x: I.StateVar) -> I.StateVar:
         g.ir = x
         return x
 
