@@ -12,6 +12,7 @@ that reach the user.  Codes are grouped by phase:
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from dataclasses import dataclass
 
 
@@ -24,7 +25,7 @@ class Span:
     end_line: int
     end_col: int
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, int]:
         return {"line": self.line, "col": self.col, "end_line": self.end_line, "end_col": self.end_col}
 
 
@@ -42,7 +43,7 @@ class Diagnostic:
     notes: tuple[Note, ...] = ()
     severity: str = "error"
 
-    def to_json(self, path: str) -> dict:
+    def to_json(self, path: str) -> dict[str, object]:
         return {
             "code": self.code,
             "severity": self.severity,
@@ -64,7 +65,7 @@ class ModelError(Exception):
         super().__init__("; ".join(d.message for d in self.diagnostics))
 
 
-def closest(name: str, candidates) -> str | None:
+def closest(name: str, candidates: Collection[str]) -> str | None:
     """The candidate nearest to a misspelt `name`, if any is near enough."""
     found = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     if found:

@@ -40,7 +40,7 @@ class IntType:
         return self.lo is not None and self.hi is not None
 
     def __str__(self) -> str:
-        if self.bounded:
+        if self.lo is not None and self.hi is not None:  # self.bounded, spelt so that mypy narrows lo and hi
             from forkproof.spec.pretty import expr_str
 
             return f"{expr_str(self.lo)}..{expr_str(self.hi)}"

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
+from typing import Any, Callable, cast
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.tree import Meta
 
 from forkproof.spec import ast as A
 from forkproof.spec.errors import Diagnostic, ModelError, Note, Span
@@ -38,10 +40,11 @@ def _parser() -> Lark:
 
 
 def _span_of_token(tok: Token) -> Span:
+    assert tok.line is not None and tok.column is not None  # lark types them Optional; its lexer sets them on every token
     return Span(tok.line, tok.column, tok.end_line or tok.line, tok.end_column or tok.column + len(tok))
 
 
-def _span_of_meta(meta) -> Span | None:
+def _span_of_meta(meta: Meta) -> Span | None:
     if getattr(meta, "empty", True):
         return None
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
@@ -60,7 +63,7 @@ _OPERATOR_WORDS = frozenset(
 def _describe_expected(expected: set[str]) -> str:
     """Readable list of what the parser would have accepted; long keyword lists collapse
     into "an operator" and "a new declaration"."""
-    words = set()
+    words: set[str] = set()
     parser = _parser()
     for name in expected:
         if name in _TERMINAL_WORDS:
@@ -72,7 +75,7 @@ def _describe_expected(expected: set[str]) -> str:
             words.add(name.lower())
             continue
         words.add(f"'{term.pattern.value}'" if term.pattern.type == "str" else name.lower())
-    groups = []
+    groups: list[str] = []
     for group, label in ((_OPERATOR_WORDS, "an operator"), (_DECL_WORDS, "a new declaration")):
         if len(words & group) >= 4:
             words -= group
@@ -95,7 +98,11 @@ def _found(tok: Token) -> str:
 
 def _syntax_error(err: UnexpectedInput, source: str) -> Diagnostic:
     if isinstance(err, UnexpectedCharacters):
-        ch = source[err.pos_in_stream] if err.pos_in_stream < len(source) else "?"
+        # lark declares `UnexpectedInput.pos_in_stream = None` (so its type is None) and
+        # UnexpectedCharacters.__init__ always sets it to the lexer's offset, an int: no
+        # isinstance can narrow a declared None, hence the cast.
+        pos = cast(int, err.pos_in_stream)
+        ch = source[pos] if pos < len(source) else "?"
         span = Span(err.line, err.column, err.line, err.column + 1)
         return Diagnostic("FP101", f"unexpected character {ch!r}", span)
     if isinstance(err, UnexpectedToken):
@@ -111,7 +118,7 @@ def _syntax_error(err: UnexpectedInput, source: str) -> Diagnostic:
         message = f"unexpected {_found(tok)}; expected {expected}"
         if tok.type == "NAME" and str(tok) in KEYWORDS:
             message = f"unexpected keyword '{tok}'; expected {expected}"
-        notes = ()
+        notes: tuple[Note, ...] = ()
         if tok.type == "EQUAL" and "CMP" in err.expected:
             notes = (Note("comparison is '==', assignment '=' is only allowed in action bodies"),)
         return Diagnostic("FP102", message, span, notes)
@@ -130,33 +137,33 @@ def _name(tok: Token) -> str:
 
 
 @v_args(meta=True)
-class _ToAst(Transformer):
+class _ToAst(Transformer[Token, A.ModelD]):
     """Lark tree -> AST.  Rule names follow grammar.lark."""
 
     # -- top level
-    def start(self, meta, children):
+    def start(self, meta: Meta, children: list[Any]) -> A.ModelD:
         header, *decls = children
         return A.ModelD(header[0], tuple(decls), header[1])
 
-    def model_header(self, meta, c):
+    def model_header(self, meta: Meta, c: list[Any]) -> tuple[str, Span | None]:
         return (_name(c[0]), _span_of_meta(meta))
 
-    def param_decl(self, meta, c):
+    def param_decl(self, meta: Meta, c: list[Any]) -> A.ParamD:
         return A.ParamD(_name(c[0]), c[1], c[2], _span_of_meta(meta), _span_of_token(c[0]))
 
-    def assume_decl(self, meta, c):
+    def assume_decl(self, meta: Meta, c: list[Any]) -> A.AssumeD:
         return A.AssumeD(c[0], _span_of_meta(meta))
 
-    def enum_decl(self, meta, c):
+    def enum_decl(self, meta: Meta, c: list[Any]) -> A.EnumD:
         return A.EnumD(_name(c[0]), tuple((_name(t), _span_of_token(t)) for t in c[1:]), _span_of_meta(meta), _span_of_token(c[0]))
 
-    def type_decl(self, meta, c):
+    def type_decl(self, meta: Meta, c: list[Any]) -> A.TypeD:
         return A.TypeD(_name(c[0]), c[1], _span_of_meta(meta), _span_of_token(c[0]))
 
-    def process_decl(self, meta, c):
+    def process_decl(self, meta: Meta, c: list[Any]) -> A.ProcessD:
         return A.ProcessD(_name(c[0]), c[1], tuple(c[2:]), _span_of_meta(meta), _span_of_token(c[0]))
 
-    def var_decl(self, meta, c):
+    def var_decl(self, meta: Meta, c: list[Any]) -> A.VarD:
         name, ty = c[0], c[1]
         init = c[2] if len(c) > 2 else None
         if init is None:
@@ -165,22 +172,22 @@ class _ToAst(Transformer):
             kind, expr = init
         return A.VarD(_name(name), ty, kind, expr, _span_of_meta(meta), _span_of_token(name))
 
-    def init_expr(self, meta, c):
+    def init_expr(self, meta: Meta, c: list[Any]) -> tuple[str, A.ExprE]:
         return ("expr", c[0])
 
-    def init_any(self, meta, c):
+    def init_any(self, meta: Meta, c: list[Any]) -> tuple[str, None]:
         return ("any", None)
 
-    def init_in(self, meta, c):
+    def init_in(self, meta: Meta, c: list[Any]) -> tuple[str, A.ExprE]:
         return ("in", c[0])
 
-    def formals(self, meta, c):
+    def formals(self, meta: Meta, c: list[Any]) -> tuple[A.Formal, ...]:
         return tuple(x for x in c if x is not None)
 
-    def formal(self, meta, c):
+    def formal(self, meta: Meta, c: list[Any]) -> A.Formal:
         return A.Formal(_name(c[0]), c[1], _span_of_meta(meta))
 
-    def def_decl(self, meta, c):
+    def def_decl(self, meta: Meta, c: list[Any]) -> A.DefD:
         name = _name(c[0])
         rest = list(c[1:])
         meant = rest.pop() if rest and isinstance(rest[-1], _Meant) else None
@@ -189,7 +196,7 @@ class _ToAst(Transformer):
         return A.DefD(name, formals or (), ret, rest[-1], False, _span_of_meta(meta), _span_of_token(c[0]),
                       *_meant_fields(meant))
 
-    def threshold_decl(self, meta, c):
+    def threshold_decl(self, meta: Meta, c: list[Any]) -> A.DefD:
         name = _name(c[0])
         rest = list(c[1:])
         meant = rest.pop() if isinstance(rest[-1], _Meant) else None
@@ -197,11 +204,13 @@ class _ToAst(Transformer):
         return A.DefD(name, formals or (), None, rest[-1], True, _span_of_meta(meta), _span_of_token(c[0]),
                       *_meant_fields(meant))
 
-    def meant(self, meta, c):
+    def meant(self, meta: Meta, c: list[Any]) -> _Meant:
         return _Meant(c[0], _span_of_meta(meta))
 
-    def action_decl(self, meta, c):
-        formals, guard, body = (), None, ()
+    def action_decl(self, meta: Meta, c: list[Any]) -> A.ActionD:
+        formals: tuple[A.Formal, ...] = ()
+        guard: A.ExprE | None = None
+        body: tuple[A.StmtS, ...] = ()
         for x in c[1:]:
             if isinstance(x, _Block):
                 body = tuple(x)
@@ -211,34 +220,35 @@ class _ToAst(Transformer):
                 formals = x
         return A.ActionD(_name(c[0]), formals, guard, body, _span_of_meta(meta), _span_of_token(c[0]))
 
-    def guard(self, meta, c):
+    def guard(self, meta: Meta, c: list[Any]) -> _Guard:
         return _Guard(c[0])
 
-    def block(self, meta, c):
+    def block(self, meta: Meta, c: list[Any]) -> _Block:
         return _Block(c)
 
-    def invariant_decl(self, meta, c):
+    def invariant_decl(self, meta: Meta, c: list[Any]) -> A.InvariantD:
         return A.InvariantD(_name(c[0]), c[1], _span_of_meta(meta), _span_of_token(c[0]))
 
-    def property_decl(self, meta, c):
+    def property_decl(self, meta: Meta, c: list[Any]) -> A.PropertyD:
         return A.PropertyD(_name(c[0]), c[1], _span_of_meta(meta), _span_of_token(c[0]))
 
-    def fair_decl(self, meta, c):
+    def fair_decl(self, meta: Meta, c: list[Any]) -> A.FairD:
         strong = bool(c) and isinstance(c[0], Token) and c[0].type == "STRONG"
         rest = c[1:] if strong else c
         per = rest[1] if len(rest) > 1 and rest[1] is not None else ()
         return A.FairD(_name(rest[0]), strong, per, _span_of_meta(meta), _span_of_token(rest[0]))
 
-    def fair_per(self, meta, c):
+    def fair_per(self, meta: Meta, c: list[Any]) -> tuple[str, ...]:
         return tuple(_name(t) for t in c)
 
     # -- statements
-    def assign(self, meta, c):
+    def assign(self, meta: Meta, c: list[Any]) -> A.AssignS:
         return A.AssignS(c[0], c[1], _span_of_meta(meta))
 
-    def if_stmt(self, meta, c):
+    def if_stmt(self, meta: Meta, c: list[Any]) -> A.IfS:
         cond, then = c[0], tuple(c[1])
         els = c[2] if len(c) > 2 else None
+        else_: tuple[A.StmtS, ...]
         if els is None:
             else_ = ()
         elif isinstance(els, _Block):
@@ -247,16 +257,17 @@ class _ToAst(Transformer):
             else_ = (els,)
         return A.IfS(cond, then, else_, _span_of_meta(meta))
 
-    def for_stmt(self, meta, c):
+    def for_stmt(self, meta: Meta, c: list[Any]) -> A.ForS:
         return A.ForS(_name(c[0]), c[1], tuple(c[2]), _span_of_token(c[0]), _span_of_meta(meta))
 
     # -- types
-    def map_type(self, meta, c):
+    def map_type(self, meta: Meta, c: list[Any]) -> A.MapTypeE:
         return A.MapTypeE(c[0], c[1], _span_of_meta(meta))
 
     # -- expressions
-    def _bin(op):
-        def rule(self, meta, c):
+    @staticmethod
+    def _bin(op: str) -> Callable[[_ToAst, Meta, list[Any]], A.BinaryE]:
+        def rule(self: _ToAst, meta: Meta, c: list[Any]) -> A.BinaryE:
             return A.BinaryE(op, c[0], c[-1], _span_of_meta(meta))
 
         return rule
@@ -273,11 +284,12 @@ class _ToAst(Transformer):
     floordiv = _bin("div")
     mod = _bin("%")
 
-    def compare(self, meta, c):
+    def compare(self, meta: Meta, c: list[Any]) -> A.BinaryE:
         return A.BinaryE(str(c[1]), c[0], c[2], _span_of_meta(meta))
 
-    def _un(op):
-        def rule(self, meta, c):
+    @staticmethod
+    def _un(op: str) -> Callable[[_ToAst, Meta, list[Any]], A.UnaryE]:
+        def rule(self: _ToAst, meta: Meta, c: list[Any]) -> A.UnaryE:
             return A.UnaryE(op, c[0], _span_of_meta(meta))
 
         return rule
@@ -287,53 +299,53 @@ class _ToAst(Transformer):
     eventually = _un("eventually")
     neg = _un("-")
 
-    def ite(self, meta, c):
+    def ite(self, meta: Meta, c: list[Any]) -> A.IteE:
         return A.IteE(c[0], c[1], c[2], _span_of_meta(meta))
 
-    def forall(self, meta, c):
+    def forall(self, meta: Meta, c: list[Any]) -> A.QuantE:
         return A.QuantE("forall", _name(c[0]), c[1], None, c[2], _span_of_token(c[0]), _span_of_meta(meta))
 
-    def exists(self, meta, c):
+    def exists(self, meta: Meta, c: list[Any]) -> A.QuantE:
         return A.QuantE("exists", _name(c[0]), c[1], None, c[2], _span_of_token(c[0]), _span_of_meta(meta))
 
-    def count(self, meta, c):
+    def count(self, meta: Meta, c: list[Any]) -> A.QuantE:
         return A.QuantE("count", _name(c[0]), c[1], c[2], None, _span_of_token(c[0]), _span_of_meta(meta))
 
-    def sum_agg(self, meta, c):
+    def sum_agg(self, meta: Meta, c: list[Any]) -> A.QuantE:
         return A.QuantE("sum", _name(c[0]), c[1], c[2], c[3], _span_of_token(c[0]), _span_of_meta(meta))
 
-    def range(self, meta, c):
+    def range(self, meta: Meta, c: list[Any]) -> A.RangeE:
         return A.RangeE(c[0], c[1], _span_of_meta(meta))
 
-    def field(self, meta, c):
+    def field(self, meta: Meta, c: list[Any]) -> A.FieldE:
         return A.FieldE(c[0], _name(c[1]), _span_of_token(c[1]), _span_of_meta(meta))
 
-    def index(self, meta, c):
+    def index(self, meta: Meta, c: list[Any]) -> A.IndexE:
         return A.IndexE(c[0], c[1], _span_of_meta(meta))
 
-    def prime(self, meta, c):
+    def prime(self, meta: Meta, c: list[Any]) -> A.PrimeE:
         return A.PrimeE(c[0], _span_of_meta(meta))
 
-    def call(self, meta, c):
+    def call(self, meta: Meta, c: list[Any]) -> A.CallE:
         args = tuple(a for a in c[1:] if a is not None)
         return A.CallE(_name(c[0]), args, _span_of_token(c[0]), _span_of_meta(meta))
 
-    def name(self, meta, c):
+    def name(self, meta: Meta, c: list[Any]) -> A.Name:
         return A.Name(_name(c[0]), _span_of_token(c[0]))
 
-    def int_lit(self, meta, c):
+    def int_lit(self, meta: Meta, c: list[Any]) -> A.NumLit:
         return A.NumLit(int(c[0]), str(c[0]), _span_of_token(c[0]))
 
-    def decimal_lit(self, meta, c):
+    def decimal_lit(self, meta: Meta, c: list[Any]) -> A.NumLit:
         return A.NumLit(Fraction(str(c[0])), str(c[0]), _span_of_token(c[0]))
 
-    def percent_lit(self, meta, c):
+    def percent_lit(self, meta: Meta, c: list[Any]) -> A.NumLit:
         return A.NumLit(Fraction(str(c[0])[:-1]) / 100, str(c[0]), _span_of_token(c[0]))
 
-    def true_lit(self, meta, c):
+    def true_lit(self, meta: Meta, c: list[Any]) -> A.BoolLit:
         return A.BoolLit(True, _span_of_meta(meta))
 
-    def false_lit(self, meta, c):
+    def false_lit(self, meta: Meta, c: list[Any]) -> A.BoolLit:
         return A.BoolLit(False, _span_of_meta(meta))
 
 
@@ -342,22 +354,22 @@ class _Meant:
 
     __slots__ = ("expr", "span")
 
-    def __init__(self, expr, span):
+    def __init__(self, expr: A.ExprE, span: Span | None):
         self.expr, self.span = expr, span
 
 
-def _meant_fields(m: _Meant | None) -> tuple:
+def _meant_fields(m: _Meant | None) -> tuple[A.ExprE | None, Span | None]:
     return (None, None) if m is None else (m.expr, m.span)
 
 
 class _Guard:
     __slots__ = ("expr",)
 
-    def __init__(self, expr):
+    def __init__(self, expr: A.ExprE):
         self.expr = expr
 
 
-class _Block(list):
+class _Block(list[A.StmtS]):
     """The statements of a `{ ... }` block (a list, told apart from formals)."""
 
 

@@ -22,7 +22,7 @@ _UNARY_MINUS = 10
 _ATOM = 11
 
 
-def value_str(value, ty: I.Type | None = None) -> str:
+def value_str(value: object, ty: I.Type | None = None) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(ty, I.EnumType) and isinstance(value, int):
@@ -70,8 +70,8 @@ def _fmt(e: I.Expr) -> tuple[str, int]:
             return "-" + _wrap(_fmt(e.arg), _UNARY_MINUS), _UNARY_MINUS
         case I.Unary():
             return f"{e.op.value} {_wrap(_fmt(e.arg), _PREFIX)}", _PREFIX
-        case I.Binary(op=I.BinOp.DIV, left=I.Lit(value=int()), right=I.Lit(value=int())) if not isinstance(e.left.value, bool):
-            return f"{e.left.value}/{e.right.value}", 9  # a literal fraction reads best unspaced
+        case I.Binary(op=I.BinOp.DIV, left=I.Lit(value=int() as num), right=I.Lit(value=int() as den)) if not isinstance(num, bool):
+            return f"{num}/{den}", 9  # a literal fraction reads best unspaced
         case I.Binary():
             p = _PREC[e.op]
             # comparisons are non-associative; arithmetic is left-associative; implies is right-assoc
@@ -86,10 +86,13 @@ def _fmt(e: I.Expr) -> tuple[str, int]:
             dom = str(e.domain)
             b = e.binder.name
             if e.kind in (I.QuantKind.FORALL, I.QuantKind.EXISTS):
+                assert e.body is not None  # forall/exists: the predicate is the body (ir.Quant)
                 return f"{e.kind.value} {b} in {dom}: {expr_str(e.body)}", _PREFIX
             if e.kind is I.QuantKind.COUNT:
+                assert e.cond is not None  # count: the predicate is the cond (ir.Quant)
                 return f"count({b} in {dom} where {expr_str(e.cond)})", _ATOM
             where = f" where {expr_str(e.cond)}" if e.cond is not None else ""
+            assert e.body is not None  # sum: the body is the summand (ir.Quant)
             return f"sum({b} in {dom}{where}: {expr_str(e.body)})", _ATOM
         case I.Call():
             if not e.args:

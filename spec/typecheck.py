@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from forkproof.spec import ast as A
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError, Note, Span, closest
 from forkproof.spec.parser import parse
 
-BUILTIN_TYPES = {"bool": I.BOOL, "int": I.INT, "rat": I.RAT}
+BUILTIN_TYPES: dict[str, I.Type] = {"bool": I.BOOL, "int": I.INT, "rat": I.RAT}
 RESERVED_FINDINGS = ("deadlock", "runtime")  # names the checkers give their own findings
 
 
@@ -37,11 +38,13 @@ def _err(code: str, message: str, span: Span | None, *notes: Note) -> _Fail:
 @dataclass
 class _Global:
     kind: str  # param, enum, member, alias, family, var, def, action, invariant, property
-    decl: object
+    decl: A.DeclD  # an enum member's decl is its EnumD, a process-local variable's its VarD
     span: Span | None
-    ir: object = None  # resolved IR object, filled as checking goes
+    # resolved IR object, filled as checking goes: an enum's EnumType, a member's (EnumType,
+    # index), a param's Param, a state variable's StateVar
+    ir: I.EnumType | tuple[I.EnumType, int] | I.Param | I.StateVar | None = None
     failed: bool = False
-    ty: object = None  # a state variable's type, known before any expression is checked
+    ty: I.Type | None = None  # a state variable's type, known before any expression is checked
 
 
 @dataclass
@@ -106,7 +109,7 @@ class _Checker:
         self.uid += 1
         return I.Binder(name, ty, self.uid, span)
 
-    def declare(self, name: str, kind: str, decl, span: Span | None, table: dict[str, _Global] | None = None) -> None:
+    def declare(self, name: str, kind: str, decl: A.DeclD, span: Span | None, table: dict[str, _Global] | None = None) -> None:
         table = self.globals if table is None else table
         if name in BUILTIN_TYPES and table is self.globals:
             self.diags.append(Diagnostic("FP201", f"'{name}' is a built-in type and cannot be redefined", span))
@@ -124,7 +127,7 @@ class _Checker:
             return
         table[name] = _Global(kind, decl, span)
 
-    def reserved(self, d) -> None:
+    def reserved(self, d: A.InvariantD | A.PropertyD) -> None:
         if d.name in RESERVED_FINDINGS:
             self.diags.append(Diagnostic("FP210", f"'{d.name}' is the name of a built-in finding; name this property otherwise", d.name_span))
 
@@ -162,12 +165,14 @@ class _Checker:
             if g.failed:
                 raise _Fail(None)
             if g.kind == "enum":
+                assert isinstance(g.ir, I.EnumType)  # set for every enum before any type is resolved (run)
                 return g.ir
             if g.kind == "family":
                 return I.ProcType(e.id)
             if g.kind == "alias":
                 if e.id in seen:
                     raise _err("FP208", f"type alias '{e.id}' refers to itself", e.span)
+                assert isinstance(g.decl, A.TypeD)  # an alias is declared by its TypeD
                 return self.resolve_type(g.decl.type, scope, seen + (e.id,))
             raise _err("FP306", f"'{e.id}' is {_kind_word(g.kind)}, not a type", e.span, Note(f"'{e.id}' is defined here", g.span))
         raise _err("FP306", "expected a type: bool, int, rat, an enum, a range lo..hi, a process family or [K] V", e.span)
@@ -270,10 +275,12 @@ class _Checker:
             if g.ir is None:
                 raise _err("FP209", f"param '{e.id}' is used before its declaration; declare it first", e.span,
                            Note(f"'{e.id}' is declared here", g.span))
+            assert isinstance(g.ir, I.Param)  # a param's ir is only ever its Param (param)
             return I.ParamRef(e.id, g.ir.ty, e.span)
         if g.kind == "member":
             if g.ir is None:  # its enum was a duplicate, already reported
                 raise _Fail(None)
+            assert isinstance(g.ir, tuple)  # a member's ir is only ever (its EnumType, its index) (run)
             enum_t, index = g.ir
             return I.Lit(index, enum_t, e.span)
         if g.kind == "var":
@@ -288,7 +295,8 @@ class _Checker:
             return self.call(e.id, (), e.span, e.span, scope, ctx, primed)
         raise _err("FP314", f"'{e.id}' is {_kind_word(g.kind)} and cannot be used as a value", e.span, Note(f"'{e.id}' is defined here", g.span))
 
-    def call(self, name, args, name_span, span, scope, ctx: _Ctx, primed) -> I.Expr:
+    def call(self, name: str, args: tuple[A.ExprE, ...], name_span: Span | None, span: Span | None,
+             scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
         g = self.globals.get(name)
         if g is None:
             near = closest(name, [n for n, x in self.globals.items() if x.kind == "def"])
@@ -310,7 +318,7 @@ class _Checker:
             ir_args.append(x)
         return I.Call(name, tuple(ir_args), d.ty, span)
 
-    def binary(self, e: A.BinaryE, scope, ctx: _Ctx, primed) -> I.Expr:
+    def binary(self, e: A.BinaryE, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
         op = e.op
         if op == "~>" and not ctx.temporal:
             raise _err("FP312", "'~>' (leads to) is a temporal operator, allowed only in a property", e.span)
@@ -342,7 +350,7 @@ class _Checker:
             return I.Binary(I.BinOp.FLOORDIV, left, right, I.INT, e.span)
         return I.Binary(_ARITH_OPS[op], left, right, _join_numeric(left.ty, right.ty), e.span)
 
-    def quant(self, e: A.QuantE, scope, ctx: _Ctx, primed) -> I.Expr:
+    def quant(self, e: A.QuantE, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
         if ctx.const:
             raise _err("FP308", f"{ctx.what} must be a constant; '{e.kind}' reads the state", e.span)
         dom = self.domain(e.domain, scope)
@@ -356,10 +364,12 @@ class _Checker:
             body = self.expr(e.body, inner, ctx, primed)
         kind = I.QuantKind(e.kind)
         if kind in (I.QuantKind.FORALL, I.QuantKind.EXISTS):
+            assert body is not None and e.body is not None  # the grammar gives forall/exists a body
             self.need_bool(body, e.body, f"the body of '{e.kind}'")
             return I.Quant(kind, b, dom, None, body, I.BOOL, e.span)
         if kind is I.QuantKind.COUNT:
             return I.Quant(kind, b, dom, cond, None, I.INT, e.span)
+        assert body is not None and e.body is not None  # the grammar gives sum a summand
         self.need_numeric(body, e.body, "'sum'")
         return I.Quant(kind, b, dom, cond, body, _join_numeric(body.ty, I.INT), e.span)
 
@@ -380,7 +390,8 @@ class _Checker:
         g = self.globals[name]
         if g.failed:
             return None
-        d: A.DefD = g.decl
+        d = g.decl
+        assert isinstance(d, A.DefD)  # only names declared as defs get here (run, call)
         if name in self.def_stack:
             cycle = " -> ".join(self.def_stack[self.def_stack.index(name):] + [name])
             g.failed = True
@@ -434,7 +445,9 @@ class _Checker:
         value_ty = ty.value if isinstance(ty, I.MapType) else ty
         while isinstance(value_ty, I.MapType):
             value_ty = value_ty.value
+        init: I.Expr | I.InitAny
         if v.init_kind == "expr":
+            assert v.init is not None  # the parser gives `= e` its expression
             init = self.expr(v.init, {}, const)
             if not _assignable(value_ty, init.ty):
                 raise _err("FP302", f"'{v.name}' has type {_article(ty)} but its initial value is {_article(init.ty)}", v.init.span)
@@ -443,14 +456,16 @@ class _Checker:
                 raise _err("FP304", f"'= any' needs a finite type, but '{v.name}' is {_article(ty)}", v.span)
             init = I.InitAny(value_ty)
         else:
+            assert v.init is not None  # the parser gives `in D` its domain
             dom = self.domain(v.init, {})
             if not _assignable(value_ty, dom) and not _compatible(value_ty, dom):
                 raise _err("FP302", f"'{v.name}' has type {_article(ty)} but 'in' gives values of {_article(dom)}", v.init.span)
             init = I.InitAny(dom)
         return I.StateVar(v.name, ty, init, family, v.span)
 
-    def stmts(self, body, scope, ctx: _Ctx, assigned: dict) -> tuple[I.Stmt, ...]:
-        out = []
+    def stmts(self, body: tuple[A.StmtS, ...], scope: dict[str, I.Binder], ctx: _Ctx,
+              assigned: dict[str, Span | None]) -> tuple[I.Stmt, ...]:
+        out: list[I.Stmt] = []
         for s in body:
             match s:
                 case A.AssignS():
@@ -499,7 +514,7 @@ class _Checker:
                     self.declare(d.name, "param", d, d.name_span)
                 case A.EnumD():
                     self.declare(d.name, "enum", d, d.name_span)
-                    seen = {}
+                    seen: dict[str, Span | None] = {}
                     for m, sp in d.members:
                         if m in seen:
                             self.diags.append(Diagnostic("FP201", f"'{m}' is listed twice in enum {d.name}", sp, (Note("first listed here", seen[m]),)))
@@ -596,7 +611,10 @@ class _Checker:
             fairness=tuple(fairness),
         )
 
-    def guard(self, g: _Global | None, fn) -> None:
+    def guard(self, g: _Global | None, fn: Callable[..., object]) -> None:
+        # `fn` is called with no arguments; it is typed `...` because callers pass lambdas that
+        # bind their loop variable as a default (`lambda d=d: ...`), which mypy cannot match
+        # against Callable[[], object].
         try:
             fn()
         except _Fail as f:
@@ -605,7 +623,7 @@ class _Checker:
             self.report(f)
 
     @staticmethod
-    def set_ir(g: _Global, x):
+    def set_ir(g: _Global, x: I.StateVar) -> I.StateVar:
         g.ir = x
         return x
 
@@ -656,7 +674,7 @@ class _Checker:
     def action(self, d: A.ActionD) -> I.Action:
         scope = self.formals(d.formals, finite=True)
         ctx = _Ctx(what=f"action '{d.name}'")
-        guard = I.Lit(True, I.BOOL, None)
+        guard: I.Expr = I.Lit(True, I.BOOL, None)
         if d.guard is not None:
             guard = self.expr(d.guard, scope, ctx)
             self.need_bool(guard, d.guard, "'when'")
@@ -712,7 +730,7 @@ def _describe_target(e: I.Expr) -> str:
     return "this map entry"
 
 
-def _has_primes(e) -> bool:
+def _has_primes(e: I.Expr) -> bool:
     if isinstance(e, (I.VarRef, I.LocalRef)) and e.primed:
         return True
     for name in getattr(e, "__slots__", ()):
