@@ -9,13 +9,17 @@ NOTE(values): runtime values are plain Python values shared by every engine:
   enum -> int (index of the member in `EnumType.members`), process id -> int in 0..size-1.
 NOTE(simultaneous): action bodies read the pre-state only; primes appear only in
   invariants ("step invariants", checked on every transition).
+
+The IR's text form is here too (`expr_str`, `value_str`): forkproof source text with just the
+parentheses precedence needs, for types in messages (`str(IntType)` prints its bounds), the
+IR dump, threshold tables and invariants shown to people in the language they wrote.
 """
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Union
+from typing import Union, assert_never
 
 from forkproof.spec.errors import Span
 
@@ -41,8 +45,6 @@ class IntType:
 
     def __str__(self) -> str:
         if self.lo is not None and self.hi is not None:  # self.bounded, spelt so that mypy narrows lo and hi
-            from forkproof.spec.pretty import expr_str
-
             return f"{expr_str(self.lo)}..{expr_str(self.hi)}"
         return "int"
 
@@ -413,3 +415,97 @@ class Model:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+
+# ---------------------------------------------------------------- text form
+
+# Binding strength, loosest first (mirrors grammar.lark).
+_PREC = {
+    BinOp.LEADSTO: 1, BinOp.IMPLIES: 2, BinOp.OR: 3, BinOp.AND: 4,
+    BinOp.EQ: 6, BinOp.NE: 6, BinOp.LT: 6, BinOp.LE: 6, BinOp.GT: 6, BinOp.GE: 6,
+    BinOp.ADD: 8, BinOp.SUB: 8,
+    BinOp.MUL: 9, BinOp.DIV: 9, BinOp.FLOORDIV: 9, BinOp.MOD: 9,
+}
+_PREFIX = 5  # not / always / eventually / if / forall / exists
+_UNARY_MINUS = 10
+_ATOM = 11
+
+
+def value_str(value: object, ty: Type | None = None) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(ty, EnumType) and isinstance(value, int):
+        return ty.members[value]
+    if isinstance(ty, ProcType) and isinstance(value, int):
+        return f"{ty.family}[{value}]"
+    if isinstance(value, Fraction):
+        return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    return str(value)
+
+
+def expr_str(e: Expr) -> str:
+    return _fmt(e)[0]
+
+
+def _wrap(pair: tuple[str, int], need: int) -> str:
+    text, prec = pair
+    return f"({text})" if prec < need else text
+
+
+def _ref(e: Expr) -> str:
+    match e:
+        case VarRef():
+            return e.name + ("'" if e.primed else "")
+        case LocalRef():
+            return f"{_wrap(_fmt(e.proc), _ATOM)}.{e.name}" + ("'" if e.primed else "")
+        case Index():
+            return f"{_ref(e.base) if isinstance(e.base, (VarRef, LocalRef, Index)) else _wrap(_fmt(e.base), _ATOM)}[{expr_str(e.key)}]"
+    raise TypeError(e)
+
+
+def _fmt(e: Expr) -> tuple[str, int]:
+    match e:
+        case Lit():
+            if isinstance(e.value, Fraction) and e.value.denominator != 1:
+                return f"{e.value.numerator}/{e.value.denominator}", 9
+            return value_str(e.value, e.ty), _ATOM
+        case ParamRef():
+            return e.name, _ATOM
+        case VarRef() | LocalRef() | Index():
+            return _ref(e), _ATOM
+        case BoundRef():
+            return e.binder.name, _ATOM
+        case Unary(op=UnOp.NEG):
+            return "-" + _wrap(_fmt(e.arg), _UNARY_MINUS), _UNARY_MINUS
+        case Unary():
+            return f"{e.op.value} {_wrap(_fmt(e.arg), _PREFIX)}", _PREFIX
+        case Binary(op=BinOp.DIV, left=Lit(value=int() as num), right=Lit(value=int() as den)) if not isinstance(num, bool):
+            return f"{num}/{den}", 9  # a literal fraction reads best unspaced
+        case Binary():
+            p = _PREC[e.op]
+            # comparisons are non-associative; arithmetic is left-associative; implies is right-assoc
+            left_need = p + 1 if p == 6 or e.op is BinOp.IMPLIES else p
+            right_need = p if e.op is BinOp.IMPLIES else p + 1
+            if e.op in (BinOp.AND, BinOp.OR, BinOp.ADD, BinOp.MUL):
+                right_need = p + 1
+            return f"{_wrap(_fmt(e.left), left_need)} {e.op.value} {_wrap(_fmt(e.right), right_need)}", p
+        case Ite():
+            return f"if {expr_str(e.cond)} then {expr_str(e.then)} else {expr_str(e.else_)}", _PREFIX
+        case Quant():
+            dom = str(e.domain)
+            b = e.binder.name
+            if e.kind in (QuantKind.FORALL, QuantKind.EXISTS):
+                assert e.body is not None  # forall/exists: the predicate is the body (ir.Quant)
+                return f"{e.kind.value} {b} in {dom}: {expr_str(e.body)}", _PREFIX
+            if e.kind is QuantKind.COUNT:
+                assert e.cond is not None  # count: the predicate is the cond (ir.Quant)
+                return f"count({b} in {dom} where {expr_str(e.cond)})", _ATOM
+            where = f" where {expr_str(e.cond)}" if e.cond is not None else ""
+            assert e.body is not None  # sum: the body is the summand (ir.Quant)
+            return f"sum({b} in {dom}{where}: {expr_str(e.body)})", _ATOM
+        case Call():
+            if not e.args:
+                return e.name, _ATOM
+            return f"{e.name}({', '.join(expr_str(a) for a in e.args)})", _ATOM
+        case _:
+            assert_never(e)

@@ -25,7 +25,7 @@ from fractions import Fraction
 import z3
 
 from forkproof.spec import ir as I
-from forkproof.spec.pretty import expr_str, value_str
+from forkproof.spec.ir import expr_str, value_str
 
 MAX_LOCAL_STATES = 4096
 

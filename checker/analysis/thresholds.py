@@ -21,7 +21,7 @@ import z3
 from forkproof.analysis.report import Row, ThresholdReport, Variant, Verdict, compress
 from forkproof.analysis.encode import Config, Encoder, Unsupported, defs_used, free_binders, inline, params_used, preorder
 from forkproof.spec import ir as I
-from forkproof.spec.pretty import expr_str, value_str
+from forkproof.spec.ir import expr_str, value_str
 
 TIMEOUT_MS = 20_000
 

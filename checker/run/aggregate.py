@@ -11,7 +11,7 @@ from forkproof.run.plan import sweep_scope
 from forkproof.run.results import STRENGTH, InstanceRun, PropertyResult
 from forkproof.semantics.verdict import Status, Verdict
 from forkproof.spec import ir as I
-from forkproof.spec.pretty import value_str
+from forkproof.spec.ir import value_str
 
 
 def _varying_scope(model: I.Model, runs: list[InstanceRun]) -> dict[int, str]:

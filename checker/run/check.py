@@ -18,7 +18,7 @@ from forkproof.run.sizes import check_all_sizes
 from forkproof.semantics.control import Control
 from forkproof.semantics.instance import Instance, instantiate
 from forkproof.spec import ir as I
-from forkproof.spec.pretty import value_str
+from forkproof.spec.ir import value_str
 
 
 def check_model(model: I.Model, bindings: dict[str, list[object]], options: EngineOptions) -> CheckReport:

@@ -33,7 +33,7 @@ from forkproof.run.results import STRENGTH, Change, PropertyResult, ThresholdCha
 from forkproof.semantics.verdict import ExitCode, Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError
-from forkproof.spec.pretty import expr_str
+from forkproof.spec.ir import expr_str
 from forkproof.analysis.thresholds import analyse
 from forkproof.analysis.encode import inline
 

@@ -14,7 +14,7 @@ from forkproof.semantics.compile import mentions
 from forkproof.semantics.instance import Instance
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError, closest
-from forkproof.spec.pretty import expr_str, value_str
+from forkproof.spec.ir import expr_str, value_str
 
 
 def parse_value(text: str, ty: I.Type, name: str) -> object:

@@ -27,7 +27,7 @@ from forkproof.analysis.encode import Unsupported, children, inline, preorder
 from forkproof.semantics.verdict import Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
-from forkproof.spec.pretty import expr_str, value_str
+from forkproof.spec.ir import expr_str, value_str
 
 MAX_STATES = 200_000
 MAX_OPEN_SWEEP = 6

@@ -19,7 +19,7 @@ import itertools
 from forkproof.semantics.compile import Compiler, EvalError, walk
 from forkproof.semantics.instance import Instance, display_value
 from forkproof.spec import ir as I
-from forkproof.spec.pretty import expr_str
+from forkproof.spec.ir import expr_str
 
 MAX_INSTANCES = 8
 

@@ -9,7 +9,7 @@ from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.verdict import Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
-from forkproof.spec.pretty import expr_str
+from forkproof.spec.ir import expr_str
 from forkproof.spec.typecheck import load_model_text
 
 HEAD = """model M

@@ -45,7 +45,7 @@ from forkproof.engines.symbolic.encode import ActionEnc, Encoding, Val, conj, di
 from forkproof.semantics.instance import Instance, VarSlots, display_value
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
-from forkproof.spec.pretty import expr_str
+from forkproof.spec.ir import expr_str
 
 MAX_LOCAL_STATES = 256
 

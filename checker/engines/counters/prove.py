@@ -28,7 +28,7 @@ from forkproof.semantics.compile import mentions
 from forkproof.semantics.temporal import classify, fair_groups, group_label
 from forkproof.semantics.verdict import Status
 from forkproof.spec import ir as I
-from forkproof.spec.pretty import expr_str
+from forkproof.spec.ir import expr_str
 
 
 @dataclass(frozen=True)
