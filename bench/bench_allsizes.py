@@ -15,11 +15,9 @@ the same run.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from forkproof.engines.counters.prove import prove_all_sizes  # noqa: E402
 from forkproof.engines.symbolic.encode import SymbolicOptions  # noqa: E402

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from forkproof.semantics.compile import compile_program  # noqa: E402
 from forkproof.engines.explicit import ExplicitOptions, ExplicitResult, check_explicit  # noqa: E402

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from forkproof.semantics.compile import is_temporal  # noqa: E402
 from forkproof.engines.explicit import ExplicitOptions, check_explicit  # noqa: E402

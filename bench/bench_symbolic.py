@@ -14,14 +14,12 @@ machine's load: compare ratios measured in the same run.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import z3
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from forkproof.engines.symbolic.bmc import obligations
 from forkproof.engines.symbolic.engine import check_bmc  # noqa: E402

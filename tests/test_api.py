@@ -132,3 +132,29 @@ def test_thresholds_and_diff():
 def test_unknown_engine_is_a_value_error():
     with pytest.raises(ValueError, match="engine must be one of"):
         forkproof.check(forkproof.load(TINY), engine="tlc")
+
+
+def _doc_example(name: str) -> tuple[str, list[str]]:
+    """The first python block of a doc, and the output it says its prints give: the `# ...`
+    lines right after a print, or a print line's own trailing `# ...`."""
+    text = (ROOT / name).read_text(encoding="utf-8")
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    expected, after_print = [], False
+    for line in code.splitlines():
+        if after_print and line.startswith("# "):
+            expected.append(line[2:])
+            continue
+        after_print = line.lstrip().startswith("print(") or "    print(" in line
+        if after_print and "  # " in line:
+            expected.append(line.split("  # ", 1)[1].strip())
+            after_print = False
+    return code, expected
+
+
+@pytest.mark.parametrize("name", ["docs/api.md", "README.md"])
+def test_the_documented_example_runs_and_prints_what_it_says(name, capsys, monkeypatch):
+    code, expected = _doc_example(name)
+    assert len(expected) >= 2
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, name, "exec"), {})
+    assert capsys.readouterr().out.splitlines() == expected

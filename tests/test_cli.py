@@ -1,4 +1,4 @@
-"""The command line: exit codes exactly as DESIGN section 3, text and JSON output."""
+"""The command line: exit codes exactly as docs/architecture.md defines them, text and JSON output."""
 from __future__ import annotations
 
 import json

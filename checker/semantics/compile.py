@@ -6,7 +6,7 @@ only by primed references in step invariants, else None), `env` a list indexed b
 variables of small quantifier domains are folded in as constants, so most state reads
 become `s[k]` with a fixed `k` (NOTE(layout) in checker/semantics/instance.py).
 
-NOTE(arith): the semantics every engine shares (DESIGN section 2): `+ - *` exact, `/` an
+NOTE(arith): the semantics every engine shares (docs/language.md): `+ - *` exact, `/` an
 exact Fraction normalised to int when integral, `div` is Python's `//` and `%` Python's
 `%` (floor; the sign of the divisor), comparisons exact between int and Fraction.
 Division or modulo by zero and a key outside its map's domain raise EvalError.

@@ -14,7 +14,7 @@ one predicate Inv on the state slots, and the query Err:
   re-check gives `unknown`, never `proved`.  The invariant is printed in the notes.
 - Err reachable: the states are read from Spacer's derivation (the ground Inv facts of its
   answer), and the last step of a step obligation is completed by one solver query.  One
-  BMC query over every shorter run confirms that the trace is the shortest (DESIGN: a
+  BMC query over every shorter run confirms that the trace is the shortest (docs/architecture.md: a
   safety violation comes with the shortest trace); if it is not, BMC finds the shortest.
   Should the derivation not name concrete states, BMC finds the trace, no longer than the
   derivation.  The trace is replayed (NOTE(replay)) before it is shown.
@@ -214,7 +214,7 @@ def _violated(enc, p, answer, inv, deadline, start) -> _Outcome:
         return _Outcome(Status.VIOLATED, time.perf_counter() - start, states=states,
                         notes=("trace found by BMC: Spacer's derivation did not name every state",))
     # Spacer explores deeper levels only after shallower ones, so its trace is normally the
-    # shortest; BMC below its length makes sure (DESIGN: the shortest trace for safety)
+    # shortest; BMC below its length makes sure (docs/architecture.md: the shortest trace for safety)
     notes: tuple[str, ...] = ()
     none_shorter = _none_within(enc, p, len(states) - 2, deadline)
     shorter, finished = (None, True) if none_shorter else _bmc(enc, p, len(states) - 2, deadline)
