@@ -20,6 +20,7 @@ import z3
 
 from forkproof.analysis.report import Row, ThresholdReport, Variant, Verdict, compress
 from forkproof.analysis.encode import Config, Encoder, Unsupported, defs_used, free_binders, inline, params_used, preorder
+from forkproof.semantics.gcfence import gc_fence
 from forkproof.spec import ir as I
 from forkproof.spec.ir import expr_str, value_str
 
@@ -27,7 +28,8 @@ TIMEOUT_MS = 20_000
 
 
 def analyse(model: I.Model, bindings: dict[str, list[object]], up_to: int, faulty: str | None) -> list[ThresholdReport]:
-    return [_analyse_one(model, d, bindings, up_to, faulty) for d in model.defs if d.is_threshold]
+    with gc_fence():  # NOTE(z3-determinism) in checker/semantics/gcfence.py
+        return [_analyse_one(model, d, bindings, up_to, faulty) for d in model.defs if d.is_threshold]
 
 
 def _param(model: I.Model, name: str) -> I.Param:

@@ -508,7 +508,10 @@ class CounterEncoding(Encoding):
         if len(uids) > 1 and any(uid in self.loop_binders for uid in uids):
             raise Ineligible("an action moves copies of a family in two ways in one step (a copy it names "
                              "and a loop over the copies, or two loops)")
-        fams = {key[1] for key in by_copy}
+        # the families in the order the action first writes them, not a set of names: a set's
+        # order follows PYTHONHASHSEED, and so would the order in which the counter updates
+        # below create their Z3 terms (NOTE(z3-determinism) in checker/semantics/gcfence.py)
+        fams = list(dict.fromkeys(key[1] for key in by_copy))
         for fam_name in fams:
             fam = self.inst.model.family_named(fam_name)
             states = self.local_states[fam_name]
@@ -537,7 +540,8 @@ class CounterEncoding(Encoding):
             oks.extend(neg(e) for e in errs if e is not False)
             loop = any(key[0] in self.loop_binders for key in by_copy if key[1] == fam_name)
             if loop:
-                untouched = {ls.index for ls in states} - {ls.index for ls, _ in news}
+                written = {ls.index for ls, _ in news}
+                untouched = [ls.index for ls in states if ls.index not in written]  # in local-state order
                 totals: dict[int, list] = {m.index: [] for m in states}
                 for ls, new in news:
                     for m in states:

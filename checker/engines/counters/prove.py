@@ -25,6 +25,7 @@ from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.engines.counters.l2s import LassoMonitor, Unsupported
 from forkproof.engines.symbolic.pdr import Known, prove_one
 from forkproof.semantics.compile import mentions
+from forkproof.semantics.gcfence import gc_fence
 from forkproof.semantics.temporal import classify, fair_groups, group_label
 from forkproof.semantics.verdict import Status
 from forkproof.spec import ir as I
@@ -66,6 +67,12 @@ def assumption_text(model: I.Model, symbolic: list[str]) -> str:
 
 def prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str],
                     options: SymbolicOptions) -> AllSizes:
+    with gc_fence():  # NOTE(z3-determinism) in checker/semantics/gcfence.py
+        return _prove_all_sizes(model, bound, symbolic, options)
+
+
+def _prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str],
+                     options: SymbolicOptions) -> AllSizes:
     start = time.perf_counter()
     deadline = start + options.timeout if options.timeout else None
     make = lambda _inst=None: CounterEncoding(model, bound, symbolic)

@@ -13,6 +13,7 @@ from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions
 from forkproof.engines.symbolic.kind import kind_safety
 from forkproof.engines.symbolic.lasso import bmc_verdicts, prove_verdicts
 from forkproof.engines.symbolic.pdr import pdr_safety
+from forkproof.semantics.gcfence import gc_fence
 from forkproof.semantics.instance import Instance
 from forkproof.semantics.verdict import EngineResult
 
@@ -22,28 +23,35 @@ def _budget(options: SymbolicOptions) -> tuple[float, float | None]:
     return start, (start + options.timeout if options.timeout else None)
 
 
+# Each entry point runs inside gc_fence (NOTE(z3-determinism) in checker/semantics/gcfence.py):
+# Z3's answers depend on the order in which terms are freed, so the collector may free them
+# only at fixed points.
+
 def check_bmc(inst: Instance, options: SymbolicOptions) -> EngineResult:
-    start, deadline = _budget(options)
-    enc = Encoding(inst)
-    res = bmc_safety(inst, options, enc, start, deadline)
-    res.verdicts += bmc_verdicts(inst, options.depth, deadline, enc)  # the other properties: lassos
-    res.seconds = time.perf_counter() - start
-    return res
+    with gc_fence():
+        start, deadline = _budget(options)
+        enc = Encoding(inst)
+        res = bmc_safety(inst, options, enc, start, deadline)
+        res.verdicts += bmc_verdicts(inst, options.depth, deadline, enc)  # the other properties: lassos
+        res.seconds = time.perf_counter() - start
+        return res
 
 
 def check_kind(inst: Instance, options: SymbolicOptions) -> EngineResult:
-    start, deadline = _budget(options)
-    enc = Encoding(inst)
-    res = kind_safety(inst, options, enc, start, deadline)
-    res.verdicts += prove_verdicts(inst, "kind", options.depth, deadline, enc=enc)
-    res.seconds = time.perf_counter() - start
-    return res
+    with gc_fence():
+        start, deadline = _budget(options)
+        enc = Encoding(inst)
+        res = kind_safety(inst, options, enc, start, deadline)
+        res.verdicts += prove_verdicts(inst, "kind", options.depth, deadline, enc=enc)
+        res.seconds = time.perf_counter() - start
+        return res
 
 
 def check_pdr(inst: Instance, options: SymbolicOptions) -> EngineResult:
-    start, deadline = _budget(options)
-    enc = Encoding(inst)
-    res, known = pdr_safety(inst, options, enc, start, deadline)
-    res.verdicts += prove_verdicts(inst, "pdr", options.depth, deadline, known, enc)
-    res.seconds = time.perf_counter() - start
-    return res
+    with gc_fence():
+        start, deadline = _budget(options)
+        enc = Encoding(inst)
+        res, known = pdr_safety(inst, options, enc, start, deadline)
+        res.verdicts += prove_verdicts(inst, "pdr", options.depth, deadline, known, enc)
+        res.seconds = time.perf_counter() - start
+        return res

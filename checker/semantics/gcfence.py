@@ -1,0 +1,54 @@
+"""Z3 work with the cyclic garbage collector at fixed points only.
+
+NOTE(z3-determinism): the same input must give the same output bytes, and what Z3 answers
+(Spacer's invariants, the models that become counterexamples) depends on more than the
+formulas: on the ids of its terms.  Z3 numbers terms as they are created and reuses the
+ids of freed terms, so the ids depend on the exact sequence of creations and releases
+(Z3_dec_ref) in the process.  Two things made that sequence depend on PYTHONHASHSEED:
+  - iterating a set of strings (or of objects hashed by strings) while building formulas:
+    the engines iterate lists and insertion-ordered dicts instead (sorted where the
+    order comes from a set);
+  - CPython's cyclic garbage collector.  A Z3 term held in a reference cycle (an encoding's
+    actions are closures over the encoding, and they cache terms) is released only when the
+    collector runs, and it runs after a number of allocations counted over the whole
+    process, including work that iterates sets in hash order (lark builds the parser's
+    tables from sets of strings when a model is loaded).  So the same terms were released
+    at different moments, Z3 handed out different ids, and Spacer printed a different
+    invariant for `voting_closes` (models/libra_framework_upgrade.fork) under different seeds.
+`gc_fence()` wraps every engine entry point that talks to Z3: it collects once on entry,
+turns the automatic collector off inside, and collects again on exit, so every release
+inside happens at a point the code fixes.  Cyclic garbage then waits for the exit: a few
+encodings per entry (about 10 MB on the libra check).  Nested and concurrent fences keep
+the collector off until the last one exits, then restore what the caller had.
+"""
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_lock = threading.Lock()
+_depth = 0  # fences open in this process
+_restore = False  # whether the collector was on when the first of them opened
+
+
+@contextmanager
+def gc_fence() -> Iterator[None]:
+    """Run the block with the cyclic collector off, collecting on entry and on exit
+    (NOTE(z3-determinism))."""
+    global _depth, _restore
+    with _lock:
+        if _depth == 0:
+            _restore = gc.isenabled()
+            gc.disable()
+        _depth += 1
+    try:
+        gc.collect()
+        yield
+    finally:
+        gc.collect()
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _restore:
+                gc.enable()
