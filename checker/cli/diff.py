@@ -83,7 +83,7 @@ def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states,
             sys.exit(ExitCode.USAGE)
         tchanges = threshold_changes(m_old, m_new, (b_old, b_new), table_up_to)
         changes = match(old, new)
-        code = exit_code(changes)
+        code = exit_code(changes, tchanges)
         if fmt == "json":
             click.echo(json.dumps(to_json(old, new, changes, tchanges, code), indent=2))
         else:
