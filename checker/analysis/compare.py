@@ -463,13 +463,17 @@ class _Job:
             mdl = s.model()
         return Witness(passes, self.shown_params(e, mdl), self.config_text(e, mdl))
 
-    def shown_params(self, e: _Encoded, mdl: z3.ModelRef) -> tuple[tuple[str, str], ...]:
+    def shown_params(self, e: _Encoded, mdl: z3.ModelRef) -> tuple[tuple[str, object], ...]:
+        """The params the rules read, population first, as display values (NOTE(display))."""
         names = ([self.pop] if self.pop else []) + [n for n in self.used if n != self.pop]
-        out = []
+        out: list[tuple[str, object]] = []
         for n in names:
             v = e.params[n]
             v = _py(mdl.eval(v, model_completion=True)) if isinstance(v, z3.ExprRef) else v
-            out.append((n, value_str(v, self.ptypes[n])))
+            shown: object = v
+            if isinstance(self.ptypes[n], I.EnumType) or isinstance(v, Fraction):
+                shown = value_str(v, self.ptypes[n])
+            out.append((n, shown))
         return tuple(out)
 
     def config_text(self, e: _Encoded, mdl: z3.ModelRef) -> str:

@@ -24,7 +24,8 @@ class Witness:
     """One configuration that passes one version of the rule and fails the other."""
 
     passes: str  # "NEW" or "OLD": the version it passes (it fails the other)
-    params: tuple[tuple[str, str], ...]  # the params the rules read, population first: (("N", "2"),)
+    params: tuple[tuple[str, object], ...]  # the params the rules read, population first, as display values
+    # (NOTE(display) in checker/semantics/verdict.py: int, bool, enum member name, "p/q"): (("N", 2),)
     config: str  # "1 x (ballot = Yes), 1 x (ballot = No)", the configuration text of `forkproof thresholds`
 
     @property
@@ -33,7 +34,7 @@ class Witness:
 
     def text(self) -> str:
         """"N = 2: 1 x (ballot = Yes), 1 x (ballot = No)"."""
-        head = ", ".join(f"{n} = {v}" for n, v in self.params)
+        head = ", ".join(f"{n} = {str(v).lower() if isinstance(v, bool) else v}" for n, v in self.params)
         return f"{head}: {self.config}" if head else self.config
 
 
