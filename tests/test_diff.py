@@ -392,6 +392,19 @@ def test_versions_over_different_configurations_are_unknown_and_inconclusive(tmp
     assert "comparison: unknown: not compared: the size of Validator changed (N -> N + 1)" in r.stdout
 
 
+def test_a_param_only_one_version_has_is_left_free_and_said(tmp_path):
+    """NEW adds a minimum turnout Q: free (any Q >= 0 NEW's assumption allows), so NEW is
+    stronger for all N and Q, and the note says Q was left free."""
+    old = load_text(BAR.replace("RULE", f"{YES} * 2 > N").replace("EXTRA", ""))
+    new = load_text(BAR.replace("RULE", f"{YES} * 2 > N and {YES} >= Q").replace("EXTRA", "")
+                    .replace("assume N >= 1", "param Q: int\nassume N >= 1 and Q >= 0"))
+    c = compare_rules(old, old.def_named("passed"), new, new.def_named("passed"))
+    assert c.relation == "stronger" and c.scope == "for all N >= 1, Q >= 0 (assuming N >= 1 and Q >= 0)"
+    assert c.notes == ("Q is a param of NEW only: left free",)
+    assert c.witnesses[0].params == (("N", 1), ("Q", 2)) and c.witnesses[0].passes == "OLD"
+    assert "  note: Q is a param of NEW only: left free" in comparison_lines(c)
+
+
 def test_the_api_carries_the_comparison(tmp_path):
     import forkproof
     old = forkproof.load(Path(bar(tmp_path, "old.fork", f"{YES} * 100 > 50 * N")))

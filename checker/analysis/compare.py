@@ -119,6 +119,13 @@ def _bound_params(ty: I.Type, model: I.Model, leaf: bool) -> set[str]:
     return out
 
 
+def _conjuncts(e: I.Expr) -> list[I.Expr]:
+    """`a and b and c` -> [a, b, c]: both versions' assumptions, each conjunct said once."""
+    if isinstance(e, I.Binary) and e.op is I.BinOp.AND:
+        return _conjuncts(e.left) + _conjuncts(e.right)
+    return [e]
+
+
 def _nonlinear(rule: I.Expr, open_params: set[str]) -> str | None:
     """The first product (or division) of two values that are not constants, as text."""
     def varies(e: I.Expr) -> bool:
@@ -263,10 +270,6 @@ class _Job:
                 raise Mismatch(f"param {p.name} changed its type ({self.ptypes[p.name]} -> {p.ty})")
             self.ptypes.setdefault(p.name, p.ty)
         used = [params_used(r, m) for r, m in zip(self.rules, self.models)]
-        for label, (m, other) in (("OLD", (mo, mn)), ("NEW", (mn, mo))):
-            for p in m.params:
-                if _param(other, p.name) is None and p.name in used[0 if label == "OLD" else 1]:
-                    self.notes.append(f"{p.name} is a param of {label} only: left free")
         self.used = [n for n in self.ptypes if n in used[0] | used[1]]
         # the population: the size of a family a rule counts over, else a counter's bound
         self.pop: str | None = None
@@ -307,6 +310,12 @@ class _Job:
             if not values:
                 raise Unsupported(f"param {name} has no value, and the rules range over a type it bounds")
             self.shape[name] = values
+        for label, (m, other), reads in (("OLD", (mo, mn), used[0]), ("NEW", (mn, mo), used[1])):
+            for p in m.params:
+                if _param(other, p.name) is None and (p.name in reads or p.name in self.shape):
+                    how = f"taken at its value ({self._values_text(p.name, self.shape[p.name])})" \
+                        if p.name in self.shape else "left free"
+                    self.notes.append(f"{p.name} is a param of {label} only: {how}")
 
     def _values(self, name: str) -> list[object]:
         """A param's values from its default or sweep, in either version (both, if they differ)."""
@@ -587,7 +596,7 @@ class _Job:
             parts.append("at " + ", ".join(fixed))
         if not parts:
             parts.append("for every configuration")
-        assumes = list(dict.fromkeys(expr_str(a.expr) for m in self.models for a in m.assumes))
+        assumes = list(dict.fromkeys(expr_str(c) for m in self.models for a in m.assumes for c in _conjuncts(a.expr)))
         return ", ".join(parts) + (f" (assuming {' and '.join(assumes)})" if assumes else "")
 
     def _values_text(self, name: str, values: list[object]) -> str:
