@@ -228,5 +228,5 @@ def diff(old: I.Model, new: I.Model, params: Mapping[str, ParamValue] | None = N
     b_new, v_new = check_version(new.path, new, old, items, options)
     changes = match(v_old, v_new)
     tchanges = threshold_changes(old, new, (b_old, b_new), table_up_to)
-    return DiffReport(v_old, v_new, int(diff_exit_code(changes)), tuple(changes), tuple(tchanges))
+    return DiffReport(v_old, v_new, int(diff_exit_code(changes, tchanges)), tuple(changes), tuple(tchanges))
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from forkproof.analysis.compare import compare_rules
+from forkproof.api import load_text
 from forkproof.cli.main import cli
+from forkproof.output.diff import comparison_lines
 from forkproof.run.diff import classify
 from forkproof.output.report import SCHEMA
 from forkproof.run.results import PropertyResult
@@ -222,3 +226,214 @@ def _p(status: Status) -> PropertyResult:
 def test_classify(old, new, change):
     assert classify(_p(old), _p(new)) == change
     assert classify(None, _p(new)) == "added" and classify(_p(old), None) == "removed"
+
+
+# ---------------------------------------------------------------- threshold rules compared (NOTE(rule-compare))
+
+# The properties do not read the bar, so they hold in both versions whatever it is: only the
+# rule comparison can tell the edits apart.
+BAR = """model Approval
+
+param N: int = 3
+assume N >= 1
+
+enum Ballot { Unvoted, Yes, No }
+
+process Validator[N] {
+  var ballot: Ballot = Unvoted
+  EXTRA
+}
+
+var done: bool = false
+
+threshold passed = RULE
+
+action vote(v: Validator, yes: bool) when not done and v.ballot == Unvoted {
+  v.ballot = if yes then Yes else No
+}
+
+action finish when passed and not done { done = true }
+
+invariant votes_counted: count(v in Validator where v.ballot != Unvoted) <= N
+invariant done_is_final: done implies done'
+"""
+
+YES = "count(v in Validator where v.ballot == Yes)"
+STAKE = "sum(v in Validator where v.ballot == Yes: v.stake)"
+
+
+def bar(tmp_path: Path, name: str, rule: str, extra: str = "") -> str:
+    p = tmp_path / name
+    p.write_text(BAR.replace("RULE", rule).replace("EXTRA", extra))
+    return str(p)
+
+
+def compared(tmp_path: Path, old_rule: str, new_rule: str, extra: str = "", *args: str):
+    """(exit code, the threshold's JSON comparison, the text output)."""
+    old, new = bar(tmp_path, "old.fork", old_rule, extra), bar(tmp_path, "new.fork", new_rule, extra)
+    args = ("--table-up-to", "4", *args)  # the tables are not what these tests are about
+    r = invoke(old, new, "--no-deadlock", "--format", "json", *args)
+    doc = json.loads(r.stdout)
+    assert r.exit_code == doc["exit_code"], r.output
+    (t,) = doc["thresholds"]
+    # every property still holds in both versions: nothing but the rule can fail the diff
+    assert {p["change"] for p in doc["properties"]} == {"still_holds"}, doc["properties"]
+    text = invoke(old, new, "--no-deadlock", *args)
+    assert text.exit_code == r.exit_code
+    return r.exit_code, t["comparison"], text.stdout
+
+
+def test_a_lowered_approval_bar_is_weaker_and_fails_while_every_property_holds(tmp_path):
+    """The issue: 50% -> 40% said "still holds", exit 0; the sizes checked (N = 3) hid it."""
+    code, c, text = compared(tmp_path, f"{YES} * 100 > 50 * N", f"{YES} * 100 > 40 * N")
+    assert code == 1
+    assert c["relation"] == "weaker" and c["admits_more"] is True and c["rejects_more"] is False
+    assert c["checked"] == "symbolic" and c["scope"] == "for all N >= 1 (assuming N >= 1)"
+    (w,) = c["witnesses"]
+    assert w["passes"] == "NEW" and w["fails"] == "OLD" and w["params"] == {"N": 2}
+    assert w["configuration"] == "1 x (ballot = Yes), 1 x (ballot = No)"
+    assert ("comparison: weaker (admits configurations the old rule rejects), for all N >= 1 (assuming N >= 1)\n"
+            "    e.g. N = 2: 1 x (ballot = Yes), 1 x (ballot = No) passes NEW, fails OLD") in text
+    assert text.rstrip().endswith("2 still holds, 1 threshold changed (weaker); exit code 1")
+
+
+def test_the_witness_really_passes_new_and_fails_old(tmp_path):
+    """Re-evaluate the witness by hand: 1 Yes of N = 2 is 50%: not > 50%, but > 40%."""
+    _, c, _ = compared(tmp_path, f"{YES} * 100 > 50 * N", f"{YES} * 100 > 40 * N")
+    n, yes = c["witnesses"][0]["params"]["N"], c["witnesses"][0]["configuration"].count("ballot = Yes")
+    assert yes * 100 > 40 * n and not yes * 100 > 50 * n
+
+
+def test_a_raised_bar_is_stronger_and_passes(tmp_path):
+    code, c, text = compared(tmp_path, f"{YES} * 100 > 40 * N", f"{YES} * 100 > 50 * N")
+    assert code == 0
+    assert c["relation"] == "stronger" and c["admits_more"] is False and c["rejects_more"] is True
+    (w,) = c["witnesses"]
+    assert w["passes"] == "OLD" and w["fails"] == "NEW"
+    assert "comparison: stronger (rejects configurations the old rule admits), for all N >= 1" in text
+    assert "passes OLD, fails NEW" in text
+
+
+def test_strict_to_non_strict_is_weaker(tmp_path):
+    code, c, _ = compared(tmp_path, f"{YES} * 2 > N", f"{YES} * 2 >= N")
+    assert code == 1 and c["relation"] == "weaker"
+    assert c["witnesses"][0]["params"] == {"N": 2}  # 1 of 2 is exactly half: >= passes, > does not
+
+
+def test_an_equal_rewrite_passes(tmp_path):
+    code, c, text = compared(tmp_path, f"2 * {YES} > N", f"{YES} * 2 > N")
+    assert code == 0
+    assert c["relation"] == "equal" and c["witnesses"] == [] and c["scope"] == "for all N >= 1 (assuming N >= 1)"
+    assert "comparison: equal (passes exactly the configurations the old rule passes), for all N >= 1" in text
+    assert "1 threshold changed (equal); exit code 0" in text
+
+
+def test_incomparable_rules_fail_with_a_witness_each_way(tmp_path):
+    # OLD: a Yes majority; NEW: fewer than a third said No (an abstaining set passes NEW only,
+    # a Yes majority with a third No passes OLD only)
+    code, c, text = compared(tmp_path, f"{YES} * 2 > N", "count(v in Validator where v.ballot == No) * 3 < N")
+    assert code == 1
+    assert c["relation"] == "incomparable" and c["admits_more"] is True and c["rejects_more"] is True
+    new_only, old_only = c["witnesses"]
+    assert (new_only["passes"], old_only["passes"]) == ("NEW", "OLD")
+    assert new_only["text"] == "N = 1: 1 x (ballot = Unvoted)"
+    assert old_only["text"] == "N = 3: 2 x (ballot = Yes), 1 x (ballot = No)"
+    assert "passes NEW, fails OLD" in text and "passes OLD, fails NEW" in text
+
+
+def test_a_stake_weighted_bar_lowered_from_two_thirds_to_half_is_weaker(tmp_path):
+    total = "sum(v in Validator: v.stake)"
+    code, c, _ = compared(tmp_path, f"{STAKE} * 3 > 2 * {total}", f"{STAKE} * 2 > {total}",
+                          "var stake: 1..3 = any")
+    assert code == 1 and c["relation"] == "weaker" and c["scope"].startswith("for all N >= 1")
+    (w,) = c["witnesses"]
+    # the witness's Yes stake is more than half of the total and at most two thirds of it
+    stakes = {"Yes": 0, "No": 0, "Unvoted": 0}
+    for part in w["configuration"].split("), "):
+        copies, _, state = part.partition(" x (")
+        ballot, stake = (x.split(" = ")[1] for x in state.rstrip(")").split(", "))
+        stakes[ballot] += int(copies) * int(stake)
+    yes, all_ = stakes["Yes"], sum(stakes.values())
+    assert yes * 2 > all_ and not yes * 3 > 2 * all_
+
+
+def test_a_comparison_without_a_symbolic_answer_says_it_checked_each_n(tmp_path):
+    """No proof for all N (sums of cubes: the solver cannot settle it), so each N = 1..K is
+    asked instead, and the result says that this is all it covers."""
+    def votes(b: str) -> str:
+        return f"count(v in Validator where v.ballot == {b})"
+
+    def cube(b: str) -> str:
+        return " * ".join([votes(b)] * 3)
+
+    old_rule = f"{cube('Yes')} + {cube('No')} == {cube('Unvoted')} and {votes('Yes')} > 0 and {votes('No')} > 0"
+    old = load_text(BAR.replace("RULE", old_rule).replace("EXTRA", ""))
+    new = load_text(BAR.replace("RULE", f"{YES} > N").replace("EXTRA", ""))
+    c = compare_rules(old, old.def_named("passed"), new, new.def_named("passed"), up_to=4, timeout_ms=1000)
+    assert c.checked == "finite" and c.scope == "N = 1..4 (assuming N >= 1)"
+    assert c.relation == "equal" and c.admits_more is False
+    assert comparison_lines(c)[0] == ("comparison: equal (passes exactly the configurations the old rule passes), "
+                                      "N = 1..4 (assuming N >= 1), checked for each of these N (not proved beyond them)")
+    # an edit that admits more at some N is still caught, with its witness, when the proof is out of reach
+    wider = load_text(BAR.replace("RULE", f"{YES} > N or N == 7").replace("EXTRA", ""))
+    c = compare_rules(old, old.def_named("passed"), wider, wider.def_named("passed"), up_to=4, timeout_ms=1000)
+    assert c.admits_more is True and c.witnesses[0].params == (("N", 7),)
+
+
+def test_versions_over_different_configurations_are_unknown_and_inconclusive(tmp_path):
+    """A family whose size changed: the rules do not count over the same copies; the diff
+    says why and exits 3 (nothing else got worse)."""
+    old = bar(tmp_path, "old.fork", f"{YES} * 2 > N")
+    new = tmp_path / "new.fork"
+    new.write_text(Path(old).read_text().replace("* 2 > N", "* 2 >= N").replace("process Validator[N]", "process Validator[N + 1]")
+                   .replace("!= Unvoted) <= N", "!= Unvoted) <= N + 1"))
+    r = invoke(old, new, "--no-deadlock", "--table-up-to", "3")
+    assert r.exit_code == 3, r.output
+    assert "comparison: unknown: not compared: the size of Validator changed (N -> N + 1)" in r.stdout
+
+
+def test_a_param_only_one_version_has_is_left_free_and_said(tmp_path):
+    """NEW adds a minimum turnout Q: free (any Q >= 0 NEW's assumption allows), so NEW is
+    stronger for all N and Q, and the note says Q was left free."""
+    old = load_text(BAR.replace("RULE", f"{YES} * 2 > N").replace("EXTRA", ""))
+    new = load_text(BAR.replace("RULE", f"{YES} * 2 > N and {YES} >= Q").replace("EXTRA", "")
+                    .replace("assume N >= 1", "param Q: int\nassume N >= 1 and Q >= 0"))
+    c = compare_rules(old, old.def_named("passed"), new, new.def_named("passed"))
+    assert c.relation == "stronger" and c.scope == "for all N >= 1, Q >= 0 (assuming N >= 1 and Q >= 0)"
+    assert c.notes == ("Q is a param of NEW only: left free",)
+    assert c.witnesses[0].params == (("N", 1), ("Q", 2)) and c.witnesses[0].passes == "OLD"
+    assert "  note: Q is a param of NEW only: left free" in comparison_lines(c)
+
+
+def test_the_api_carries_the_comparison(tmp_path):
+    import forkproof
+    old = forkproof.load(Path(bar(tmp_path, "old.fork", f"{YES} * 100 > 50 * N")))
+    new = forkproof.load(Path(bar(tmp_path, "new.fork", f"{YES} * 100 > 40 * N")))
+    d = forkproof.diff(old, new, deadlock=False)
+    assert d.exit_code == 1 and {c.change for c in d.changes} == {"still_holds"}
+    (t,) = d.thresholds
+    assert t.comparison.relation == "weaker"
+    assert t.comparison.witnesses[0].text() == "N = 2: 1 x (ballot = Yes), 1 x (ballot = No)"
+    assert d.to_json()["thresholds"][0]["comparison"]["relation"] == "weaker"
+    assert forkproof.diff(new, old, deadlock=False).exit_code == 0
+
+
+def test_git_head_catches_a_lowered_bar(tmp_path):
+    """`forkproof diff NEW --git HEAD`, as the installed command, on an uncommitted 50% -> 40%."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    model = repo / "approval.fork"
+    model.write_text(BAR.replace("RULE", f"{YES} * 100 > 50 * N").replace("EXTRA", ""))
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "50%")
+    model.write_text(model.read_text().replace("> 50 * N", "> 40 * N"))
+    exe = Path(sys.executable).parent / "forkproof"
+    r = subprocess.run([str(exe), "diff", str(model), "--git", "HEAD", "--no-deadlock"], capture_output=True, text=True)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "still holds" in r.stdout and "newly violated" not in r.stdout
+    assert "comparison: weaker (admits configurations the old rule rejects)" in r.stdout
+    assert "e.g. N = 2: 1 x (ballot = Yes), 1 x (ballot = No) passes NEW, fails OLD" in r.stdout
+    model.write_text(model.read_text().replace("> 40 * N", "> 50 * N"))
+    same = subprocess.run([str(exe), "diff", str(model), "--git", "HEAD", "--no-deadlock"], capture_output=True, text=True)
+    assert same.returncode == 0, same.stdout + same.stderr

@@ -37,11 +37,13 @@ from forkproof.spec.errors import ModelError
 def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states, timeout, up_to, table_up_to):
     """Check two versions of a model and say what the edit changed: properties newly
     violated (with the trace), fixed, weakened, added or removed, and every changed
-    threshold's table before and after.
+    threshold's table before and after, with whether its rule got weaker, stronger,
+    stayed equal or became incomparable (and a configuration that shows it).
 
     Exit codes: 0 nothing got worse, 1 a property is violated in NEW that was not violated
-    in OLD, 2 a model, the revision or the command line is wrong, 3 a verdict got weaker
-    (e.g. proved -> unknown) with no new violation."""
+    in OLD, or a threshold rule became weaker (admits a configuration the old rule
+    rejected), 2 a model, the revision or the command line is wrong, 3 a verdict got weaker
+    (e.g. proved -> unknown) or a rule comparison has no answer, with no regression."""
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth, certificate=None, require="exhaustive", up_to=up_to)
     if rev is None and len(files) != 2:
@@ -83,7 +85,7 @@ def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states,
             sys.exit(ExitCode.USAGE)
         tchanges = threshold_changes(m_old, m_new, (b_old, b_new), table_up_to)
         changes = match(old, new)
-        code = exit_code(changes)
+        code = exit_code(changes, tchanges)
         if fmt == "json":
             click.echo(json.dumps(to_json(old, new, changes, tchanges, code), indent=2))
         else:

@@ -3,6 +3,7 @@ decides: the changes come from forkproof.run.diff."""
 from __future__ import annotations
 
 from forkproof.about import VERSION
+from forkproof.analysis.relation import RELATIONS, RuleComparison, Witness
 from forkproof.output import report as R
 from forkproof.output.thresholds import threshold_text
 from forkproof.output.thresholds import to_json as threshold_json
@@ -44,6 +45,32 @@ def _what(p: PropertyResult) -> str:
     return f"{v.kind} {v.name}"
 
 
+RELATION_TEXT = {
+    "equal": "equal (passes exactly the configurations the old rule passes)",
+    "weaker": "weaker (admits configurations the old rule rejects)",
+    "stronger": "stronger (rejects configurations the old rule admits)",
+    "incomparable": "incomparable (each rule admits configurations the other rejects)",
+}
+
+
+def comparison_lines(c: RuleComparison) -> list[str]:
+    """"comparison: weaker (...), for all N >= 1 (...)" and "  e.g. N = 2: ... passes NEW, fails OLD"."""
+    if c.relation != "unknown":
+        head = f"{RELATION_TEXT[c.relation]}, {c.scope}"
+        if c.checked == "finite":
+            head += ", checked for each of these N (not proved beyond them)"
+    elif c.admits_more is True:
+        head = f"unknown, but weaker or incomparable (admits configurations the old rule rejects): {c.reason}"
+    elif c.admits_more is False:
+        head = f"unknown, but not weaker (admits nothing the old rule rejects, {c.scope}): {c.reason}"
+    else:
+        head = f"unknown: {c.reason}"
+    out = [f"comparison: {head}"]
+    out += [f"  e.g. {w.text()} passes {w.passes}, fails {w.fails}" for w in c.witnesses]
+    out += [f"  note: {n}" for n in c.notes]
+    return out
+
+
 def render_text(old: Version, new: Version, changes: list[Change], thresholds: list[ThresholdChange], code: int) -> str:
     out = [f"forkproof {VERSION}: diff {old.label} -> {new.label} (model {new.model.name})"]
     so, sn = (sum(r.result.states for r in v.report.instances) for v in (old, new))
@@ -66,6 +93,8 @@ def render_text(old: Version, new: Version, changes: list[Change], thresholds: l
                 out.append(f"  {c.new.verdict.reason}")
     for t in thresholds:
         out += ["", f"threshold {t.name}: {t.change}"]
+        if t.comparison is not None:
+            out += ["  " + x for x in comparison_lines(t.comparison)]
         for side, label, r in (("before", old.label, t.old), ("after", new.label, t.new)):
             if r is not None:
                 lines = threshold_text(r)
@@ -75,7 +104,10 @@ def render_text(old: Version, new: Version, changes: list[Change], thresholds: l
     counts = {k: sum(c.change == k for c in changes) for k in CHANGES}
     parts = [f"{n} {CHANGES[k]}" for k, n in counts.items() if n]
     if thresholds:
-        parts.append(f"{len(thresholds)} threshold{'s' if len(thresholds) != 1 else ''} changed")
+        rel = [t.comparison.relation for t in thresholds if t.comparison is not None]
+        how = ", ".join(f"{rel.count(r)} {r}" if len(thresholds) > 1 else r for r in RELATIONS if r in rel)
+        parts.append(f"{len(thresholds)} threshold{'s' if len(thresholds) != 1 else ''} changed"
+                     + (f" ({how})" if how else ""))
     out += ["", f"result: {', '.join(parts) or 'nothing to compare'}; exit code {code}"]
     return "\n".join(out)
 
@@ -102,9 +134,22 @@ def to_json(old: Version | None, new: Version | None, changes: list[Change], thr
                         "old": R.property_json(c.old) if c.old else None,
                         "new": R.property_json(c.new) if c.new else None} for c in changes],
         "thresholds": [{"name": t.name, "change": t.change, "old": one(old and old.model, t.old),
-                        "new": one(new and new.model, t.new)} for t in thresholds],
+                        "new": one(new and new.model, t.new),
+                        "comparison": comparison_json(t.comparison) if t.comparison is not None else None}
+                       for t in thresholds],
         "summary": {k: n for k in CHANGES if (n := sum(c.change == k for c in changes))},
         "errors": errors or [],
     }
 
 
+def witness_json(w: Witness) -> dict:
+    return {"passes": w.passes, "fails": w.fails, "params": dict(w.params), "configuration": w.config,
+            "text": w.text()}
+
+
+def comparison_json(c: RuleComparison) -> dict:
+    """docs/json-schema.md, "diff": ThresholdChange's `comparison`."""
+    return {"relation": c.relation, "scope": c.scope, "checked": c.checked or None,
+            "admits_more": c.admits_more, "rejects_more": c.rejects_more,
+            "witnesses": [witness_json(w) for w in c.witnesses], "reason": c.reason or None,
+            "notes": list(c.notes)}

@@ -3,7 +3,9 @@ This module decides; forkproof.output.diff renders, forkproof.cli.diff is the co
 
 Both versions are checked with the same options (`check_model`), their properties matched,
 and each pair classified.  A threshold whose rule, inlined rule or `meant` changed gets its
-table before and after (checker/analysis/thresholds.py, N = 1..K).
+table before and after (checker/analysis/thresholds.py, N = 1..K) and, when both versions
+have it, the comparison of the two rules over the same configurations: equal, weaker,
+stronger or incomparable, with witnesses (NOTE(rule-compare) in checker/analysis/compare.py).
 
 NOTE(diff-match): a property is matched by (name, kind, the values of the finite params,
 enum and bool, in its scope).  Int params are left out on purpose: with an open `param N`
@@ -13,17 +15,24 @@ RULE = Code", and a changed default (N = 3 -> N = 4) must not turn a property in
 
 NOTE(diff-exit), the exit codes of `diff`:
   1  a regression: a property violated in NEW that was not violated in OLD (it held, was
-     unknown, or is new in NEW);
+     unknown, or is new in NEW); or a threshold rule became weaker: NEW's rule passes a
+     configuration OLD's rule fails (relation "weaker" or "incomparable", or "unknown" with
+     such a witness found), even when every property still holds at the sizes checked;
   3  inconclusive: no regression, but a verdict got weaker (proved -> holds (exhaustive),
-     holds -> unknown, violated -> unknown ...) or an internal error;
+     holds -> unknown, violated -> unknown ...), or whether a changed threshold rule admits
+     more than before is unknown (the solver's budget, nonlinear arithmetic, versions that
+     do not describe the same configurations), or an internal error;
   2  a model, the git revision or the command line is wrong;
   0  otherwise: nothing got worse.  Violations that OLD already had, properties that are
-     still unknown and removed properties are reported but do not change the exit code.
+     still unknown, removed properties and thresholds that got stronger or stayed equal
+     (or are known not to admit more, whichever of the two) are reported but do not change
+     the exit code.
 """
 from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from forkproof.run.check import check_model
@@ -35,6 +44,8 @@ from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError
 from forkproof.spec.ir import expr_str
 from forkproof.analysis.thresholds import analyse
+from forkproof.analysis.compare import TIMEOUT_MS as COMPARE_TIMEOUT_MS
+from forkproof.analysis.compare import compare_rules
 from forkproof.analysis.encode import inline
 
 
@@ -93,12 +104,17 @@ def match(old: Version, new: Version) -> list[Change]:
     return out
 
 
-def exit_code(changes: list[Change]) -> ExitCode:
+def exit_code(changes: list[Change], thresholds: Sequence[ThresholdChange] = ()) -> ExitCode:
     """NOTE(diff-exit)."""
+    compared = [t.comparison for t in thresholds if t.comparison is not None]
     if any(c.new is not None and c.new.verdict.status is Status.VIOLATED
            and c.change in ("newly_violated", "added") for c in changes):
         return ExitCode.VIOLATED
+    if any(r.admits_more is True for r in compared):
+        return ExitCode.VIOLATED
     if any(c.change in ("weakened", "unknown_was_violated") for c in changes):
+        return ExitCode.INCONCLUSIVE
+    if any(r.admits_more is None for r in compared):
         return ExitCode.INCONCLUSIVE
     return ExitCode.OK
 
@@ -111,9 +127,12 @@ def _threshold_signature(model: I.Model, d: I.Def) -> tuple:
     return (tuple(str(b.ty) for b in d.params), expr_str(d.body), expr_str(inline(d.body, model)), meant)
 
 
-def threshold_changes(old: I.Model, new: I.Model, bindings: tuple[dict, dict], up_to: int) -> list[ThresholdChange]:
+def threshold_changes(old: I.Model, new: I.Model, bindings: tuple[dict, dict], up_to: int,
+                      timeout_ms: int = COMPARE_TIMEOUT_MS) -> list[ThresholdChange]:
     """Thresholds whose rule (as written or inlined) or `meant` changed, added or removed,
-    with their analysis (tables N = 1..up_to) on the side(s) that have them."""
+    with their analysis (tables N = 1..up_to) on the side(s) that have them, and for those
+    both have, NEW's rule compared with OLD's (NOTE(rule-compare); N = 1..up_to when a
+    symbolic answer cannot be had; `timeout_ms` per solver query)."""
     a = {d.name: d for d in old.defs if d.is_threshold}
     b = {d.name: d for d in new.defs if d.is_threshold}
     names = [n for n in b if n not in a or _threshold_signature(old, a[n]) != _threshold_signature(new, b[n])]
@@ -122,7 +141,8 @@ def threshold_changes(old: I.Model, new: I.Model, bindings: tuple[dict, dict], u
         return []
     ra = {r.name: r for r in analyse(old, bindings[0], up_to, None)} if any(n in a for n in names) else {}
     rb = {r.name: r for r in analyse(new, bindings[1], up_to, None)} if any(n in b for n in names) else {}
-    return [ThresholdChange(n, "added" if n not in a else "removed" if n not in b else "changed", ra.get(n), rb.get(n))
+    return [ThresholdChange(n, "added" if n not in a else "removed" if n not in b else "changed", ra.get(n), rb.get(n),
+                            compare_rules(old, a[n], new, b[n], bindings, up_to, timeout_ms) if n in a and n in b else None)
             for n in names]
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from forkproof.semantics.verdict import EngineResult, ExitCode, Status, Verdict
 from forkproof.spec import ir as I
+from forkproof.analysis.relation import RuleComparison
 from forkproof.analysis.report import ThresholdReport
 
 
@@ -98,3 +99,4 @@ class ThresholdChange:
     change: str  # "changed" | "added" | "removed"
     old: ThresholdReport | None
     new: ThresholdReport | None
+    comparison: RuleComparison | None = None  # "changed": NEW's rule against OLD's (NOTE(rule-relation))
