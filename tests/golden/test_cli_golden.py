@@ -152,7 +152,8 @@ def warm_up() -> None:
     import forkproof
 
     for m in pkgutil.walk_packages(forkproof.__path__, "forkproof."):
-        importlib.import_module(m.name)
+        if m.name != "forkproof.__main__":  # `python -m forkproof`: running it is the command line
+            importlib.import_module(m.name)
     for model in sorted((ROOT / "models").glob("*.fork")):
         run_in_process(["parse", model.relative_to(ROOT).as_posix()])
 
