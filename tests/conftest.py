@@ -1,11 +1,78 @@
-"""Shared pytest options.
+"""Shared pytest options: two test tiers and the Hypothesis profiles.
 
-`--slow` runs the generated-model tests (tests/checker/test_agreement.py) with many more
-examples: thousands of models instead of the few hundred that fit in CI's budget.
+Tiers.  `python -m pytest` runs the fast tier (about two minutes on two cores): every
+engine's pinned verdicts on the shipped models, the golden errors, the CLI and output
+formats, and a small run of each randomized test.  Tests marked `slow` are skipped there
+with a reason that says `--slow`.  `python -m pytest --slow` runs both tiers;
+`python -m pytest --slow -m slow` runs only the slow tier (CI runs the fast tier first, then
+that).  A randomized test comes in both tiers through the `tier` fixture below: test[fast]
+runs a few (to a few dozen) examples, test[slow] (marked slow) the full run, in most tests
+more examples than the single tier used to run; both tiers together are sized for CI's
+20-minute budget on a busy two-core machine.  A test that proves every size, or runs a big
+instance, is marked slow and has, where it can, a cheaper version in the fast tier (the
+same assertions at a bound or smaller size).
+
+Hypothesis profiles, loaded here unless `--hypothesis-profile` names one:
+
+- "derandomized": the same examples on every run (`derandomize=True`, no example database,
+  no deadline, a failure prints its reproduction blob).  Used by default and whenever the
+  environment variable CI is set (to anything), so that two CI runs, or CI and a
+  developer's machine, test the same models.
+- "explore": fresh random examples on every run, failures kept in .hypothesis/ and replayed
+  first next time.  Only with `--slow` and CI unset: looking for new bugs on purpose.
+
+A test's own `@settings(...)` inherits `derandomize` from the profile (Hypothesis fills each
+setting not given from the default settings when the `settings` object is built, which is
+after this file has loaded the profile); so no test sets `derandomize` itself.
 """
 from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import settings
+
+# Both start from Hypothesis's "default" profile, not from whatever is loaded now: Hypothesis
+# itself loads its "ci" profile (derandomized, no database) when CI is set.
+_BASE = settings.get_profile("default")
+settings.register_profile("derandomized", _BASE, derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("explore", _BASE, derandomize=False, deadline=None, print_blob=True)
+
+
+def in_ci() -> bool:
+    return "CI" in os.environ
 
 
 def pytest_addoption(parser):
     parser.addoption("--slow", action="store_true", default=False,
-                     help="run the randomized engine-agreement tests with thousands of examples")
+                     help="also run the slow tier (tests marked slow: the full randomized runs, "
+                          "every-size proofs); with CI unset, Hypothesis explores fresh random examples")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow: the slow tier, skipped unless `--slow` (`--slow -m slow` runs only this tier)")
+    if config.getoption("hypothesis_profile", default=None) is None:
+        explore = config.getoption("--slow") and not in_ci()
+        settings.load_profile("explore" if explore else "derandomized")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow tier: run with --slow (or --slow -m slow for this tier only)")
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)
+
+
+@pytest.fixture(params=[pytest.param("fast"), pytest.param("slow", marks=pytest.mark.slow)])
+def tier(request) -> str:
+    """"fast" or "slow": a test that takes it runs once per tier, the "slow" run marked slow.
+    The test picks its example count (or size) from it."""
+    return request.param
+
+
+def pytest_report_header(config):
+    tiers = "fast and slow" if config.getoption("--slow") else "fast only (--slow adds the slow tier)"
+    return f"tiers: {tiers}; hypothesis profile {settings.get_current_profile_name()!r}"

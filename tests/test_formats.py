@@ -223,7 +223,9 @@ def test_itf_name_is_a_slug():
 
 
 @pytest.mark.parametrize("model", [LIBRA, NEAR])
-@pytest.mark.parametrize("fmt", ["json", "junit", "sarif"])
+@pytest.mark.parametrize("fmt", ["json",  # junit and sarif: 2 s each (a fresh process), slow tier
+                                 pytest.param("junit", marks=pytest.mark.slow),
+                                 pytest.param("sarif", marks=pytest.mark.slow)])
 def test_same_input_same_bytes(model, fmt, tmp_path):
     args = ["check", model, *FAST[model], "--format", fmt]
     first = CliRunner().invoke(cli, args + ["--trace-dir", str(tmp_path / "a")])

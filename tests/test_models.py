@@ -122,6 +122,12 @@ def by_rule(report):
     return {(p.verdict.name, p.scope.rsplit("RULE = ", 1)[-1]): p for p in report.properties}
 
 
+# The proofs for every size take 10-15 s each: slow tier.  The fast tier pins the counter
+# engine on the same models (tests/checker/test_counters.py) and the every-size driver on
+# small models (tests/checker/test_sizes.py).
+
+
+@pytest.mark.slow
 def test_libra_without_params_proves_every_n_and_finds_the_smallest_breaking_n():
     rep = run(LIBRA)  # N and RULE have no value: every N >= 1, both rules
     got = by_rule(rep)
@@ -146,6 +152,7 @@ def test_libra_without_params_proves_every_n_and_finds_the_smallest_breaking_n()
     assert len(rep.properties) == 14  # 7 obligations x 2 rules; runtime proved, so not listed
 
 
+@pytest.mark.slow
 def test_near_with_open_validator_and_block_counts_is_proved_for_all():
     text = NEAR.read_text().replace("param N: int = 3 ", "param N: int     ").replace("param BLOCKS: int = 6", "param BLOCKS: int")
     rep = run(NEAR, text=text)
@@ -162,6 +169,7 @@ def test_near_with_open_validator_and_block_counts_is_proved_for_all():
                              "(upgrade_binary(v)) tells copies apart, which counters do not; holds (exhaustive) for N = 1..6")
 
 
+@pytest.mark.slow
 def test_near_40_percent_breaks_at_the_smallest_sizes():
     text = NEAR.read_text().replace("param N: int = 3 ", "param N: int     ").replace("param BLOCKS: int = 6", "param BLOCKS: int")
     text = text.replace("blocks[x] > 80% * BLOCKS", "blocks[x] > 40% * BLOCKS")

@@ -15,6 +15,9 @@ Hypothesis feeds `forkproof check` in-process (click's CliRunner) with:
 An input that is a valid model must run to 0, 1 or 3 (inconclusive), never crash.  The
 empty file and files that are not models have plain tests.
 
+Each property runs in both tiers (tests/conftest.py): FAST_EXAMPLES inputs in the fast tier,
+SLOW_EXAMPLES in the slow one (`pytest --slow`).
+
 Bugs found here are pinned by tests at the end of the file: regression tests for the
 fixed ones, strict xfail tests (STYLE.md) for those still open.
 """
@@ -40,9 +43,19 @@ MODELS = {p.stem: p.read_text(encoding="utf-8") for p in sorted((ROOT / "models"
 
 # Per run: a small state budget and a timeout keep a mutant with a big state space cheap.
 LIMITS = ["--max-states", "2000", "--timeout", "10"]
-# FORKPROOF_FUZZ_EXAMPLES=5000 digs deeper than the default, which keeps the file under a minute.
-FUZZ = settings(max_examples=int(os.environ.get("FORKPROOF_FUZZ_EXAMPLES", "150")), deadline=None,
-                suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+# Examples per property and tier: the fast tier keeps the file near 5 s, the slow one near
+# half a minute; FORKPROOF_FUZZ_EXAMPLES=5000 digs deeper in the slow tier.
+FAST_EXAMPLES = 50
+SLOW_EXAMPLES = int(os.environ.get("FORKPROOF_FUZZ_EXAMPLES", "300"))
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+
+
+def fuzz(tier: str, body, **strategies) -> None:
+    """Run `body` as a Hypothesis test over `strategies`, with the tier's example count;
+    derandomized or not as the profile says (tests/conftest.py)."""
+    n = SLOW_EXAMPLES if tier == "slow" else FAST_EXAMPLES
+    settings(FUZZ, max_examples=n)(given(**strategies)(body))()
+
 
 # ---------------------------------------------------------------- running and judging
 
@@ -159,24 +172,26 @@ _VOCAB = sorted(KEYWORDS) + [
 token_soup = st.lists(st.sampled_from(_VOCAB), max_size=60).map(lambda ts: "model Soup\n" + " ".join(ts))
 
 
-@FUZZ
-@given(text=arbitrary_text)
-def test_arbitrary_text_exits_2_with_located_error(tmp_path_factory, text):
-    path = write(tmp_path_factory.mktemp("text"), text)
-    r = run_check(path)
-    skip_known_bugs(r)
-    if r.exit_code != 2:  # only a real model can be accepted
-        assert re.match(r"\s*(//[^\n]*\n\s*|/\*.*?\*/\s*)*model\s", text, re.S), (r.exit_code, text)
-    assert_sane_exit(r, path, text)
+def test_arbitrary_text_exits_2_with_located_error(tmp_path_factory, tier):
+    def body(text):
+        path = write(tmp_path_factory.mktemp("text"), text)
+        r = run_check(path)
+        skip_known_bugs(r)
+        if r.exit_code != 2:  # only a real model can be accepted
+            assert re.match(r"\s*(//[^\n]*\n\s*|/\*.*?\*/\s*)*model\s", text, re.S), (r.exit_code, text)
+        assert_sane_exit(r, path, text)
+
+    fuzz(tier, body, text=arbitrary_text)
 
 
-@FUZZ
-@given(text=token_soup)
-def test_token_soup_never_crashes(tmp_path_factory, text):
-    path = write(tmp_path_factory.mktemp("soup"), text)
-    r = run_check(path)
-    skip_known_bugs(r)
-    assert_sane_exit(r, path, text)
+def test_token_soup_never_crashes(tmp_path_factory, tier):
+    def body(text):
+        path = write(tmp_path_factory.mktemp("soup"), text)
+        r = run_check(path)
+        skip_known_bugs(r)
+        assert_sane_exit(r, path, text)
+
+    fuzz(tier, body, text=token_soup)
 
 
 # ---------------------------------------------------------------- (b) mutated models
@@ -237,23 +252,56 @@ def mutation(draw, text: str) -> str:
     return text[:draw(st.integers(0, len(text)))]  # truncate
 
 
+# A mutant tests the front end (lexer, parser, type checker, instantiation) and a small
+# instance, not the every-size prover: a param the model leaves open (`param N: int` means
+# every N, proved for all sizes at once and checked up to 6; `param RULE: Rule` means both
+# rules) is bound to a small value in the text, before mutating and again after, for an int
+# param that the mutation left without one.  (Binding in the text, not with --param: a
+# mutant may no longer declare the param, and --param of an unknown param is an error
+# without a location.)
+_OPEN_PARAM = re.compile(r"^([ \t]*param[ \t]+\w+[ \t]*:[ \t]*(\w+))(?=[ \t]*(?://[^\n]*)?$)", re.M)
+_OPEN_INT_PARAM = re.compile(r"\bparam\s+\w+\s*:\s*int\b(?!\s*=)")
+SMALL_N = "2"
+
+
+def bind_params(text: str, pick: int = 0) -> str:
+    """Each param declared without a value gets one: an int SMALL_N, a bool false, an enum
+    its member number `pick` (modulo its size)."""
+    def value(m: re.Match) -> str:
+        ty = m[2]
+        if ty == "int":
+            return f"{m[1]} = {SMALL_N}"
+        if ty == "bool":
+            return f"{m[1]} = false"
+        enum = re.search(rf"\benum\s+{re.escape(ty)}\s*\{{\s*([^}}]*)\}}", text)
+        members = [x.strip() for x in enum[1].split(",") if x.strip()] if enum else []
+        return f"{m[1]} = {members[pick % len(members)]}" if members else m[0]
+    return _OPEN_PARAM.sub(value, text)
+
+
+def bind_open_ints(text: str) -> str:
+    """After a mutation: any `param X: int` still without a value gets SMALL_N."""
+    return _OPEN_INT_PARAM.sub(lambda m: f"{m[0]} = {SMALL_N}", text)
+
+
 @st.composite
 def mutant(draw) -> tuple[str, str]:
     name = draw(st.sampled_from(sorted(MODELS)))
-    text = MODELS[name]
+    text = bind_params(MODELS[name], draw(st.integers(0, 1)))
     for _ in range(draw(st.integers(1, 3))):
         text = draw(mutation(text))
-    return name, text
+    return name, bind_open_ints(text)
 
 
-@FUZZ
-@given(case=mutant())
-def test_mutated_models_exit_cleanly(tmp_path_factory, case):
-    name, text = case
-    path = write(tmp_path_factory.mktemp("mutant"), text, f"{name}.fork")
-    r = run_check(path)
-    skip_known_bugs(r)
-    assert_sane_exit(r, path, text)
+def test_mutated_models_exit_cleanly(tmp_path_factory, tier):
+    def body(case):
+        name, text = case
+        path = write(tmp_path_factory.mktemp("mutant"), text, f"{name}.fork")
+        r = run_check(path)
+        skip_known_bugs(r)
+        assert_sane_exit(r, path, text)
+
+    fuzz(tier, body, case=mutant())
 
 
 # ---------------------------------------------------------------- (c) generated models
@@ -354,13 +402,14 @@ def generated_model(draw) -> str:
     return "\n".join(p for p, k in zip(parts, keep) if k or p.startswith(("model", "param", "enum", "process"))) + "\n"
 
 
-@FUZZ
-@given(text=generated_model(), symmetry=st.booleans())
-def test_generated_models_never_crash(tmp_path_factory, text, symmetry):
-    path = write(tmp_path_factory.mktemp("gen"), text)
-    r = run_check(path, "--symmetry" if symmetry else "--no-symmetry")
-    skip_known_bugs(r)
-    assert_sane_exit(r, path, text)
+def test_generated_models_never_crash(tmp_path_factory, tier):
+    def body(text, symmetry):
+        path = write(tmp_path_factory.mktemp("gen"), text)
+        r = run_check(path, "--symmetry" if symmetry else "--no-symmetry")
+        skip_known_bugs(r)
+        assert_sane_exit(r, path, text)
+
+    fuzz(tier, body, text=generated_model(), symmetry=st.booleans())
 
 
 # ---------------------------------------------------------------- files that are not models

@@ -16,7 +16,8 @@ too.  The explicit engine, run to completion, is the reference; on each model:
 A disagreement is a bug in one engine; the confirmed ones are pinned at the end as
 strict xfail tests named after the bug, with the minimal model inline.
 
-`pytest --slow` (tests/conftest.py) runs thousands of models instead of a few hundred.
+Each randomized test runs in both tiers (tests/conftest.py): a few dozen models in the fast
+tier, hundreds in the slow one (`pytest --slow`).
 """
 from __future__ import annotations
 
@@ -46,11 +47,12 @@ TIMEOUT = 60.0  # seconds per symbolic run; hitting it skips the model, it is no
 # ---------------------------------------------------------------- running the engines
 
 
-def hypothesis_run(request, default: int, slow: int, body) -> None:
-    """Run `body(generated)` on `default` models, or `slow` with `pytest --slow`."""
-    n = slow if request.config.getoption("--slow") else default
+def hypothesis_run(tier: str, fast: int, slow: int, body) -> None:
+    """Run `body(generated)` on `fast` models in the fast tier, `slow` in the slow tier;
+    derandomized or not as the Hypothesis profile says (tests/conftest.py)."""
+    n = slow if tier == "slow" else fast
 
-    @settings(max_examples=n, deadline=None, derandomize=False,
+    @settings(max_examples=n, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
     @given(models())
     def run(g: Generated) -> None:
@@ -258,7 +260,7 @@ def _raises_only_in(inst: Instance, v: Verdict, names: set[str]) -> bool:
 # ---------------------------------------------------------------- explicit: symmetry on and off
 
 
-def test_symmetry_reduction_keeps_every_verdict(request):
+def test_symmetry_reduction_keeps_every_verdict(tier):
     def body(g: Generated) -> None:
         inst = instance(g)
         full, reduced = explicit(inst, symmetry=False), explicit(inst, symmetry=True)
@@ -266,7 +268,7 @@ def test_symmetry_reduction_keeps_every_verdict(request):
         assert reduced.states <= full.states
         event(f"reduced: {reduced.states < full.states}")
 
-    hypothesis_run(request, 500, 5000, body)
+    hypothesis_run(tier, 30, 1000, body)
 
 
 # ---------------------------------------------------------------- explicit against BMC
@@ -309,7 +311,7 @@ def assert_bmc_agrees(inst: Instance, e: EngineResult, b: EngineResult, depth: i
             assert_trace_shows(inst, v)
 
 
-def test_bmc_agrees_with_explicit(request):
+def test_bmc_agrees_with_explicit(tier):
     def body(g: Generated) -> None:
         inst = instance(g)
         if folding_def_may_drop_an_error(inst):
@@ -321,7 +323,7 @@ def test_bmc_agrees_with_explicit(request):
         event(f"bmc depth {depth}")
         assert_bmc_agrees(inst, e, b, depth)
 
-    hypothesis_run(request, 300, 3000, body)
+    hypothesis_run(tier, 20, 400, body)
 
 
 # ---------------------------------------------------------------- explicit against the unbounded engines
@@ -360,7 +362,7 @@ def assert_unbounded_agrees(inst: Instance, e: EngineResult, r: EngineResult, sh
             assert_trace_shows(inst, v)
 
 
-def unbounded_engine_agrees(request, check, runs: int, slow_runs: int) -> None:
+def unbounded_engine_agrees(tier: str, check, runs: int, slow_runs: int) -> None:
     """`check(inst, options)` (kind or pdr) against the explicit engine on generated models.
     Both give shortest traces: kind's base case is BMC, and pdr confirms its trace with BMC."""
     def body(g: Generated) -> None:
@@ -372,15 +374,15 @@ def unbounded_engine_agrees(request, check, runs: int, slow_runs: int) -> None:
         r = safety(inst, check(inst, SymbolicOptions(depth=MAX_DEPTH, timeout=TIMEOUT)))
         assert_unbounded_agrees(inst, e, r, shortest=True)
 
-    hypothesis_run(request, runs, slow_runs, body)
+    hypothesis_run(tier, runs, slow_runs, body)
 
 
-def test_kind_agrees_with_explicit(request):
-    unbounded_engine_agrees(request, pytest.importorskip("forkproof.engines.symbolic.engine").check_kind, 100, 1500)
+def test_kind_agrees_with_explicit(tier):
+    unbounded_engine_agrees(tier, pytest.importorskip("forkproof.engines.symbolic.engine").check_kind, 8, 150)
 
 
-def test_pdr_agrees_with_explicit(request):
-    unbounded_engine_agrees(request, pytest.importorskip("forkproof.engines.symbolic.engine").check_pdr, 100, 1000)
+def test_pdr_agrees_with_explicit(tier):
+    unbounded_engine_agrees(tier, pytest.importorskip("forkproof.engines.symbolic.engine").check_pdr, 8, 150)
 
 
 # ---------------------------------------------------------------- confirmed disagreements, pinned

@@ -23,7 +23,8 @@ Known disagreements between the explicit engine and the Z3 encoding on runtime e
 (pinned in tests/checker/test_agreement.py) are told apart with BMC on the same instance and
 counted with `event`.
 
-`pytest --slow` (tests/conftest.py) runs many more models and sizes up to 8.
+The generated models run in both tiers (tests/conftest.py): 16 at sizes up to 6 in the
+fast tier, 80 at sizes up to 8 in the slow one (`pytest --slow`).
 """
 from __future__ import annotations
 
@@ -265,10 +266,10 @@ def generated() -> st.SearchStrategy[Generated]:
     return st.one_of(models(counters=True), models(counters=True), models(counters=True), models())
 
 
-def test_generated_counters_agree_with_explicit(request):
-    slow = request.config.getoption("--slow")
+def test_generated_counters_agree_with_explicit(tier):
+    slow = tier == "slow"
 
-    @settings(max_examples=1500 if slow else 150, deadline=None, derandomize=not slow,
+    @settings(max_examples=80 if slow else 16, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
     @given(generated())
     def run(g: Generated) -> None:

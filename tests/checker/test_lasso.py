@@ -2,7 +2,8 @@
 hand-written models for every form, and agreement with the explicit engine on generated
 models with fairness (NOTE(lasso-search), NOTE(l2s-monitor)).
 
-`pytest --slow` (tests/conftest.py) runs many more generated models.
+The generated-model tests run in both tiers (tests/conftest.py): a few models in the fast
+tier, many more in the slow one (`pytest --slow`).
 """
 from __future__ import annotations
 
@@ -330,10 +331,12 @@ def check_agreement(text: str, params: dict, unbounded: bool) -> None:
                 assert v.status in ({V, U} if e.status is V else {P, U}), f"{engine} says {v.status.name}"
 
 
-def run_hypothesis(request, default: int, slow: int, body) -> None:
-    n = slow if request.config.getoption("--slow") else default
+def run_hypothesis(tier: str, fast: int, slow: int, body) -> None:
+    """`fast` models in the fast tier, `slow` in the slow tier; derandomized or not as the
+    Hypothesis profile says (tests/conftest.py)."""
+    n = slow if tier == "slow" else fast
 
-    @settings(max_examples=n, deadline=None, derandomize=False,
+    @settings(max_examples=n, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
     @given(fair_models())
     def run(g):
@@ -342,16 +345,16 @@ def run_hypothesis(request, default: int, slow: int, body) -> None:
     run()
 
 
-def test_lasso_search_agrees_with_explicit(request):
+def test_lasso_search_agrees_with_explicit(tier):
     """Explicit VIOLATED <=> a lasso within max(reachable states, explicit lasso length)
     (the explicit lasso bounds the shortest one), and every lasso replays."""
-    run_hypothesis(request, 60, 1000, lambda text, params: check_agreement(text, params, False))
+    run_hypothesis(tier, 4, 100, lambda text, params: check_agreement(text, params, False))
 
 
-def test_liveness_to_safety_agrees_with_explicit(request):
+def test_liveness_to_safety_agrees_with_explicit(tier):
     """kind and pdr on the monitor never prove what explicit violates and never violate what
     it proves; their lassos replay."""
-    run_hypothesis(request, 15, 300, lambda text, params: check_agreement(text, params, True))
+    run_hypothesis(tier, 2, 20, lambda text, params: check_agreement(text, params, True))
 
 
 @pytest.mark.parametrize("text,name,expect", [

@@ -42,7 +42,7 @@ def invariant_note(v) -> str:
 # ---------------------------------------------------------------- the shipped models
 
 
-@pytest.mark.parametrize("n", [3, 4])
+@pytest.mark.parametrize("n", [3, pytest.param(4, marks=pytest.mark.slow)])  # 4: 20 s
 def test_pdr_proves_the_0l_invariants_under_the_intended_rule(n):
     got = pdr(load_model(str(LIBRA)), {"N": n, "RULE": INTENDED})
     names = ["only_registered_hash_runs", "tampered_script_never_runs", "resolved_at_most_once",
@@ -74,6 +74,7 @@ def test_pdr_finds_the_0l_code_rule_violation_with_the_shortest_trace():
     assert lasso.status is Status.VIOLATED and lasso.trace.loop_start is not None
 
 
+@pytest.mark.slow  # 30-60 s, most of it liveness to safety; kind and bmc pin NEAR's verdicts in the fast tier
 def test_pdr_proves_every_near_invariant():
     got = pdr(load_model(str(NEAR)), {"N": 3, "BLOCKS": 6, "V": 2}, timeout=60)
     # liveness to safety comes last and takes 10-20 s of the budget: on a loaded machine the
@@ -91,13 +92,15 @@ def test_pdr_proves_every_near_invariant():
     assert invariant_note(got["blocks_count_what_was_produced"]) == "blocks[0] + blocks[1] + blocks[2] == produced"
 
 
-def test_pdr_proves_near_without_the_helper_lemma(request):
+@pytest.mark.slow  # 5-15 s
+def test_pdr_proves_near_without_the_helper_lemma():
     """Without blocks_count_what_was_produced, which k-induction needs, Spacer finds its own
-    invariant for at_most_one_version_passes (1-12 s: NOTE(spacer-options)); with
-    `pytest --slow` only, to keep this file near 15 s."""
-    if not request.config.getoption("--slow"):
-        pytest.skip("8-10 s: run with --slow")
-    text = NEAR.read_text().replace("invariant blocks_count_what_was_produced:", "def blocks_count_what_was_produced =")
+    invariant for at_most_one_version_passes (1-12 s: NOTE(spacer-options)).  The liveness
+    property, which this test does not look at, is commented out: its liveness-to-safety run
+    took the rest of the 120 s budget in every run measured (test_pdr_proves_every_near_invariant
+    checks it, with the lemma)."""
+    text = (NEAR.read_text().replace("invariant blocks_count_what_was_produced:", "def blocks_count_what_was_produced =")
+            .replace("property newest_version_adopted:", "// property newest_version_adopted:"))
     got = pdr(load_model_text(text, "near.fork"), {"N": 3, "BLOCKS": 6, "V": 2}, timeout=120)
     assert "blocks_count_what_was_produced" not in got
     assert got["at_most_one_version_passes"].status is Status.PROVED
@@ -136,6 +139,7 @@ def smt2_checks(text: str) -> list[str]:
     return checks
 
 
+@pytest.mark.slow  # 4-10 s; the fast tier rechecks certificates in-process (the next two tests, and the printed invariants)
 def test_the_certificate_file_rechecks_under_fresh_solvers(tmp_path):
     path = tmp_path / "proof.smt2"
     model = load_model(str(LIBRA))
@@ -275,6 +279,7 @@ def test_pdr_agrees_with_the_explicit_engine(text, params):
             assert p.reason == e.reason, name
 
 
+@pytest.mark.slow  # 2-4 s; the cases themselves run in the fast tier
 def test_agreement_cases_cover_what_they_claim():
     counter = pdr(load_model_text(COUNTER, "c.fork"), {"MAX": 3})
     assert {n for n, v in counter.items() if v.status is Status.VIOLATED} == {"never_two", "grows", "wraps_once",
@@ -303,7 +308,7 @@ def test_fixme_pdr_cannot_divide_by_a_state_variable():
 
 
 @pytest.mark.parametrize("text,params", [
-    (LIBRA.read_text(), {"N": 3, "RULE": INTENDED}),
+    pytest.param(LIBRA.read_text(), {"N": 3, "RULE": INTENDED}, marks=pytest.mark.slow),  # 9 s
     (PHASES, {}),
     (COUNTER.replace("wraps < 2", "wraps < 1"), {"MAX": 4}),
 ], ids=["0l", "phases", "counter"])
