@@ -1,8 +1,8 @@
 """Robustness of the CLI: exit code 2 and a located diagnostic, never a traceback, on any input.
 
-DESIGN section 2: "A bad model never yields a traceback"; errors print as
-`file:line:col: error[FPxxx]: message`, then the source line and a caret.  Section 3: exit
-2 means the model or the command line is wrong, 3 inconclusive; an internal error also
+A bad model never yields a traceback; errors print as
+`file:line:col: error[FPxxx]: message`, then the source line and a caret.  Exit 2 means the
+model or the command line is wrong, 3 inconclusive (docs/architecture.md); an internal error also
 exits 3 ("internal error" on stderr), which these tests treat as a failure: it is a bug.
 
 Hypothesis feeds `forkproof check` in-process (click's CliRunner) with:

@@ -1,5 +1,5 @@
-"""The engines cross-checked on generated models (DESIGN section 3: "Engines are
-cross-checked against each other in the tests on many generated models").
+"""The engines cross-checked on generated models: every verdict is only as good as the
+engines' agreement on many models nobody wrote by hand.
 
 Every model comes from tests/gen.py as text, so the parser and the type checker run on it
 too.  The explicit engine, run to completion, is the reference; on each model:
