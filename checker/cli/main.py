@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 
 import click
@@ -81,6 +82,7 @@ def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, s
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth, certificate=certificate, require=require, up_to=up_to,
                             control=control)
+    restore = _on_ctrl_c(control)
     try:
         code = _check(models, params, fmt, options, line, trace_dir, timings)
     except BrokenPipeError:  # the reader went away (| head): nothing more to say, no traceback
@@ -94,7 +96,25 @@ def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, s
         code = ExitCode.INCONCLUSIVE
     except Exception as exc:  # a bug, not the user's mistake: say so, never exit 1 ("violated")
         code = internal_error(exc)
+    finally:
+        restore()
     sys.exit(code)
+
+
+def _on_ctrl_c(control: Control):
+    """NOTE(interrupt): Ctrl-C marks this run's Control cancelled, then raises
+    KeyboardInterrupt as Python's own handler does (that cuts a solver call).  The flag makes
+    the stop certain: an interrupt raised while Python runs a finalizer is discarded, but the
+    explicit engine polls the flag every 256 states.  Returns what restores the old handler."""
+    def on_sigint(signum, frame):
+        control.cancel()
+        raise KeyboardInterrupt
+
+    try:
+        old = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread (an embedding host): leave signals alone
+        return lambda: None
+    return lambda: signal.signal(signal.SIGINT, old)
 
 
 def _check(models, params, fmt, options: EngineOptions, line: progress.Line | None, trace_dir: str | None = None,
