@@ -17,6 +17,8 @@ def _table(headers: list[str], rows: list[list[str]], indent: str = "    ") -> l
 
 def support_name(r: ThresholdReport) -> str:
     """The support by the def it came from ("yes") when there is one, else its text."""
+    if r.support_name:
+        return r.support_name
     for name, text in r.where:
         if text == r.support:
             return name
@@ -60,15 +62,29 @@ def threshold_text(r: ThresholdReport) -> list[str]:
         lines.append(f"  meant:    {r.meant}")
     sup = support_name(r)
     if r.support is not None:
-        lines.append(f"  support:  {sup}" + (f" = {r.support}" if sup != r.support else "") + f", out of {r.population}")
+        lines.append(f"  support:  {sup}" + (f" = {r.support}" if sup != r.support else "")
+                     + f", out of {_pop_text(r.population, r.population_name, r.population_kind, r.support_kind)}"
+                     + (" (read from the meant bound)" if r.source == "meant" else ""))
     if r.note:
         lines.append(f"  note:     {r.note}")
+    first = r.variants[0] if r.variants else None
+    if r.clauses and (len(r.clauses) > 1 and (first is None or len(first.tables) != 1)
+                      or any(c.kind == "unknown" for c in r.clauses)):
+        for i, c in enumerate(r.clauses):
+            lines.append(f"  {'clauses:' if i == 0 else '':9} {i + 1}. {c.text}: {_clause_words(c)}")
     for v in r.variants:
         lines.append("")
         if v.label:
             lines.append(f"  with {v.label}:")
-        if v.rows:
-            lines += _rows_text(r, v)
+        if v.note:
+            lines.append(f"  note:     {v.note}")
+        many = len(v.tables) > 1
+        for t in v.tables:
+            if many or (t.support, t.population) != (r.support, r.population):
+                lines.append(f"  support:  {_named(t.support_name, t.support)}, out of "
+                             f"{_pop_text(t.population, t.population_name, t.pop_kind, t.kind)}")
+            if t.rows:
+                lines += _rows_text(r, t)
         if v.equivalence is not None:
             lines += _verdict_line("rule <=> meant", v.equivalence)
         if v.quorum is not None:
@@ -77,18 +93,63 @@ def threshold_text(r: ThresholdReport) -> list[str]:
     return lines
 
 
-def _rows_text(r: ThresholdReport, v) -> list[str]:
-    pop = r.population or "N"
-    headers = [pop, f"smallest passing {support_name(r)}", "share", "%"]
+def _named(name: str | None, text: str | None) -> str:
+    if text is None:
+        return "?"
+    return f"{name} = {text}" if name and name != text else text
+
+
+def _pop_text(pop: str | None, name: str | None, kind: str, support_kind: str) -> str:
+    text = _named(name, pop)
+    if kind == "weight":
+        return f"{text} (the total weight)"
+    if kind == "tally":
+        return f"{text} (a tally)"
+    return text
+
+
+def _clause_words(c) -> str:
+    if c.kind == "condition":
+        return "a condition (measures no support)"
+    if c.kind == "unknown":
+        return f"unknown ({c.why})"
+    words = f"support {' + '.join(c.support)}"
+    if c.population:
+        words += f", out of {c.population}" + (" (a tally)" if c.pop_kind in ("tally", "divisor") else "")
+    if c.against:
+        words += f"; against it: {', '.join(c.against)}"
+    return words + (f"; {c.why}" if c.why else "")
+
+
+def _paren(t: str) -> str:
+    return f"({t})" if " " in t else t
+
+
+def _rows_text(r: ThresholdReport, t) -> list[str]:
+    var_pop = t.pop_kind in ("weight", "tally")
+    sup = t.support_name or t.support or "?"
+    pop_name = t.population_name or t.population or "N"
+    if var_pop:
+        headers = [t.size or "N", f"smallest passing {sup} / {_paren(pop_name)}", "%"]
+    else:
+        headers = [t.population or "N", f"smallest passing {sup}", "share", "%"]
     has_meant = r.meant is not None
     if has_meant:
         headers.append("rule vs meant")
-    headers += ["fewest shared", "smallest passing configuration"]
+    empty = var_pop and any(row.empty for row in t.rows)
+    if empty:
+        headers.append(f"with {pop_name} = 0")
+    if not var_pop:
+        headers.append("fewest shared")
+    headers.append("smallest passing configuration")
     rows = []
-    for row in v.rows:
+    for row in t.rows:
         n = str(row.n) + (f" ({row.params})" if row.params else "")
         if row.support is None:
-            cells = [n, "never passes", "-", "-"]
+            cells = [n, "never passes", "-"] + ([] if var_pop else ["-"])
+        elif var_pop:
+            frac, pct = fraction_text(row.support, row.pop)
+            cells = [n, frac, pct]
         else:
             frac, pct = fraction_text(row.support, row.pop) if row.pop is not None else ("-", "-")
             cells = [n, str(row.support), frac, pct]
@@ -99,10 +160,13 @@ def _rows_text(r: ThresholdReport, v) -> list[str]:
             if row.meant_not_passes:
                 diff.append("meant, does not pass")
             cells.append(", ".join(diff) or "same")
-        if row.overlap is None:
-            cells.append("-")
-        else:
-            cells.append(f"{row.overlap}" + (" < " if row.overlap < row.k else " >= ") + str(row.k))
+        if empty:
+            cells.append("passes" if row.empty else "-")
+        if not var_pop:
+            if row.overlap is None:
+                cells.append("-")
+            else:
+                cells.append(f"{row.overlap}" + (" < " if row.overlap < row.k else " >= ") + str(row.k))
         cells.append(row.witness or "-")
         rows.append(cells)
     return _table(headers, rows)
