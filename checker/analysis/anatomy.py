@@ -233,6 +233,9 @@ def clause(e: I.Expr, value) -> Clause:
     if not is_config(e):
         return Clause(e, "condition")
     cmp = _comparison(e)
+    if cmp is None and isinstance(e, I.Ite) and not is_config(e.cond):
+        # `if strict then .. else ..` over params: one anatomy per value (each variant folds it)
+        return Clause(e, "choice", why=f"an 'if' over params ({expr_str(e.cond)}): read per value")
     if cmp is None:
         if not any(atom_kind(n) is not None for n in preorder(e)):
             return Clause(e, "condition")  # a flag such as `committee`
@@ -374,7 +377,7 @@ def infer(model: I.Model, rule: I.Expr, value) -> Anatomy:
         key = fams[0] if fams else "(globals)"
         bodies.setdefault(key, []).append(i)
     measures: list[Measure] = []
-    notes = [f"clause '{expr_str(c.expr)}': {c.why}" for c in clauses if c.why]
+    notes = [f"clause '{expr_str(c.expr)}': {c.why}" for c in clauses if c.why and c.kind != "choice"]
     for fam, idx in bodies.items():
         cand: dict[str, I.Expr] = {}
         for i in idx:
@@ -408,7 +411,9 @@ def infer(model: I.Model, rule: I.Expr, value) -> Anatomy:
                     (n for n in preorder(support) if atom_kind(n) is not None), support)), pop, kind,
                     size_of(model, support), pcls))
     note = "; ".join(dict.fromkeys(notes))
-    if not measures and not note:
+    if not measures and not note and any(c.kind == "choice" for c in clauses):
+        note = "the rule chooses its bar by an 'if' over params: one table per value"
+    elif not measures and not note:
         note = "no clause compares a count(...), sum(...) or bounded counter with a bar: the support cannot be measured"
     return Anatomy(clauses, measures, note)
 

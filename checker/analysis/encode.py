@@ -170,6 +170,11 @@ def _num2(a, b):
     return a, b
 
 
+def _nonzero(x: z3.ExprRef) -> bool:
+    """A numeral other than 0 (a division by it needs no guard)."""
+    return (x.as_fraction() if z3.is_rational_value(x) else x.as_long()) != 0
+
+
 def _const_int(x: z3.ExprRef) -> int | None:
     x = z3.simplify(x)
     return x.as_long() if z3.is_int_value(x) else None
@@ -213,6 +218,8 @@ class Encoder:
         self.params = params
         self.guards: list[z3.BoolRef] = []
         self._path: list[z3.BoolRef] = []  # the conditions under which the current node is evaluated
+        self._sums: dict[tuple[str, str], z3.ExprRef] = {}  # (config, text) -> a count/sum with no guard inside
+        self._texts: dict[int, tuple[I.Expr, str]] = {}
         self._states: dict[str, list[LocalState]] = {}
 
     # ---------------------------------------------------------- constants and domains
@@ -427,7 +434,9 @@ class Encoder:
                 return a > b
             case I.BinOp.GE:
                 return a >= b
-        self.guards.append(z3.Implies(z3.And(self._path), b != 0) if self._path else b != 0)
+        divisor = z3.simplify(b)
+        if not ((z3.is_int_value(divisor) or z3.is_rational_value(divisor)) and _nonzero(divisor)):
+            self.guards.append(z3.Implies(z3.And(self._path), b != 0) if self._path else b != 0)
         if op is I.BinOp.DIV:
             return (a if _is_real(a) else z3.ToReal(a)) / (b if _is_real(b) else z3.ToReal(b))
         if _is_real(a):  # floor of the exact quotient
@@ -439,6 +448,23 @@ class Encoder:
         return a - b * (z3.ToReal(q) if _is_real(a) else q)  # MOD: the sign of the divisor, like Python
 
     def quant(self, e: I.Quant, cfg: Config, env):
+        """A quantifier; a top-level count or sum is encoded once per configuration (inlining
+        repeats them: `perbill(ayes, ayes + nays)` reads ayes three times)."""
+        if env or e.kind not in (I.QuantKind.COUNT, I.QuantKind.SUM):
+            return self._quant(e, cfg, env)
+        got = self._texts.get(id(e))
+        if got is None:
+            got = self._texts[id(e)] = (e, expr_str(e))
+        key = (cfg.tag, got[1])
+        if key in self._sums:
+            return self._sums[key]
+        before = len(self.guards)
+        term = self._quant(e, cfg, env)
+        if len(self.guards) == before:  # with a guard inside, the path matters: encode again
+            self._sums[key] = term
+        return term
+
+    def _quant(self, e: I.Quant, cfg: Config, env):
         if isinstance(e.domain, I.ProcType):
             counters = self.counters(cfg, e.domain.family)
             items = [(Copy(s), c) for s, c in counters.items()]

@@ -142,11 +142,23 @@ def _label(model: I.Model, d: I.Def, combo) -> str:
     return ", ".join(parts)
 
 
+def _named(text: str, names: dict[str, str]) -> str | None:
+    """`text` with the def calls it is made of written by name ("ayes + nays"), or None
+    when no def is in it."""
+    if text in names:
+        return names[text]
+    out = text
+    for full, name in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        if len(full) > len(name) and full in out:
+            out = out.replace(full, name)
+    return out if out != text else None
+
+
 def _table_of(m: Measure | None, names: dict[str, str], source: str) -> Table:
     if m is None:
         return Table(None, None, None, None, "", "", "", [])
     sup, pop = expr_str(m.support), expr_str(m.population)
-    return Table(sup, names.get(sup), pop, names.get(pop), m.pop_kind, m.kind, m.family or "", [], source, m.note,
+    return Table(sup, _named(sup, names), pop, _named(pop, names), m.pop_kind, m.kind, m.family or "", [], source, m.note,
                  expr_str(m.size) if m.size is not None else "")
 
 
@@ -258,7 +270,7 @@ def _show(e: I.Expr | None, names: dict[str, str]) -> str:
     if e is None:
         return ""
     t = expr_str(e)
-    return names.get(t, t)
+    return _named(t, names) or t
 
 
 def _clause_report(c, names: dict[str, str]) -> ClauseReport:
@@ -505,22 +517,27 @@ class _Ctx:
         local-state order, then globals, then threshold params; false before true), so that
         the witness shown does not depend on the solver's history."""
         facts = list(facts)
-        terms = [c for counters in cfg.counters.values() for c in counters.values()]
-        terms += [t for _, t in sorted(cfg.globals.items(), key=lambda kv: kv[0])] + list(cfg.tparams.values())
+        counters = [c for cs in cfg.counters.values() for c in cs.values()]
+        terms = counters + [t for _, t in sorted(cfg.globals.items(), key=lambda kv: kv[0])] + list(cfg.tparams.values())
+        nonneg = {id(c) for c in counters}
         solver = self._solver(facts)
         for t in terms:
             if solver.check() != z3.sat:
                 break
             cur = solver.model().eval(t, model_completion=True)
-            if z3.is_bool(t):
+            if id(t) in nonneg and z3.is_int_value(cur) and cur.as_long() == 0:
+                pass  # a counter is >= 0: 0 is already the smallest
+            elif z3.is_bool(t):
                 if z3.is_true(cur) and self._sat(facts + [z3.Not(t)]):
                     cur = z3.BoolVal(False)
             else:
                 for _ in range(200):
-                    if not self._sat(facts + [t < cur]):
-                        break
                     probe = self._solver(facts + [t < cur])
-                    probe.check()
+                    res = probe.check()
+                    if res == z3.unknown:
+                        raise Unsupported(_undecided(probe))
+                    if res == z3.unsat:
+                        break
                     cur = probe.model().eval(t, model_completion=True)
             facts.append(t == cur)
             solver.add(t == cur)

@@ -113,6 +113,8 @@ def _clause_words(c) -> str:
         return "a condition (measures no support)"
     if c.kind == "unknown":
         return f"unknown ({c.why})"
+    if c.kind == "choice":
+        return c.why
     words = f"support {' + '.join(c.support)}"
     if c.population:
         words += f", out of {c.population}" + (" (a tally)" if c.pop_kind in ("tally", "divisor") else "")
@@ -212,14 +214,13 @@ def to_json(model: I.Model, reports: list[ThresholdReport], code: int) -> dict:
     for r in reports:
         variants = []
         for v in r.variants:
-            rows = []
-            for row in v.rows:
-                frac = fraction_text(row.support, row.pop) if row.support is not None and row.pop else (None, None)
-                rows.append({"n": row.n, "params": row.params or None, "min_support": row.support, "population": row.pop,
-                             "fraction": frac[0], "percent": frac[1], "passes_not_meant": row.passes_not_meant,
-                             "meant_not_passes": row.meant_not_passes, "fewest_shared": row.overlap, "need_shared": row.k,
-                             "witness": row.witness or None})
-            variants.append({"params": v.label or None, "rows": rows, "meant_equivalence": _verdict_json(v.equivalence),
+            rows = _rows_json(v.rows)
+            tables = [{"support": t.support, "support_name": t.support_name, "population": t.population,
+                       "population_name": t.population_name, "population_kind": t.pop_kind or None, "rows_by": t.size or None,
+                       "source": "inferred from the meant bound" if t.source == "meant" else "inferred from the rule",
+                       "rows": _rows_json(t.rows)} for t in v.tables]
+            variants.append({"params": v.label or None, "note": v.note or None, "rows": rows, "tables": tables,
+                             "meant_equivalence": _verdict_json(v.equivalence),
                              "quorum_intersection": _verdict_json(v.quorum),
                              "passes_not_meant": [x.n for x in v.rows if x.passes_not_meant],
                              "meant_not_passes": [x.n for x in v.rows if x.meant_not_passes]})
@@ -236,9 +237,25 @@ def to_json(model: I.Model, reports: list[ThresholdReport], code: int) -> dict:
         out.append({"name": r.name, "params": r.params or None, "rule": r.rule, "where": dict(r.where), "exact": r.exact,
                     "meant": r.meant, "support": r.support, "support_name": support_name(r) if r.support else None,
                     "population": r.population, "need_shared": r.k_text, "note": r.note or None,
+                    "population_name": r.population_name, "population_kind": r.population_kind or None,
+                    "anatomy_source": "inferred from the meant bound" if r.source == "meant" else "inferred from the rule",
+                    "clauses": [{"clause": c.text, "kind": c.kind, "support": c.support, "against": c.against,
+                                 "population": c.population or None, "population_kind": c.pop_kind or None,
+                                 "op": c.op or None, "bar": c.bar or None, "note": c.why or None} for c in r.clauses],
                     "variants": variants, "theta": theta})
     return {"forkproof": VERSION, "schema": 1, "exit_code": code, "file": model.path, "model": model.name,
             "thresholds": out, "errors": []}
+
+
+def _rows_json(rows) -> list[dict]:
+    out = []
+    for row in rows:
+        frac = fraction_text(row.support, row.pop) if row.support is not None and row.pop else (None, None)
+        out.append({"n": row.n, "params": row.params or None, "min_support": row.support, "population": row.pop,
+                    "fraction": frac[0], "percent": frac[1], "passes_not_meant": row.passes_not_meant,
+                    "meant_not_passes": row.meant_not_passes, "fewest_shared": row.overlap, "need_shared": row.k,
+                    "witness": row.witness or None, "passes_with_empty_population": row.empty})
+    return out
 
 
 def _interval_json(i) -> dict:
