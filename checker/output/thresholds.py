@@ -251,10 +251,13 @@ def _rows_json(rows) -> list[dict]:
     out = []
     for row in rows:
         frac = fraction_text(row.support, row.pop) if row.support is not None and row.pop else (None, None)
-        out.append({"n": row.n, "params": row.params or None, "min_support": row.support, "population": row.pop,
-                    "fraction": frac[0], "percent": frac[1], "passes_not_meant": row.passes_not_meant,
-                    "meant_not_passes": row.meant_not_passes, "fewest_shared": row.overlap, "need_shared": row.k,
-                    "witness": row.witness or None, "passes_with_empty_population": row.empty})
+        item = {"n": row.n, "params": row.params or None, "min_support": row.support, "population": row.pop,
+                "fraction": frac[0], "percent": frac[1], "passes_not_meant": row.passes_not_meant,
+                "meant_not_passes": row.meant_not_passes, "fewest_shared": row.overlap, "need_shared": row.k,
+                "witness": row.witness or None}
+        if row.empty is not None:  # a population that varies (a total weight, a tally)
+            item["passes_with_empty_population"] = row.empty
+        out.append(item)
     return out
 
 
