@@ -2,14 +2,21 @@
 quorum intersection.  Every answer is a Z3 query over configurations (NOTE(configuration)
 in checker/analysis/encode.py): exact, never sampled.
 
-NOTE(threshold-scope): the population N is the size of the family whose `count` is the
-support (or the upper bound of a bounded counter such as `blocks[x]: 0..BLOCKS`).
-  - the per-N table covers N = 1..K (or the `--param` values of N); other int params
-    without a value take their smallest value allowed by the assumptions at that N;
+NOTE(threshold-scope): each rule is read as measures (NOTE(anatomy) in
+checker/analysis/anatomy.py): a support and the population it is a share of.  The rows are
+indexed by the size of the support's family (or the upper bound of a bounded counter such
+as `blocks[x]: 0..BLOCKS`).
+  - the per-N table covers the values the run covers: N's values (`--param`, default,
+    sweep), else N = 1..K; other int params without a value take their smallest value
+    allowed by the assumptions at that N;
+  - a population that is a number per row (N, BLOCKS): the smallest passing support; one
+    that varies (a total weight, a tally): the smallest passing share, exact by bisection;
   - proofs (rule <=> meant, quorum intersection) keep N and every other int param without
     a value symbolic, constrained only by the assumptions: unsat means "for all N";
     a param with a value (default or --param) is used as given ("at N = 6");
-  - an enum or bool param without a value that the rule reads gives one analysis per value.
+  - params that set the bar (enum/bool params without a value, int params without a value
+    read outside the counts, threshold params read outside the counts) give one analysis
+    per value.
 """
 from __future__ import annotations
 
