@@ -94,10 +94,19 @@ def fold(e: I.Expr, value) -> I.Expr:
         case I.Unary():
             return I.Unary(e.op, fold(e.arg, value), e.ty, e.span)
         case I.Binary():
-            return I.Binary(e.op, fold(e.left, value), fold(e.right, value), e.ty, e.span)
+            left, right = fold(e.left, value), fold(e.right, value)
+            if e.op in (I.BinOp.ADD, I.BinOp.SUB) and _zero(right):
+                return left  # `x + 0` left by a decided `if k == HardFork then 0 else ..`
+            if e.op is I.BinOp.ADD and _zero(left):
+                return right
+            return I.Binary(e.op, left, right, e.ty, e.span)
         case I.Ite():
             return I.Ite(fold(e.cond, value), fold(e.then, value), fold(e.else_, value), e.ty, e.span)
     return e
+
+
+def _zero(e: I.Expr) -> bool:
+    return isinstance(e, I.Lit) and not isinstance(e.value, bool) and e.value == 0
 
 
 # ---------------------------------------------------------------- walking one side

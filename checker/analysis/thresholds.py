@@ -83,19 +83,22 @@ def _evaluator(model: I.Model, params: dict[str, object]):
     return value
 
 
-def _names(body: I.Expr, model: I.Model, sub: dict[int, I.Expr] | None = None,
+def _names(body: I.Expr, model: I.Model, value, sub: dict[int, I.Expr] | None = None,
            out: dict[str, str] | None = None) -> dict[str, str]:
-    """The text of each def call the rule makes (directly or through other defs), inlined ->
-    the call as written with its arguments inlined: "yes", "signalled(u)"."""
+    """The text of each def call the rule makes (directly or through other defs), inlined
+    (and folded, as the anatomy reads it) -> the call as written with its arguments inlined:
+    "yes", "signalled(u)", "drep_yes(NoConfidence)"."""
     out = {} if out is None else out
     for n in preorder(body):
         if isinstance(n, I.Call):
             args = tuple(inline(a, model, sub) for a in n.args)
             d = model.def_named(n.name)
             inner = {p.uid: a for p, a in zip(d.params, args)}
-            text = expr_str(inline(d.body, model, inner))
-            out.setdefault(text, expr_str(I.Call(n.name, args, n.ty)))
-            _names(d.body, model, inner, out)
+            full = inline(d.body, model, inner)
+            call = expr_str(I.Call(n.name, args, n.ty))
+            out.setdefault(expr_str(full), call)
+            out.setdefault(expr_str(fold(full, value)), call)
+            _names(d.body, model, value, inner, out)
     return out
 
 
@@ -175,9 +178,9 @@ def _analyse_one(model: I.Model, d: I.Def, bindings, up_to: int, faulty: str | N
     where = [(n, expr_str(inline(model.def_named(n).body, model))) for n in defs_used(d.body, model)
              if not model.def_named(n).params]
     names = {text: name for name, text in where}
-    names.update({k: v for k, v in _names(d.body, model).items() if k not in names})
     fixed = _fixed_values(model, bindings)
     base0 = {n: vs[0] for n, vs in fixed.items() if len(vs) == 1}
+    names.update({k: v for k, v in _names(d.body, model, _evaluator(model, base0)).items() if k not in names})
     anat0, source0 = _anatomy(model, rule, meant, _evaluator(model, base0))
     primary = anat0.measures[0] if anat0.measures else None
     pop_param = _size_param(model, primary)

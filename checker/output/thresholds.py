@@ -61,13 +61,13 @@ def threshold_text(r: ThresholdReport) -> list[str]:
     if r.meant is not None:
         lines.append(f"  meant:    {r.meant}")
     sup = support_name(r)
-    if r.support is not None:
+    first = r.variants[0] if r.variants else None
+    if r.support is not None and (first is None or len(first.tables) <= 1):  # several: one line per table below
         lines.append(f"  support:  {sup}" + (f" = {r.support}" if sup != r.support else "")
                      + f", out of {_pop_text(r.population, r.population_name, r.population_kind, r.support_kind)}"
                      + (" (read from the meant bound)" if r.source == "meant" else ""))
     if r.note:
         lines.append(f"  note:     {r.note}")
-    first = r.variants[0] if r.variants else None
     if r.clauses and (len(r.clauses) > 1 and (first is None or len(first.tables) != 1)
                       or any(c.kind == "unknown" for c in r.clauses)):
         for i, c in enumerate(r.clauses):
@@ -124,7 +124,13 @@ def _clause_words(c) -> str:
 
 
 def _paren(t: str) -> str:
-    return f"({t})" if " " in t else t
+    """`t` as an operand of `/`: a call or a name as it is, anything else in parentheses."""
+    depth, top = 0, False
+    for ch in t:
+        depth += ch == "("
+        depth -= ch == ")"
+        top = top or (depth == 0 and ch == " ")
+    return f"({t})" if top else t
 
 
 def _rows_text(r: ThresholdReport, t) -> list[str]:
@@ -132,7 +138,7 @@ def _rows_text(r: ThresholdReport, t) -> list[str]:
     sup = t.support_name or t.support or "?"
     pop_name = t.population_name or t.population or "N"
     if var_pop:
-        headers = [t.size or "N", f"smallest passing {sup} / {_paren(pop_name)}", "%"]
+        headers = [t.size or "N", f"smallest passing {_paren(sup)} / {_paren(pop_name)}", "%"]
     else:
         headers = [t.population or "N", f"smallest passing {sup}", "share", "%"]
     has_meant = r.meant is not None
