@@ -363,7 +363,7 @@ def _default_population(model: I.Model, support: I.Expr) -> tuple[I.Expr, str, I
     raise Unsupported(f"no population for '{expr_str(support)}': it is not a count, a sum or a counter 0..B")
 
 
-def _kind(support: I.Expr) -> str:
+def kind_of(support: I.Expr) -> str:
     kinds = {atom_kind(n) for n in preorder(support) if atom_kind(n) is not None}
     return kinds.pop() if len(kinds) == 1 else "sum"
 
@@ -406,7 +406,7 @@ def infer(model: I.Model, rule: I.Expr, value) -> Anatomy:
                 try:
                     if c.population is not None:
                         pop = c.population
-                        kind = ("tally" if not is_whole(pop) else "weight" if _kind(pop) == "sum" else "members")
+                        kind = ("tally" if not is_whole(pop) else "weight" if kind_of(pop) == "sum" else "members")
                     else:
                         pop, kind, _ = _default_population(model, support)
                 except Unsupported as e:
@@ -416,7 +416,7 @@ def infer(model: I.Model, rule: I.Expr, value) -> Anatomy:
             for pop, kind, pcls in by_pop.values():
                 if kind == "members" and isinstance(pop, I.Quant):
                     pop = model.family_named(family_of(pop)).size  # count over everybody: the member count
-                measures.append(Measure(support, _kind(support), family_of(next(
+                measures.append(Measure(support, kind_of(support), family_of(next(
                     (n for n in preorder(support) if atom_kind(n) is not None), support)), pop, kind,
                     size_of(model, support), pcls))
     note = "; ".join(dict.fromkeys(notes))
@@ -425,6 +425,17 @@ def infer(model: I.Model, rule: I.Expr, value) -> Anatomy:
     elif not measures and not note:
         note = "no clause compares a count(...), sum(...) or bounded counter with a bar: the support cannot be measured"
     return Anatomy(clauses, measures, note)
+
+
+def stated(model: I.Model, support: I.Expr, population: I.Expr, clauses: list[Clause]) -> Measure:
+    """The measure an author states (`measures SUPPORT of POPULATION`), both inlined."""
+    size = size_of(model, support)
+    if size is None:
+        raise Unsupported(f"the stated support '{expr_str(support)}' counts no process family and no bounded counter")
+    fam = next((family_of(n) for n in preorder(support) if family_of(n) is not None), None)
+    pop_kind = "members" if not is_config(population) else "weight" if is_whole(population) else "tally"
+    return Measure(support, kind_of(support), fam, population, pop_kind, size,
+                   [i for i, c in enumerate(clauses) if c.kind == "measure"])
 
 
 def size_of(model: I.Model, support: I.Expr) -> I.Expr | None:

@@ -144,7 +144,7 @@ class Table:
     kind: str  # the support's: "count" | "sum" | "counter" | ""
     family: str
     rows: list[Row]
-    source: str = "rule"  # "rule": inferred from the rule; "meant": from the meant bound
+    source: str = "rule"  # "rule": inferred from the rule; "meant": from the meant bound; "stated": `measures`
     note: str = ""
     size: str = ""  # what the rows are indexed by: the family's size ("N"), the counter's bound
 

@@ -25,7 +25,8 @@ from fractions import Fraction
 
 import z3
 
-from forkproof.analysis.anatomy import Anatomy, Measure, atom_kind, fold, infer, is_config, reads_outside_atoms, size_of as _size
+from forkproof.analysis.anatomy import (Anatomy, Measure, atom_kind, fold, infer, is_config, reads_outside_atoms,
+                                        size_of as _size, stated)
 from forkproof.analysis.report import ClauseReport, Row, Table, ThresholdReport, Variant, Verdict, compress
 from forkproof.analysis.encode import Config, Encoder, Unsupported, defs_used, inline, params_used, preorder, zv
 from forkproof.spec import ir as I
@@ -102,10 +103,15 @@ def _names(body: I.Expr, model: I.Model, value, sub: dict[int, I.Expr] | None = 
     return out
 
 
-def _anatomy(model: I.Model, rule: I.Expr, meant: I.Expr | None, value) -> tuple[Anatomy, str]:
-    """The rule's anatomy (NOTE(anatomy)), or the meant bound's when the rule gives none;
-    with where it came from."""
+def _anatomy(model: I.Model, rule: I.Expr, meant: I.Expr | None, value,
+             given: tuple[I.Expr, I.Expr] | None = None) -> tuple[Anatomy, str]:
+    """The rule's anatomy (NOTE(anatomy)): as stated (`measures S of P`), or inferred from
+    the rule, or from the meant bound when the rule gives none; with where it came from."""
     a = infer(model, fold(rule, value), value)
+    if given is not None:
+        a.measures = [stated(model, given[0], given[1], a.clauses)]
+        a.note = ""
+        return a, "stated"
     if a.measures or meant is None:
         return a, "rule"
     b = infer(model, fold(meant, value), value)
@@ -180,8 +186,15 @@ def _analyse_one(model: I.Model, d: I.Def, bindings, up_to: int, faulty: str | N
     names = {text: name for name, text in where}
     fixed = _fixed_values(model, bindings)
     base0 = {n: vs[0] for n, vs in fixed.items() if len(vs) == 1}
-    names.update({k: v for k, v in _names(d.body, model, _evaluator(model, base0)).items() if k not in names})
-    anat0, source0 = _anatomy(model, rule, meant, _evaluator(model, base0))
+    for part in (d.body, d.meant, d.support, d.population):
+        if part is not None:
+            names.update({k: v for k, v in _names(part, model, _evaluator(model, base0)).items() if k not in names})
+    given = (inline(d.support, model), inline(d.population, model)) if d.support is not None and d.population is not None \
+        else None
+    try:
+        anat0, source0 = _anatomy(model, rule, meant, _evaluator(model, base0), given)
+    except Unsupported as e:
+        anat0, source0 = Anatomy([], [], str(e)), "stated"
     primary = anat0.measures[0] if anat0.measures else None
     pop_param = _size_param(model, primary)
     if primary is None:  # e.g. an `if` over a threshold param: the rows are still the family's sizes
@@ -242,7 +255,8 @@ def _analyse_one(model: I.Model, d: I.Def, bindings, up_to: int, faulty: str | N
         rule_v = inline(rule, model, sub) if sub else rule
         meant_v = inline(meant, model, sub) if sub and meant is not None else meant
         try:
-            anat, source = _anatomy(model, rule_v, meant_v, _evaluator(model, {**base, **({pop_param: fixed[pop_param][0]} if pop_param in fixed and len(fixed[pop_param]) == 1 else {})}))
+            given_v = given if given is None or not sub else (inline(given[0], model, sub), inline(given[1], model, sub))
+            anat, source = _anatomy(model, rule_v, meant_v, _evaluator(model, {**base, **({pop_param: fixed[pop_param][0]} if pop_param in fixed and len(fixed[pop_param]) == 1 else {})}), given_v)
         except Unsupported as e:
             anat, source = Anatomy([], [], str(e)), "rule"
         v = Variant(label)

@@ -65,7 +65,7 @@ def threshold_text(r: ThresholdReport) -> list[str]:
     if r.support is not None and (first is None or len(first.tables) <= 1):  # several: one line per table below
         lines.append(f"  support:  {sup}" + (f" = {r.support}" if sup != r.support else "")
                      + f", out of {_pop_text(r.population, r.population_name, r.population_kind, r.support_kind)}"
-                     + (" (read from the meant bound)" if r.source == "meant" else ""))
+                     + {"meant": " (read from the meant bound)", "stated": " (stated)"}.get(r.source, ""))
     if r.note:
         lines.append(f"  note:     {r.note}")
     if r.clauses and (len(r.clauses) > 1 and (first is None or len(first.tables) != 1)
@@ -223,7 +223,7 @@ def to_json(model: I.Model, reports: list[ThresholdReport], code: int) -> dict:
             rows = _rows_json(v.rows)
             tables = [{"support": t.support, "support_name": t.support_name, "population": t.population,
                        "population_name": t.population_name, "population_kind": t.pop_kind or None, "rows_by": t.size or None,
-                       "source": "inferred from the meant bound" if t.source == "meant" else "inferred from the rule",
+                       "source": _SOURCES[t.source],
                        "rows": _rows_json(t.rows)} for t in v.tables]
             variants.append({"params": v.label or None, "note": v.note or None, "rows": rows, "tables": tables,
                              "meant_equivalence": _verdict_json(v.equivalence),
@@ -244,13 +244,16 @@ def to_json(model: I.Model, reports: list[ThresholdReport], code: int) -> dict:
                     "meant": r.meant, "support": r.support, "support_name": support_name(r) if r.support else None,
                     "population": r.population, "need_shared": r.k_text, "note": r.note or None,
                     "population_name": r.population_name, "population_kind": r.population_kind or None,
-                    "anatomy_source": "inferred from the meant bound" if r.source == "meant" else "inferred from the rule",
+                    "anatomy_source": _SOURCES[r.source],
                     "clauses": [{"clause": c.text, "kind": c.kind, "support": c.support, "against": c.against,
                                  "population": c.population or None, "population_kind": c.pop_kind or None,
                                  "op": c.op or None, "bar": c.bar or None, "note": c.why or None} for c in r.clauses],
                     "variants": variants, "theta": theta})
     return {"forkproof": VERSION, "schema": 1, "exit_code": code, "file": model.path, "model": model.name,
             "thresholds": out, "errors": []}
+
+
+_SOURCES = {"rule": "inferred from the rule", "meant": "inferred from the meant bound", "stated": "stated"}
 
 
 def _rows_json(rows) -> list[dict]:

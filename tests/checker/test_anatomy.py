@@ -183,3 +183,25 @@ def test_sui_without_buffer(sui):
     [rep] = analyse(m, {"BPS": [0]}, 4, None)
     # 2T div 3 + 1: powers 3, 2 | 2 pass at 5/7 (the old table said 5/6 with a witness of total 7)
     assert shares(rep.variants[0].rows) == [1, Fraction(3, 4), Fraction(5, 7), Fraction(7, 10)]
+
+
+# ---------------------------------------------------------------- stated: measures S of P
+
+
+def test_a_stated_population_replaces_the_inferred_one():
+    inferred = one(COUNTED.format(rule="yes > no"), 5)
+    assert (inferred.population, inferred.source) == ("N", "rule")
+    rep = one(COUNTED.format(rule="yes > no measures yes of yes + no"), 5)
+    assert (rep.support_name, rep.population_name, rep.population_kind, rep.source) == ("yes", "yes + no", "tally", "stated")
+    # more yes than no, as a share of the votes cast: 2 of 3 from N = 3, 3 of 5 at N = 5
+    assert shares(rep.variants[0].rows) == [1, 1, Fraction(2, 3), Fraction(2, 3), Fraction(3, 5)]
+
+
+def test_measures_is_checked_and_only_for_thresholds():
+    from forkproof.spec.errors import ModelError
+    with pytest.raises(ModelError) as err:
+        load_model_text(COUNTED.format(rule="yes > no measures yes > 0 of N"))
+    assert err.value.diagnostics[0].code == "FP302"
+    with pytest.raises(ModelError) as err:
+        load_model_text(COUNTED.format(rule="yes > no") + "def d = yes measures yes of N\n")
+    assert err.value.diagnostics[0].code == "FP102"
