@@ -3,7 +3,7 @@ This module decides; forkproof.output.diff renders, forkproof.cli.diff is the co
 
 Both versions are checked with the same options (`check_model`), their properties matched,
 and each pair classified.  A threshold whose rule, inlined rule or `meant` changed gets its
-table before and after (checker/analysis/thresholds.py, N = 1..K).
+table before and after (checker/analysis/thresholds.py, over the sizes the run covers).
 
 NOTE(diff-match): a property is matched by (name, kind, the values of the finite params,
 enum and bool, in its scope).  Int params are left out on purpose: with an open `param N`
@@ -113,7 +113,7 @@ def _threshold_signature(model: I.Model, d: I.Def) -> tuple:
 
 def threshold_changes(old: I.Model, new: I.Model, bindings: tuple[dict, dict], up_to: int) -> list[ThresholdChange]:
     """Thresholds whose rule (as written or inlined) or `meant` changed, added or removed,
-    with their analysis (tables N = 1..up_to) on the side(s) that have them."""
+    with their analysis (tables over N's values, else N = 1..up_to) on the side(s) that have them."""
     a = {d.name: d for d in old.defs if d.is_threshold}
     b = {d.name: d for d in new.defs if d.is_threshold}
     names = [n for n in b if n not in a or _threshold_signature(old, a[n]) != _threshold_signature(new, b[n])]
