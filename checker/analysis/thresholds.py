@@ -283,7 +283,9 @@ def _analyse_one(model: I.Model, d: I.Def, bindings, up_to: int, faulty: str | N
             v.quorum = Verdict("unknown", detail=reason)
         rep.variants.append(v)
     if anat0.note or notes:
-        rep.note = "; ".join(x for x in [anat0.note] + notes if x)
+        rep.note = _named("; ".join(x for x in [anat0.note] + notes if x), names) or "; ".join(x for x in [anat0.note] + notes if x)
+    for v in rep.variants:
+        v.note = _named(v.note, names) or v.note
     if primary is None and not anat0.note:
         rep.note = "no count(...) over a process family and no bounded counter: the support cannot be measured"
     rep.clauses = [_clause_report(c, names) for c in anat0.clauses]
@@ -300,7 +302,7 @@ def _show(e: I.Expr | None, names: dict[str, str]) -> str:
 def _clause_report(c, names: dict[str, str]) -> ClauseReport:
     return ClauseReport(_show(c.expr, names), c.kind, [_show(a, names) for a in c.support],
                         [_show(a, names) for a in c.against], _show(c.population, names), c.pop_kind, c.op,
-                        _show(c.small, names) if c.kind == "measure" else "", c.why)
+                        _show(c.small, names) if c.kind == "measure" else "", _named(c.why, names) or c.why)
 
 
 class _Ctx:
@@ -631,7 +633,7 @@ class _Ctx:
 
     def quorum(self, rows: list[Row]) -> Verdict:
         if self.support is None:
-            return Verdict("unknown", detail="no support to intersect (no count(...) or bounded counter)")
+            return Verdict("unknown", detail="no support to intersect: no clause measures a count, a sum or a bounded counter")
         if self.kind == "sum":
             return Verdict("unknown", detail="a weighted support (sum): intersection by count does not apply")
         rows = self._in_scope(rows)

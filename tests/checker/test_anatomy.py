@@ -205,3 +205,14 @@ def test_measures_is_checked_and_only_for_thresholds():
     with pytest.raises(ModelError) as err:
         load_model_text(COUNTED.format(rule="yes > no") + "def d = yes measures yes of N\n")
     assert err.value.diagnostics[0].code == "FP102"
+
+
+@pytest.mark.parametrize("rule, why", [
+    ("yes * no > 1", "multiplies two measured terms"),
+    ("yes == 2", "is not a comparison"),
+])
+def test_what_cannot_be_read_is_unknown_with_the_clause_and_no_number(rule, why):
+    rep = one(COUNTED.format(rule=rule), 3)
+    assert why in rep.note and rule.split()[0] in rep.note
+    v = rep.variants[0]
+    assert v.rows == [] and v.quorum.status == "unknown"
