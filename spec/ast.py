@@ -217,6 +217,9 @@ class DefD:
     name_span: Span | None = field(default=None, compare=False)
     meant: ExprE | None = None  # `meant EXPR`: the bound the rule is intended to express
     meant_span: Span | None = field(default=None, compare=False)  # the whole `meant ...` clause
+    support: ExprE | None = None  # `measures SUPPORT of POPULATION`: what the rule counts ...
+    population: ExprE | None = None  # ... and out of what
+    measures_span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -341,7 +341,9 @@ class Family:
 class Def:
     """A `def` or `threshold`.  `meant` (thresholds only) is the declared intended bound, a
     bool expression over the same scope as `body`; engines ignore it, `forkproof thresholds`
-    compares the rule with it."""
+    compares the rule with it.  `support` and `population` (thresholds only, both or
+    neither) are the stated `measures SUPPORT of POPULATION`, numbers over the same scope:
+    what the rule counts and out of what, for `forkproof thresholds` (engines ignore them)."""
 
     name: str
     params: tuple[Binder, ...]
@@ -350,6 +352,8 @@ class Def:
     is_threshold: bool = False
     span: Span | None = field(default=None, compare=False)
     meant: Expr | None = None
+    support: Expr | None = None
+    population: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from forkproof.spec.errors import Diagnostic, ModelError, Note, Span
 KEYWORDS = frozenset(
     "model param assume enum type process var any in def threshold action when invariant property "
     "strong fair if then else for forall exists count sum where and or not implies iff always "
-    "eventually true false div mod meant".split()
+    "eventually true false div mod meant measures of".split()
 )
 
 # How expected terminals are named in error messages.
@@ -198,14 +198,20 @@ class _ToAst(Transformer[Token, A.ModelD]):
 
     def threshold_decl(self, meta: Meta, c: list[Any]) -> A.DefD:
         name = _name(c[0])
-        rest = list(c[1:])
+        rest = [x for x in c[1:] if x is not None]
+        measures = rest.pop() if isinstance(rest[-1], _Measures) else None
         meant = rest.pop() if isinstance(rest[-1], _Meant) else None
         formals = rest[0] if len(rest) == 2 else ()
+        meant_expr, meant_span = _meant_fields(meant)
+        support, population, measures_span = _measures_fields(measures)
         return A.DefD(name, formals or (), None, rest[-1], True, _span_of_meta(meta), _span_of_token(c[0]),
-                      *_meant_fields(meant))
+                      meant_expr, meant_span, support, population, measures_span)
 
     def meant(self, meta: Meta, c: list[Any]) -> _Meant:
         return _Meant(c[0], _span_of_meta(meta))
+
+    def measures(self, meta: Meta, c: list[Any]) -> _Measures:
+        return _Measures(c[0], c[1], _span_of_meta(meta))
 
     def action_decl(self, meta: Meta, c: list[Any]) -> A.ActionD:
         formals: tuple[A.Formal, ...] = ()
@@ -360,6 +366,19 @@ class _Meant:
 
 def _meant_fields(m: _Meant | None) -> tuple[A.ExprE | None, Span | None]:
     return (None, None) if m is None else (m.expr, m.span)
+
+
+class _Measures:
+    """A `measures SUPPORT of POPULATION` clause and the span of the whole clause."""
+
+    __slots__ = ("support", "population", "span")
+
+    def __init__(self, support: A.ExprE, population: A.ExprE, span: Span | None):
+        self.support, self.population, self.span = support, population, span
+
+
+def _measures_fields(m: _Measures | None) -> tuple[A.ExprE | None, A.ExprE | None, Span | None]:
+    return (None, None, None) if m is None else (m.support, m.population, m.span)
 
 
 class _Guard:

@@ -426,7 +426,13 @@ class _Checker:
                 else:
                     meant = self.expr(d.meant, scope, _Ctx(what=f"the 'meant' of '{name}'"))
                     self.need_bool(meant, d.meant, "'meant'")
-            result = I.Def(name, tuple(params), body, ty, d.is_threshold, d.span, meant)
+            support = population = None
+            if d.support is not None and d.population is not None:
+                support = self.expr(d.support, scope, _Ctx(what=f"the support of '{name}'"))
+                self.need_numeric(support, d.support, "'measures'")
+                population = self.expr(d.population, scope, _Ctx(what=f"the population of '{name}'"))
+                self.need_numeric(population, d.population, "'of'")
+            result = I.Def(name, tuple(params), body, ty, d.is_threshold, d.span, meant, support, population)
             self.defs_ir[name] = result
             return result
         except _Fail as f:

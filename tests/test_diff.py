@@ -73,11 +73,11 @@ def test_lowered_near_threshold_is_a_regression_with_its_trace(tmp_path):
     assert row.split()[-2:] == ["newly", "violated"]
     assert "newly violated: invariant at_most_one_version_passes, N = 3, BLOCKS = 6, V = 2 (was holds (exhaustive))" in r.stdout
     assert "shortest trace, 7 steps:" in r.stdout and "produce(v = Validator[0])" in r.stdout
-    # the threshold's table before and after, N = 1..10
+    # the threshold's table before and after, at the model's BLOCKS = 6 (the sizes the run covers)
     assert "threshold passes: changed" in r.stdout
     before, after = r.stdout.split("  after (")
     assert "rule:     blocks[x] > 4/5 * BLOCKS" in before and "rule:     blocks[x] > 2/5 * BLOCKS" in after
-    assert "      10      9 " in before and "      10      5 " in after and "      11 " not in after
+    assert "      6       5 " in before and "      6       3 " in after and "      7 " not in after
     assert "quorum intersection (two passing sets share >= 1): refuted" in after
     assert r.stdout.rstrip().endswith("exit code 1")
 
@@ -149,7 +149,7 @@ def test_json_shape(tmp_path):
     (t,) = doc["thresholds"]
     assert t["name"] == "passes" and t["change"] == "changed"
     assert t["old"]["rule"] == "blocks[x] > 4/5 * BLOCKS" and t["new"]["rule"] == "blocks[x] > 2/5 * BLOCKS"
-    assert [row["n"] for row in t["new"]["variants"][0]["rows"]] == list(range(1, 11))
+    assert [(row["n"], row["min_support"]) for row in t["new"]["variants"][0]["rows"]] == [(6, 3)]  # the model's BLOCKS
 
 
 def git(repo: Path, *args: str) -> None:

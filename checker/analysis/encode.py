@@ -13,8 +13,12 @@ the model's assumptions).  `count`, `sum`, `forall` and `exists` over a family b
 and conjunctions over local states, so the formula is exact for every family size at once.
 
 Arithmetic follows NOTE(values) in spec/ir.py and Python: `/` exact, `div` floor, `%` with
-the sign of the divisor.  A division whose divisor can be 0 is recorded in `guards`; the
-caller must prove the guards before trusting an answer (`Unsupported` otherwise).
+the sign of the divisor.  Every division is recorded in `guards` as "where it is evaluated,
+its divisor is not 0": evaluation is lazy (docs/language.md, 6.8), so the branch of an `if`,
+the right side of `and`/`or`/`implies` and the summand of a `count`/`sum` are evaluated only
+under their path condition, and a division guarded by `if d == 0 then .. else x / d` (or by
+`d > 0 and ..`) has the guard `not (d == 0) implies d != 0`, which holds.  The caller must
+prove the guards before trusting an answer (`Unsupported` otherwise).
 """
 from __future__ import annotations
 
@@ -166,6 +170,11 @@ def _num2(a, b):
     return a, b
 
 
+def _nonzero(x: z3.ExprRef) -> bool:
+    """A numeral other than 0 (a division by it needs no guard)."""
+    return (x.as_fraction() if z3.is_rational_value(x) else x.as_long()) != 0
+
+
 def _const_int(x: z3.ExprRef) -> int | None:
     x = z3.simplify(x)
     return x.as_long() if z3.is_int_value(x) else None
@@ -197,6 +206,7 @@ class Config:
     globals: dict[tuple[str, tuple], z3.ExprRef] = field(default_factory=dict)  # (var, key path) -> term
     tparams: dict[int, z3.ExprRef] = field(default_factory=dict)  # threshold param uid -> term
     wf: list[z3.BoolRef] = field(default_factory=list)  # counters >= 0 and sum, types of free values
+    population: z3.ExprRef | None = None  # the measure's population in this configuration, when it varies
 
 
 class Encoder:
@@ -207,6 +217,9 @@ class Encoder:
         self.model = model
         self.params = params
         self.guards: list[z3.BoolRef] = []
+        self._path: list[z3.BoolRef] = []  # the conditions under which the current node is evaluated
+        self._sums: dict[tuple[str, str], z3.ExprRef] = {}  # (config, text) -> a count/sum with no guard inside
+        self._texts: dict[int, tuple[I.Expr, str]] = {}
         self._states: dict[str, list[LocalState]] = {}
 
     # ---------------------------------------------------------- constants and domains
@@ -364,7 +377,7 @@ class Encoder:
                 return self.binary(e, cfg, env)
             case I.Ite():
                 c = self.expr(e.cond, cfg, env)
-                a, b = self.expr(e.then, cfg, env), self.expr(e.else_, cfg, env)
+                a, b = self._under(c, e.then, cfg, env), self._under(z3.Not(c), e.else_, cfg, env)
                 if a.sort() != b.sort() and z3.is_arith(a):
                     a, b = _num2(a, b)
                 return z3.If(c, a, b)
@@ -374,9 +387,24 @@ class Encoder:
                 raise Unsupported("a def call (inline first)")
         raise Unsupported(f"expression {type(e).__name__}")
 
+    def _under(self, cond: z3.BoolRef, e: I.Expr, cfg: Config, env):
+        """`e`, evaluated only where `cond` holds (its divisions are guarded by it)."""
+        self._path.append(cond)
+        try:
+            return self.expr(e, cfg, env)
+        finally:
+            self._path.pop()
+
     def binary(self, e: I.Binary, cfg: Config, env):
         op = e.op
-        a, b = self.expr(e.left, cfg, env), self.expr(e.right, cfg, env)
+        a = self.expr(e.left, cfg, env)
+        match op:  # lazy: the right side is evaluated only where the left does not decide
+            case I.BinOp.AND | I.BinOp.IMPLIES:
+                b = self._under(a, e.right, cfg, env)
+            case I.BinOp.OR:
+                b = self._under(z3.Not(a), e.right, cfg, env)
+            case _:
+                b = self.expr(e.right, cfg, env)
         match op:
             case I.BinOp.AND:
                 return z3.And(a, b)
@@ -406,7 +434,9 @@ class Encoder:
                 return a > b
             case I.BinOp.GE:
                 return a >= b
-        self.guards.append(b != 0)
+        divisor = z3.simplify(b)
+        if not ((z3.is_int_value(divisor) or z3.is_rational_value(divisor)) and _nonzero(divisor)):
+            self.guards.append(z3.Implies(z3.And(self._path), b != 0) if self._path else b != 0)
         if op is I.BinOp.DIV:
             return (a if _is_real(a) else z3.ToReal(a)) / (b if _is_real(b) else z3.ToReal(b))
         if _is_real(a):  # floor of the exact quotient
@@ -418,6 +448,23 @@ class Encoder:
         return a - b * (z3.ToReal(q) if _is_real(a) else q)  # MOD: the sign of the divisor, like Python
 
     def quant(self, e: I.Quant, cfg: Config, env):
+        """A quantifier; a top-level count or sum is encoded once per configuration (inlining
+        repeats them: `perbill(ayes, ayes + nays)` reads ayes three times)."""
+        if env or e.kind not in (I.QuantKind.COUNT, I.QuantKind.SUM):
+            return self._quant(e, cfg, env)
+        got = self._texts.get(id(e))
+        if got is None:
+            got = self._texts[id(e)] = (e, expr_str(e))
+        key = (cfg.tag, got[1])
+        if key in self._sums:
+            return self._sums[key]
+        before = len(self.guards)
+        term = self._quant(e, cfg, env)
+        if len(self.guards) == before:  # with a guard inside, the path matters: encode again
+            self._sums[key] = term
+        return term
+
+    def _quant(self, e: I.Quant, cfg: Config, env):
         if isinstance(e.domain, I.ProcType):
             counters = self.counters(cfg, e.domain.family)
             items = [(Copy(s), c) for s, c in counters.items()]
@@ -426,16 +473,20 @@ class Encoder:
         terms = []
         for value, count in items:
             inner = {**env, e.binder.uid: value}
-            cond = self.expr(e.cond, cfg, inner) if e.cond is not None else z3.BoolVal(True)
+            present = z3.BoolVal(True) if count is None else count >= 1
+            self._path.append(present)  # a local state nobody is in is not evaluated
+            try:
+                cond = self.expr(e.cond, cfg, inner) if e.cond is not None else z3.BoolVal(True)
+            finally:
+                self._path.pop()
             match e.kind:
                 case I.QuantKind.FORALL | I.QuantKind.EXISTS:
-                    body = self.expr(e.body, cfg, inner)
-                    present = z3.BoolVal(True) if count is None else count >= 1
+                    body = self._under(present, e.body, cfg, inner)
                     terms.append(z3.Implies(present, body) if e.kind is I.QuantKind.FORALL else z3.And(present, body))
                 case I.QuantKind.COUNT:
                     terms.append(z3.If(cond, count if count is not None else z3.IntVal(1), 0))
                 case I.QuantKind.SUM:
-                    body = zv(self.expr(e.body, cfg, inner))
+                    body = zv(self._under(z3.And(present, cond), e.body, cfg, inner))
                     weight = body if count is None else count * body
                     zero = z3.RealVal(0) if _is_real(body) else z3.IntVal(0)
                     terms.append(z3.If(cond, weight, zero))

@@ -125,8 +125,43 @@ class Row:
     meant_not_passes: bool | None = None
     overlap: int | None = None  # the fewest supporters two passing configurations share
     k: int | None = None
-    witness: str = ""  # a configuration passing with the smallest support
+    witness: str = ""  # a configuration passing with the smallest support (share)
     unknown: str = ""
+    empty: bool | None = None  # a population that varies: does the rule pass when it is 0?
+
+
+@dataclass
+class Table:
+    """One measure of a rule (NOTE(anatomy) in checker/analysis/anatomy.py) and its rows:
+    `support` as a share of `population`, both as text (inlined), with the def call they
+    come from when there is one ("yes", "signalled(u)")."""
+
+    support: str | None
+    support_name: str | None
+    population: str | None
+    population_name: str | None
+    pop_kind: str  # "members" (N) | "weight" (the total over the family) | "tally" | "bound" | ""
+    kind: str  # the support's: "count" | "sum" | "counter" | ""
+    family: str
+    rows: list[Row]
+    source: str = "rule"  # "rule": inferred from the rule; "meant": from the meant bound; "stated": `measures`
+    note: str = ""
+    size: str = ""  # what the rows are indexed by: the family's size ("N"), the counter's bound
+
+
+@dataclass
+class ClauseReport:
+    """One conjunct of a rule, as the anatomy reads it."""
+
+    text: str
+    kind: str  # "measure" | "condition" | "unknown"
+    support: list[str]
+    against: list[str]
+    population: str
+    pop_kind: str
+    op: str
+    bar: str
+    why: str
 
 
 @dataclass
@@ -135,6 +170,8 @@ class Variant:
     rows: list[Row] = field(default_factory=list)
     equivalence: Verdict | None = None
     quorum: Verdict | None = None
+    tables: list[Table] = field(default_factory=list)  # one per measure; rows is the first's
+    note: str = ""
 
 
 @dataclass
@@ -152,6 +189,11 @@ class ThresholdReport:
     variants: list[Variant]
     note: str = ""
     theta: ThetaResult | None = None  # filled by checker/run/theta.py
+    support_name: str | None = None  # the def call the support comes from ("yes")
+    population_name: str | None = None
+    population_kind: str = ""
+    source: str = "rule"
+    clauses: list[ClauseReport] = field(default_factory=list)
 
 
 def compress(ns: list[int]) -> str:

@@ -2,14 +2,21 @@
 quorum intersection.  Every answer is a Z3 query over configurations (NOTE(configuration)
 in checker/analysis/encode.py): exact, never sampled.
 
-NOTE(threshold-scope): the population N is the size of the family whose `count` is the
-support (or the upper bound of a bounded counter such as `blocks[x]: 0..BLOCKS`).
-  - the per-N table covers N = 1..K (or the `--param` values of N); other int params
-    without a value take their smallest value allowed by the assumptions at that N;
+NOTE(threshold-scope): each rule is read as measures (NOTE(anatomy) in
+checker/analysis/anatomy.py): a support and the population it is a share of.  The rows are
+indexed by the size of the support's family (or the upper bound of a bounded counter such
+as `blocks[x]: 0..BLOCKS`).
+  - the per-N table covers the values the run covers: N's values (`--param`, default,
+    sweep), else N = 1..K; other int params without a value take their smallest value
+    allowed by the assumptions at that N;
+  - a population that is a number per row (N, BLOCKS): the smallest passing support; one
+    that varies (a total weight, a tally): the smallest passing share, exact by bisection;
   - proofs (rule <=> meant, quorum intersection) keep N and every other int param without
     a value symbolic, constrained only by the assumptions: unsat means "for all N";
     a param with a value (default or --param) is used as given ("at N = 6");
-  - an enum or bool param without a value that the rule reads gives one analysis per value.
+  - params that set the bar (enum/bool params without a value, int params without a value
+    read outside the counts, threshold params read outside the counts) give one analysis
+    per value.
 """
 from __future__ import annotations
 
@@ -18,8 +25,10 @@ from fractions import Fraction
 
 import z3
 
-from forkproof.analysis.report import Row, ThresholdReport, Variant, Verdict, compress
-from forkproof.analysis.encode import Config, Encoder, Unsupported, defs_used, free_binders, inline, params_used, preorder
+from forkproof.analysis.anatomy import (Anatomy, Measure, atom_kind, fold, infer, is_config, reads_outside_atoms,
+                                        size_of as _size, stated)
+from forkproof.analysis.report import ClauseReport, Row, Table, ThresholdReport, Variant, Verdict, compress
+from forkproof.analysis.encode import Config, Encoder, Unsupported, defs_used, inline, params_used, preorder, zv
 from forkproof.semantics.gcfence import gc_fence
 from forkproof.spec import ir as I
 from forkproof.spec.ir import expr_str, value_str
@@ -70,19 +79,105 @@ def _py(t: z3.ExprRef):
     raise Unsupported(f"'{t}' is not a constant")
 
 
-def _find_support(model: I.Model, exprs: list[I.Expr], tparams: set[int]):
-    """(support expression, kind, population expression) or None."""
-    for kind in ("count", "sum", "counter"):
-        for e in exprs:
-            for n in preorder(e):
-                if not free_binders(n) <= tparams:
-                    continue
-                if kind in ("count", "sum") and isinstance(n, I.Quant) and n.kind.value == kind and isinstance(n.domain, I.ProcType):
-                    return n, kind, model.family_named(n.domain.family).size
-                if kind == "counter" and isinstance(n, (I.VarRef, I.Index)) and isinstance(n.ty, I.IntType) and n.ty.bounded \
-                        and isinstance(n.ty.lo, I.Lit) and n.ty.lo.value == 0:
-                    return n, kind, n.ty.hi
-    return None
+def _evaluator(model: I.Model, params: dict[str, object]):
+    """A constant evaluator over params with values (Unsupported for anything else)."""
+    def value(e: I.Expr):
+        return _py(Encoder(model, params).const(e))
+    return value
+
+
+def _names(body: I.Expr, model: I.Model, value, sub: dict[int, I.Expr] | None = None,
+           out: dict[str, str] | None = None) -> dict[str, str]:
+    """The text of each def call the rule makes (directly or through other defs), inlined
+    (and folded, as the anatomy reads it) -> the call as written with its arguments inlined:
+    "yes", "signalled(u)", "drep_yes(NoConfidence)"."""
+    out = {} if out is None else out
+    for n in preorder(body):
+        if isinstance(n, I.Call):
+            args = tuple(inline(a, model, sub) for a in n.args)
+            d = model.def_named(n.name)
+            inner = {p.uid: a for p, a in zip(d.params, args)}
+            full = inline(d.body, model, inner)
+            call = expr_str(I.Call(n.name, args, n.ty))
+            out.setdefault(expr_str(full), call)
+            out.setdefault(expr_str(fold(full, value)), call)
+            _names(d.body, model, value, inner, out)
+    return out
+
+
+def _anatomy(model: I.Model, rule: I.Expr, meant: I.Expr | None, value,
+             given: tuple[I.Expr, I.Expr] | None = None) -> tuple[Anatomy, str]:
+    """The rule's anatomy (NOTE(anatomy)): as stated (`measures S of P`), or inferred from
+    the rule, or from the meant bound when the rule gives none; with where it came from."""
+    a = infer(model, fold(rule, value), value)
+    if given is not None:
+        a.measures = [stated(model, given[0], given[1], a.clauses)]
+        a.note = ""
+        return a, "stated"
+    if a.measures or meant is None:
+        return a, "rule"
+    b = infer(model, fold(meant, value), value)
+    if b.measures:
+        b.note = "; ".join(x for x in (f"from the meant bound ({a.note})" if a.note else "from the meant bound", b.note) if x)
+        return b, "meant"
+    return a, "rule"
+
+
+def _size_param(model: I.Model, m: Measure | None) -> str | None:
+    if m is None or not isinstance(m.size, I.ParamRef):
+        return None
+    return m.size.name if isinstance(_param(model, m.size.name).ty, I.IntType) else None
+
+
+def _smallest_allowed(model: I.Model, p: I.Param, params: dict[str, object]) -> int | None:
+    enc = Encoder(model, {**params, **{q.name: z3.Int(q.name) for q in model.params if q.name not in params
+                                       and isinstance(q.ty, I.IntType)}})
+    try:
+        facts = [enc.const(a.expr) for a in model.assumes]
+        x = enc.const(I.ParamRef(p.name, p.ty))
+        if p.ty.bounded:
+            facts += [x >= enc.const(p.ty.lo), x <= enc.const(p.ty.hi)]
+    except Unsupported:
+        return None
+    opt = z3.Optimize()
+    opt.set("timeout", TIMEOUT_MS)
+    opt.add(*facts)
+    h = opt.minimize(x)
+    if opt.check() != z3.sat:
+        return None
+    low = opt.lower(h)
+    return low.as_long() if z3.is_int_value(low) else None
+
+
+def _label(model: I.Model, d: I.Def, combo) -> str:
+    parts = []
+    for key, v in combo:
+        if isinstance(key, int):
+            b = next(x for x in d.params if x.uid == key)
+            parts.append(f"{b.name} = {value_str(v, b.ty)}")
+        else:
+            parts.append(f"{key} = {value_str(v, _param(model, key).ty)}")
+    return ", ".join(parts)
+
+
+def _named(text: str, names: dict[str, str]) -> str | None:
+    """`text` with the def calls it is made of written by name ("ayes + nays"), or None
+    when no def is in it."""
+    if text in names:
+        return names[text]
+    out = text
+    for full, name in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        if len(full) > len(name) and full in out:
+            out = out.replace(full, name)
+    return out if out != text else None
+
+
+def _table_of(m: Measure | None, names: dict[str, str], source: str) -> Table:
+    if m is None:
+        return Table(None, None, None, None, "", "", "", [])
+    sup, pop = expr_str(m.support), expr_str(m.population)
+    return Table(sup, _named(sup, names), pop, _named(pop, names), m.pop_kind, m.kind, m.family or "", [], source, m.note,
+                 expr_str(m.size) if m.size is not None else "")
 
 
 def _analyse_one(model: I.Model, d: I.Def, bindings, up_to: int, faulty: str | None) -> ThresholdReport:
@@ -90,59 +185,141 @@ def _analyse_one(model: I.Model, d: I.Def, bindings, up_to: int, faulty: str | N
     meant = inline(d.meant, model) if d.meant is not None else None
     where = [(n, expr_str(inline(model.def_named(n).body, model))) for n in defs_used(d.body, model)
              if not model.def_named(n).params]
-    tparams = {b.uid for b in d.params}
-    found = _find_support(model, [x for x in (meant, rule) if x is not None], tparams)
-    support, kind, pop_expr = found if found else (None, "", None)
-    pop_param = pop_expr.name if isinstance(pop_expr, I.ParamRef) and isinstance(_param(model, pop_expr.name).ty, I.IntType) else None
+    names = {text: name for name, text in where}
     fixed = _fixed_values(model, bindings)
+    base0 = {n: vs[0] for n, vs in fixed.items() if len(vs) == 1}
+    for part in (d.body, d.meant, d.support, d.population):
+        if part is not None:
+            names.update({k: v for k, v in _names(part, model, _evaluator(model, base0)).items() if k not in names})
+    given = (inline(d.support, model), inline(d.population, model)) if d.support is not None and d.population is not None \
+        else None
+    try:
+        anat0, source0 = _anatomy(model, rule, meant, _evaluator(model, base0), given)
+    except Unsupported as e:
+        anat0, source0 = Anatomy([], [], str(e)), "stated"
+    primary = anat0.measures[0] if anat0.measures else None
+    pop_param = _size_param(model, primary)
+    if primary is None:  # e.g. an `if` over a threshold param: the rows are still the family's sizes
+        size = next((_size(model, n) for n in preorder(rule) if atom_kind(n) is not None and _size(model, n) is not None), None)
+        if isinstance(size, I.ParamRef) and isinstance(_param(model, size.name).ty, I.IntType):
+            pop_param = size.name
     if faulty is None and any(p.name == "F" for p in model.params):
         faulty = "F"
     k_text = f"{faulty} + 1" if faulty else "1"
+    head = _table_of(primary, names, source0)
     rep = ThresholdReport(
         d.name, f"({', '.join(f'{b.name}: {b.ty}' for b in d.params)})" if d.params else "", expr_str(d.body), where,
-        expr_str(rule), expr_str(d.meant) if d.meant is not None else None, expr_str(support) if support is not None else None,
-        kind, expr_str(pop_expr) if pop_expr is not None else None, k_text, [])
+        expr_str(rule), expr_str(d.meant) if d.meant is not None else None, head.support,
+        primary.kind if primary else "", head.population, k_text, [])
+    rep.support_name, rep.population_name, rep.population_kind = head.support_name, head.population_name, head.pop_kind
+    rep.source = source0
     used = params_used(rule, model) | (params_used(meant, model) if meant is not None else set())
-    if pop_expr is not None:
-        used |= params_used(pop_expr, model)
+    if primary is not None and primary.size is not None:
+        used |= params_used(primary.size, model)
     if faulty:
         used.add(faulty)
+    bar_params, bar_binders = reads_outside_atoms(rule)
     open_finite = [p for p in model.params if p.name in used and p.name not in fixed and isinstance(p.ty, (I.EnumType, I.BoolType))]
     many = [p for p in model.params if p.name in used and p.name != pop_param and len(fixed.get(p.name, [])) > 1]
+    # an int param that sets the bar (`count(..) >= C`) and has no value: one table per value
+    open_bar = [p for p in model.params if p.name in bar_params and p.name not in fixed and p.name != pop_param
+                and isinstance(p.ty, I.IntType)]
     choices = []
     for p in open_finite:
         choices.append([(p.name, v) for v in (range(len(p.ty.members)) if isinstance(p.ty, I.EnumType) else (False, True))])
     for p in many:
         choices.append([(p.name, v) for v in fixed[p.name]])
+    notes = []
+    for p in open_bar:
+        lo = _smallest_allowed(model, p, base0)
+        lo = 1 if lo is None else lo
+        if lo > up_to:
+            notes.append(f"{p.name} has no value and its smallest allowed value {lo} is above {up_to} (--up-to)")
+            continue
+        choices.append([(p.name, v) for v in range(lo, up_to + 1)])
+    # a threshold param that sets the bar (a tick, a kind): one table per value; one that only
+    # picks what is counted (`signalled(u)`, `blocks[x]`) stays free
+    for b in d.params:
+        if b.uid not in bar_binders:
+            continue
+        try:
+            dom = Encoder(model, base0).domain(b.ty)
+        except Unsupported as e:
+            notes.append(f"{b.name} sets the bar but is not analysed per value ({e}): the table takes the most lenient")
+            continue
+        choices.append([(b.uid, v) for v in dom])
     for combo in itertools.product(*choices):
-        chosen = dict(combo)
-        label = ", ".join(f"{n} = {value_str(v, _param(model, n).ty)}" for n, v in combo)
+        chosen = {k: v for k, v in combo if isinstance(k, str)}
+        sub = {k: I.Lit(v, next(b.ty for b in d.params if b.uid == k)) for k, v in combo if isinstance(k, int)}
+        label = _label(model, d, combo)
         base = {n: vs[0] for n, vs in fixed.items() if len(vs) == 1 and n != pop_param}
         base.update(chosen)
-        v = Variant(label)
-        ctx = _Ctx(model, d, rule, meant, support, kind, pop_expr, pop_param, base, faulty, fixed.get(pop_param))
-        ctx.ranged = {n: vs for n, vs in fixed.items() if n not in base and n != pop_param}
+        rule_v = inline(rule, model, sub) if sub else rule
+        meant_v = inline(meant, model, sub) if sub and meant is not None else meant
         try:
-            v.rows = ctx.rows(fixed.get(pop_param) if pop_param in bindings else None, up_to)
-            v.equivalence = ctx.equivalence(v.rows) if meant is not None else None
-            v.quorum = ctx.quorum(v.rows)
+            given_v = given if given is None or not sub else (inline(given[0], model, sub), inline(given[1], model, sub))
+            anat, source = _anatomy(model, rule_v, meant_v, _evaluator(model, {**base, **({pop_param: fixed[pop_param][0]} if pop_param in fixed and len(fixed[pop_param]) == 1 else {})}), given_v)
+        except Unsupported as e:
+            anat, source = Anatomy([], [], str(e)), "rule"
+        v = Variant(label)
+        v.note = anat.note if anat.note != anat0.note else ""
+        ranged = {n: vs for n, vs in fixed.items() if n not in base and n != pop_param}
+        ctxs = [_Ctx(model, d, rule_v, meant_v, m, base, faulty, fixed.get(_size_param(model, m)), _size_param(model, m))
+                for m in anat.measures] or [_Ctx(model, d, rule_v, meant_v, None, base, faulty, fixed.get(pop_param), pop_param)]
+        for ctx in ctxs:
+            ctx.ranged = {n: vs for n, vs in ranged.items() if n != ctx.pop_param}
+        try:
+            for ctx in ctxs:
+                t = _table_of(ctx.measure, names, source)
+                t.rows = ctx.rows(fixed.get(ctx.pop_param), up_to) if ctx.measure is not None else []
+                v.tables.append(t)
+            v.rows = v.tables[0].rows
+            v.equivalence = ctxs[0].equivalence(v.rows) if meant is not None else None
+            v.quorum = ctxs[0].quorum(v.rows)
         except Unsupported as e:
             v.rows = []
+            for t in v.tables:
+                t.rows = []
             reason = f"not analysed: {e}"
             v.equivalence = Verdict("unknown", detail=reason) if meant is not None else None
             v.quorum = Verdict("unknown", detail=reason)
         rep.variants.append(v)
-    if support is None:
+    if anat0.note or notes:
+        rep.note = _named("; ".join(x for x in [anat0.note] + notes if x), names) or "; ".join(x for x in [anat0.note] + notes if x)
+    for v in rep.variants:
+        v.note = _named(v.note, names) or v.note
+    if primary is None and not anat0.note:
         rep.note = "no count(...) over a process family and no bounded counter: the support cannot be measured"
+    rep.clauses = [_clause_report(c, names) for c in anat0.clauses]
     return rep
 
 
-class _Ctx:
-    """One threshold under one choice of the open enum/bool params."""
+def _show(e: I.Expr | None, names: dict[str, str]) -> str:
+    if e is None:
+        return ""
+    t = expr_str(e)
+    return _named(t, names) or t
 
-    def __init__(self, model, d, rule, meant, support, kind, pop_expr, pop_param, base, faulty, pop_values):
+
+def _clause_report(c, names: dict[str, str]) -> ClauseReport:
+    return ClauseReport(_show(c.expr, names), c.kind, [_show(a, names) for a in c.support],
+                        [_show(a, names) for a in c.against], _show(c.population, names), c.pop_kind, c.op,
+                        _show(c.small, names) if c.kind == "measure" else "", _named(c.why, names) or c.why)
+
+
+class _Ctx:
+    """One measure of a threshold (its support and population, NOTE(anatomy)) under one
+    choice of the params that get a table each."""
+
+    def __init__(self, model, d, rule, meant, measure: Measure | None, base, faulty, pop_values, pop_param):
         self.model, self.d, self.rule, self.meant = model, d, rule, meant
-        self.support, self.kind, self.pop_expr, self.pop_param = support, kind, pop_expr, pop_param
+        self.measure = measure
+        self.support = measure.support if measure else None
+        self.kind = measure.kind if measure else ""
+        self.pop_expr = measure.size if measure else None  # the table's rows and the quorum's N
+        self.population = measure.population if measure else None  # what the share divides by
+        self.var_pop = self.population is not None and is_config(self.population)
+        self.pop_param = pop_param
         self.base, self.faulty = base, faulty
         self.pop_values = pop_values  # N's values when it has some (default, sweep, --param): proofs use them
 
@@ -210,6 +387,8 @@ class _Ctx:
             r = enc.expr(self.rule, cfg, {})
             m = enc.expr(self.meant, cfg, {}) if self.meant is not None else None
             s = enc.expr(self.support, cfg, {}) if self.support is not None else None
+            if self.var_pop:
+                cfg.population = zv(enc.expr(self.population, cfg, {}))
             out.append((cfg, r, m, s))
         pop = enc.const(self.pop_expr) if self.pop_expr is not None else None
         k = enc.const(I.ParamRef(self.faulty, I.INT)) + 1 if self.faulty else z3.IntVal(1)
@@ -231,6 +410,7 @@ class _Ctx:
     # ---------------------------------------------------------- the per-N table
 
     def rows(self, values: list[int] | None, up_to: int) -> list[Row]:
+        """One row per N the run covers: N's values (--param, default, sweep), else 1..up_to."""
         if self.pop_param is None:
             ns: list[int | None] = [None]
         else:
@@ -244,23 +424,99 @@ class _Ctx:
             enc, [(cfg, r, m, s)], pop, k = self.encode(params)
             facts = self.assumptions(enc) + cfg.wf
             self._defined(enc, facts)
-            pop_v = _py(pop) if pop is not None else None
-            row = Row(n if n is not None else (pop_v if pop_v is not None else 0), shown, pop=pop_v)
-            if s is not None:
-                row.support, row.witness = self._minimum(facts + [r], s, cfg, enc)
+            if self.var_pop:
+                row = Row(n if n is not None else 0, shown)
+                p = cfg.population
+                if s is not None:
+                    got_share = self._min_share(facts + [r], s, p, cfg, enc)
+                    if got_share is not None:
+                        row.support, row.pop, row.witness = got_share
+                    row.empty = self._sat(facts + [r, p == 0])
+            else:
+                pop_v = _py(enc.const(self.population)) if self.population is not None else (_py(pop) if pop is not None else None)
+                row = Row(n if n is not None else (pop_v if pop_v is not None else 0), shown, pop=pop_v)
+                if s is not None:
+                    row.support, row.witness = self._minimum(facts + [r], s, cfg, enc)
+                if row.support is not None and pop_v is not None and self.kind != "sum":
+                    row.k = _py(k)
+                    row.overlap = max(0, 2 * row.support - pop_v)
             if m is not None:
                 row.passes_not_meant = self._sat(facts + [r, z3.Not(m)])
                 row.meant_not_passes = self._sat(facts + [m, z3.Not(r)])
-            if row.support is not None and pop_v is not None and self.kind != "sum":
-                row.k = _py(k)
-                row.overlap = max(0, 2 * row.support - pop_v)
             out.append(row)
         return out
 
+    def _share(self, mdl: z3.ModelRef, s, p) -> tuple[Fraction, object, object]:
+        sv, pv = _py(mdl.eval(s, model_completion=True)), _py(mdl.eval(p, model_completion=True))
+        return Fraction(sv) / Fraction(pv), sv, pv
+
+    def _min_share(self, facts, s, p, cfg: Config, enc: Encoder):
+        """(support, population, witness) of a passing configuration whose share
+        support/population is the smallest over every passing configuration with a
+        population > 0, or None when none passes.  Exact: bisection on the share with linear
+        queries `support * b <= a * population`, then a proof that nothing is below it."""
+        pos = facts + [p > 0]
+        solver = self._solver(pos)
+        res = solver.check()
+        if res == z3.unsat:
+            return None
+        if res != z3.sat:
+            raise Unsupported(_undecided(solver))
+        best = self._share(solver.model(), s, p)[0]
+        if self._sat(pos + [s < 0]):
+            raise Unsupported("the support can be negative")
+        qmax = self._largest(pos, p)
+        lo = Fraction(-1)  # every passing configuration has a share > lo
+        if self._sat(pos + [s <= 0]):
+            best = Fraction(0)
+        else:
+            lo = Fraction(0)
+        for _ in range(200):
+            if best == 0:
+                break
+            if qmax is None or not _fraction_between(lo, best, qmax):
+                # nothing representable is left between: prove that nothing is below best
+                probe = self._solver(pos + [s * best.denominator < best.numerator * p])
+                res = probe.check()
+                if res == z3.unsat:
+                    break
+                if res != z3.sat:
+                    raise Unsupported(_undecided(probe))
+                best = self._share(probe.model(), s, p)[0]
+                continue
+            mid = _between(lo, best, qmax)
+            probe = self._solver(pos + [s * mid.denominator <= mid.numerator * p])
+            res = probe.check()
+            if res == z3.sat:
+                best = min(best, self._share(probe.model(), s, p)[0])
+            elif res == z3.unsat:
+                lo = mid
+            else:
+                raise Unsupported(_undecided(probe))
+        else:
+            raise Unsupported("the smallest share was not found in 200 steps")
+        mdl = self.canonical(pos + [s * best.denominator == best.numerator * p], cfg)
+        _, sv, pv = self._share(mdl, s, p)
+        return sv, pv, show_config(mdl, cfg, enc)
+
+    def _largest(self, facts, p) -> int | None:
+        """The largest population over `facts` (for the bisection's last step), or None."""
+        opt = z3.Optimize()
+        opt.set("timeout", TIMEOUT_MS)
+        opt.add(*facts)
+        h = opt.maximize(p)
+        if opt.check() != z3.sat:
+            return None
+        up = opt.upper(h)
+        if not z3.is_int_value(up) or up.as_long() > 5000:
+            return None
+        return up.as_long()
+
     def _sat(self, facts) -> bool:
-        res = self._solver(facts).check()
+        solver = self._solver(facts)
+        res = solver.check()
         if res == z3.unknown:
-            raise Unsupported("Z3 answered unknown")
+            raise Unsupported(_undecided(solver))
         return res == z3.sat
 
     def _minimum(self, facts, s, cfg: Config, enc: Encoder) -> tuple[int | None, str]:
@@ -269,7 +525,7 @@ class _Ctx:
         if res == z3.unsat:
             return None, ""
         if res != z3.sat:
-            raise Unsupported("Z3 answered unknown")
+            raise Unsupported(_undecided(solver))
         hi = _py(solver.model().eval(s, model_completion=True))
         lo = 0
         if not isinstance(hi, int):
@@ -289,22 +545,27 @@ class _Ctx:
         local-state order, then globals, then threshold params; false before true), so that
         the witness shown does not depend on the solver's history."""
         facts = list(facts)
-        terms = [c for counters in cfg.counters.values() for c in counters.values()]
-        terms += [t for _, t in sorted(cfg.globals.items(), key=lambda kv: kv[0])] + list(cfg.tparams.values())
+        counters = [c for cs in cfg.counters.values() for c in cs.values()]
+        terms = counters + [t for _, t in sorted(cfg.globals.items(), key=lambda kv: kv[0])] + list(cfg.tparams.values())
+        nonneg = {id(c) for c in counters}
         solver = self._solver(facts)
         for t in terms:
             if solver.check() != z3.sat:
                 break
             cur = solver.model().eval(t, model_completion=True)
-            if z3.is_bool(t):
+            if id(t) in nonneg and z3.is_int_value(cur) and cur.as_long() == 0:
+                pass  # a counter is >= 0: 0 is already the smallest
+            elif z3.is_bool(t):
                 if z3.is_true(cur) and self._sat(facts + [z3.Not(t)]):
                     cur = z3.BoolVal(False)
             else:
                 for _ in range(200):
-                    if not self._sat(facts + [t < cur]):
-                        break
                     probe = self._solver(facts + [t < cur])
-                    probe.check()
+                    res = probe.check()
+                    if res == z3.unknown:
+                        raise Unsupported(_undecided(probe))
+                    if res == z3.unsat:
+                        break
                     cur = probe.model().eval(t, model_completion=True)
             facts.append(t == cur)
             solver.add(t == cur)
@@ -351,7 +612,7 @@ class _Ctx:
         solver = self._solver(facts + [r != m])
         res = solver.check()
         if res == z3.unknown:
-            return Verdict("unknown", scope, f"Z3: {solver.reason_unknown()}")
+            return Verdict("unknown", scope, _undecided(solver))
         if res == z3.unsat:
             bad = [row.n for row in rows if row.passes_not_meant or row.meant_not_passes]
             if bad:  # the table and the proof disagree: a bug; never claim a proof then
@@ -374,7 +635,7 @@ class _Ctx:
 
     def quorum(self, rows: list[Row]) -> Verdict:
         if self.support is None:
-            return Verdict("unknown", detail="no support to intersect (no count(...) or bounded counter)")
+            return Verdict("unknown", detail="no support to intersect: no clause measures a count, a sum or a bounded counter")
         if self.kind == "sum":
             return Verdict("unknown", detail="a weighted support (sum): intersection by count does not apply")
         rows = self._in_scope(rows)
@@ -383,7 +644,7 @@ class _Ctx:
         solver = self._solver(facts + [ra, rb, sa + sb - pop < k])
         res = solver.check()
         if res == z3.unknown:
-            return Verdict("unknown", scope, f"Z3: {solver.reason_unknown()}")
+            return Verdict("unknown", scope, _undecided(solver))
         if res == z3.unsat:
             bad = [row.n for row in rows if row.overlap is not None and row.overlap < row.k]
             if bad:
@@ -403,6 +664,29 @@ class _Ctx:
                        n0.as_long() if n0 is not None and z3.is_int_value(n0) else None,
                        f"{show_config(self.canonical(facts + [ra, rb, sa + sb - pop < k], ca), ca, enc)}; and "
                        f"{show_config(self.canonical(facts + [ra, rb, sa + sb - pop < k], cb), cb, enc)}")
+
+
+def _undecided(solver: z3.Solver) -> str:
+    """Why a query was left undecided, in words (no solver text in reports)."""
+    reason = solver.reason_unknown()
+    if "timeout" in reason or "canceled" in reason:
+        return f"undecided within the time limit ({TIMEOUT_MS // 1000} s per query)"
+    return "undecided: the arithmetic is beyond the solver (nonlinear integer arithmetic)"
+
+
+def _fraction_between(lo: Fraction, hi: Fraction, qmax: int) -> bool:
+    """Is there a fraction a/b with b <= qmax strictly between lo and hi?"""
+    for b in range(1, qmax + 1):
+        a = (lo * b).__floor__() + 1
+        if Fraction(a, b) < hi:
+            return True
+    return False
+
+
+def _between(lo: Fraction, hi: Fraction, qmax: int) -> Fraction:
+    mid = (lo + hi) / 2
+    near = mid.limit_denominator(qmax)
+    return near if lo < near < hi else mid
 
 
 def _used_pop(ctx: _Ctx) -> set[str]:

@@ -1,7 +1,8 @@
 """`forkproof thresholds MODEL`: what each threshold rule really demands, for an auditor.
 
-For every `threshold`: the exact condition (defs inlined), the smallest passing support and
-its share of N for N = 1..K, rule <=> `meant` proved for all N or refuted with the N where
+For every `threshold`: the exact condition (defs inlined), what it counts and out of what
+(its support and population, read from the rule's structure), the smallest passing support
+or share per N, rule <=> `meant` proved for all N or refuted with the N where
 they differ, quorum intersection proved or refuted with the smallest N, and the exact range
 of its rational constant for which the chosen properties hold.  The method and the meaning
 of every column: docs/thresholds.md; the analyses: checker/analysis/thresholds.py (Z3) and
@@ -32,7 +33,7 @@ from forkproof.spec.errors import ModelError
 @click.option("--param", "-p", "params", multiple=True, metavar="K=V",
               help="Bind a param: N=4, or a range N=1..6 (the table's values of N). Repeatable.")
 @click.option("--up-to", "up_to", type=click.IntRange(min=1, max=500), default=20, show_default=True,
-              help="The table covers N = 1..K (and theta ranges N = 1..min(K, 6) when N has no value).")
+              help="Without a value for N, the table covers N = 1..K (and theta ranges N = 1..min(K, 6)).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--property", "properties", multiple=True, metavar="NAME",
               help="The property whose theta range is computed (default: every invariant). Repeatable.")

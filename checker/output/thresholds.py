@@ -17,6 +17,8 @@ def _table(headers: list[str], rows: list[list[str]], indent: str = "    ") -> l
 
 def support_name(r: ThresholdReport) -> str:
     """The support by the def it came from ("yes") when there is one, else its text."""
+    if r.support_name:
+        return r.support_name
     for name, text in r.where:
         if text == r.support:
             return name
@@ -59,16 +61,30 @@ def threshold_text(r: ThresholdReport) -> list[str]:
     if r.meant is not None:
         lines.append(f"  meant:    {r.meant}")
     sup = support_name(r)
-    if r.support is not None:
-        lines.append(f"  support:  {sup}" + (f" = {r.support}" if sup != r.support else "") + f", out of {r.population}")
+    first = r.variants[0] if r.variants else None
+    if r.support is not None and (first is None or len(first.tables) <= 1):  # several: one line per table below
+        lines.append(f"  support:  {sup}" + (f" = {r.support}" if sup != r.support else "")
+                     + f", out of {_pop_text(r.population, r.population_name, r.population_kind, r.support_kind)}"
+                     + {"meant": " (read from the meant bound)", "stated": " (stated)"}.get(r.source, ""))
     if r.note:
         lines.append(f"  note:     {r.note}")
+    if r.clauses and (len(r.clauses) > 1 and (first is None or len(first.tables) != 1)
+                      or any(c.kind == "unknown" for c in r.clauses)):
+        for i, c in enumerate(r.clauses):
+            lines.append(f"  {'clauses:' if i == 0 else '':9} {i + 1}. {c.text}: {_clause_words(c)}")
     for v in r.variants:
         lines.append("")
         if v.label:
             lines.append(f"  with {v.label}:")
-        if v.rows:
-            lines += _rows_text(r, v)
+        if v.note:
+            lines.append(f"  note:     {v.note}")
+        many = len(v.tables) > 1
+        for t in v.tables:
+            if many or (t.support, t.population) != (r.support, r.population):
+                lines.append(f"  support:  {_named(t.support_name, t.support)}, out of "
+                             f"{_pop_text(t.population, t.population_name, t.pop_kind, t.kind)}")
+            if t.rows:
+                lines += _rows_text(r, t)
         if v.equivalence is not None:
             lines += _verdict_line("rule <=> meant", v.equivalence)
         if v.quorum is not None:
@@ -77,18 +93,71 @@ def threshold_text(r: ThresholdReport) -> list[str]:
     return lines
 
 
-def _rows_text(r: ThresholdReport, v) -> list[str]:
-    pop = r.population or "N"
-    headers = [pop, f"smallest passing {support_name(r)}", "share", "%"]
+def _named(name: str | None, text: str | None) -> str:
+    if text is None:
+        return "?"
+    return f"{name} = {text}" if name and name != text else text
+
+
+def _pop_text(pop: str | None, name: str | None, kind: str, support_kind: str) -> str:
+    text = _named(name, pop)
+    if kind == "weight":
+        return f"{text} (the total weight)"
+    if kind == "tally":
+        return f"{text} (a tally)"
+    return text
+
+
+def _clause_words(c) -> str:
+    if c.kind == "condition":
+        return "a condition (measures no support)"
+    if c.kind == "unknown":
+        return f"unknown ({c.why})"
+    if c.kind == "choice":
+        return c.why
+    words = f"support {' + '.join(c.support)}"
+    if c.population:
+        words += f", out of {c.population}" + (" (a tally)" if c.pop_kind in ("tally", "divisor") else "")
+    if c.against:
+        words += f"; against it: {', '.join(c.against)}"
+    return words + (f"; {c.why}" if c.why else "")
+
+
+def _paren(t: str) -> str:
+    """`t` as an operand of `/`: a call or a name as it is, anything else in parentheses."""
+    depth, top = 0, False
+    for ch in t:
+        depth += ch == "("
+        depth -= ch == ")"
+        top = top or (depth == 0 and ch == " ")
+    return f"({t})" if top else t
+
+
+def _rows_text(r: ThresholdReport, t) -> list[str]:
+    var_pop = t.pop_kind in ("weight", "tally")
+    sup = t.support_name or t.support or "?"
+    pop_name = t.population_name or t.population or "N"
+    if var_pop:
+        headers = [t.size or "N", f"smallest passing {_paren(sup)} / {_paren(pop_name)}", "%"]
+    else:
+        headers = [t.population or "N", f"smallest passing {sup}", "share", "%"]
     has_meant = r.meant is not None
     if has_meant:
         headers.append("rule vs meant")
-    headers += ["fewest shared", "smallest passing configuration"]
+    empty = var_pop and any(row.empty for row in t.rows)
+    if empty:
+        headers.append(f"with {pop_name} = 0")
+    if not var_pop:
+        headers.append("fewest shared")
+    headers.append("smallest passing configuration")
     rows = []
-    for row in v.rows:
+    for row in t.rows:
         n = str(row.n) + (f" ({row.params})" if row.params else "")
         if row.support is None:
-            cells = [n, "never passes", "-", "-"]
+            cells = [n, "never passes", "-"] + ([] if var_pop else ["-"])
+        elif var_pop:
+            frac, pct = fraction_text(row.support, row.pop)
+            cells = [n, frac, pct]
         else:
             frac, pct = fraction_text(row.support, row.pop) if row.pop is not None else ("-", "-")
             cells = [n, str(row.support), frac, pct]
@@ -99,10 +168,13 @@ def _rows_text(r: ThresholdReport, v) -> list[str]:
             if row.meant_not_passes:
                 diff.append("meant, does not pass")
             cells.append(", ".join(diff) or "same")
-        if row.overlap is None:
-            cells.append("-")
-        else:
-            cells.append(f"{row.overlap}" + (" < " if row.overlap < row.k else " >= ") + str(row.k))
+        if empty:
+            cells.append("passes" if row.empty else "-")
+        if not var_pop:
+            if row.overlap is None:
+                cells.append("-")
+            else:
+                cells.append(f"{row.overlap}" + (" < " if row.overlap < row.k else " >= ") + str(row.k))
         cells.append(row.witness or "-")
         rows.append(cells)
     return _table(headers, rows)
@@ -148,14 +220,13 @@ def to_json(model: I.Model, reports: list[ThresholdReport], code: int) -> dict:
     for r in reports:
         variants = []
         for v in r.variants:
-            rows = []
-            for row in v.rows:
-                frac = fraction_text(row.support, row.pop) if row.support is not None and row.pop else (None, None)
-                rows.append({"n": row.n, "params": row.params or None, "min_support": row.support, "population": row.pop,
-                             "fraction": frac[0], "percent": frac[1], "passes_not_meant": row.passes_not_meant,
-                             "meant_not_passes": row.meant_not_passes, "fewest_shared": row.overlap, "need_shared": row.k,
-                             "witness": row.witness or None})
-            variants.append({"params": v.label or None, "rows": rows, "meant_equivalence": _verdict_json(v.equivalence),
+            rows = _rows_json(v.rows)
+            tables = [{"support": t.support, "support_name": t.support_name, "population": t.population,
+                       "population_name": t.population_name, "population_kind": t.pop_kind or None, "rows_by": t.size or None,
+                       "source": _SOURCES[t.source],
+                       "rows": _rows_json(t.rows)} for t in v.tables]
+            variants.append({"params": v.label or None, "note": v.note or None, "rows": rows, "tables": tables,
+                             "meant_equivalence": _verdict_json(v.equivalence),
                              "quorum_intersection": _verdict_json(v.quorum),
                              "passes_not_meant": [x.n for x in v.rows if x.passes_not_meant],
                              "meant_not_passes": [x.n for x in v.rows if x.meant_not_passes]})
@@ -172,9 +243,31 @@ def to_json(model: I.Model, reports: list[ThresholdReport], code: int) -> dict:
         out.append({"name": r.name, "params": r.params or None, "rule": r.rule, "where": dict(r.where), "exact": r.exact,
                     "meant": r.meant, "support": r.support, "support_name": support_name(r) if r.support else None,
                     "population": r.population, "need_shared": r.k_text, "note": r.note or None,
+                    "population_name": r.population_name, "population_kind": r.population_kind or None,
+                    "anatomy_source": _SOURCES[r.source],
+                    "clauses": [{"clause": c.text, "kind": c.kind, "support": c.support, "against": c.against,
+                                 "population": c.population or None, "population_kind": c.pop_kind or None,
+                                 "op": c.op or None, "bar": c.bar or None, "note": c.why or None} for c in r.clauses],
                     "variants": variants, "theta": theta})
     return {"forkproof": VERSION, "schema": 1, "exit_code": code, "file": model.path, "model": model.name,
             "thresholds": out, "errors": []}
+
+
+_SOURCES = {"rule": "inferred from the rule", "meant": "inferred from the meant bound", "stated": "stated"}
+
+
+def _rows_json(rows) -> list[dict]:
+    out = []
+    for row in rows:
+        frac = fraction_text(row.support, row.pop) if row.support is not None and row.pop else (None, None)
+        item = {"n": row.n, "params": row.params or None, "min_support": row.support, "population": row.pop,
+                "fraction": frac[0], "percent": frac[1], "passes_not_meant": row.passes_not_meant,
+                "meant_not_passes": row.meant_not_passes, "fewest_shared": row.overlap, "need_shared": row.k,
+                "witness": row.witness or None}
+        if row.empty is not None:  # a population that varies (a total weight, a tally)
+            item["passes_with_empty_population"] = row.empty
+        out.append(item)
+    return out
 
 
 def _interval_json(i) -> dict:

@@ -3,9 +3,10 @@ This module decides; forkproof.output.diff renders, forkproof.cli.diff is the co
 
 Both versions are checked with the same options (`check_model`), their properties matched,
 and each pair classified.  A threshold whose rule, inlined rule or `meant` changed gets its
-table before and after (checker/analysis/thresholds.py, N = 1..K) and, when both versions
-have it, the comparison of the two rules over the same configurations: equal, weaker,
-stronger or incomparable, with witnesses (NOTE(rule-compare) in checker/analysis/compare.py).
+table before and after (checker/analysis/thresholds.py, over the sizes the run covers) and,
+when both versions have it, the comparison of the two rules over the same configurations:
+equal, weaker, stronger or incomparable, with witnesses (NOTE(rule-compare) in
+checker/analysis/compare.py).
 
 NOTE(diff-match): a property is matched by (name, kind, the values of the finite params,
 enum and bool, in its scope).  Int params are left out on purpose: with an open `param N`
@@ -130,9 +131,9 @@ def _threshold_signature(model: I.Model, d: I.Def) -> tuple:
 def threshold_changes(old: I.Model, new: I.Model, bindings: tuple[dict, dict], up_to: int,
                       timeout_ms: int = COMPARE_TIMEOUT_MS) -> list[ThresholdChange]:
     """Thresholds whose rule (as written or inlined) or `meant` changed, added or removed,
-    with their analysis (tables N = 1..up_to) on the side(s) that have them, and for those
-    both have, NEW's rule compared with OLD's (NOTE(rule-compare); N = 1..up_to when a
-    symbolic answer cannot be had; `timeout_ms` per solver query)."""
+    with their analysis (tables over N's values, else N = 1..up_to) on the side(s) that have
+    them, and for those both have, NEW's rule compared with OLD's (NOTE(rule-compare);
+    N = 1..up_to when a symbolic answer cannot be had; `timeout_ms` per solver query)."""
     a = {d.name: d for d in old.defs if d.is_threshold}
     b = {d.name: d for d in new.defs if d.is_threshold}
     names = [n for n in b if n not in a or _threshold_signature(old, a[n]) != _threshold_signature(new, b[n])]

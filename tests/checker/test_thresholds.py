@@ -108,11 +108,14 @@ def test_near_80_percent_range():
 
 
 def test_near_support_and_quorum(near):
-    _, reps = near
+    m, reps = near
     v = reps["passes"].variants[0]
     assert reps["passes"].population == "BLOCKS"
-    assert [r.support for r in v.rows] == [4 * b // 5 + 1 for b in range(1, 21)]
+    # the table covers the sizes the run covers: the model's BLOCKS = 6, as the verdicts do
+    assert [(r.n, r.support) for r in v.rows] == [(6, 5)]
     assert v.quorum.status == "proved" and v.quorum.scope == "at BLOCKS = 6, V = 2"
+    [wide] = analyse(m, {"BLOCKS": list(range(1, 21))}, 20, None)
+    assert [r.support for r in wide.variants[0].rows] == [4 * b // 5 + 1 for b in range(1, 21)]
 
 
 def test_near_golden_text_output():
