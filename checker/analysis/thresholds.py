@@ -425,11 +425,14 @@ class _Ctx:
             if self.var_pop:
                 row = Row(n if n is not None else 0, shown)
                 p = cfg.population
-                if s is not None:
-                    got_share = self._min_share(facts + [r], s, p, cfg, enc)
-                    if got_share is not None:
-                        row.support, row.pop, row.witness = got_share
+                try:  # a nonlinear share the solver leaves undecided: this row is unknown, not the rule
+                    if s is not None:
+                        got_share = self._min_share(facts + [r], s, p, cfg, enc)
+                        if got_share is not None:
+                            row.support, row.pop, row.witness = got_share
                     row.empty = self._sat(facts + [r, p == 0])
+                except Unsupported as e:
+                    row.unknown = str(e)
             else:
                 pop_v = _py(enc.const(self.population)) if self.population is not None else (_py(pop) if pop is not None else None)
                 row = Row(n if n is not None else (pop_v if pop_v is not None else 0), shown, pop=pop_v)
