@@ -117,7 +117,7 @@ def _clause_words(c) -> str:
         return c.why
     words = f"support {' + '.join(c.support)}"
     if c.population:
-        words += f", out of {c.population}" + (" (a tally)" if c.pop_kind in ("tally", "divisor") else "")
+        words += f", out of {c.population}" + (" (a tally)" if c.pop_kind == "tally" else "")
     if c.against:
         words += f"; against it: {', '.join(c.against)}"
     return words + (f"; {c.why}" if c.why else "")
