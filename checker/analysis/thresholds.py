@@ -26,7 +26,7 @@ from fractions import Fraction
 import z3
 
 from forkproof.analysis.anatomy import (Anatomy, Measure, atom_kind, fold, infer, is_config, reads_outside_atoms,
-                                        size_of as _size, stated)
+                                        is_whole, kind_of, size_of as _size, stated)
 from forkproof.analysis.report import ClauseReport, Row, Table, ThresholdReport, Variant, Verdict, compress
 from forkproof.analysis.encode import Config, Encoder, Unsupported, defs_used, inline, params_used, preorder, zv
 from forkproof.semantics.gcfence import gc_fence
@@ -302,8 +302,10 @@ def _show(e: I.Expr | None, names: dict[str, str]) -> str:
 
 
 def _clause_report(c, names: dict[str, str]) -> ClauseReport:
+    kind = "" if c.population is None else "tally" if not is_whole(c.population) else (
+        "weight" if kind_of(c.population) == "sum" else "members")  # the words the tables use
     return ClauseReport(_show(c.expr, names), c.kind, [_show(a, names) for a in c.support],
-                        [_show(a, names) for a in c.against], _show(c.population, names), c.pop_kind, c.op,
+                        [_show(a, names) for a in c.against], _show(c.population, names), kind, c.op,
                         _show(c.small, names) if c.kind == "measure" else "", _named(c.why, names) or c.why)
 
 
@@ -427,11 +429,14 @@ class _Ctx:
             if self.var_pop:
                 row = Row(n if n is not None else 0, shown)
                 p = cfg.population
-                if s is not None:
-                    got_share = self._min_share(facts + [r], s, p, cfg, enc)
-                    if got_share is not None:
-                        row.support, row.pop, row.witness = got_share
+                try:  # a nonlinear share the solver leaves undecided: this row is unknown, not the rule
+                    if s is not None:
+                        got_share = self._min_share(facts + [r], s, p, cfg, enc)
+                        if got_share is not None:
+                            row.support, row.pop, row.witness = got_share
                     row.empty = self._sat(facts + [r, p == 0])
+                except Unsupported as e:
+                    row.unknown = str(e)
             else:
                 pop_v = _py(enc.const(self.population)) if self.population is not None else (_py(pop) if pop is not None else None)
                 row = Row(n if n is not None else (pop_v if pop_v is not None else 0), shown, pop=pop_v)

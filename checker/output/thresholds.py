@@ -117,7 +117,7 @@ def _clause_words(c) -> str:
         return c.why
     words = f"support {' + '.join(c.support)}"
     if c.population:
-        words += f", out of {c.population}" + (" (a tally)" if c.pop_kind in ("tally", "divisor") else "")
+        words += f", out of {c.population}" + (" (a tally)" if c.pop_kind == "tally" else "")
     if c.against:
         words += f"; against it: {', '.join(c.against)}"
     return words + (f"; {c.why}" if c.why else "")
@@ -153,7 +153,9 @@ def _rows_text(r: ThresholdReport, t) -> list[str]:
     rows = []
     for row in t.rows:
         n = str(row.n) + (f" ({row.params})" if row.params else "")
-        if row.support is None:
+        if row.unknown:
+            cells = [n, "unknown", "-"] + ([] if var_pop else ["-"])
+        elif row.support is None:
             cells = [n, "never passes", "-"] + ([] if var_pop else ["-"])
         elif var_pop:
             frac, pct = fraction_text(row.support, row.pop)
@@ -169,7 +171,7 @@ def _rows_text(r: ThresholdReport, t) -> list[str]:
                 diff.append("meant, does not pass")
             cells.append(", ".join(diff) or "same")
         if empty:
-            cells.append("passes" if row.empty else "-")
+            cells.append("passes" if row.empty else "unknown" if row.unknown else "-")
         if not var_pop:
             if row.overlap is None:
                 cells.append("-")
@@ -177,7 +179,11 @@ def _rows_text(r: ThresholdReport, t) -> list[str]:
                 cells.append(f"{row.overlap}" + (" < " if row.overlap < row.k else " >= ") + str(row.k))
         cells.append(row.witness or "-")
         rows.append(cells)
-    return _table(headers, rows)
+    out = _table(headers, rows)
+    for row in t.rows:
+        if row.unknown:
+            out.append(f"    unknown at {t.size or 'N'} = {row.n}: {row.unknown}")
+    return out
 
 
 def theta_text(t: ThetaResult | None) -> list[str]:
@@ -264,6 +270,8 @@ def _rows_json(rows) -> list[dict]:
                 "fraction": frac[0], "percent": frac[1], "passes_not_meant": row.passes_not_meant,
                 "meant_not_passes": row.meant_not_passes, "fewest_shared": row.overlap, "need_shared": row.k,
                 "witness": row.witness or None}
+        if row.unknown:
+            item["unknown"] = row.unknown
         if row.empty is not None:  # a population that varies (a total weight, a tally)
             item["passes_with_empty_population"] = row.empty
         out.append(item)
