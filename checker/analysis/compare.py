@@ -30,7 +30,8 @@ from fractions import Fraction
 
 import z3
 
-from forkproof.analysis.encode import MAX_LOCAL_STATES, Config, Encoder, LocalState, Unsupported, inline, params_used, preorder, zv
+from forkproof.analysis.encode import (MAX_LOCAL_STATES, Config, Encoder, LocalState, Unsupported, inline, params_used,
+                                       preorder, py_value, zv)
 from forkproof.analysis.relation import RuleComparison, Witness, relation_of
 from forkproof.analysis.report import compress
 from forkproof.spec import ir as I
@@ -210,18 +211,6 @@ def _combine(answers: list[_Answer]) -> _Answer:
     return _Answer("no", finite=any(a.finite for a in answers))
 
 
-def _py(t: z3.ExprRef):
-    t = z3.simplify(t)
-    if z3.is_int_value(t):
-        return t.as_long()
-    if z3.is_rational_value(t):
-        f = Fraction(t.numerator_as_long(), t.denominator_as_long())
-        return f.numerator if f.denominator == 1 else f
-    if z3.is_true(t) or z3.is_false(t):
-        return z3.is_true(t)
-    raise Unsupported(f"'{t}' is not a constant")
-
-
 class _Job:
     def __init__(self, old_model, old_def, new_model, new_def, bindings, up_to, timeout_ms):
         self.models = (old_model, new_model)
@@ -328,9 +317,9 @@ class _Job:
             enc = Encoder(m, fixed)
             try:
                 if p.default is not None:
-                    got = [_py(enc.const(p.default))]
+                    got = [py_value(enc.const(p.default))]
                 elif p.sweep is not None:
-                    lo, hi = (_py(enc.const(b)) for b in p.sweep)
+                    lo, hi = (py_value(enc.const(b)) for b in p.sweep)
                     got = list(range(lo, hi + 1))
                 else:
                     got = []
@@ -478,7 +467,7 @@ class _Job:
         out: list[tuple[str, object]] = []
         for n in names:
             v = e.params[n]
-            v = _py(mdl.eval(v, model_completion=True)) if isinstance(v, z3.ExprRef) else v
+            v = py_value(mdl.eval(v, model_completion=True)) if isinstance(v, z3.ExprRef) else v
             shown: object = v
             if isinstance(self.ptypes[n], I.EnumType) or isinstance(v, Fraction):
                 shown = value_str(v, self.ptypes[n])
@@ -490,7 +479,7 @@ class _Job:
         the threshold's arguments the rules read."""
         parts = []
         for fam, counters in e.cfg.counters.items():
-            values = {st: _py(mdl.eval(c, model_completion=True)) for st, c in counters.items()}
+            values = {st: py_value(mdl.eval(c, model_completion=True)) for st, c in counters.items()}
             parts += [f"{v} x ({st.show})" for st, v in values.items() if v]
             if not any(values.values()):
                 parts.append(f"no {fam}")
@@ -498,10 +487,10 @@ class _Job:
             ty = self.global_types[name]
             for _ in path:
                 ty = ty.value  # type: ignore[union-attr]
-            parts.append(f"{name}{''.join(f'[{k}]' for k in path)} = {value_str(_py(mdl.eval(t, model_completion=True)), ty)}")
+            parts.append(f"{name}{''.join(f'[{k}]' for k in path)} = {value_str(py_value(mdl.eval(t, model_completion=True)), ty)}")
         for b in self.defs[1].params:
             t = e.cfg_new.tparams[b.uid]
-            parts.append(f"{b.name} = {value_str(_py(mdl.eval(t, model_completion=True)), b.ty)}")
+            parts.append(f"{b.name} = {value_str(py_value(mdl.eval(t, model_completion=True)), b.ty)}")
         return ", ".join(parts) or "any configuration"
 
     # ---------------------------------------------------------- the comparison

@@ -529,3 +529,16 @@ class _Map:
         if isinstance(self.ty.value, I.MapType):
             return _Map(self.enc, self.ty.value, self.leaf, self.path + (k,))
         return self.leaf(self.path + (k,))
+
+
+def py_value(t: z3.ExprRef):
+    """A constant Z3 term as its runtime value (NOTE(values)): int, Fraction or bool."""
+    t = z3.simplify(t)
+    if z3.is_int_value(t):
+        return t.as_long()
+    if z3.is_rational_value(t):
+        f = Fraction(t.numerator_as_long(), t.denominator_as_long())
+        return f.numerator if f.denominator == 1 else f
+    if z3.is_true(t) or z3.is_false(t):
+        return z3.is_true(t)
+    raise Unsupported(f"'{t}' is not a constant")

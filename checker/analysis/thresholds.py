@@ -28,7 +28,8 @@ import z3
 from forkproof.analysis.anatomy import (Anatomy, Measure, atom_kind, fold, infer, is_config, reads_outside_atoms,
                                         is_whole, kind_of, size_of as _size, stated)
 from forkproof.analysis.report import ClauseReport, Row, Table, ThresholdReport, Variant, Verdict, compress
-from forkproof.analysis.encode import Config, Encoder, Unsupported, defs_used, inline, params_used, preorder, zv
+from forkproof.analysis.encode import (Config, Encoder, Unsupported, defs_used, inline, params_used, preorder,
+                                       py_value, zv)
 from forkproof.semantics.gcfence import gc_fence
 from forkproof.spec import ir as I
 from forkproof.spec.ir import expr_str, value_str
@@ -56,9 +57,9 @@ def _fixed_values(model: I.Model, bindings: dict[str, list[object]]) -> dict[str
             enc = Encoder(model, {**env})
             try:
                 if p.default is not None:
-                    out[p.name] = [_py(enc.const(p.default))]
+                    out[p.name] = [py_value(enc.const(p.default))]
                 else:
-                    lo, hi = (_py(enc.const(b)) for b in p.sweep)
+                    lo, hi = (py_value(enc.const(b)) for b in p.sweep)
                     out[p.name] = list(range(lo, hi + 1))
             except Unsupported:
                 continue
@@ -67,22 +68,10 @@ def _fixed_values(model: I.Model, bindings: dict[str, list[object]]) -> dict[str
     return out
 
 
-def _py(t: z3.ExprRef):
-    t = z3.simplify(t)
-    if z3.is_int_value(t):
-        return t.as_long()
-    if z3.is_rational_value(t):
-        f = Fraction(t.numerator_as_long(), t.denominator_as_long())
-        return f.numerator if f.denominator == 1 else f
-    if z3.is_true(t) or z3.is_false(t):
-        return z3.is_true(t)
-    raise Unsupported(f"'{t}' is not a constant")
-
-
 def _evaluator(model: I.Model, params: dict[str, object]):
     """A constant evaluator over params with values (Unsupported for anything else)."""
     def value(e: I.Expr):
-        return _py(Encoder(model, params).const(e))
+        return py_value(Encoder(model, params).const(e))
     return value
 
 
@@ -374,7 +363,7 @@ class _Ctx:
             low = opt.lower(h)
             if not (z3.is_int_value(low) or z3.is_rational_value(low)):
                 raise Unsupported(f"{p.name} has no smallest allowed value under the assumptions")
-            params[p.name] = _py(low)
+            params[p.name] = py_value(low)
             facts.append(enc.const(I.ParamRef(p.name, p.ty)) == low)
             shown.append(f"{p.name} = {value_str(params[p.name], p.ty)}")
         return params, ", ".join(shown)
@@ -438,12 +427,12 @@ class _Ctx:
                 except Unsupported as e:
                     row.unknown = str(e)
             else:
-                pop_v = _py(enc.const(self.population)) if self.population is not None else (_py(pop) if pop is not None else None)
+                pop_v = py_value(enc.const(self.population)) if self.population is not None else (py_value(pop) if pop is not None else None)
                 row = Row(n if n is not None else (pop_v if pop_v is not None else 0), shown, pop=pop_v)
                 if s is not None:
                     row.support, row.witness = self._minimum(facts + [r], s, cfg, enc)
                 if row.support is not None and pop_v is not None and self.kind != "sum":
-                    row.k = _py(k)
+                    row.k = py_value(k)
                     row.overlap = max(0, 2 * row.support - pop_v)
             if m is not None:
                 row.passes_not_meant = self._sat(facts + [r, z3.Not(m)])
@@ -452,7 +441,7 @@ class _Ctx:
         return out
 
     def _share(self, mdl: z3.ModelRef, s, p) -> tuple[Fraction, object, object]:
-        sv, pv = _py(mdl.eval(s, model_completion=True)), _py(mdl.eval(p, model_completion=True))
+        sv, pv = py_value(mdl.eval(s, model_completion=True)), py_value(mdl.eval(p, model_completion=True))
         return Fraction(sv) / Fraction(pv), sv, pv
 
     def _min_share(self, facts, s, p, cfg: Config, enc: Encoder):
@@ -531,7 +520,7 @@ class _Ctx:
             return None, ""
         if res != z3.sat:
             raise Unsupported(_undecided(solver))
-        hi = _py(solver.model().eval(s, model_completion=True))
+        hi = py_value(solver.model().eval(s, model_completion=True))
         lo = 0
         if not isinstance(hi, int):
             raise Unsupported("the support is not an integer")
@@ -723,11 +712,11 @@ def show_config(mdl: z3.ModelRef, cfg: Config, enc: Encoder) -> str:
         ty = var.ty
         for _ in path:
             ty = ty.value
-        parts.append(f"{name}{''.join(f'[{k}]' for k in path)} = {value_str(_py(mdl.eval(t, model_completion=True)), ty)}")
+        parts.append(f"{name}{''.join(f'[{k}]' for k in path)} = {value_str(py_value(mdl.eval(t, model_completion=True)), ty)}")
     binders = {b.uid: b for b in _all_binders(enc.model)}
     for uid, t in cfg.tparams.items():
         b = binders.get(uid)
-        parts.append(f"{b.name if b else '?'} = {value_str(_py(mdl.eval(t, model_completion=True)), b.ty if b else None)}")
+        parts.append(f"{b.name if b else '?'} = {value_str(py_value(mdl.eval(t, model_completion=True)), b.ty if b else None)}")
     return ", ".join(parts)
 
 
