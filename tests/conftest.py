@@ -28,6 +28,7 @@ after this file has loaded the profile); so no test sets `derandomize` itself.
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 from hypothesis import settings
@@ -37,6 +38,19 @@ from hypothesis import settings
 _BASE = settings.get_profile("default")
 settings.register_profile("derandomized", _BASE, derandomize=True, database=None, deadline=None, print_blob=True)
 settings.register_profile("explore", _BASE, derandomize=False, deadline=None, print_blob=True)
+
+
+def _require_installed_package() -> None:
+    """The tests import the installed `forkproof` (pyproject maps checker/ and spec/ into it,
+    so the source folders are not importable as such): say how to install it, once, rather
+    than failing every test module's import."""
+    import importlib.util
+
+    missing = [m for m in ("forkproof", "z3", "lark", "junitparser") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise pytest.UsageError(
+            f"{', '.join(missing)} not installed in this Python ({sys.executable}); from the repository root: "
+            "python3 -m venv .venv && .venv/bin/pip install '.[test]' && .venv/bin/python -m pytest (README)")
 
 
 def in_ci() -> bool:
@@ -50,6 +64,7 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    _require_installed_package()
     config.addinivalue_line(
         "markers", "slow: the slow tier, skipped unless `--slow` (`--slow -m slow` runs only this tier)")
     if config.getoption("hypothesis_profile", default=None) is None:
