@@ -30,7 +30,7 @@ from fractions import Fraction
 
 import z3
 
-from forkproof.analysis.encode import (MAX_LOCAL_STATES, Config, Encoder, LocalState, Unsupported, inline, params_used,
+from forkproof.analysis.encode import (Config, Encoder, Unsupported, inline, params_used,
                                        preorder, py_value, zv)
 from forkproof.analysis.relation import RuleComparison, Witness, relation_of
 from forkproof.analysis.report import compress
@@ -150,32 +150,9 @@ class JointEncoder(Encoder):
     def __init__(self, model: I.Model, params: dict[str, object], joint: dict[str, list[tuple[str, I.Type]]]):
         super().__init__(model, params)
         self.joint = joint
-        self._joint_states: dict[str, list[LocalState]] = {}
 
-    def local_states(self, family: str) -> list[LocalState]:
-        got = self._joint_states.get(family)
-        if got is not None:
-            return got
-        slots, doms = [], []
-        for name, ty in self.joint[family]:
-            paths: list[tuple[tuple, I.Type]] = [((), ty)]
-            while isinstance(paths[0][1], I.MapType):
-                paths = [(p + (k,), t.value) for p, t in paths if isinstance(t, I.MapType) for k in self.domain(t.key)]
-            for path, leaf in paths:
-                slots.append((name, path))
-                doms.append((leaf, self.domain(leaf)))
-        total = 1
-        for _, d in doms:
-            total *= len(d)
-        if total > MAX_LOCAL_STATES:
-            raise Unsupported(f"{family} has {total} local states (more than {MAX_LOCAL_STATES})")
-        names = tuple(n + "".join(f"[{k}]" for k in p) for n, p in slots)
-        out = []
-        for combo in itertools.product(*(d for _, d in doms)):
-            show = ", ".join(f"{n} = {value_str(x, t)}" for n, x, (t, _) in zip(names, combo, doms))
-            out.append(LocalState(family, tuple(combo), tuple(slots), show or "(no locals)"))
-        self._joint_states[family] = out
-        return out
+    def locals_of(self, family: str) -> list[tuple[str, I.Type]]:
+        return self.joint[family]
 
 
 @dataclass

@@ -247,18 +247,21 @@ class Encoder:
     def size(self, family: str) -> z3.ArithRef:
         return zv(self.const(self.model.family_named(family).size))
 
+    def locals_of(self, family: str) -> list[tuple[str, I.Type]]:
+        """The locals whose values make a copy's local state (name, type)."""
+        return [(v.name, v.ty) for v in self.model.family_named(family).locals]
+
     def local_states(self, family: str) -> list[LocalState]:
         got = self._states.get(family)
         if got is not None:
             return got
-        fam = self.model.family_named(family)
         slots, doms = [], []
-        for v in fam.locals:
-            paths = [((), v.ty)]
+        for name, ty in self.locals_of(family):
+            paths: list[tuple[tuple, I.Type]] = [((), ty)]
             while isinstance(paths[0][1], I.MapType):
-                paths = [(p + (k,), t.value) for p, t in paths for k in self.domain(t.key)]
+                paths = [(p + (k,), t.value) for p, t in paths if isinstance(t, I.MapType) for k in self.domain(t.key)]
             for path, leaf in paths:
-                slots.append((v.name, path))
+                slots.append((name, path))
                 doms.append((leaf, self.domain(leaf)))
         total = 1
         for _, d in doms:
