@@ -190,9 +190,9 @@ class ThresholdsReport:
 
 
 def thresholds(model: I.Model, params: Mapping[str, ParamValue] | None = None, *, up_to: int = 20,
-               properties: Iterable[str] = (), faulty: str | None = None) -> ThresholdsReport:
+               properties: Iterable[str] = (), faulty: str | None = None, theta: str | None = None) -> ThresholdsReport:
     """What each threshold rule of `model` demands, as `forkproof thresholds` reports it."""
-    reports = analyse_thresholds(model, bindings(model, params), up_to, list(properties), faulty)
+    reports = analyse_thresholds(model, bindings(model, params), up_to, list(properties), faulty, theta)
     return ThresholdsReport(model, int(thresholds_exit_code(reports)), tuple(reports))
 
 

@@ -89,10 +89,21 @@ EVERYTHING = [Interval(None, False, None, False)]
 # ---------------------------------------------------------------- results
 
 
+@dataclass(frozen=True)
+class RangeGroup:
+    """One property's θ range under one choice of the params analysed per value (`label`)."""
+
+    label: str
+    holds: list[Interval] | None  # None: unknown, `reason` says why
+    reason: str = ""
+    scope: str = ""  # params left open: "all N with N >= 1" when proved for every size, else "N = 1..6 only"
+    why: str = ""  # how the every-size scope was reached, or why not
+
+
 @dataclass
 class PropertyRange:
     name: str
-    groups: list[tuple[str, list[Interval] | None, str]] = field(default_factory=list)  # (label, set or None, unknown reason)
+    groups: list[RangeGroup] = field(default_factory=list)
 
 
 @dataclass
@@ -104,6 +115,7 @@ class ThetaResult:
     properties: list[PropertyRange] = field(default_factory=list)
     unknown: str = ""  # why there is no range at all
     note: str = ""
+    per_size: bool = False  # params without a value were swept: each range says whether it holds for every size
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ or share per N, rule <=> `meant` proved for all N or refuted with the N where
 they differ, quorum intersection proved or refuted with the smallest N, and the exact range
 of its rational constant for which the chosen properties hold.  The method and the meaning
 of every column: docs/thresholds.md; the analyses: checker/analysis/thresholds.py (Z3) and
-checker/run/theta.py (explicit runs per cell).
+checker/run/theta.py (explicit runs per cell, then a proof for every size).
 
 Exit codes: NOTE(thresholds-exit) in checker/run/thresholds.py.
 """
@@ -36,10 +36,13 @@ from forkproof.spec.errors import ModelError
               help="Without a value for N, the table covers N = 1..K (and theta ranges N = 1..min(K, 6)).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--property", "properties", multiple=True, metavar="NAME",
-              help="The property whose theta range is computed (default: every invariant). Repeatable.")
+              help="The property whose theta range is computed (default: every invariant and property). Repeatable.")
+@click.option("--theta", default=None, metavar="VALUE",
+              help="The rule constant whose range is computed, by value: 4/5, 80% or 0.8 (default: the one the "
+                   "meant bound uses, else the first).")
 @click.option("--faulty", default=None, metavar="PARAM",
               help="Quorums must share PARAM + 1 members (default: the param F if there is one, else 1).")
-def thresholds(model, params, up_to, fmt, properties, faulty):
+def thresholds(model, params, up_to, fmt, properties, faulty, theta):
     """Analyse every threshold rule of MODEL: exact condition, smallest passing support per N,
     rule vs meant, quorum intersection, and the range of its constant that keeps the properties."""
     source = None
@@ -47,7 +50,7 @@ def thresholds(model, params, up_to, fmt, properties, faulty):
         source = read_source(model)
         m = load_text(source, model)
         bindings = parse_bindings(m, list(params))
-        reports = analyse_thresholds(m, bindings, up_to, list(properties), faulty)
+        reports = analyse_thresholds(m, bindings, up_to, list(properties), faulty, theta)
     except ModelError as err:
         if fmt == "json":
             click.echo(json.dumps({"forkproof": VERSION, "schema": 1, "exit_code": int(ExitCode.USAGE), "file": model,

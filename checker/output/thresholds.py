@@ -5,7 +5,7 @@ every column.
 from __future__ import annotations
 
 from forkproof.about import VERSION
-from forkproof.analysis.report import (ThetaResult, ThresholdReport, Verdict, contains, fraction_text, set_str,
+from forkproof.analysis.report import (ThetaResult, ThresholdReport, Verdict, contains, fraction_text, intersect, set_str,
                                          verdicts)
 from forkproof.spec import ir as I
 
@@ -191,25 +191,56 @@ def theta_text(t: ThetaResult | None) -> list[str]:
         return []
     if t.constant is None:
         return [f"  constant: {t.unknown}"]
-    out = [f"  constant θ = {t.constant}: where each property holds, exactly (explicit engine, {t.runs} exhaustive runs"
-           + (f"; {t.scope})" if t.scope else ")")]
+    how = f"explicit engine, {t.runs} exhaustive runs" + (f"; {t.scope}" if t.scope else "")
+    if t.per_size:
+        how += "; then a proof for every size where the property is monotone in θ"
+    out = [f"  constant θ = {t.constant}: where each property holds, exactly ({how})"]
     if t.note:
         out.append(f"    note: {t.note}")
     if t.unknown:
         out.append(f"    unknown: {t.unknown}")
         return out
     if not t.properties:
-        return out + ["    (the model has no invariant to check)"]
-    rows = []
+        return out + ["    (the model has no invariant or property to check)"]
+    labelled = any(g.label for p in t.properties for g in p.groups)
+    rows: list[list[str]] = []
+    whys: dict[str, list[tuple[str, str]]] = {}  # how each every-size scope was reached -> (property, params)
     for p in t.properties:
-        for label, s, why in p.groups:
-            if s is None:
-                rng, now = f"unknown ({why})", "?"
-            else:
-                rng, now = set_str(s), ("yes" if contains(s, t.value) else "no")
-            rows.append([p.name] + ([label] if any(g[0] for g in p.groups) else []) + [rng, now])
-    headers = ["property"] + (["params"] if any(len(r) == 4 for r in rows) else []) + ["holds for θ in", f"at θ = {t.constant.split()[0]}"]
-    return out + _table(headers, rows)
+        for g in p.groups:
+            rows.append(_theta_row(p.name, g.label, g.holds, g.reason, g.scope, t, labelled))
+            if g.why:
+                whys.setdefault(g.why, []).append((p.name, g.label))
+    if len(t.properties) > 1:  # every property at once, per label
+        for label in dict.fromkeys(g.label for p in t.properties for g in p.groups):
+            gs = [g for p in t.properties for g in p.groups if g.label == label]
+            if any(g.holds is None for g in gs):
+                continue
+            both = gs[0].holds
+            for g in gs[1:]:
+                both = intersect(both, g.holds)
+            scope = next((g.scope for g in gs if g.scope and g.scope.endswith("only")), gs[0].scope)
+            if both == []:  # one property with no θ at any size makes the whole empty at every size
+                scope = next((g.scope for g in gs if g.holds == [] and not g.scope.endswith("only")), scope)
+            rows.append(_theta_row("(all of them)", label, both, "", scope, t, labelled))
+    headers = ["property"] + (["params"] if labelled else []) + ["holds for θ in"] + (["for"] if t.per_size else []) \
+        + [f"at θ = {t.constant.split()[0]}"]
+    labels = {p.name: {g.label for g in p.groups} for p in t.properties}
+    notes = []
+    for why, pairs in whys.items():
+        names = []
+        for name in dict.fromkeys(n for n, _ in pairs):  # a property named alone when the reason is for all its params
+            mine = [label for n, label in pairs if n == name]
+            names += [name] if set(mine) == labels[name] else [f"{name} ({label})" for label in mine]
+        notes.append(f"    {', '.join(names)}: {why}")
+    return out + _table(headers, rows) + notes
+
+
+def _theta_row(name, label, holds, reason, scope, t: ThetaResult, labelled: bool) -> list[str]:
+    if holds is None:
+        rng, now = f"unknown ({reason})", "?"
+    else:
+        rng, now = set_str(holds), ("yes" if contains(holds, t.value) else "no")
+    return [name] + ([label] if labelled else []) + [rng] + ([scope or "-"] if t.per_size else []) + [now]
 
 
 # ---------------------------------------------------------------- JSON
@@ -242,10 +273,12 @@ def to_json(model: I.Model, reports: list[ThresholdReport], code: int) -> dict:
             theta = {"constant": None if t.value is None else f"{t.value.numerator}/{t.value.denominator}",
                      "scope": t.scope or None, "runs": t.runs, "unknown": t.unknown or None, "note": t.note or None,
                      "properties": [{"name": p.name, "ranges": [
-                         {"params": label or None, "holds_for": None if s is None else set_str(s),
-                          "intervals": None if s is None else [_interval_json(i) for i in s],
-                          "holds_at_current_value": None if s is None else contains(s, t.value),
-                          "unknown": why or None} for label, s, why in p.groups]} for p in t.properties]}
+                         {"params": g.label or None, "holds_for": None if g.holds is None else set_str(g.holds),
+                          "intervals": None if g.holds is None else [_interval_json(i) for i in g.holds],
+                          "holds_at_current_value": None if g.holds is None else contains(g.holds, t.value),
+                          "unknown": g.reason or None, "for": g.scope or t.scope or None,
+                          "every_size": None if not t.per_size else (bool(g.scope) and not g.scope.endswith("only")),
+                          "how": g.why or None} for g in p.groups]} for p in t.properties]}
         out.append({"name": r.name, "params": r.params or None, "rule": r.rule, "where": dict(r.where), "exact": r.exact,
                     "meant": r.meant, "support": r.support, "support_name": support_name(r) if r.support else None,
                     "population": r.population, "need_shared": r.k_text, "note": r.note or None,

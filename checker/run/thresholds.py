@@ -1,6 +1,6 @@
 """`forkproof thresholds`: every threshold rule of a model analysed (forkproof.analysis.thresholds,
 Z3 over the rule) and the range of its constant θ that keeps the chosen properties
-(forkproof.run.theta, explicit runs per θ cell).
+(forkproof.run.theta: explicit runs per θ cell, then a proof for every size).
 
 NOTE(thresholds-exit): 0 every `meant` equivalence and quorum intersection is proved (or
 the model has no threshold); 1 one is refuted; 3 one is unknown (or an internal error);
@@ -9,25 +9,37 @@ exit code.
 """
 from __future__ import annotations
 
-from forkproof.run.theta import theta_range
+from forkproof.run.theta import constant_values, parse_theta, theta_range
 from forkproof.semantics.verdict import ExitCode
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError, closest
 from forkproof.analysis.thresholds import analyse
-from forkproof.analysis.report import ThresholdReport, verdicts
+from forkproof.analysis.report import ThresholdReport, fraction_str, verdicts
 
 
 def analyse_thresholds(model: I.Model, bindings: dict[str, list[object]], up_to: int,
-                       properties: list[str] | None = None, faulty: str | None = None) -> list[ThresholdReport]:
-    """Each threshold's report with its θ range filled in; ModelError on a wrong property or param name."""
+                       properties: list[str] | None = None, faulty: str | None = None,
+                       theta: str | None = None) -> list[ThresholdReport]:
+    """Each threshold's report with its θ range filled in; ModelError on a wrong property or
+    param name, or a `--theta` value that no threshold has."""
     props = _properties(model, list(properties or []))
+    wanted = None
+    if theta is not None:
+        wanted = parse_theta(theta)
+        if wanted is None:
+            raise ModelError(Diagnostic("FP506", f"--theta {theta}: not a number (write 4/5, 80% or 0.8)"))
+        have = sorted({c for d in model.defs if d.is_threshold for c in constant_values(d)})
+        if wanted not in have:
+            raise ModelError(Diagnostic("FP506", f"--theta {theta}: no threshold has the constant {fraction_str(wanted)}"
+                                        + (f" (they have: {', '.join(fraction_str(c) for c in have)})" if have else
+                                           " (no threshold has a rational constant)")))
     if faulty is not None and not any(p.name == faulty for p in model.params):
         near = closest(faulty, [p.name for p in model.params])
         raise ModelError(Diagnostic("FP505", f"--faulty {faulty}: the model has no param '{faulty}'"
                                     + (f"; did you mean '{near}'?" if near else "")))
     reports = analyse(model, bindings, up_to, faulty)
     for r, d in zip(reports, [d for d in model.defs if d.is_threshold]):
-        r.theta = theta_range(model, d, bindings, up_to, props)
+        r.theta = theta_range(model, d, bindings, up_to, props, wanted)
     return reports
 
 
@@ -38,7 +50,7 @@ def _properties(model: I.Model, names: list[str]) -> list[str]:
             near = closest(n, known)
             raise ModelError(Diagnostic("FP504", f"--property {n}: the model has no invariant or property '{n}'"
                                         + (f"; did you mean '{near}'?" if near else f" (it has: {', '.join(known) or 'none'})")))
-    return list(dict.fromkeys(names)) if names else [i.name for i in model.invariants]
+    return list(dict.fromkeys(names)) if names else known
 
 
 def exit_code(reports: list[ThresholdReport]) -> ExitCode:

@@ -88,7 +88,7 @@ def test_0l_intended_rule_constant_range(up_to):
     m = load_model(str(ROOT / ZERO_L))
     res = theta_range(m, m.def_named("intended_rule"), {}, up_to, ["resolved_had_two_thirds_yes"])
     assert res.value == Fraction(2, 3)
-    groups = {label: s for label, s, _ in res.properties[0].groups}
+    groups = {g.label: g.holds for g in res.properties[0].groups}
     assert set_str(groups["RULE = Intended"]) == "[2/3, +inf)"
     assert groups["RULE = Code"] == []  # the code rule breaks it whatever the constant
     assert f"N = 1..{up_to}" in res.scope
@@ -101,7 +101,7 @@ def test_near_80_percent_range():
     m = load_model(str(ROOT / NEAR))
     res = theta_range(m, m.def_named("passes"), {}, 20, ["at_most_one_version_passes", "version_never_decreases"])
     assert res.value == Fraction(4, 5)
-    by = {p.name: p.groups[0][1] for p in res.properties}
+    by = {p.name: p.groups[0].holds for p in res.properties}
     assert by["at_most_one_version_passes"] == [Interval(Fraction(1, 2), True, None, False)]
     assert set_str(by["version_never_decreases"]) == "every θ"
     assert res.scope == "N = 3, BLOCKS = 6, V = 2"
