@@ -48,7 +48,7 @@ def select(model: I.Model, only: Sequence[str] = (), skip: Sequence[str] = (), d
                 raise _unknown(option, item, names)
     chosen = [n for n in names if not only or any(_matches(i, [n]) for i in only)]
     chosen = [n for n in chosen if not any(_matches(i, [n]) for i in skip)]
-    if not chosen and (only or skip):
+    if not chosen and (only or skip) and not any(_matches(i, others) for i in only):  # diff: the other has it
         raise ModelError(Diagnostic("FP521", f"{' '.join(_options(only, skip))}: nothing is left to check"))
     selection = Selection(tuple(chosen), tuple(n for n in names if n not in chosen))
     if not selection.skipped:
