@@ -11,12 +11,14 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
 import forkproof
 from forkproof.cli.main import cli
-from tests.expect_copy import COPY, EXPECTATIONS, MODEL, ROOT, expected_copy
+from tests.expect_copy import COPY, MODEL, ROOT, expected_copy
+from tests.test_formats import SARIF_SCHEMA
 
 LIBRA_N = pytest.mark.parametrize("n", [
     pytest.param(("-p", "N=1..6"), id="N=1..6"),
@@ -202,8 +204,11 @@ def test_junit_skips_an_expected_violation_and_fails_a_fixed_one(tmp_path):
 
 
 def test_sarif_keeps_an_expected_violation_suppressed_and_reports_a_fixed_one(tmp_path):
-    r = invoke("check", small(tmp_path, four='expect violated "never"'), "--format", "sarif")
-    run = json.loads(r.stdout)["runs"][0]
+    r = invoke("check", small(tmp_path, four='expect violated "never"'), "--format", "sarif", "--skip", "reaches_*")
+    doc = json.loads(r.stdout)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(doc)
+    run = doc["runs"][0]
+    assert run["properties"]["selection"][0]["skipped"] == ["reaches_one"]
     by = {(x["ruleId"], x["properties"]["scope"], x["locations"][0]["logicalLocations"][0]["name"]): x
           for x in run["results"]}
     expected = by[("invariant", "MODE = Loose", "below_two")]
