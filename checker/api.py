@@ -121,6 +121,7 @@ class Result:
     reason: str | None
     notes: tuple[str, ...]
     trace: dict | None  # {"loop_start", "closing", "steps": [{"index", "action", "args", "changed", "state", ...}]}
+    expected: dict | None = None  # `expect violated` in the model: {"verdict", "reason", "when", "line", "outcome"}
 
 
 @dataclass(frozen=True)
@@ -134,14 +135,15 @@ class Report:
     results: tuple[Result, ...]
     notes: tuple[str, ...]
     raw: CheckReport
+    require: str = "exhaustive"
 
     def text(self, color: bool = False) -> str:
         """The text report, as `forkproof check` prints it (without the final summary line)."""
-        return report_output.render_text(self.raw, color=color)
+        return report_output.render_text(self.raw, color=color, require=self.require)
 
     def to_json(self, timings: bool = False) -> str:
         """The `--format json` document for this model alone."""
-        return report_output.render_json([self.raw], self.exit_code, timings=timings)
+        return report_output.render_json([self.raw], self.exit_code, timings=timings, require=self.require)
 
     def violated(self) -> list[Result]:
         return [r for r in self.results if r.verdict == "violated"]
@@ -150,12 +152,14 @@ class Report:
 def check(model: I.Model, params: Mapping[str, ParamValue] | None = None, *, engine: str = "explicit",
           require: str = "exhaustive", symmetry: bool = True, deadlock: bool = True, max_states: int | None = None,
           timeout: float | None = None, depth: int = 20, up_to: int = 6, certificate: str | None = None,
-          progress: Callable[[str, int, int, int, float], None] | None = None) -> Report:
+          progress: Callable[[str, int, int, int, float], None] | None = None, properties: Iterable[str] = (),
+          skip: Iterable[str] = ()) -> Report:
     """Check every invariant and property of `model`, as `forkproof check` does with the same
     options (README, "Command line").  Params left out take their default or sweep; an int
     param with no value at all is checked for every size.  `progress(scope, states, depth,
     queue, seconds)` is called about twice a second during an explicit search.  A
-    KeyboardInterrupt during the search ends it: what was found stands, the rest is unknown."""
+    KeyboardInterrupt during the search ends it: what was found stands, the rest is unknown.
+    `properties` / `skip`: names or globs, as --property / --skip (ModelError FP520, FP521)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if require not in ("proof", "exhaustive", "bounded"):
@@ -163,12 +167,12 @@ def check(model: I.Model, params: Mapping[str, ParamValue] | None = None, *, eng
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth, certificate=certificate, require=require, up_to=up_to,
                             control=Control(progress=progress))
-    raw = check_model(model, bindings(model, params), options)
-    doc = report_output.report_json(raw, timings=True)
+    raw = check_model(model, bindings(model, params), options, list(properties), list(skip))
+    doc = report_output.report_json(raw, timings=True, require=require)
     results = tuple(Result(p["name"], p["kind"], p["verdict"], p["verdict_text"], p["scope"], p["engine"], p["states"],
-                           p["depth"], p["seconds"], p["reason"], tuple(v.verdict.notes), p["trace"])
+                           p["depth"], p["seconds"], p["reason"], tuple(v.verdict.notes), p["trace"], p["expected"])
                     for p, v in zip(doc["properties"], raw.properties))
-    return Report(model.name, model.path, int(exit_code([raw], require)), results, raw.notes, raw)
+    return Report(model.name, model.path, int(exit_code([raw], require)), results, raw.notes, raw, require)
 
 
 # ---------------------------------------------------------------- thresholds
@@ -218,14 +222,16 @@ class DiffReport:
 
 def diff(old: I.Model, new: I.Model, params: Mapping[str, ParamValue] | None = None, *, engine: str = "explicit",
          symmetry: bool = True, deadlock: bool = True, max_states: int | None = None, timeout: float | None = None,
-         depth: int = 20, up_to: int = 6, table_up_to: int = 10) -> DiffReport:
+         depth: int = 20, up_to: int = 6, table_up_to: int = 10, properties: Iterable[str] = (),
+         skip: Iterable[str] = ()) -> DiffReport:
     """Check two versions of a model alike and classify what changed, as `forkproof diff` does.
-    A param only one version has is bound on that side only."""
+    A param only one version has is bound on that side only; `properties` / `skip` as for `check`."""
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth, up_to=up_to)  # control None: each check its own
     items = [f"{k}={x}" for k, v in (params or {}).items() for x in _items(v)]
-    b_old, v_old = check_version(old.path, old, new, items, options)
-    b_new, v_new = check_version(new.path, new, old, items, options)
+    only, skipped = list(properties), list(skip)
+    b_old, v_old = check_version(old.path, old, new, items, options, only, skipped)
+    b_new, v_new = check_version(new.path, new, old, items, options, only, skipped)
     changes = match(v_old, v_new)
     tchanges = threshold_changes(old, new, (b_old, b_new), table_up_to)
     return DiffReport(v_old, v_new, int(diff_exit_code(changes, tchanges)), tuple(changes), tuple(tchanges))

@@ -233,11 +233,22 @@ class ActionD:
 
 
 @dataclass(frozen=True, slots=True)
+class ExpectD:
+    """`expect violated [when CONDITION] ["reason"]` after an invariant or property."""
+
+    verdict: str  # "violated"
+    when: ExprE | None
+    reason: str | None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class InvariantD:
     name: str
     expr: ExprE
     span: Span | None = field(default=None, compare=False)
     name_span: Span | None = field(default=None, compare=False)
+    expect: ExpectD | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +257,7 @@ class PropertyD:
     expr: ExprE
     span: Span | None = field(default=None, compare=False)
     name_span: Span | None = field(default=None, compare=False)
+    expect: ExpectD | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -366,6 +366,18 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class Expect:
+    """NOTE(expect): the verdict the author expects of an invariant or property, `violated`,
+    in the scopes where `when` (a constant condition over bool and enum params only, so
+    that it has one value per reported result) holds; None means every scope."""
+
+    verdict: str  # "violated"
+    when: Expr | None
+    reason: str | None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Invariant:
     """A safety property over states; `step` when it reads primed variables, in which
     case it is checked on every transition (pre-state unprimed, post-state primed)."""
@@ -374,6 +386,7 @@ class Invariant:
     expr: Expr
     step: bool = False
     span: Span | None = field(default=None, compare=False)
+    expect: Expect | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +396,7 @@ class Property:
     name: str
     expr: Expr
     span: Span | None = field(default=None, compare=False)
+    expect: Expect | None = None
 
 
 @dataclass(frozen=True, slots=True)

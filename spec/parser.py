@@ -19,7 +19,7 @@ from forkproof.spec.errors import Diagnostic, ModelError, Note, Span
 KEYWORDS = frozenset(
     "model param assume enum type process var any in def threshold action when invariant property "
     "strong fair if then else for forall exists count sum where and or not implies iff always "
-    "eventually true false div mod meant measures of".split()
+    "eventually true false div mod meant measures of expect violated".split()
 )
 
 # How expected terminals are named in error messages.
@@ -30,6 +30,7 @@ _TERMINAL_WORDS = {
     "PERCENT": "a percentage",
     "CMP": "a comparison (==, !=, <, <=, >, >=)",
     "STRONG": "'strong'",
+    "STRING": 'a "quoted reason"',
     "$END": "end of file",
 }
 
@@ -104,6 +105,8 @@ def _syntax_error(err: UnexpectedInput, source: str) -> Diagnostic:
         pos = cast(int, err.pos_in_stream)
         ch = source[pos] if pos < len(source) else "?"
         span = Span(err.line, err.column, err.line, err.column + 1)
+        if ch == '"':
+            return Diagnostic("FP101", "a quoted reason must end with '\"' on the same line", span)
         return Diagnostic("FP101", f"unexpected character {ch!r}", span)
     if isinstance(err, UnexpectedToken):
         tok = err.token
@@ -233,10 +236,20 @@ class _ToAst(Transformer[Token, A.ModelD]):
         return _Block(c)
 
     def invariant_decl(self, meta: Meta, c: list[Any]) -> A.InvariantD:
-        return A.InvariantD(_name(c[0]), c[1], _span_of_meta(meta), _span_of_token(c[0]))
+        expect = c[2] if len(c) > 2 else None
+        return A.InvariantD(_name(c[0]), c[1], _span_of_meta(meta), _span_of_token(c[0]), expect)
 
     def property_decl(self, meta: Meta, c: list[Any]) -> A.PropertyD:
-        return A.PropertyD(_name(c[0]), c[1], _span_of_meta(meta), _span_of_token(c[0]))
+        expect = c[2] if len(c) > 2 else None
+        return A.PropertyD(_name(c[0]), c[1], _span_of_meta(meta), _span_of_token(c[0]), expect)
+
+    def expectation(self, meta: Meta, c: list[Any]) -> A.ExpectD:
+        when = next((x.expr for x in c if isinstance(x, _Guard)), None)
+        reason = next((str(x)[1:-1] for x in c if isinstance(x, Token) and x.type == "STRING"), None)
+        return A.ExpectD("violated", when, reason, _span_of_meta(meta))
+
+    def expect_when(self, meta: Meta, c: list[Any]) -> _Guard:
+        return _Guard(c[0])
 
     def fair_decl(self, meta: Meta, c: list[Any]) -> A.FairD:
         strong = bool(c) and isinstance(c[0], Token) and c[0].type == "STRONG"

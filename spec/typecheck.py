@@ -690,12 +690,26 @@ class _Checker:
     def invariant(self, d: A.InvariantD) -> I.Invariant:
         e = self.expr(d.expr, {}, _Ctx(primes=True, what=f"invariant '{d.name}'"))
         self.need_bool(e, d.expr, "an invariant")
-        return I.Invariant(d.name, e, _has_primes(e), d.span)
+        return I.Invariant(d.name, e, _has_primes(e), d.span, self.expect(d.expect))
 
     def property(self, d: A.PropertyD) -> I.Property:
         e = self.expr(d.expr, {}, _Ctx(temporal=True, what=f"property '{d.name}'"))
         self.need_bool(e, d.expr, "a property")
-        return I.Property(d.name, e, d.span)
+        return I.Property(d.name, e, d.span, self.expect(d.expect))
+
+    def expect(self, d: A.ExpectD | None) -> I.Expect | None:
+        """NOTE(expect) in spec/ir.py: the condition is a constant over bool and enum params."""
+        if d is None:
+            return None
+        when = None
+        if d.when is not None:
+            when = self.expr(d.when, {}, _Ctx(const=True, what="the condition of 'expect'"))
+            self.need_bool(when, d.when, "'expect violated when'")
+            for ref in _param_refs(when):
+                if not isinstance(ref.ty, (I.BoolType, I.EnumType)):
+                    raise _err("FP320", f"the condition of 'expect' may read only bool and enum params, whose every "
+                               f"value the report shows apart; '{ref.name}' is {_article(ref.ty)}", ref.span)
+        return I.Expect(d.verdict, when, d.reason, d.span)
 
     def fair(self, d: A.FairD, actions: dict[str, A.ActionD]) -> I.Fairness:
         a = actions.get(d.action)
@@ -748,6 +762,20 @@ def _has_primes(e: I.Expr) -> bool:
             if any(_has_primes(c) for c in child if not isinstance(c, (str, int))):
                 return True
     return False
+
+
+def _param_refs(e: object) -> list[I.ParamRef]:
+    """Every param an (IR) expression reads."""
+    if isinstance(e, I.ParamRef):
+        return [e]
+    out: list[I.ParamRef] = []
+    for name in getattr(e, "__slots__", ()):
+        child = getattr(e, name)
+        for c in child if isinstance(child, tuple) else (child,):
+            if isinstance(c, (I.Lit, I.ParamRef, I.VarRef, I.LocalRef, I.Index, I.BoundRef, I.Unary, I.Binary, I.Ite,
+                              I.Quant, I.Call)):
+                out.extend(_param_refs(c))
+    return out
 
 
 def check(model: A.ModelD, path: str) -> I.Model:

@@ -11,7 +11,7 @@ import click
 
 from forkproof.api import load_text, read_source
 from forkproof.cli.common import internal_error, print_errors
-from forkproof.cli.options import search_options
+from forkproof.cli.options import search_options, selection_options
 from forkproof.output.diff import render_text, to_json
 from forkproof.run.diff import check_version, exit_code, git_show, match, threshold_changes
 from forkproof.run.portfolio import ENGINES, EngineOptions
@@ -30,18 +30,21 @@ from forkproof.spec.errors import ModelError
 @click.option("--engine", type=click.Choice(list(ENGINES)), default="explicit", show_default=True,
               help="The engine for both versions (as for `check`).")
 @search_options
+@selection_options
 @click.option("--up-to", "up_to", type=click.IntRange(min=0), default=6, show_default=True,
               help="For an int param with no value: check each instance with the param at most this.")
 @click.option("--table-up-to", "table_up_to", type=click.IntRange(min=1, max=500), default=10, show_default=True,
               help="A changed threshold's table covers N = 1..K.")
-def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states, timeout, up_to, table_up_to):
+def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states, timeout, only, skip, up_to,
+         table_up_to):
     """Check two versions of a model and say what the edit changed: properties newly
     violated (with the trace), fixed, weakened, added or removed, and every changed
     threshold's table before and after, with whether its rule got weaker, stronger,
     stayed equal or became incomparable (and a configuration that shows it).
 
     Exit codes: 0 nothing got worse, 1 a property is violated in NEW that was not violated
-    in OLD, or a threshold rule became weaker (admits a configuration the old rule
+    in OLD (and NEW does not mark it `expect violated`), a property NEW marks `expect
+    violated` holds, or a threshold rule became weaker (admits a configuration the old rule
     rejected), 2 a model, the revision or the command line is wrong, 3 a verdict got weaker
     (e.g. proved -> unknown) or a rule comparison has no answer, with no regression."""
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
@@ -70,7 +73,7 @@ def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states,
 
         def check(label: str, model: I.Model, other: I.Model):
             try:
-                return check_version(label, model, other, list(params), options)
+                return check_version(label, model, other, list(params), options, only, skip)
             except ModelError as err:
                 print_errors(err, label, None, fmt)
                 errors.extend(d.to_json(label) for d in err.diagnostics)

@@ -17,14 +17,14 @@ from forkproof.cli import progress
 from forkproof.cli.common import internal_error, print_errors
 from forkproof.cli.diff import diff
 from forkproof.cli.graph import graph
-from forkproof.cli.options import search_options
+from forkproof.cli.options import search_options, selection_options
 from forkproof.cli.thresholds import thresholds
 from forkproof.output import formats
 from forkproof.output import report as R
 from forkproof.run.check import check_model
 from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import ENGINES, EngineOptions
-from forkproof.run.results import exit_code
+from forkproof.run.results import exit_code, outcome
 from forkproof.semantics.control import Control
 from forkproof.semantics.verdict import ExitCode
 from forkproof.spec.errors import ModelError
@@ -58,6 +58,7 @@ def cli() -> None:
               help="explicit: search every reachable state; bmc: bounded search with Z3 (--depth); "
                    "kind: k-induction proofs; pdr: PDR proofs with a checked invariant; auto: a portfolio.")
 @search_options
+@selection_options
 @click.option("--certificate", type=click.Path(dir_okay=False), default=None,
               help="pdr: write the proof obligations of every proved property as SMT-LIB2 to this file.")
 @click.option("--require", type=click.Choice(["proof", "exhaustive", "bounded"]), default="exhaustive",
@@ -69,12 +70,15 @@ def cli() -> None:
               help="A live progress line on stderr (states, depth, states/s, queue, time). Default: only when "
                    "stderr is a terminal, never in a CI log.")
 def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, symmetry, deadlock, max_states,
-          timeout, require, up_to, show_progress):
+          timeout, only, skip, require, up_to, show_progress):
     """Check every invariant and property of each MODEL.
 
     An int param with no value (`param N: int`) means every value the assumptions allow:
     forkproof proves each property for all of them at once where it can, and reports the
-    smallest value that breaks it otherwise."""
+    smallest value that breaks it otherwise.
+
+    A property the model marks `expect violated` passes when it is violated (shown as
+    expected, with its trace) and fails (exit 1) when it holds: the expectation is stale."""
     if show_progress is None:
         show_progress = sys.stderr.isatty()
     line = progress.Line() if show_progress else None
@@ -84,7 +88,7 @@ def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, s
                             control=control)
     restore = _on_ctrl_c(control)
     try:
-        code = _check(models, params, fmt, options, line, trace_dir, timings)
+        code = _check(models, params, fmt, options, line, trace_dir, timings, only, skip)
     except BrokenPipeError:  # the reader went away (| head): nothing more to say, no traceback
         sys.stdout = open(os.devnull, "w")
         code = ExitCode.INCONCLUSIVE
@@ -118,7 +122,7 @@ def _on_ctrl_c(control: Control):
 
 
 def _check(models, params, fmt, options: EngineOptions, line: progress.Line | None, trace_dir: str | None = None,
-           timings: bool = False) -> int:
+           timings: bool = False, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> int:
     require = options.require
     reports, errors = [], []
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -128,7 +132,7 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
             source = read_source(path)
             model = load_text(source, path)
             bindings = parse_bindings(model, list(params))
-            rep = check_model(model, bindings, options)
+            rep = check_model(model, bindings, options, only, skip)
         except ModelError as err:
             if line is not None:
                 line.clear()
@@ -139,7 +143,7 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
         if line is not None:
             line.clear()
         if fmt == "text":
-            click.echo(R.render_text(rep, color=color))
+            click.echo(R.render_text(rep, color=color, require=require))
             click.echo("")
     code = ExitCode.USAGE if errors else exit_code(reports, require)
     written = []
@@ -150,7 +154,7 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
             click.echo(f"forkproof: cannot write ITF traces to {trace_dir}: {e.strerror or e}", err=True)
             code = ExitCode.USAGE
     if fmt == "json":
-        click.echo(R.render_json(reports, code, errors, timings=timings))
+        click.echo(R.render_json(reports, code, errors, timings=timings, require=require))
     elif fmt == "junit":
         click.echo(formats.render_junit(reports, code, errors, require=require, timings=timings), nl=False)
     elif fmt == "sarif":
@@ -159,9 +163,10 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
         for path in written:
             click.echo(f"ITF trace written: {path}")
         if reports:
-            line = R.summary_line(reports, code)
+            line = R.summary_line(reports, code, require)
             if code == ExitCode.INCONCLUSIVE and not any(
-                    p.verdict.status.name == "UNKNOWN" for r in reports for p in r.properties):
+                    p.verdict.status.name == "UNKNOWN" for r in reports for p in r.properties
+                    if outcome(p, require) != "expected"):
                 line += f" (some verdicts are weaker than --require {require})"
             click.echo(line)
     return code

@@ -21,3 +21,17 @@ def search_options(f):
     for opt in reversed(options):
         f = opt(f)
     return f
+
+
+def selection_options(f):
+    """--property, --skip: which invariants and properties to check (forkproof.run.select)."""
+    options = [
+        click.option("--property", "only", multiple=True, metavar="NAME",
+                     help="Check only this invariant or property (a name or a glob such as 'resolved_*'; "
+                          "`deadlock` is the built-in check). Repeatable."),
+        click.option("--skip", "skip", multiple=True, metavar="NAME",
+                     help="Leave out this invariant or property (a name or a glob). Repeatable."),
+    ]
+    for opt in reversed(options):
+        f = opt(f)
+    return f

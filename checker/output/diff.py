@@ -13,7 +13,7 @@ from forkproof.spec import ir as I
 
 
 def _verdict(p: PropertyResult | None) -> str:
-    return "-" if p is None else R.verdict_text(p.verdict)
+    return "-" if p is None else R.verdict_label(p)
 
 
 def _scope(c: Change) -> str:
@@ -23,6 +23,8 @@ def _scope(c: Change) -> str:
 def _trace_block(p: PropertyResult, head: str) -> list[str]:
     v = p.verdict
     out = ["", head]
+    if p.expect is not None:
+        out.append(f"  {R.expectation_text(p)}")
     if v.reason:
         out.append(f"  {v.reason}")
     if v.trace is not None:
@@ -86,6 +88,12 @@ def render_text(old: Version, new: Version, changes: list[Change], thresholds: l
             else:
                 was = f"was {_verdict(c.old)}" + (f" for {c.old.scope}" if c.old.scope != c.new.scope else "")
             out += _trace_block(c.new, f"newly violated: {_what(c.new)}, {c.new.scope or 'the model'} ({was})")
+        elif c.change == "expected_violated" and (c.old is None or c.old.verdict.status is not Status.VIOLATED):
+            was = "a property NEW adds" if c.old is None else f"was {_verdict(c.old)}"
+            out += _trace_block(c.new, f"newly violated, as expected: {_what(c.new)}, {c.new.scope or 'the model'} "
+                                       f"({was})")
+        elif c.change == "expectation_stale":
+            out += [""] + R.fixed_lines(c.new)
         elif c.change in ("weakened", "unknown_was_violated"):
             out += ["", f"{CHANGES[c.change]}: {_what(c.new)}, {_verdict(c.old)} ({c.old.scope or 'the model'}) -> "
                         f"{_verdict(c.new)} ({c.new.scope or 'the model'})"]
@@ -122,7 +130,8 @@ def to_json(old: Version | None, new: Version | None, changes: list[Change], thr
             return None
         return {"file": v.label, "model": v.model.name, "engine": v.report.engine,
                 "states": sum(r.result.states for r in v.report.instances),
-                "instances": [r.scope for r in v.report.instances], "notes": list(v.report.notes)}
+                "instances": [r.scope for r in v.report.instances], "selection": R.selection_json(v.report),
+                "notes": list(v.report.notes)}
 
     def one(model: I.Model | None, r) -> dict | None:
         return None if r is None else threshold_json(model, [r], 0)["thresholds"][0]

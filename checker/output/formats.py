@@ -8,12 +8,18 @@ docs/formats.md is the reference for what each format holds; the choices in shor
   weaker than --require -> <error> (never <skipped>: every JUnit consumer shows <skipped>
   as not-failed, and both make the exit code 3); otherwise a passing case with the verdict
   in <system-out>.  A model that cannot be read is a suite with one <error> case.
+  NOTE(expect-outcome): a violation the model expects -> <skipped type="expected-violation">
+  with the trace (as pytest reports an xfail: not failed, not passed); one it expects that
+  holds -> <failure type="fixed">; an invariant or property left out by --property/--skip
+  -> a case with <skipped type="not-selected">.
 - SARIF: one run; one rule per kind of finding (RULES); a result for each violated or
   inconclusive property, at its declaration (deadlock: the `model` line; runtime: the
   action of the failing step), with the trace as a codeFlow whose steps sit at the
-  declarations of their actions.
+  declarations of their actions.  An expected violation keeps its result, at level "note",
+  with an inSource suppression whose justification is the reason; a fixed one is a result
+  of the rule "fixed-expectation" at the `expect` clause.
 - ITF (Apalache ADR-015): one file per counterexample, states as ITF values, `loop` for
-  lassos.  NOTE(itf-vars): a global is one variable (a map `m[k]` is one `#map`); a family
+  lassos; an expected violation's file says so in `#meta` (`expected`).  NOTE(itf-vars): a global is one variable (a map `m[k]` is one `#map`); a family
   local `F[i].x` is one variable `F.x`, a map from the process id "F[i]" to the value.
 
 NOTE(determinism): the same input gives the same bytes.  No clock reading, host name or
@@ -31,7 +37,7 @@ from urllib.parse import quote
 from forkproof.output import report as R
 from forkproof.semantics.instance import display_value
 from forkproof.about import VERSION
-from forkproof.run.results import REQUIRE, STRENGTH, CheckReport, PropertyResult
+from forkproof.run.results import REQUIRE, STRENGTH, CheckReport, PropertyResult, outcome
 from forkproof.semantics.verdict import Status, Step, Trace
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Span
@@ -50,6 +56,8 @@ RULES = (
     ("inconclusive", "No verdict as strong as required: unknown (a limit, a timeout or an unsupported form), "
                      "or weaker than --require", "warning"),
     ("model-error", "The model or the command line is wrong", "error"),
+    ("fixed-expectation", "A property the model marks `expect violated` holds: remove the stale expectation",
+     "error"),
 )
 _RULE_INDEX = {r[0]: i for i, r in enumerate(RULES)}
 
@@ -75,27 +83,8 @@ def step_text(step: Step) -> str:
 
 
 def violation_text(p: PropertyResult) -> str:
-    """The text report's paragraph for a violation: heading, reason, trace table."""
-    v = p.verdict
-    where = f"{p.scope or 'the model'}{R.other_instances(p)}"
-    if v.kind == "deadlock":
-        out = [f"deadlock reached (no action enabled), {where}"]
-    elif v.kind == "runtime":
-        out = [f"runtime error, {where}"]
-    else:
-        out = [f"{v.kind} violated: {v.name}, {where}"]
-    if v.reason:
-        out.append(f"  {v.reason}")
-    t = v.trace
-    if t is not None:
-        n = len(t.steps) - 1
-        if t.loop_start is not None:
-            out.append(f"  lasso: {n} step{'s' if n != 1 else ''}, then a cycle from step {t.loop_start} "
-                       f"that repeats forever:")
-        else:
-            out.append(f"  shortest trace, {n} step{'s' if n != 1 else ''}:")
-        out.extend(R.trace_lines(t))
-    return "\n".join(out)
+    """The text report's paragraph for a violation: heading, expectation, reason, trace table."""
+    return "\n".join(R.violation_lines(p))
 
 
 def _declaration(model: I.Model, p: PropertyResult) -> Span | None:
@@ -195,7 +184,18 @@ def _junit_suite(rep: CheckReport, require: str, timings: bool) -> ET.Element:
             case.set("time", f"{v.seconds:.3f}")
         verdict = R.verdict_text(v)
         detail = R.scope_detail(p)
-        if v.status is Status.VIOLATED:
+        expected = outcome(p, require)
+        if expected == "expected":
+            counts["skipped"] += 1
+            el = ET.SubElement(case, "skipped", message=f"violated, as expected: {p.expect.reason or v.name}",
+                               type="expected-violation")
+            el.text = _clean(violation_text(p))
+        elif expected == "fixed":
+            counts["failures"] += 1
+            el = ET.SubElement(case, "failure", message=f"fixed: {verdict}, but the model expects it violated "
+                                                        f"(remove the expectation)", type="fixed")
+            el.text = _clean("\n".join(R.fixed_lines(p)))
+        elif v.status is Status.VIOLATED:
             counts["failures"] += 1
             el = ET.SubElement(case, "failure", message=f"{verdict}: {v.kind} {v.name}, {p.scope or 'the model'}",
                                type="violated")
@@ -213,6 +213,11 @@ def _junit_suite(rep: CheckReport, require: str, timings: bool) -> ET.Element:
         else:
             out = ET.SubElement(case, "system-out")
             out.text = _clean(f"{verdict}: {v.name}, {detail}\nengine: {v.engine}")
+    for name in rep.selection.skipped if rep.selection is not None else ():
+        counts["tests"] += 1
+        counts["skipped"] += 1
+        case = ET.SubElement(suite, "testcase", classname=m.name, name=name, file=m.path)
+        ET.SubElement(case, "skipped", message="not checked: left out by --property/--skip", type="not-selected")
     for k, n in counts.items():
         suite.set(k, str(n))
     if timings:
@@ -241,7 +246,7 @@ def render_sarif(reports: list[CheckReport], code: int, errors: list[dict] | Non
     results = []
     for rep in reports:
         for p in rep.properties:
-            if not accepted(p, require):
+            if not accepted(p, require) or outcome(p, require) == "fixed":
                 results.append(_sarif_result(rep, p, require, timings))
     for d in errors or []:
         results.append(_sarif_error(d))
@@ -256,7 +261,8 @@ def render_sarif(reports: list[CheckReport], code: int, errors: list[dict] | Non
         "invocations": [{"executionSuccessful": code != 2, "exitCode": code}],
         "columnKind": "unicodeCodePoints",
         "results": results,
-        "properties": {"require": require, "exitCode": code},
+        "properties": {"require": require, "exitCode": code,
+                       "selection": [{"file": r.model.path, **R.selection_json(r)} for r in reports]},
     }
     if timings:
         run["properties"]["seconds"] = round(sum(r.seconds for r in reports), 6)
@@ -282,20 +288,26 @@ def _physical(path: str, span: Span | None) -> dict:
 
 def _sarif_result(rep: CheckReport, p: PropertyResult, require: str, timings: bool) -> dict:
     m, v = rep.model, p.verdict
-    if v.status is Status.VIOLATED:
+    expected = outcome(p, require)
+    if expected == "fixed":
+        rule = "fixed-expectation"
+        text = R.fixed_lines(p)[0] + f" ({R.expectation_text(p)}): remove the expectation"
+    elif v.status is Status.VIOLATED:
         rule = v.kind.replace(" ", "-")
         text = violation_text(p).split("\n", 1)[0]
         if v.reason:
             text += f": {v.reason}"
+        if expected == "expected":
+            text += f" ({R.expectation_text(p)})"
     else:
         rule = "inconclusive"
         why = v.reason if v.status is Status.UNKNOWN else f"weaker than --require {require}"
         text = f"{R.verdict_text(v)}: {v.kind} {v.name}, {p.scope or 'the model'} ({why})"
-    span = _declaration(m, p)
+    span = p.expect.span if expected == "fixed" and p.expect is not None and p.expect.span else _declaration(m, p)
     result: dict = {
         "ruleId": rule,
         "ruleIndex": _RULE_INDEX[rule],
-        "level": RULES[_RULE_INDEX[rule]][2],
+        "level": "note" if expected == "expected" else RULES[_RULE_INDEX[rule]][2],
         "message": {"text": text},
         "locations": [{"physicalLocation": _physical(m.path, span),
                        "logicalLocations": [{"name": v.name, "fullyQualifiedName": f"{m.name}.{v.name}",
@@ -304,6 +316,11 @@ def _sarif_result(rep: CheckReport, p: PropertyResult, require: str, timings: bo
         "properties": {"verdict": R.JSON_STATUS[v.status], "verdictText": R.verdict_text(v),
                        "kind": v.kind, "scope": p.scope, "engine": v.engine},
     }
+    if p.expect is not None:
+        result["properties"]["expected"] = R.expect_json(p, require)
+    if expected == "expected":  # NOTE(expect-outcome): shown, with its trace, but acknowledged in the model
+        result["suppressions"] = [{"kind": "inSource", "status": "accepted",
+                                   "justification": p.expect.reason or f"expect violated ({R.expectation_text(p)})"}]
     if timings:
         result["properties"]["seconds"] = round(v.seconds, 6)
     if v.trace is not None:
@@ -411,6 +428,8 @@ def itf_trace(rep: CheckReport, p: PropertyResult) -> dict:
     }
     if v.reason:
         meta["reason"] = v.reason
+    if p.expect is not None:
+        meta["expected"] = R.expectation_text(p)
     doc: dict = {"#meta": meta, "params": [q.name for q in params], "vars": [name for name, _ in layout]}
     if trace.loop_start is not None:
         doc["#meta"]["loop_action"] = _itf_action(trace.closing) if trace.closing is not None else None

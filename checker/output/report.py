@@ -13,7 +13,7 @@ import json
 from forkproof.semantics.instance import display_value
 from forkproof.about import VERSION
 from forkproof.run.plan import join_scopes
-from forkproof.run.results import CheckReport, PropertyResult
+from forkproof.run.results import CheckReport, PropertyResult, outcome
 from forkproof.semantics.verdict import Status, Trace, Verdict
 
 SCHEMA = 2  # 2: `seconds` only with --timings, so that the same input gives the same bytes
@@ -37,6 +37,73 @@ def verdict_text(v: Verdict) -> str:
     if v.status is Status.BOUNDED and v.depth is not None:
         return f"holds up to depth {v.depth}"
     return v.status.value
+
+
+def verdict_label(p: PropertyResult, require: str = "exhaustive") -> str:
+    """The verdict as the report's table shows it, with what became of an expectation
+    (NOTE(expect-outcome) in checker/run/results.py): "violated (expected)", "proved, fixed:
+    expected violated", "unknown, expected violated"."""
+    text = verdict_text(p.verdict)
+    o = outcome(p, require)
+    if o == "expected":
+        return f"{text} (expected)"
+    if o == "fixed":
+        return f"{text}, fixed: expected violated"
+    if o == "inconclusive":
+        return f"{text}, expected violated"
+    return text
+
+
+def expectation_text(p: PropertyResult) -> str:
+    """"expected violated at line 94 when RULE == Code: <reason>"."""
+    e = p.expect
+    if e is None:
+        return ""
+    where = f" at line {e.span.line}" if e.span is not None else ""
+    when = f" when {e.condition}" if e.condition else ""
+    return f"expected {e.verdict}{where}{when}" + (f": {e.reason}" if e.reason else "")
+
+
+def violation_heading(p: PropertyResult) -> str:
+    """"invariant violated: NAME, SCOPE (...)", or "invariant violated, as expected: ..."."""
+    v = p.verdict
+    where = f"{p.scope or 'the model'}{other_instances(p)}"
+    if v.kind == "deadlock":
+        return f"deadlock reached (no action enabled), {where}"
+    if v.kind == "runtime":
+        return f"runtime error, {where}"
+    as_expected = ", as expected" if p.expect is not None else ""
+    return f"{v.kind} violated{as_expected}: {v.name}, {where}"
+
+
+def fixed_lines(p: PropertyResult) -> list[str]:
+    """A result the model expects violated that holds: the paragraph that says to update the model."""
+    v = p.verdict
+    return [f"fixed: {v.kind} {v.name}, {p.scope or 'the model'}: {verdict_text(v)}, but the model expects it "
+            f"violated",
+            f"  {expectation_text(p)}",
+            "  the violation is gone: remove the `expect violated` (or narrow its `when`) so that the gate checks "
+            "it again"]
+
+
+def violation_lines(p: PropertyResult) -> list[str]:
+    """A violation's paragraph: heading, the expectation (if any), the reason, the trace table."""
+    v = p.verdict
+    out = [violation_heading(p)]
+    if p.expect is not None:
+        out.append(f"  {expectation_text(p)}")
+    if v.reason:
+        out.append(f"  {v.reason}")
+    if v.trace is not None and v.trace.loop_start is not None:
+        n = len(v.trace.steps) - 1
+        out.append(f"  lasso: {n} step{'s' if n != 1 else ''}, then a cycle from step {v.trace.loop_start} "
+                   f"that repeats forever:")
+        out.extend(trace_lines(v.trace))
+    elif v.trace is not None:
+        n = len(v.trace.steps) - 1
+        out.append(f"  shortest trace, {n} step{'s' if n != 1 else ''}:")
+        out.extend(trace_lines(v.trace))
+    return out
 
 
 def table(headers: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
@@ -92,21 +159,34 @@ def trace_lines(trace: Trace) -> list[str]:
     return table(["step", "action", "changed"], rows, indent="    ")
 
 
-def render_text(report: CheckReport, color: bool = False) -> str:
+def selection_line(report: CheckReport) -> str | None:
+    """"checked 2 of 7 (--property, --skip); not checked: a, b, deadlock", or None for everything."""
+    sel = report.selection
+    if sel is None or not sel.skipped:
+        return None
+    total = len(sel.checked) + len(sel.skipped)
+    return f"checked {len(sel.checked)} of {total} (--property, --skip); not checked: {', '.join(sel.skipped)}"
+
+
+def render_text(report: CheckReport, color: bool = False, require: str = "exhaustive") -> str:
     m = report.model
     out = [f"forkproof {VERSION}: {m.path}: model {m.name}"]
     n_inst = len(report.instances)
     states = sum(r.result.states for r in report.instances)
     scope = ", ".join(r.scope for r in report.instances[:1]) if n_inst == 1 else f"{n_inst} instances"
     out.append(f"checked {scope or 'the model'} with the {report.engine} engine: {states:,} states in {report.seconds:.2f}s")
+    selected = selection_line(report)
+    if selected:
+        out.append(selected)
     out.append("")
     headers = ["property", "verdict", "scope", "engine", "time"]
-    rows = [[p.verdict.name, verdict_text(p.verdict), scope_detail(p), p.verdict.engine, f"{p.verdict.seconds:.2f}s"]
-            for p in report.properties]
+    labels = [verdict_label(p, require) for p in report.properties]
+    rows = [[p.verdict.name, label, scope_detail(p), p.verdict.engine, f"{p.verdict.seconds:.2f}s"]
+            for p, label in zip(report.properties, labels)]
     lines = table(headers, rows)
     if color:  # paint after padding, so colour codes do not upset the alignment
-        lines = [lines[0]] + [line.replace(verdict_text(p.verdict), _paint(verdict_text(p.verdict), p.verdict.status), 1)
-                              for line, p in zip(lines[1:], report.properties)]
+        lines = [lines[0]] + [line.replace(label, _paint(label, p.verdict.status, outcome(p, require)), 1)
+                              for line, p, label in zip(lines[1:], report.properties, labels)]
     out.extend(lines)
     seen_notes = []
     for p in report.properties:
@@ -116,47 +196,51 @@ def render_text(report: CheckReport, color: bool = False) -> str:
     out.extend(f"  note: {n}" for n in seen_notes)
     for p in report.properties:
         v = p.verdict
+        if outcome(p, require) == "fixed":
+            out.append("")
+            out.extend(fixed_lines(p))
+            continue
         if v.status is not Status.VIOLATED:
             continue
         out.append("")
-        where = f"{p.scope or 'the model'}{other_instances(p)}"
-        if v.kind == "deadlock":
-            out.append(f"deadlock reached (no action enabled), {where}")
-        elif v.kind == "runtime":
-            out.append(f"runtime error, {where}")
-        else:
-            out.append(f"{v.kind} violated: {v.name}, {where}")
-        if v.reason:
-            out.append(f"  {v.reason}")
-        if v.trace is not None and v.trace.loop_start is not None:
-            n = len(v.trace.steps) - 1
-            out.append(f"  lasso: {n} step{'s' if n != 1 else ''}, then a cycle from step {v.trace.loop_start} "
-                       f"that repeats forever:")
-            out.extend(trace_lines(v.trace))
-        elif v.trace is not None:
-            n = len(v.trace.steps) - 1
-            out.append(f"  shortest trace, {n} step{'s' if n != 1 else ''}:")
-            out.extend(trace_lines(v.trace))
+        out.extend(violation_lines(p))
     if report.notes:
         out.append("")
         out.extend(f"note: {n}" for n in report.notes)
     return "\n".join(out)
 
 
-def summary_line(reports: list[CheckReport], code: int) -> str:
+# what became of expectations, counted apart from the verdicts (NOTE(expect-outcome)):
+# an expected violation is neither a pass nor a failure, and is never counted as holding
+OUTCOME_WORDS = {"expected": ("expected violation", "expected violations"),
+                 "fixed": ("fixed (holds though expected violated)", "fixed (hold though expected violated)"),
+                 "inconclusive": ("expected violation not confirmed", "expected violations not confirmed")}
+
+
+def summary_counts(reports: list[CheckReport], require: str = "exhaustive") -> list[str]:
+    """"12 proved", "2 expected violations": verdicts, then expectations' outcomes apart."""
     counts: dict[str, int] = {}
     for r in reports:
         for p in r.properties:
-            key = p.verdict.status.value
+            o = outcome(p, require)
+            key = p.verdict.status.value if o is None else o
             counts[key] = counts.get(key, 0) + 1
-    order = [s.value for s in Status]
-    parts = [f"{counts[k]} {k}" for k in order if k in counts]
+    parts = [f"{counts[k]} {k}" for k in (s.value for s in Status) if k in counts]
+    for o, (one, many) in OUTCOME_WORDS.items():
+        if o in counts:
+            parts.append(f"{counts[o]} {one if counts[o] == 1 else many}")
+    return parts
+
+
+def summary_line(reports: list[CheckReport], code: int, require: str = "exhaustive") -> str:
+    parts = summary_counts(reports, require)
     return f"result: {', '.join(parts) or 'nothing to check'}; exit code {code}"
 
 
-def _paint(text: str, status: Status) -> str:
+def _paint(text: str, status: Status, expected: str | None = None) -> str:
     colors = {Status.VIOLATED: "31", Status.UNKNOWN: "33", Status.PROVED: "32", Status.HOLDS: "32", Status.BOUNDED: "36"}
-    return f"\x1b[{colors[status]}m{text}\x1b[0m"
+    color = {"expected": "35", "fixed": "31", "inconclusive": "33"}.get(expected or "", colors[status])
+    return f"\x1b[{color}m{text}\x1b[0m"
 
 
 # ---------------------------------------------------------------- JSON
@@ -179,7 +263,16 @@ def trace_json(trace: Trace | None) -> dict | None:
     }
 
 
-def property_json(p: PropertyResult, timings: bool = False) -> dict:
+def expect_json(p: PropertyResult, require: str = "exhaustive") -> dict | None:
+    """docs/json-schema.md, `expected`: the expectation that applies to this result and its outcome."""
+    e = p.expect
+    if e is None:
+        return None
+    return {"verdict": e.verdict, "reason": e.reason, "when": e.condition, "line": e.span.line if e.span else None,
+            "outcome": outcome(p, require)}
+
+
+def property_json(p: PropertyResult, timings: bool = False, require: str = "exhaustive") -> dict:
     v = p.verdict
     out = {
         "name": v.name,
@@ -194,6 +287,7 @@ def property_json(p: PropertyResult, timings: bool = False) -> dict:
         "reason": v.reason,
         "instances": [{"scope": s, "verdict": JSON_STATUS[st]} for s, st in p.per_instance],
         "trace": trace_json(v.trace),
+        "expected": expect_json(p, require),
     }
     return out if timings else _untimed(out)
 
@@ -202,7 +296,16 @@ def _untimed(d: dict) -> dict:
     return {k: v for k, v in d.items() if k != "seconds"}
 
 
-def report_json(report: CheckReport, timings: bool = False) -> dict:
+def selection_json(report: CheckReport) -> dict:
+    """docs/json-schema.md, `selection`: the invariants and properties checked and those left out."""
+    if report.selection is not None:
+        return {"checked": list(report.selection.checked), "skipped": list(report.selection.skipped)}
+    names = [d.name for d in (*report.model.invariants, *report.model.properties)]
+    return {"checked": names + (["deadlock"] if any(p.verdict.kind == "deadlock" for p in report.properties) else []),
+            "skipped": []}
+
+
+def report_json(report: CheckReport, timings: bool = False, require: str = "exhaustive") -> dict:
     out = {
         "file": report.model.path,
         "model": report.model.name,
@@ -220,7 +323,8 @@ def report_json(report: CheckReport, timings: bool = False) -> dict:
             }
             for r in report.instances
         ],
-        "properties": [property_json(p, timings) for p in report.properties],
+        "properties": [property_json(p, timings, require) for p in report.properties],
+        "selection": selection_json(report),
         "notes": list(report.notes),
     }
     if not timings:
@@ -230,9 +334,9 @@ def report_json(report: CheckReport, timings: bool = False) -> dict:
 
 
 def render_json(reports: list[CheckReport], code: int, errors: list[dict] | None = None,
-                timings: bool = False) -> str:
+                timings: bool = False, require: str = "exhaustive") -> str:
     doc = {"forkproof": VERSION, "schema": SCHEMA, "exit_code": code,
-           "models": [report_json(r, timings) for r in reports]}
+           "models": [report_json(r, timings, require) for r in reports]}
     if errors:
         doc["errors"] = errors
     return json.dumps(doc, indent=2, sort_keys=False)

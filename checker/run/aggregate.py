@@ -7,11 +7,13 @@ are reported apart.
 """
 from __future__ import annotations
 
-from forkproof.run.plan import sweep_scope
-from forkproof.run.results import STRENGTH, InstanceRun, PropertyResult
+from dataclasses import replace
+
+from forkproof.run.plan import const_value, sweep_scope
+from forkproof.run.results import STRENGTH, Expectation, InstanceRun, PropertyResult
 from forkproof.semantics.verdict import Status, Verdict
 from forkproof.spec import ir as I
-from forkproof.spec.ir import value_str
+from forkproof.spec.ir import expr_str, value_str
 
 
 def _varying_scope(model: I.Model, runs: list[InstanceRun]) -> dict[int, str]:
@@ -67,6 +69,21 @@ def aggregate_group(model: I.Model, runs: list[InstanceRun]) -> list[PropertyRes
                              total if v.status is Status.HOLDS else None, depth, sum(x.seconds for _, x in per), None,
                              v.reason, v.notes)
             out.append(PropertyResult(merged, merged.scope, statuses))
+    return with_expectations(model, out, runs[0].params) if runs else out
+
+
+def with_expectations(model: I.Model, results: list[PropertyResult], params: dict[str, object]) -> list[PropertyResult]:
+    """NOTE(expect) in spec/ir.py: each result of an invariant or property that carries an
+    `expect` whose condition holds for `params` (the values of the bool and enum params
+    every one of these results shares: the condition reads no other) gets that expectation."""
+    declared = {d.name: d.expect for d in (*model.invariants, *model.properties) if d.expect is not None}
+    out = []
+    for p in results:
+        e = declared.get(p.verdict.name) if p.verdict.kind in ("invariant", "step invariant", "property") else None
+        if e is not None and (e.when is None or const_value(model, e.when, params) is True):
+            cond = expr_str(e.when) if e.when is not None else None
+            p = replace(p, expect=Expectation(e.verdict, e.reason, cond, e.span))
+        out.append(p)
     return out
 
 

@@ -7,6 +7,7 @@ value at all goes to forkproof.run.sizes (every size at once).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from forkproof.run.aggregate import aggregate
 from forkproof.run.plan import plan, scope_of, symbolic_params
 from forkproof.run.portfolio import EngineOptions, run_engine
 from forkproof.run.results import CheckReport, InstanceRun
+from forkproof.run.select import select
 from forkproof.run.sizes import check_all_sizes
 from forkproof.semantics.control import Control
 from forkproof.semantics.instance import Instance, instantiate
@@ -21,15 +23,20 @@ from forkproof.spec import ir as I
 from forkproof.spec.ir import value_str
 
 
-def check_model(model: I.Model, bindings: dict[str, list[object]], options: EngineOptions) -> CheckReport:
+def check_model(model: I.Model, bindings: dict[str, list[object]], options: EngineOptions,
+                only: Sequence[str] = (), skip: Sequence[str] = (), also_known: Iterable[str] = ()) -> CheckReport:
     """Every instance the bindings give, with the chosen engine; one result per property.
+    `only` / `skip`: --property / --skip (forkproof.run.select; ModelError FP520, FP521).
     Cancellation and progress go through `options.control` (a fresh one when None: NOTE(interrupt))."""
     start = time.perf_counter()
     if options.control is None:
         options = replace(options, control=Control())
+    model, selection, deadlock = select(model, only, skip, options.deadlock, also_known)
+    if deadlock != options.deadlock:
+        options = replace(options, deadlock=deadlock)
     symbolic = symbolic_params(model, bindings)
     if symbolic:
-        return check_all_sizes(model, bindings, symbolic, options, start)
+        return replace(check_all_sizes(model, bindings, symbolic, options, start), selection=selection)
     combos, notes = plan(model, bindings)
     runs: list[InstanceRun] = []
     for combo in combos:
@@ -45,7 +52,7 @@ def check_model(model: I.Model, bindings: dict[str, list[object]], options: Engi
         runs.append(InstanceRun(combo, scope_of(model, combo), res))
         notes.extend(n for n in res.notes if n not in notes)
     return CheckReport(model, options.engine, tuple(runs), tuple(aggregate(model, runs)), tuple(notes),
-                       time.perf_counter() - start)
+                       time.perf_counter() - start, selection)
 
 
 def certificate_path(model: I.Model, path: str, params: dict[str, object]) -> str:

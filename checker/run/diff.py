@@ -16,7 +16,10 @@ RULE = Code", and a changed default (N = 3 -> N = 4) must not turn a property in
 
 NOTE(diff-exit), the exit codes of `diff`:
   1  a regression: a property violated in NEW that was not violated in OLD (it held, was
-     unknown, or is new in NEW); or a threshold rule became weaker: NEW's rule passes a
+     unknown, or is new in NEW), unless NEW marks it `expect violated` (NOTE(expect) in
+     spec/ir.py: "violated, as expected", its trace shown); a property NEW marks `expect
+     violated` that holds in NEW ("holds, but expected violated": the expectation is stale,
+     as for `check`); or a threshold rule became weaker: NEW's rule passes a
      configuration OLD's rule fails (relation "weaker" or "incomparable", or "unknown" with
      such a witness found), even when every property still holds at the sizes checked;
   3  inconclusive: no regression, but a verdict got weaker (proved -> holds (exhaustive),
@@ -39,7 +42,7 @@ from pathlib import Path
 from forkproof.run.check import check_model
 from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import EngineOptions
-from forkproof.run.results import STRENGTH, Change, PropertyResult, ThresholdChange, Version
+from forkproof.run.results import STRENGTH, Change, PropertyResult, ThresholdChange, Version, outcome
 from forkproof.semantics.verdict import ExitCode, Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError
@@ -76,6 +79,11 @@ def _held(s: Status) -> bool:
 
 
 def classify(old: PropertyResult | None, new: PropertyResult | None) -> str:
+    expected = outcome(new) if new is not None else None  # NOTE(expect-outcome): NEW's expectation decides
+    if expected == "expected":
+        return "expected_violated"
+    if expected == "fixed":
+        return "expectation_stale"
     if old is None:
         return "added"
     if new is None:
@@ -110,6 +118,8 @@ def exit_code(changes: list[Change], thresholds: Sequence[ThresholdChange] = ())
     compared = [t.comparison for t in thresholds if t.comparison is not None]
     if any(c.new is not None and c.new.verdict.status is Status.VIOLATED
            and c.change in ("newly_violated", "added") for c in changes):
+        return ExitCode.VIOLATED
+    if any(c.change == "expectation_stale" for c in changes):
         return ExitCode.VIOLATED
     if any(r.admits_more is True for r in compared):
         return ExitCode.VIOLATED
@@ -185,8 +195,10 @@ def bindings_for(model: I.Model, params: list[str], other: I.Model) -> dict[str,
 
 
 
-def check_version(label: str, model: I.Model, other: I.Model, params: list[str], options: EngineOptions
-                  ) -> tuple[dict[str, list[object]], Version]:
-    """One side checked: its bindings (NOTE(diff-match): params only `other` has are skipped) and result."""
+def check_version(label: str, model: I.Model, other: I.Model, params: list[str], options: EngineOptions,
+                  only: Sequence[str] = (), skip: Sequence[str] = ()) -> tuple[dict[str, list[object]], Version]:
+    """One side checked: its bindings (NOTE(diff-match): params only `other` has are skipped) and
+    result; `only` / `skip` (--property / --skip) may name what only `other` has."""
     bindings = bindings_for(model, params, other)
-    return bindings, Version(label, model, check_model(model, bindings, options))
+    names = [d.name for d in (*other.invariants, *other.properties)]
+    return bindings, Version(label, model, check_model(model, bindings, options, only, skip, also_known=names))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from forkproof.semantics.verdict import EngineResult, ExitCode, Status, Verdict
 from forkproof.spec import ir as I
+from forkproof.spec.errors import Span
 from forkproof.analysis.relation import RuleComparison
 from forkproof.analysis.report import ThresholdReport
 
@@ -22,12 +23,32 @@ class InstanceRun:
 
 
 @dataclass(frozen=True)
+class Expectation:
+    """NOTE(expect) in spec/ir.py: the `expect violated` that applies to one result's scope."""
+
+    verdict: str  # "violated"
+    reason: str | None
+    condition: str | None  # the `when` condition as written, None when it applies to every scope
+    span: Span | None = None  # the `expect ...` clause
+
+
+@dataclass(frozen=True)
 class PropertyResult:
     """The verdict of one property over every instance checked."""
 
     verdict: Verdict  # the deciding instance's verdict (first violation, first unknown, or last holds)
     scope: str  # what the verdict covers, e.g. "N = 2" or "N = 1..6"
     per_instance: tuple[tuple[str, Status], ...]
+    expect: Expectation | None = None  # the model expects this result to be violated
+
+
+@dataclass(frozen=True)
+class Selection:
+    """`--property` / `--skip` (forkproof.run.select): the invariants and properties checked
+    and those left out, in declaration order, the built-in `deadlock` last."""
+
+    checked: tuple[str, ...]
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,21 +59,41 @@ class CheckReport:
     properties: tuple[PropertyResult, ...]
     notes: tuple[str, ...]
     seconds: float
+    selection: Selection | None = None  # None: every invariant and property (not made by check_model)
 
 
 STRENGTH = {Status.PROVED: 3, Status.HOLDS: 2, Status.BOUNDED: 1}
 REQUIRE = {"proof": 3, "exhaustive": 2, "bounded": 1}
 
 
+def outcome(p: PropertyResult, require: str = "exhaustive") -> str | None:
+    """NOTE(expect-outcome): what became of a result's expectation.  None: it has none;
+    "expected": violated, as the model expects (not a failure, and not a pass either);
+    "fixed": it holds, as strongly as `require` asks, though the model expects a violation
+    (the bug was fixed, or the expectation is wrong: a failure until the `expect` is removed);
+    "inconclusive": unknown, or a verdict weaker than `require` (exit 3, as without it)."""
+    if p.expect is None:
+        return None
+    if p.verdict.status is Status.VIOLATED:
+        return "expected"
+    if STRENGTH.get(p.verdict.status, 0) >= REQUIRE[require]:
+        return "fixed"
+    return "inconclusive"
+
+
 def exit_code(reports: list[CheckReport], require: str = "exhaustive") -> int:
     """NOTE(exit-codes): 0 nothing violated and every verdict at least as strong as
     `require`; 1 a property is violated; 3 inconclusive (unknown, or weaker than required).
-    2 (bad model or command line) is decided by the CLI before any check runs."""
+    2 (bad model or command line) is decided by the CLI before any check runs.
+    NOTE(expect-outcome): a violation the model expects is not a failure; a result the
+    model expects violated that holds ("fixed") is exit 1."""
     results = [p for r in reports for p in r.properties]
-    if any(p.verdict.status is Status.VIOLATED for p in results):
+    if any(p.verdict.status is Status.VIOLATED and p.expect is None for p in results):
+        return ExitCode.VIOLATED
+    if any(outcome(p, require) == "fixed" for p in results):
         return ExitCode.VIOLATED
     need = REQUIRE[require]
-    if any(STRENGTH.get(p.verdict.status, 0) < need for p in results):
+    if any(STRENGTH.get(p.verdict.status, 0) < need for p in results if outcome(p, require) != "expected"):
         return ExitCode.INCONCLUSIVE
     return ExitCode.OK
 
@@ -62,9 +103,11 @@ def exit_code(reports: list[CheckReport], require: str = "exhaustive") -> int:
 # change id -> text; the order is the order of the summary line
 CHANGES = {
     "newly_violated": "newly violated",
+    "expectation_stale": "holds though expected violated",
     "weakened": "weakened",
     "unknown_was_violated": "unknown (was violated)",
     "still_violated": "still violated",
+    "expected_violated": "violated as expected",
     "still_unknown": "still unknown",
     "added": "added",
     "removed": "removed",

@@ -26,7 +26,7 @@ from forkproof.engines.counters.prove import AllSizes, SizeVerdict, assumption_t
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.semantics.instance import instantiate
 from forkproof.run.portfolio import EngineOptions, run_engine
-from forkproof.run.aggregate import aggregate_group
+from forkproof.run.aggregate import aggregate_group, with_expectations
 from forkproof.run.plan import const_value, join_scopes, plan, scope_of, sweep_scope
 from forkproof.run.results import CheckReport, InstanceRun, PropertyResult
 from forkproof.semantics.verdict import Status, Verdict
@@ -101,7 +101,8 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
                 notes.append(n)
         fixed_scope = scope_of(model, combo)
         scope = what + (f", {fixed_scope}" if fixed_scope else "")
-        results.extend(_combine(model, proof, aggregate_group(model, mine), scope, mine, symbolic))
+        results.extend(with_expectations(model, _combine(model, proof, aggregate_group(model, mine), scope, mine,
+                                                          symbolic), combo))
     if len(fixed) > 1:
         order: dict[str, int] = {}
         for p in results:
