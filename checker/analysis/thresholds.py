@@ -27,6 +27,7 @@ import z3
 
 from forkproof.analysis.anatomy import (Anatomy, Measure, atom_kind, fold, infer, is_config, reads_outside_atoms,
                                         is_whole, kind_of, size_of as _size, stated)
+from forkproof.analysis.quorum import weighted_quorum
 from forkproof.analysis.report import ClauseReport, Row, Table, ThresholdReport, Variant, Verdict, compress
 from forkproof.analysis.encode import (Config, Encoder, Unsupported, defs_used, inline, params_used, preorder,
                                        py_value, zv)
@@ -630,8 +631,8 @@ class _Ctx:
     def quorum(self, rows: list[Row]) -> Verdict:
         if self.support is None:
             return Verdict("unknown", detail="no support to intersect: no clause measures a count, a sum or a bounded counter")
-        if self.kind == "sum":
-            return Verdict("unknown", detail="a weighted support (sum): intersection by count does not apply")
+        if self.kind == "sum":  # NOTE(weighted-quorum) in checker/analysis/quorum.py
+            return weighted_quorum(self, show_config)
         rows = self._in_scope(rows)
         params, enc, [(ca, ra, _, sa), (cb, rb, _, sb)], pop, k, facts = self._symbolic(("a", "b"))
         scope = self.scope(enc, self.assumptions(enc))

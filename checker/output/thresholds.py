@@ -88,7 +88,9 @@ def threshold_text(r: ThresholdReport) -> list[str]:
         if v.equivalence is not None:
             lines += _verdict_line("rule <=> meant", v.equivalence)
         if v.quorum is not None:
-            lines += _verdict_line(f"quorum intersection (two passing sets share >= {r.k_text})", v.quorum)
+            share = (f"weight > {r.k_text.removesuffix(' + 1')}" if r.k_text != "1" else "weight > 0") \
+                if r.support_kind == "sum" else f">= {r.k_text}"
+            lines += _verdict_line(f"quorum intersection (two passing sets share {share})", v.quorum)
     lines += [""] + theta_text(r.theta)
     return lines
 

@@ -1,0 +1,144 @@
+"""Quorum intersection for a weighted support (`sum(v in V where ..: v.stake)`): do any two
+passing sets of the same members share more than f of the weight?
+
+NOTE(weighted-quorum): counting configurations (NOTE(configuration) in encode.py) forget
+which copy is which, so two independent configurations cannot say how much two passing
+sets share.  Instead one joint configuration counts the copies by their pair of local
+states: a copy's weight (the locals the support's summand reads: `stake`) is the same in
+both sets, and what it votes (every other local the rule reads) is read twice, once per set
+(`vote` and its copy `vote (B)`); the rule is read once over each.  The globals and the
+threshold's own params the rule reads are shared (the same proposal, the same version).
+The shared weight is the support's sum over the copies that support in both.  Z3 then looks
+for two passing readings with a shared weight <= f (f = 0, or the `--faulty` param): none,
+for every N allowed by the assumptions (or at N's values), is `proved`; one is `refuted`
+with the smallest N and its configuration.  Weights range over their type (`1..MAXSTAKE`),
+so this covers every assignment of weights in that range, not one distribution.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import z3
+
+from forkproof.analysis.encode import Config, Encoder, Unsupported, inline, preorder, py_value, zv
+from forkproof.analysis.report import Verdict
+from forkproof.spec import ir as I
+from forkproof.spec.ir import expr_str
+
+SUFFIX = "__b"  # the second reading of a local; shown as "(B)"
+TIMEOUT_MS = 20_000
+
+
+class _PairEncoder(Encoder):
+    """Only the locals the rule reads make a local state (the others do not change whether
+    it passes), with the voting ones twice."""
+
+    def __init__(self, model: I.Model, params: dict[str, object], slots: dict[str, list[tuple[str, I.Type]]]):
+        super().__init__(model, params)
+        self.slots = slots
+
+    def locals_of(self, family: str) -> list[tuple[str, I.Type]]:
+        return self.slots.get(family, super().locals_of(family))
+
+
+def _rename(e, names: set[tuple[str, str]]):
+    """`e` with each local (family, name) in `names` read as its second copy."""
+    if isinstance(e, I.LocalRef) and (e.family, e.name) in names:
+        return dataclasses.replace(e, name=e.name + SUFFIX, proc=_rename(e.proc, names))
+    if isinstance(e, tuple):
+        return tuple(_rename(x, names) for x in e)
+    if dataclasses.is_dataclass(e) and not isinstance(e, type) and not isinstance(e, I.Binder):
+        changes = {f.name: _rename(getattr(e, f.name), names) for f in dataclasses.fields(e)
+                   if isinstance(getattr(e, f.name), tuple) or (dataclasses.is_dataclass(getattr(e, f.name))
+                                                               and not isinstance(getattr(e, f.name), type))}
+        return dataclasses.replace(e, **changes) if changes else e
+    return e
+
+
+def weighted_quorum(ctx, show) -> Verdict:
+    """NOTE(weighted-quorum).  `ctx` is the threshold analysis' measure context
+    (forkproof.analysis.thresholds._Ctx): its rule, support, params and assumptions;
+    `show(model, cfg, encoder)` writes a configuration."""
+    support = inline(ctx.support, ctx.model)
+    if not (isinstance(support, I.Quant) and support.kind is I.QuantKind.SUM and isinstance(support.domain, I.ProcType)
+            and support.body is not None):
+        return Verdict("unknown", detail=f"the support '{expr_str(support)}' is not one weighted sum over a family")
+    fam = support.domain.family
+    weight = {n.name for n in preorder(support.body) if isinstance(n, I.LocalRef) and n.family == fam}
+    read = {(n.family, n.name) for n in preorder(ctx.rule) if isinstance(n, I.LocalRef)}
+    voting = {(f, n) for f, n in read if not (f == fam and n in weight)}
+    if not any(f == fam for f, _ in voting):
+        return Verdict("unknown", detail=f"the rule reads no local of {fam} besides the weight: nothing to vote with")
+    model = _with_copies(ctx.model, voting)
+    slots: dict[str, list[tuple[str, I.Type]]] = {}
+    for f in {f for f, _ in read}:
+        locals_ = {v.name: v.ty for v in model.family_named(f).locals}
+        names = [n for n in locals_ if (f, n) in read or (f, n.removesuffix(SUFFIX)) in voting and n.endswith(SUFFIX)]
+        slots[f] = [(n, locals_[n]) for n in names]
+    rule_b = _rename(ctx.rule, voting)
+    both = dataclasses.replace(support, cond=_and(support.cond, _rename(support.cond, voting)))
+    try:
+        params = ctx.symbolic_params(None)
+        enc = _PairEncoder(model, params, slots)
+        cfg = Config("q")
+        ra, rb = enc.expr(ctx.rule, cfg, {}), enc.expr(rule_b, cfg, {})
+        shared = zv(enc.expr(both, cfg, {}))
+        f = enc.const(I.ParamRef(ctx.faulty, I.INT)) if ctx.faulty else z3.IntVal(0)
+        facts = ctx.assumptions(enc) + cfg.wf + list(enc.guards)
+        if ctx.pop_values is not None:
+            facts.append(z3.Or([z3.Int(ctx.pop_param) == v for v in ctx.pop_values]))
+    except Unsupported as e:
+        return Verdict("unknown", detail=f"not analysed: {e}")
+    scope = ctx.scope(enc, ctx.assumptions(enc))
+    need = f"more than {ctx.faulty}" if ctx.faulty else "some"
+    bad = facts + [ra, rb, shared <= f]
+    res = _check(bad)
+    if res == z3.unknown:
+        return Verdict("unknown", scope, f"undecided within the time limit ({TIMEOUT_MS // 1000} s)")
+    if res == z3.unsat:
+        return Verdict("proved", scope, f"any two passing sets of the same members share {need} of the weight "
+                                        f"(for every weight each member may have)")
+    n_at = None
+    if ctx.pop_param is not None:  # the smallest N with such a pair
+        opt = z3.Optimize()
+        opt.set("timeout", TIMEOUT_MS)
+        opt.add(*bad)
+        h = opt.minimize(z3.Int(ctx.pop_param))
+        if opt.check() == z3.sat and z3.is_int_value(opt.lower(h)):
+            n_at = opt.lower(h).as_long()
+            if _check(bad + [z3.Int(ctx.pop_param) == n_at]) == z3.sat:
+                bad = bad + [z3.Int(ctx.pop_param) == n_at]
+            else:
+                n_at = None
+    try:
+        mdl = ctx.canonical(bad, cfg)
+    except z3.Z3Exception:  # the solver gave up on the smallest configuration: say so without one
+        return Verdict("refuted", scope, f"two passing sets of the same members can share {need.replace('some', 'none')}"
+                                         f" of the weight", n_at)
+    got = py_value(mdl.eval(shared, model_completion=True))
+    witness = show(mdl, cfg, enc).replace(SUFFIX, " (B)")
+    return Verdict("refuted", scope, f"two passing sets of the same members can share only {got} of the weight "
+                                     f"(need {need})" + (f"; smallest {ctx.pop_param} = {n_at}" if n_at else ""),
+                   n_at, witness)
+
+
+def _check(facts) -> z3.CheckSatResult:
+    s = z3.Solver()
+    s.set("timeout", TIMEOUT_MS)
+    s.add(*facts)
+    return s.check()
+
+
+def _and(a: I.Expr | None, b: I.Expr | None) -> I.Expr | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return I.Binary(I.BinOp.AND, a, b, I.BOOL)
+
+
+def _with_copies(model: I.Model, voting: set[tuple[str, str]]) -> I.Model:
+    fams = []
+    for fam in model.families:
+        extra = tuple(dataclasses.replace(v, name=v.name + SUFFIX) for v in fam.locals if (fam.name, v.name) in voting)
+        fams.append(dataclasses.replace(fam, locals=fam.locals + extra) if extra else fam)
+    return dataclasses.replace(model, families=tuple(fams))
+
