@@ -13,7 +13,16 @@ as `blocks[x]: 0..BLOCKS`).
     that varies (a total weight, a tally): the smallest passing share, exact by bisection;
   - proofs (rule <=> meant, quorum intersection) keep N and every other int param without
     a value symbolic, constrained only by the assumptions: unsat means "for all N";
-    a param with a value (default or --param) is used as given ("at N = 6");
+    a param with a value from --param or a sweep is used as given ("at N = 6"), and so is a
+    default that sizes what a configuration enumerates (a domain's or map key's bound such as
+    NEAR's V, a family's size, a local's or the threshold param's type: _enumerated);
+  - an int or rat default the proofs read only as a number (NEAR's BLOCKS: a bar, a
+    counter's bound) is kept symbolic, within the assumptions and its type (_general,
+    _Ctx._for_all): unsat gives "for all BLOCKS >= 1, V = 2"; sat falls back to the proof at
+    the default, whose detail then says where the property fails, with the params minimised
+    first as in canonical ("...; fails at BLOCKS = 3 (they can share 0): <witness>");
+    undecided, or a division by zero the other values allow, falls back silently.  The table
+    stays at the default;
   - params that set the bar (enum/bool params without a value, int params without a value
     read outside the counts, threshold params read outside the counts) give one analysis
     per value.
@@ -306,7 +315,7 @@ def _type_params(ty: I.Type, model: I.Model, keys_only: bool = False) -> set[str
         out |= _type_params(ty.key, model)
         ty = ty.value
     if isinstance(ty, I.IntType) and not keys_only:
-        out |= set().union(*(params_used(b, model) for b in (ty.lo, ty.hi) if b is not None))
+        out |= set().union(*(params_used(inline(b, model), model) for b in (ty.lo, ty.hi) if b is not None))
     return out
 
 
@@ -683,7 +692,7 @@ class _Ctx:
         """The proof with the params of `self.general` symbolic (NOTE(threshold-scope)):
         `fails(cfgs, pop, k)` is the list of facts that break the property.  ("proved", scope)
         when no values allowed by the assumptions and types break it; ("fails", "BLOCKS = 3",
-        model, encoder, configurations) with the smallest such values when some do; None when
+        model, encoder, configurations) with the params minimised first when some do; None when
         there is nothing to generalise, the encoding needs their values (a division by zero
         they allow, say) or the solver leaves it undecided: the proof at their values stands
         alone then."""
