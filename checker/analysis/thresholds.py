@@ -16,7 +16,7 @@ as `blocks[x]: 0..BLOCKS`).
     a param with a value from --param or a sweep is used as given ("at N = 6"), and so is a
     default that sizes what a configuration enumerates (a domain's or map key's bound such as
     NEAR's V, a family's size, a local's or the threshold param's type: _enumerated);
-  - an int or rat default the proofs read only as a number (NEAR's BLOCKS: a bar, a
+  - an int default the proofs read only as a number (NEAR's BLOCKS: a bar, a
     counter's bound) is kept symbolic, within the assumptions and its type (_general,
     _Ctx._for_all): unsat gives "for all BLOCKS >= 1, V = 2"; sat falls back to the proof at
     the default, whose detail then says where the property fails, with the params minimised
@@ -296,15 +296,16 @@ def _analyse_one(model: I.Model, d: I.Def, bindings, up_to: int, faulty: str | N
 
 def _general(model: I.Model, d: I.Def, ctx: _Ctx, bindings) -> list[str]:
     """The params the proofs keep symbolic though they have a value (NOTE(threshold-scope)):
-    an int or rat param whose value is the model's default (not --param, not a sweep), that
-    the proofs read (the rule, meant, the population, the faulty count) only as a number: not
-    in the bounds of what a configuration enumerates (_enumerated)."""
+    an int param whose value is the model's default (not --param, not a sweep), that the
+    proofs read (the rule, meant, the population, the faulty count) only as a number: not in
+    the bounds of what a configuration enumerates (_enumerated).  Not a rat param: a value
+    where it fails could not be minimised (below any rational there is a smaller one)."""
     parts = [x for x in (ctx.rule, ctx.meant, ctx.support, ctx.pop_expr, ctx.population) if x is not None]
     used = set().union(*(params_used(x, model) for x in parts)) | ({ctx.faulty} if ctx.faulty else set())
     skip = _enumerated(model, d, parts)
     return [p.name for p in model.params
             if p.name in used and p.name not in skip and p.name not in bindings and p.default is not None
-            and p.sweep is None and isinstance(p.ty, (I.IntType, I.RatType))
+            and p.sweep is None and isinstance(p.ty, I.IntType)
             and (p.name in ctx.base or (p.name == ctx.pop_param and ctx.pop_values is not None))]
 
 
@@ -644,9 +645,12 @@ class _Ctx:
         fixed = [f"{p.name} = {value_str(self.base[p.name], p.ty)}" for p in self.model.params
                  if p.name in self.base and p.name not in free
                  and p.name in params_used(self.rule, self.model) | _used_pop(self)]
-        if self.pop_values is not None and self.pop_param not in free:
-            return f"at {self.pop_param} = {compress(self.pop_values)}" + (f", {', '.join(fixed)}" if fixed else "")
         alls = [self._range(enc, facts, g) for g in self.general if g in free]
+        if self.pop_values is not None and self.pop_param not in free:
+            at = f"at {self.pop_param} = {compress(self.pop_values)}" + (f", {', '.join(fixed)}" if fixed else "")
+            if not alls:
+                return at
+            return "for all " + ", all ".join(alls) + f", {at}" + (f" (assuming {assumes})" if assumes else "")
         if self.pop_param is not None and self.pop_param not in free:
             opt = z3.Optimize()
             opt.add(*facts)

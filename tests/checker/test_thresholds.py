@@ -268,6 +268,8 @@ action vote(p: P) when p.b == Unvoted { p.b = Yes }
     assert (v.quorum.status, v.quorum.scope) == ("proved", "for all N >= 1, all T >= 0 (assuming N >= 1 and T >= 0)")
     [rep] = analyse(m, {"T": [0]}, 3, None)
     assert rep.variants[0].quorum.scope == "for all N >= 1, T = 0 (assuming N >= 1 and T >= 0)"
+    [rep] = analyse(m, {"N": [4]}, 3, None)  # N given, T still its default
+    assert rep.variants[0].quorum.scope == "for all T >= 0, at N = 4 (assuming N >= 1 and T >= 0)"
 
 
 def test_a_defaulted_domain_bound_stays_at_its_value():
