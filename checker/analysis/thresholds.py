@@ -13,13 +13,23 @@ as `blocks[x]: 0..BLOCKS`).
     that varies (a total weight, a tally): the smallest passing share, exact by bisection;
   - proofs (rule <=> meant, quorum intersection) keep N and every other int param without
     a value symbolic, constrained only by the assumptions: unsat means "for all N";
-    a param with a value (default or --param) is used as given ("at N = 6");
+    a param with a value from --param or a sweep is used as given ("at N = 6"), and so is a
+    default that sizes what a configuration enumerates (a domain's or map key's bound such as
+    NEAR's V, a family's size, a local's or the threshold param's type: _enumerated);
+  - an int default the proofs read only as a number (NEAR's BLOCKS: a bar, a
+    counter's bound) is kept symbolic, within the assumptions and its type (_general,
+    _Ctx._for_all): unsat gives "for all BLOCKS >= 1, V = 2"; sat falls back to the proof at
+    the default, whose detail then says where the property fails, with the params minimised
+    first as in canonical ("...; fails at BLOCKS = 3 (they can share 0): <witness>");
+    undecided, or a division by zero the other values allow, falls back silently.  The table
+    stays at the default;
   - params that set the bar (enum/bool params without a value, int params without a value
     read outside the counts, threshold params read outside the counts) give one analysis
     per value.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from fractions import Fraction
 
@@ -258,6 +268,7 @@ def _analyse_one(model: I.Model, d: I.Def, bindings, up_to: int, faulty: str | N
                 for m in anat.measures] or [_Ctx(model, d, rule_v, meant_v, None, base, faulty, fixed.get(pop_param), pop_param)]
         for ctx in ctxs:
             ctx.ranged = {n: vs for n, vs in ranged.items() if n != ctx.pop_param}
+            ctx.general = _general(model, d, ctx, bindings)
         try:
             for ctx in ctxs:
                 t = _table_of(ctx.measure, names, source)
@@ -282,6 +293,56 @@ def _analyse_one(model: I.Model, d: I.Def, bindings, up_to: int, faulty: str | N
         rep.note = "no count(...) over a process family and no bounded counter: the support cannot be measured"
     rep.clauses = [_clause_report(c, names) for c in anat0.clauses]
     return rep
+
+
+def _general(model: I.Model, d: I.Def, ctx: _Ctx, bindings) -> list[str]:
+    """The params the proofs keep symbolic though they have a value (NOTE(threshold-scope)):
+    an int param whose value is the model's default (not --param, not a sweep), that the
+    proofs read (the rule, meant, the population, the faulty count) only as a number: not in
+    the bounds of what a configuration enumerates (_enumerated).  Not a rat param: a value
+    where it fails could not be minimised (below any rational there is a smaller one)."""
+    parts = [x for x in (ctx.rule, ctx.meant, ctx.support, ctx.pop_expr, ctx.population) if x is not None]
+    used = set().union(*(params_used(x, model) for x in parts)) | ({ctx.faulty} if ctx.faulty else set())
+    skip = _enumerated(model, d, parts)
+    return [p.name for p in model.params
+            if p.name in used and p.name not in skip and p.name not in bindings and p.default is not None
+            and p.sweep is None and isinstance(p.ty, I.IntType)
+            and (p.name in ctx.base or (p.name == ctx.pop_param and ctx.pop_values is not None))]
+
+
+def _type_params(ty: I.Type, model: I.Model, keys_only: bool = False) -> set[str]:
+    """Params in the bounds of a type (of a map's keys only, with `keys_only`)."""
+    out: set[str] = set()
+    while isinstance(ty, I.MapType):
+        out |= _type_params(ty.key, model)
+        ty = ty.value
+    if isinstance(ty, I.IntType) and not keys_only:
+        out |= set().union(*(params_used(inline(b, model), model) for b in (ty.lo, ty.hi) if b is not None))
+    return out
+
+
+def _enumerated(model: I.Model, d: I.Def, parts: list[I.Expr]) -> set[str]:
+    """Params that size what a configuration enumerates (NOTE(configuration) in encode.py),
+    so a proof needs their values: the bounds of a domain a quantifier or a map's keys range
+    over, the types of the threshold's params, and for a family counted over, its size (its
+    copies are the population) and the types of its locals (its local states)."""
+    out: set[str] = set()
+    for b in d.params:
+        out |= _type_params(b.ty, model)
+    for e in parts:
+        for n in preorder(e):
+            if isinstance(n, I.Quant) and isinstance(n.domain, I.ProcType):
+                fam = model.family_named(n.domain.family)
+                out |= params_used(fam.size, model)
+                for v in fam.locals:
+                    out |= _type_params(v.ty, model)
+            elif isinstance(n, I.Quant):
+                out |= _type_params(n.domain, model)
+            elif isinstance(n, I.VarRef):
+                out |= _type_params(n.ty, model, keys_only=True)
+            elif isinstance(n, I.BoundRef):
+                out |= _type_params(n.binder.ty, model)
+    return out
 
 
 def _show(e: I.Expr | None, names: dict[str, str]) -> str:
@@ -314,6 +375,7 @@ class _Ctx:
         self.pop_param = pop_param
         self.base, self.faulty = base, faulty
         self.pop_values = pop_values  # N's values when it has some (default, sweep, --param): proofs use them
+        self.general: list[str] = []  # params kept symbolic in the proofs (NOTE(threshold-scope)): see _general
 
     # ---------------------------------------------------------- params
 
@@ -323,9 +385,11 @@ class _Ctx:
         return [p for p in self.model.params if p.name not in self.base and p.name != self.pop_param
                 and isinstance(p.ty, (I.IntType, I.RatType))]
 
-    def symbolic_params(self, n=None) -> dict[str, object]:
+    def symbolic_params(self, n=None, general: bool = False) -> dict[str, object]:
+        """Params for an encoding: the values in `base`, the open ints symbolic, N = n (or
+        symbolic); with `general`, the params of `self.general` symbolic too."""
         params: dict[str, object] = dict(self.base)
-        for p in self._open_ints():
+        for p in self._open_ints() + ([_param(self.model, g) for g in self.general] if general else []):
             params[p.name] = z3.Real(p.name) if isinstance(p.ty, I.RatType) else z3.Int(p.name)
         if self.pop_param is not None:
             params[self.pop_param] = z3.Int(self.pop_param) if n is None else n
@@ -535,13 +599,17 @@ class _Ctx:
                 lo = mid + 1
         return lo, show_config(self.canonical(facts + [s == lo], cfg), cfg, enc)
 
-    def canonical(self, facts, cfg: Config) -> z3.ModelRef:
-        """The lexicographically smallest model over the configuration's values (counters in
-        local-state order, then globals, then threshold params; false before true), so that
-        the witness shown does not depend on the solver's history."""
+    def canonical(self, facts, cfg: Config, first=(), more: tuple[Config, ...] = ()) -> z3.ModelRef:
+        """The lexicographically smallest model over `first` (params), then the configuration's
+        values (counters in local-state order, then globals, then threshold params; false before
+        true), then those of the configurations `more`, so that the witness shown does not
+        depend on the solver's history."""
         facts = list(facts)
-        counters = [c for cs in cfg.counters.values() for c in cs.values()]
-        terms = counters + [t for _, t in sorted(cfg.globals.items(), key=lambda kv: kv[0])] + list(cfg.tparams.values())
+        counters, terms = [], list(first)
+        for c in (cfg, *more):
+            cs = [x for xs in c.counters.values() for x in xs.values()]
+            counters += cs
+            terms += cs + [t for _, t in sorted(c.globals.items(), key=lambda kv: kv[0])] + list(c.tparams.values())
         nonneg = {id(c) for c in counters}
         solver = self._solver(facts)
         for t in terms:
@@ -569,32 +637,94 @@ class _Ctx:
 
     # ---------------------------------------------------------- proofs for all N
 
-    def scope(self, enc: Encoder, facts) -> str:
+    def scope(self, enc: Encoder, facts, general: bool = False) -> str:
+        """For which values a proof speaks: `at N = 3, V = 2` when N has values, else
+        `for all N >= 1, V = 2 (assuming ...)`; with `general`, the params of `self.general`
+        are among the "for all" (`for all BLOCKS >= 1, V = 2`)."""
         assumes = " and ".join(expr_str(a.expr) for a in self.model.assumes)
+        free = set(self.general) if general else set()
         fixed = [f"{p.name} = {value_str(self.base[p.name], p.ty)}" for p in self.model.params
-                 if p.name in self.base and p.name in params_used(self.rule, self.model) | _used_pop(self)]
-        if self.pop_values is not None:
-            return f"at {self.pop_param} = {compress(self.pop_values)}" + (f", {', '.join(fixed)}" if fixed else "")
-        if self.pop_param is None:
-            head = "for every configuration" + (f" at {', '.join(fixed)}" if fixed else "")
-        else:
+                 if p.name in self.base and p.name not in free
+                 and p.name in params_used(self.rule, self.model) | _used_pop(self)]
+        alls = [self._range(enc, facts, g) for g in self.general if g in free]
+        if self.pop_values is not None and self.pop_param not in free:
+            at = f"at {self.pop_param} = {compress(self.pop_values)}" + (f", {', '.join(fixed)}" if fixed else "")
+            if not alls:
+                return at
+            return "for all " + ", all ".join(alls) + f", {at}" + (f" (assuming {assumes})" if assumes else "")
+        if self.pop_param is not None and self.pop_param not in free:
             opt = z3.Optimize()
             opt.add(*facts)
             h = opt.minimize(z3.Int(self.pop_param))
             low = opt.lower(h) if opt.check() == z3.sat else None
             lo = f" >= {low.as_long()}" if low is not None and z3.is_int_value(low) else ""
-            head = f"for all {self.pop_param}{lo}" + (f", {', '.join(fixed)}" if fixed else "")
+            alls.insert(0, f"{self.pop_param}{lo}")
+        if alls:
+            head = "for all " + ", all ".join(alls) + (f", {', '.join(fixed)}" if fixed else "")
+        else:
+            head = "for every configuration" + (f" at {', '.join(fixed)}" if fixed else "")
         return head + (f" (assuming {assumes})" if assumes else "")
 
-    def _symbolic(self, tags):
-        params = self.symbolic_params(None)
+    def _range(self, enc: Encoder, facts, name: str) -> str:
+        """The values of a symbolic param the facts allow, as `BLOCKS >= 1`, `0 <= BPS <= 10000`
+        or just `T` (a bound the solver does not give as a number is left out)."""
+        p, x = _param(self.model, name), zv(enc.params[name])
+        ends = []
+        for lower in (True, False):
+            opt = z3.Optimize()
+            opt.set("timeout", TIMEOUT_MS)
+            opt.add(*facts)
+            h = opt.minimize(x) if lower else opt.maximize(x)
+            b = (opt.lower(h) if lower else opt.upper(h)) if opt.check() == z3.sat else None
+            ok = b is not None and (z3.is_int_value(b) or z3.is_rational_value(b))
+            ends.append(value_str(py_value(b), p.ty) if ok else None)
+        lo, hi = ends
+        if lo is not None and hi is not None:
+            return f"{lo} <= {name} <= {hi}"
+        return f"{name} >= {lo}" if lo is not None else f"{name} <= {hi}" if hi is not None else name
+
+    def _symbolic(self, tags, general: bool = False):
+        params = self.symbolic_params(None, general)
         enc, cfgs, pop, k = self.encode(params, tags)
         facts = self.assumptions(enc) + [w for c, *_ in cfgs for w in c.wf]
-        if self.pop_values is not None:  # N has values: the proof is for those only
-            n = z3.Int(self.pop_param)
+        if self.pop_values is not None and not (general and self.pop_param in self.general):
+            n = z3.Int(self.pop_param)  # N has values: the proof is for those only
             facts.append(z3.Or([n == v for v in self.pop_values]))
         self._defined(enc, facts)
         return params, enc, cfgs, pop, k, facts
+
+    def _for_all(self, tags, fails):
+        """The proof with the params of `self.general` symbolic (NOTE(threshold-scope)):
+        `fails(cfgs, pop, k)` is the list of facts that break the property.  ("proved", scope)
+        when no values allowed by the assumptions and types break it; ("fails", "BLOCKS = 3",
+        model, encoder, configurations) with the params minimised first when some do; None when
+        there is nothing to generalise, the encoding needs their values (a division by zero
+        they allow, say) or the solver leaves it undecided: the proof at their values stands
+        alone then."""
+        if not self.general:
+            return None
+        try:
+            params, enc, cfgs, pop, k, facts = self._symbolic(tags, general=True)
+            bad = facts + fails(cfgs, pop, k)
+            solver = self._solver(bad)
+            res = solver.check()
+            if res == z3.unsat:
+                return ("proved", self.scope(enc, self.assumptions(enc), general=True))
+            if res != z3.sat:
+                return None
+            names = list(self.general)
+            if self.pop_param is not None and self.pop_param not in names:
+                names.append(self.pop_param)
+            terms = [zv(params[g]) for g in names]
+            try:
+                mdl = self.canonical(bad, cfgs[0][0], terms, tuple(c for c, *_ in cfgs[1:]))
+            except Unsupported:
+                mdl = solver.model()
+            at = ", ".join(f"{g} = {value_str(py_value(mdl.eval(t, model_completion=True)), _param(self.model, g).ty)}"
+                           for g, t in zip(names, terms))
+            return ("fails", at, mdl, enc, cfgs)
+        except Unsupported:
+            return None
 
     def _in_scope(self, rows: list[Row]) -> list[Row]:
         """The table rows the proof speaks for: every row, or those of N's given values."""
@@ -602,6 +732,21 @@ class _Ctx:
 
     def equivalence(self, rows: list[Row]) -> Verdict:
         rows = self._in_scope(rows)
+        general = self._for_all(("a",), lambda cfgs, pop, k: [cfgs[0][1] != cfgs[0][2]])
+        if general is not None and general[0] == "proved":
+            bad = [row.n for row in rows if row.passes_not_meant or row.meant_not_passes]
+            if bad:  # the table and the proof disagree: a bug; never claim a proof then
+                return Verdict("unknown", general[1], f"internal disagreement at N = {bad[0]}")
+            return Verdict("proved", general[1], "the rule passes exactly when its meant bound holds")
+        v = self._equivalence(rows)
+        if general is not None and v.status == "proved":  # true at the values, not for every value
+            _, at, mdl, enc, [(cfg, r, _, _)] = general
+            way = "passes but not meant" if z3.is_true(mdl.eval(r, model_completion=True)) else "meant but does not pass"
+            v = dataclasses.replace(v, detail=f"{v.detail}; fails at {at} ({way}): {show_config(mdl, cfg, enc)}")
+        return v
+
+    def _equivalence(self, rows: list[Row]) -> Verdict:
+        """rule <=> meant with the params at their values."""
         params, enc, [(cfg, r, m, _)], pop, _, facts = self._symbolic(("a",))
         scope = self.scope(enc, self.assumptions(enc))
         solver = self._solver(facts + [r != m])
@@ -634,6 +779,23 @@ class _Ctx:
         if self.kind == "sum":  # NOTE(weighted-quorum) in checker/analysis/quorum.py
             return weighted_quorum(self, show_config)
         rows = self._in_scope(rows)
+        general = self._for_all(("a", "b"), lambda cfgs, pop, k: [cfgs[0][1], cfgs[1][1], cfgs[0][3] + cfgs[1][3] - pop < k])
+        if general is not None and general[0] == "proved":
+            bad = [row.n for row in rows if row.overlap is not None and row.overlap < row.k]
+            if bad:
+                return Verdict("unknown", general[1], f"internal disagreement at N = {bad[0]}")
+            return Verdict("proved", general[1], f"any two passing configurations share at least {_k_words(self)} supporter(s)")
+        v = self._quorum(rows)
+        if general is not None and v.status == "proved":  # true at the values, not for every value
+            _, at, mdl, enc, [(ca, _, _, sa), (cb, _, _, sb)] = general
+            pop = zv(enc.const(self.pop_expr))
+            shared = max(0, py_value(mdl.eval(sa + sb - pop, model_completion=True)))
+            v = dataclasses.replace(v, detail=f"{v.detail}; fails at {at} (they can share {shared}): "
+                                              f"{show_config(mdl, ca, enc)}; and {show_config(mdl, cb, enc)}")
+        return v
+
+    def _quorum(self, rows: list[Row]) -> Verdict:
+        """Quorum intersection with the params at their values."""
         params, enc, [(ca, ra, _, sa), (cb, rb, _, sb)], pop, k, facts = self._symbolic(("a", "b"))
         scope = self.scope(enc, self.assumptions(enc))
         solver = self._solver(facts + [ra, rb, sa + sb - pop < k])

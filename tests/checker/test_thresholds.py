@@ -113,9 +113,17 @@ def test_near_support_and_quorum(near):
     assert reps["passes"].population == "BLOCKS"
     # the table covers the sizes the run covers: the model's BLOCKS = 6, as the verdicts do
     assert [(r.n, r.support) for r in v.rows] == [(6, 5)]
-    assert v.quorum.status == "proved" and v.quorum.scope == "at BLOCKS = 6, V = 2"
+    # BLOCKS's value is only the model's default and the rule reads it only as a number (the
+    # bar, the counter's bound): the proof keeps it symbolic; V sizes Version, so it stays
+    assert v.quorum.status == "proved"
+    assert v.quorum.scope == "for all BLOCKS >= 1, V = 2 (assuming N >= 1 and BLOCKS >= 1 and V >= 1)"
+    assert v.quorum.detail == "any two passing configurations share at least 1 supporter(s)"
     [wide] = analyse(m, {"BLOCKS": list(range(1, 21))}, 20, None)
     assert [r.support for r in wide.variants[0].rows] == [4 * b // 5 + 1 for b in range(1, 21)]
+    # a value the user gives is used as given
+    assert wide.variants[0].quorum.scope == "at BLOCKS = 1..20, V = 2"
+    [six] = analyse(m, {"BLOCKS": [6]}, 20, None)
+    assert (six.variants[0].quorum.status, six.variants[0].quorum.scope) == ("proved", "at BLOCKS = 6, V = 2")
 
 
 def test_near_golden_text_output():
@@ -212,6 +220,71 @@ threshold third = count(p in P where p.yes) > 2/3 * N
     assert q["status"] == "refuted"
     assert third["status"] == "proved"
     assert result.exit_code == 1
+
+
+# ---------------------------------------------------------------- defaults in proofs
+
+
+# votes >= B - 2, meant votes > B / 2: the same at B = 6 (4 of 6 either way), not at B = 3
+# (1 of 3 passes the rule, the meant bound needs 2; two sets of 1 out of 3 can be disjoint)
+DEFAULTED = """model D
+param B: int = 6
+assume B >= 3
+var votes: 0..B = 0
+threshold q = votes >= B - 2 meant votes > 1/2 * B
+action vote when votes < B { votes = votes + 1 }
+"""
+
+
+def test_a_default_that_fails_elsewhere_is_proved_at_its_value_and_says_where_it_fails():
+    [rep] = analyse(load_model_text(DEFAULTED), {}, 8, None)
+    v = rep.variants[0]
+    assert [(r.n, r.support) for r in v.rows] == [(6, 4)]  # the table stays at the default
+    assert (v.equivalence.status, v.equivalence.scope) == ("proved", "at B = 6")
+    assert v.equivalence.detail == ("the rule passes exactly when its meant bound holds; "
+                                    "fails at B = 3 (passes but not meant): votes = 1")
+    assert (v.quorum.status, v.quorum.scope) == ("proved", "at B = 6")
+    assert v.quorum.detail == ("any two passing configurations share at least 1 supporter(s); "
+                               "fails at B = 3 (they can share 0): votes = 1; and votes = 1")
+    # given with --param, B is the user's: the proofs are at that value, with nothing on others
+    [given] = analyse(load_model_text(DEFAULTED), {"B": [6]}, 8, None)
+    g = given.variants[0]
+    assert (g.quorum.scope, g.quorum.detail) == ("at B = 6", "any two passing configurations share at least 1 supporter(s)")
+    assert g.equivalence.detail == "the rule passes exactly when its meant bound holds"
+
+
+def test_a_defaulted_bar_is_proved_for_every_allowed_value():
+    m = load_model_text("""model T
+param N: int
+param T: int = 0
+assume N >= 1 and T >= 0
+enum Ballot { Unvoted, Yes }
+process P[N] { var b: Ballot = Unvoted }
+threshold t = count(p in P where p.b == Yes) > N / 2 + T
+action vote(p: P) when p.b == Unvoted { p.b = Yes }
+""")
+    [rep] = analyse(m, {}, 3, None)
+    v = rep.variants[0]
+    assert (v.quorum.status, v.quorum.scope) == ("proved", "for all N >= 1, all T >= 0 (assuming N >= 1 and T >= 0)")
+    [rep] = analyse(m, {"T": [0]}, 3, None)
+    assert rep.variants[0].quorum.scope == "for all N >= 1, T = 0 (assuming N >= 1 and T >= 0)"
+    [rep] = analyse(m, {"N": [4]}, 3, None)  # N given, T still its default
+    assert rep.variants[0].quorum.scope == "for all T >= 0, at N = 4 (assuming N >= 1 and T >= 0)"
+
+
+def test_a_defaulted_domain_bound_stays_at_its_value():
+    # K bounds the map's keys, which a configuration enumerates: the proof is at K = 2
+    m = load_model_text("""model K
+param K: int = 2
+param B: int = 4
+assume K >= 1 and B >= 1
+type Key = 0..K
+var votes: [Key] 0..B = 0
+threshold q(x: Key) = votes[x] > 1/2 * B
+action vote(x: Key) when votes[x] < B { votes[x] = votes[x] + 1 }
+""")
+    [rep] = analyse(m, {}, 3, None)
+    assert rep.variants[0].quorum.scope == "for all B >= 1, K = 2 (assuming K >= 1 and B >= 1)"
 
 
 # ---------------------------------------------------------------- intervals
