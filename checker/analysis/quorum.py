@@ -118,7 +118,7 @@ def weighted_quorum(ctx, show) -> Verdict:
     got = py_value(mdl.eval(shared, model_completion=True))
     witness = show(mdl, cfg, enc).replace(SUFFIX, " (B)")
     return Verdict("refuted", scope, f"two passing sets of the same members can share only {got} of the weight "
-                                     f"(need {need})" + (f"; smallest {ctx.pop_param} = {n_at}" if n_at else ""),
+                                     f"(need {need})",
                    n_at, witness)
 
 

@@ -25,11 +25,11 @@ def support_name(r: ThresholdReport) -> str:
     return r.support or "?"
 
 
-def _verdict_line(what: str, v: Verdict) -> list[str]:
+def _verdict_line(what: str, v: Verdict, size: str = "N") -> list[str]:
     head = f"  {what}: {v.status}" + (f", {v.scope}" if v.scope else "")
     out = [head]
     if v.status == "refuted" and v.smallest is not None:
-        out[0] += f"; smallest N = {v.smallest}"
+        out[0] += f"; smallest {size} = {v.smallest}"
     if v.detail:
         out.append(f"    {v.detail}")
     if v.witness:
@@ -85,12 +85,13 @@ def threshold_text(r: ThresholdReport) -> list[str]:
                              f"{_pop_text(t.population, t.population_name, t.pop_kind, t.kind)}")
             if t.rows:
                 lines += _rows_text(r, t)
+        size = next((t.size for t in v.tables if t.size), "") or "N"  # what the rows are indexed by
         if v.equivalence is not None:
-            lines += _verdict_line("rule <=> meant", v.equivalence)
+            lines += _verdict_line("rule <=> meant", v.equivalence, size)
         if v.quorum is not None:
             share = (f"weight > {r.k_text.removesuffix(' + 1')}" if r.k_text != "1" else "weight > 0") \
                 if r.support_kind == "sum" else f">= {r.k_text}"
-            lines += _verdict_line(f"quorum intersection (two passing sets share {share})", v.quorum)
+            lines += _verdict_line(f"quorum intersection (two passing sets share {share})", v.quorum, size)
     lines += [""] + theta_text(r.theta)
     return lines
 
