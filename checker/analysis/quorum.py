@@ -27,6 +27,7 @@ from forkproof.spec.ir import expr_str
 
 SUFFIX = "__b"  # the second reading of a local; shown as "(B)"
 TIMEOUT_MS = 20_000
+SCAN = 12  # sizes tried one by one for the smallest counterexample
 
 
 class _PairEncoder(Encoder):
@@ -99,17 +100,21 @@ def weighted_quorum(ctx, show) -> Verdict:
         return Verdict("proved", scope, f"any two passing sets of the same members share {need} of the weight "
                                         f"(for every weight each member may have)")
     n_at = None
-    if ctx.pop_param is not None:  # the smallest N with such a pair
-        opt = z3.Optimize()
-        opt.set("timeout", TIMEOUT_MS)
-        opt.add(*bad)
-        h = opt.minimize(z3.Int(ctx.pop_param))
-        if opt.check() == z3.sat and z3.is_int_value(opt.lower(h)):
-            n_at = opt.lower(h).as_long()
-            if _check(bad + [z3.Int(ctx.pop_param) == n_at]) == z3.sat:
-                bad = bad + [z3.Int(ctx.pop_param) == n_at]
-            else:
-                n_at = None
+    if ctx.pop_param is not None:  # the smallest N with such a pair: small sizes one by one, then the optimiser
+        n = z3.Int(ctx.pop_param)
+        for v in (ctx.pop_values or range(1, SCAN + 1)):
+            if _check(bad + [n == v]) == z3.sat:
+                n_at = v
+                break
+        if n_at is None and ctx.pop_values is None:
+            opt = z3.Optimize()
+            opt.set("timeout", TIMEOUT_MS)
+            opt.add(*bad)
+            h = opt.minimize(n)
+            if opt.check() == z3.sat and z3.is_int_value(opt.lower(h)) and _check(bad + [n == opt.lower(h)]) == z3.sat:
+                n_at = opt.lower(h).as_long()
+        if n_at is not None:
+            bad = bad + [n == n_at]
     try:
         mdl = ctx.canonical(bad, cfg)
     except z3.Z3Exception:  # the solver gave up on the smallest configuration: say so without one
