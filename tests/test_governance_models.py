@@ -1,5 +1,5 @@
 """The governance models written from public rules (Polkadot OpenGov, Sui, Cardano CIP-1694,
-Solana feature gates): pinned verdicts and state counts at small sizes, so that an engine
+Solana feature gates, Aragon Voting): pinned verdicts and state counts at small sizes, so that an engine
 change that moves them is seen.  Each violation is a finding about the real rule, explained
 in the model's header and docs/models/."""
 from __future__ import annotations
@@ -12,12 +12,14 @@ import pytest
 from forkproof.run.check import check_model
 from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import EngineOptions
+from forkproof.analysis.report import set_str
+from forkproof.run.theta import theta_range
 from forkproof.semantics.verdict import Status
-from forkproof.spec.typecheck import load_model
+from forkproof.spec.typecheck import load_model, load_model_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
-H, V = Status.HOLDS, Status.VIOLATED
+H, V, P, U = Status.HOLDS, Status.VIOLATED, Status.PROVED, Status.UNKNOWN
 
 
 def check(name: str, *params: str):
@@ -71,3 +73,78 @@ def test_solana_a_rollback_activates_a_feature_below_95_percent():
         ("feature_eventually_active", "N = 2, R = 1, RULE = Cli, ROLLBACK = true", 567),
         ("feature_eventually_active", "N = 2, R = 1, RULE = Simd0072, ROLLBACK = true", 2916),
     ]
+
+
+# ---------------------------------------------------------------- Aragon Voting
+
+ARAGON = os.path.join(ROOT, "models", "aragon_voting.fork")
+ARAGON_SAFETY = ["totals_match_ballots", "executed_at_most_once", "execution_bookkeeping",
+                 "executed_with_more_yea_than_nay", "early_execution_had_half_the_supply", "executed_with_quorum"]
+
+
+def aragon(text: str | None = None, *params: str):
+    model = load_model(ARAGON) if text is None else load_model_text(text, "aragon_voting.fork")
+    rep = check_model(model, parse_bindings(model, list(params)), EngineOptions())
+    return {p.verdict.name: p for p in rep.properties}
+
+
+def test_aragon_every_safety_property_is_proved_for_every_n():
+    got = aragon()
+    every = "all N with N >= 1, MAXBAL = 1"
+    assert {n: (got[n].verdict.status, got[n].scope) for n in ARAGON_SAFETY + ["deadlock"]} == \
+        {n: (P, every) for n in ARAGON_SAFETY + ["deadlock"]}
+    # the liveness property holds at every size run, but its every-size proof stops at the
+    # rules' divisions: k-induction does not reach it and PDR (Spacer) does not take '/'
+    live = got["passed_vote_is_executed"]
+    assert live.verdict.status is U
+    assert "Uninterpreted '/'" in live.verdict.reason and "holds (exhaustive) for N = 1..6, MAXBAL = 1" in live.verdict.reason
+
+
+def test_aragon_state_counts_at_one_to_four_members():
+    got = aragon(None, "N=1..4")
+    assert {n: (p.verdict.status, p.verdict.states) for n, p in got.items()} == {
+        **{n: (H, 97) for n in ARAGON_SAFETY + ["deadlock"]}, "passed_vote_is_executed": (H, 321)}
+
+
+def test_aragon_support_below_half_executes_a_vote_without_more_yea_than_nay():
+    # Aragon accepts any supportRequiredPct below 100% (initialize, changeSupportRequiredPct);
+    # at 40% (quorum 20% <= 40% as required) two members vote Nay then Yea, and the 1:1 tie
+    # is executed early: one Yea is more than 40% of the supply
+    text = open(ARAGON).read()
+    low = text.replace("yea / supply > 1/2", "yea / supply > 2/5").replace("yea / (yea + nay) > 1/2", "yea / (yea + nay) > 2/5")
+    assert low.count("> 2/5") == 2
+    got = aragon(low)
+    bad = {n: p for n, p in got.items() if p.verdict.status is V}
+    assert sorted(bad) == ["early_execution_had_half_the_supply", "executed_with_more_yea_than_nay"]
+    tie = bad["executed_with_more_yea_than_nay"].verdict
+    assert tie.scope == "N = 2, MAXBAL = 1"
+    assert [(s.action, dict(s.args).get("supports")) for s in tie.trace.steps] == \
+        [(None, None), ("vote", False), ("vote", True), ("execute", None)]
+    assert tie.trace.steps[-1].state["executed_open"] is True
+    # one Yea of two tokens is already "decided" at 40%
+    assert [s.action for s in bad["early_execution_had_half_the_supply"].verdict.trace.steps] == [None, "vote", "execute"]
+    assert all(got[n].verdict.status is P for n in ARAGON_SAFETY if n not in bad)
+
+
+def test_aragon_support_ratio_theta_range_is_proved_for_every_n():
+    # the acceptance goal of issue 11: yea / (yea + nay) > θ keeps "more yea than nay" exactly
+    # for θ >= 1/2, proved for every N (θ below 1/2 executes a tie at N = 2)
+    m = load_model(ARAGON)
+    res = theta_range(m, m.def_named("support_ok"), {}, 3, ["executed_with_more_yea_than_nay"])
+    g = res.properties[0].groups[0]
+    assert set_str(g.holds) == "[1/2, +inf)"
+    assert g.scope == "all N with N >= 1, MAXBAL = 1" and g.why == "proved with θ = 1/2"
+    assert res.per_size and res.scope == "N = 1..3, MAXBAL = 1"
+
+
+@pytest.mark.slow
+def test_aragon_token_weighted_votes_keep_every_safety_proof_and_the_theta_range():
+    # balances 1..2 (the Company template's token-weighted votes): the same proofs, ~25 s
+    got = aragon(None, "MAXBAL=2")
+    assert {n: (got[n].verdict.status, got[n].scope) for n in ARAGON_SAFETY} == \
+        {n: (P, "all N with N >= 1, MAXBAL = 2") for n in ARAGON_SAFETY}
+    assert got["passed_vote_is_executed"].verdict.status is U
+    m = load_model(ARAGON)
+    res = theta_range(m, m.def_named("support_ok"), {"MAXBAL": [2]}, 3, ["executed_with_more_yea_than_nay"])
+    g = res.properties[0].groups[0]
+    assert (set_str(g.holds), g.scope) == ("[1/2, +inf)", "all N with N >= 1, MAXBAL = 2")
