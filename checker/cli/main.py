@@ -67,10 +67,13 @@ def cli() -> None:
               help="For an int param with no value: besides the proof for every value, check each instance "
                    "with the param at most this (to find the smallest that breaks a property).")
 @click.option("--progress/--no-progress", "show_progress", default=None,
-              help="A live progress line on stderr (states, depth, states/s, queue, time). Default: only when "
-                   "stderr is a terminal, never in a CI log.")
+              help="A live progress line on stderr (states, depth, states/s, queue, time; what a symbolic engine "
+                   "works on). Default: only when stderr is a terminal, never in a CI log.")
+@click.option("--stream/--no-stream", "stream", default=None,
+              help="A line on stderr for each property's verdict on each instance as it lands. Default: on a "
+                   "terminal, once a run has taken 2 s; never in a CI log unless given.")
 def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, symmetry, deadlock, max_states,
-          timeout, only, skip, require, up_to, show_progress):
+          timeout, only, skip, require, up_to, show_progress, stream):
     """Check every invariant and property of each MODEL.
 
     An int param with no value (`param N: int`) means every value the assumptions allow:
@@ -79,10 +82,15 @@ def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, s
 
     A property the model marks `expect violated` passes when it is violated (shown as
     expected, with its trace) and fails (exit 1) when it holds: the expectation is stale."""
+    tty = sys.stderr.isatty()
     if show_progress is None:
-        show_progress = sys.stderr.isatty()
+        show_progress = tty
     line = progress.Line() if show_progress else None
     control = Control(progress=line, interval=progress.interval())
+    if line is not None:
+        control.on_work = line.work
+    if stream or (stream is None and tty):  # NOTE(stream-lines)
+        control.on_verdict = progress.Stream(line, after=0.0 if stream else progress.STREAM_AFTER)
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth, certificate=certificate, require=require, up_to=up_to,
                             control=control)

@@ -16,7 +16,9 @@ def search_options(f):
         click.option("--max-states", type=click.IntRange(min=1), default=None,
                      help="Stop after this many distinct states per instance (verdict: unknown)."),
         click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-                     help="Seconds per instance before stopping (verdict: unknown); auto defaults to 120."),
+                     help="The time budget (verdict: unknown when it runs out): seconds per property for "
+                          "bmc, kind, pdr and the every-size proof (default 30), per instance for explicit "
+                          "(default 600) and auto (default 120). docs/language.md 8.7."),
     ]
     for opt in reversed(options):
         f = opt(f)

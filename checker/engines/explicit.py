@@ -293,7 +293,7 @@ class _Search:
             self.last_progress = elapsed
             self.control.report(len(self.parent), level, queue, elapsed)
         if self.opt.timeout is not None and elapsed > self.opt.timeout:
-            self.stopped = (f"timeout after {self.opt.timeout:g} s: {len(self.parent)} states explored, "
+            self.stopped = (f"FP701: timeout after {self.opt.timeout:g} s: {len(self.parent):,} states explored, "
                             f"depth {level} complete")
         return self.stopped is not None
 

@@ -175,6 +175,8 @@ def render_text(report: CheckReport, color: bool = False, require: str = "exhaus
     states = sum(r.result.states for r in report.instances)
     scope = ", ".join(r.scope for r in report.instances[:1]) if n_inst == 1 else f"{n_inst} instances"
     out.append(f"checked {scope or 'the model'} with the {report.engine} engine: {states:,} states in {report.seconds:.2f}s")
+    if report.budget is not None:  # NOTE(budgets) in checker/run/portfolio.py: one header line
+        out.append(f"time {report.budget.text()}")
     selected = selection_line(report)
     if selected:
         out.append(selected)
@@ -327,6 +329,10 @@ def report_json(report: CheckReport, timings: bool = False, require: str = "exha
         "selection": selection_json(report),
         "notes": list(report.notes),
     }
+    if report.budget is not None:  # NOTE(budgets) in checker/run/portfolio.py (docs/json-schema.md)
+        out["budget"] = report.budget.to_json()
+        for d, p in zip(out["properties"], report.properties):
+            d["budget"] = report.budget.for_result(p.verdict.engine)
     if not timings:
         out = _untimed(out)
         out["instances"] = [_untimed(i) for i in out["instances"]]

@@ -16,7 +16,7 @@ from forkproof.run.plan import plan, scope_of, symbolic_params
 from forkproof.run.portfolio import EngineOptions, run_engine
 from forkproof.run.results import CheckReport, InstanceRun
 from forkproof.run.select import select
-from forkproof.run.sizes import check_all_sizes
+from forkproof.run.sizes import ALL_SIZES_SECONDS, check_all_sizes
 from forkproof.semantics.control import Control
 from forkproof.semantics.instance import Instance, instantiate
 from forkproof.spec import ir as I
@@ -36,7 +36,8 @@ def check_model(model: I.Model, bindings: dict[str, list[object]], options: Engi
         options = replace(options, deadlock=deadlock)
     symbolic = symbolic_params(model, bindings)
     if symbolic:
-        return replace(check_all_sizes(model, bindings, symbolic, options, start), selection=selection)
+        budget = replace(options.budget, every_size=options.timeout or ALL_SIZES_SECONDS)
+        return replace(check_all_sizes(model, bindings, symbolic, options, start), selection=selection, budget=budget)
     combos, notes = plan(model, bindings)
     runs: list[InstanceRun] = []
     for combo in combos:
@@ -52,7 +53,7 @@ def check_model(model: I.Model, bindings: dict[str, list[object]], options: Engi
         runs.append(InstanceRun(combo, scope_of(model, combo), res))
         notes.extend(n for n in res.notes if n not in notes)
     return CheckReport(model, options.engine, tuple(runs), tuple(aggregate(model, runs)), tuple(notes),
-                       time.perf_counter() - start, selection)
+                       time.perf_counter() - start, selection, options.budget)
 
 
 def certificate_path(model: I.Model, path: str, params: dict[str, object]) -> str:

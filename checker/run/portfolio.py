@@ -10,6 +10,12 @@
      depth k"), each on what the previous ones left undecided;
   3. with `--require proof`, properties that hold exhaustively are also handed to
      k-induction and PDR, so that they can be reported "proved" for the instance.
+
+NOTE(budgets): every engine has a default time budget (`DEFAULT_BUDGETS`, docs/language.md
+section 8.7), which `--timeout` replaces.  bmc, kind and pdr count it per property
+(checker/engines/symbolic/encode.py); the explicit search decides every property in one
+pass, and auto's stages hand the undecided ones on, so for those two it is per instance.
+A budget that runs out gives `unknown` with how far the engine got, never a proof.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from dataclasses import dataclass, replace
 from forkproof.engines.symbolic.engine import check_bmc, check_kind, check_pdr
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.run.results import Budget
 from forkproof.semantics.compile import EvalError
 from forkproof.semantics.control import Control
 from forkproof.semantics.instance import Instance
@@ -26,7 +33,21 @@ from forkproof.semantics.verdict import EngineResult, Status, Verdict
 
 ENGINES = ("explicit", "bmc", "kind", "pdr", "auto")
 AUTO_STATE_BUDGET = 250_000
-AUTO_DEFAULT_SECONDS = 120.0
+# NOTE(budgets): (seconds, per what) when --timeout is not given
+DEFAULT_BUDGETS: dict[str, tuple[float, str]] = {
+    "explicit": (600.0, "instance"),
+    "bmc": (30.0, "property"),
+    "kind": (30.0, "property"),
+    "pdr": (30.0, "property"),
+    "auto": (120.0, "instance"),
+}
+AUTO_DEFAULT_SECONDS = DEFAULT_BUDGETS["auto"][0]
+
+
+def budget_of(engine: str, timeout: float | None) -> Budget:
+    """The budget an engine runs under: --timeout if given, else its default (NOTE(budgets))."""
+    seconds, per = DEFAULT_BUDGETS[engine]
+    return Budget(engine, timeout if timeout else seconds, per, timeout is None)
 
 
 @dataclass(frozen=True)
@@ -35,15 +56,21 @@ class EngineOptions:
     symmetry: bool = True
     deadlock: bool = True
     max_states: int | None = None
-    timeout: float | None = None  # seconds per instance
+    timeout: float | None = None  # --timeout: seconds per property or instance (NOTE(budgets)); None: the default
     depth: int = 20
     certificate: str | None = None
     require: str = "exhaustive"
     control: Control | None = None  # cancellation and progress (checker/semantics/control.py)
     up_to: int = 6  # params with no value: fixed sizes checked up to this value
 
-    def symbolic(self, timeout: float | None) -> SymbolicOptions:
-        return SymbolicOptions(depth=self.depth, timeout=timeout, deadlock=self.deadlock, certificate=self.certificate)
+    @property
+    def budget(self) -> Budget:
+        return budget_of(self.engine, self.timeout)
+
+    def symbolic(self, timeout: float | None, until: float | None = None, control: Control | None = None
+                 ) -> SymbolicOptions:
+        return SymbolicOptions(depth=self.depth, timeout=timeout, deadlock=self.deadlock, certificate=self.certificate,
+                               until=until, control=control)
 
 
 def initial_error(inst: Instance) -> str | None:
@@ -58,22 +85,30 @@ def initial_error(inst: Instance) -> str | None:
 
 
 def run_engine(inst: Instance, opt: EngineOptions) -> EngineResult:
+    if opt.engine not in DEFAULT_BUDGETS:
+        raise ValueError(f"unknown engine {opt.engine}")
+    seconds = opt.budget.seconds
     if opt.engine != "explicit" and initial_error(inst) is not None:
         # every engine's answer here is the explicit one: a runtime error in the initial state
-        res = _explicit(inst, opt, opt.max_states, opt.timeout)
+        res = _explicit(inst, opt, opt.max_states, DEFAULT_BUDGETS["explicit"][0])
         res.notes.append(f"the {opt.engine} engine did not run: an initial state is invalid, see 'runtime'")
+        _land_all(opt.control, res)
         return res
     if opt.engine == "explicit":
-        return _explicit(inst, opt, opt.max_states, opt.timeout)
-    if opt.engine == "bmc":
-        return check_bmc(inst, opt.symbolic(opt.timeout))
-    if opt.engine == "kind":
-        return check_kind(inst, opt.symbolic(opt.timeout))
-    if opt.engine == "pdr":
-        return check_pdr(inst, opt.symbolic(opt.timeout))
+        res = _explicit(inst, opt, opt.max_states, seconds)
+        _land_all(opt.control, res)
+        return res
     if opt.engine == "auto":
         return _auto(inst, opt)
-    raise ValueError(f"unknown engine {opt.engine}")
+    engine = {"bmc": check_bmc, "kind": check_kind, "pdr": check_pdr}[opt.engine]
+    return engine(inst, opt.symbolic(seconds, control=opt.control))
+
+
+def _land_all(control: Control | None, res: EngineResult) -> None:
+    """NOTE(streaming): the explicit search decides every property in one pass."""
+    if control is not None:
+        for v in res.verdicts:
+            control.landed(v)
 
 
 def _explicit(inst, opt: EngineOptions, max_states, timeout) -> EngineResult:
@@ -83,8 +118,18 @@ def _explicit(inst, opt: EngineOptions, max_states, timeout) -> EngineResult:
 
 def _auto(inst: Instance, opt: EngineOptions) -> EngineResult:
     start = time.perf_counter()
-    budget = opt.timeout or AUTO_DEFAULT_SECONDS
+    budget = opt.budget.seconds
     left = lambda share=1.0: max(0.5, (budget - (time.perf_counter() - start)) * share)
+    if opt.control is not None:
+        opt.control.muted += 1  # the stages' own verdicts are not final: only auto's land (NOTE(streaming))
+    try:
+        return _auto_stages(inst, opt, start, budget, left)
+    finally:
+        if opt.control is not None:
+            opt.control.muted -= 1
+
+
+def _auto_stages(inst: Instance, opt: EngineOptions, start: float, budget: float, left) -> EngineResult:
     first = _explicit(inst, opt, opt.max_states or AUTO_STATE_BUDGET, budget * 0.4)
     verdicts = {v.name: v for v in first.verdicts}
     notes = list(first.notes)
@@ -98,13 +143,15 @@ def _auto(inst: Instance, opt: EngineOptions) -> EngineResult:
         todo = [n for n, v in verdicts.items() if v.status is Status.UNKNOWN]
         if "runtime" not in verdicts:
             todo.append("runtime")  # no runtime error found yet, but the search was not complete
+    _land_final(opt.control, verdicts, todo)
     stages = [("kind", check_kind, 0.5), ("pdr", check_pdr, 0.6), ("bmc", check_bmc, 1.0)]
     for name, engine, share in stages:
         if not todo:
             break
         if name == "bmc" and first.complete and all(n in verdicts and verdicts[n].status is not Status.UNKNOWN for n in todo):
             break  # nothing left that a bounded search could add
-        result = engine(inst, opt.symbolic(left(share)))
+        # a stage's share of what is left of the instance's budget, per instance (NOTE(budgets))
+        result = engine(inst, opt.symbolic(None, until=time.perf_counter() + left(share), control=opt.control))
         found = {v.name: v for v in result.verdicts}
         for n in list(todo):
             v = found.get(n)
@@ -118,12 +165,23 @@ def _auto(inst: Instance, opt: EngineOptions) -> EngineResult:
             if v.status in (Status.PROVED, Status.VIOLATED) or bounded_news:
                 verdicts[n] = _noted(v, verdicts.get(n))
                 todo.remove(n)
+                if opt.control is not None:
+                    opt.control.announce(verdicts[n])
     seconds = time.perf_counter() - start
     if "runtime" in todo and "runtime" not in verdicts:
         verdicts["runtime"] = Verdict("runtime", "runtime", Status.UNKNOWN, inst.scope(), "auto", None, None, seconds,
                                       reason="the search was not complete and no engine ruled runtime errors out")
     out = [verdicts[n] for n in verdicts]
+    _land_final(opt.control, {n: verdicts[n] for n in todo if n in verdicts}, [])
     return EngineResult(out, first.states, first.depth, first.transitions, seconds, first.complete, notes)
+
+
+def _land_final(control: Control | None, verdicts: dict[str, Verdict], todo: list[str]) -> None:
+    """NOTE(streaming): auto's verdicts that no later stage will replace."""
+    if control is not None:
+        for n, v in verdicts.items():
+            if n not in todo:
+                control.announce(v)
 
 
 def _noted(v: Verdict, before: Verdict | None) -> Verdict:

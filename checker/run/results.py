@@ -52,6 +52,34 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class Budget:
+    """NOTE(budgets) in checker/run/portfolio.py: the time budget a check ran under."""
+
+    engine: str
+    seconds: float
+    per: str  # "property" or "instance"
+    default: bool  # the engine's default (True) or --timeout (False)
+    every_size: float | None = None  # seconds per property of the every-size proof (forkproof.run.sizes), if it ran
+
+    def text(self) -> str:
+        """"budget 30s per property (default)"; with the every-size proof, its budget too."""
+        out = f"budget {self.seconds:g}s per {self.per}"
+        if self.every_size is not None:
+            out += f", every size {self.every_size:g}s per property"
+        return out + (" (default)" if self.default else " (--timeout)")
+
+    def to_json(self) -> dict:
+        return {"engine": self.engine, "seconds": self.seconds, "per": self.per,
+                "source": "default" if self.default else "--timeout", "every_size_seconds": self.every_size}
+
+    def for_result(self, engine: str) -> dict:
+        """The budget the engine that gave a result ran under: {"seconds": 30.0, "per": "property"}."""
+        if self.every_size is not None and "counters" in engine:
+            return {"seconds": self.every_size, "per": "property"}
+        return {"seconds": self.seconds, "per": self.per}
+
+
+@dataclass(frozen=True)
 class CheckReport:
     model: I.Model
     engine: str
@@ -60,6 +88,7 @@ class CheckReport:
     notes: tuple[str, ...]
     seconds: float
     selection: Selection | None = None  # None: every invariant and property (not made by check_model)
+    budget: Budget | None = None  # the time budget (NOTE(budgets)); None: not made by check_model
 
 
 STRENGTH = {Status.PROVED: 3, Status.HOLDS: 2, Status.BOUNDED: 1}

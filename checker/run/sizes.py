@@ -33,7 +33,10 @@ from forkproof.semantics.verdict import Status, Verdict
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError
 
-ALL_SIZES_SECONDS = 60.0  # the counters' budget per combination, when --timeout is not given
+# NOTE(budgets): the counters' budget per property (k-induction decides the safety obligations
+# together: one pool of this times their number; PDR and each liveness property: this each),
+# when --timeout is not given
+ALL_SIZES_SECONDS = 30.0
 ALL_SIZES_K = 1  # k-induction's largest k on the counters before PDR takes over
 MAX_EXTRA_SIZES = 24  # instances checked beyond --up-to to find the smallest that breaks
 
@@ -77,7 +80,10 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
             notes.append(f"interrupted (Ctrl-C): {scope_of(model, combo) or 'the model'} and later were not checked")
             break
         budget = options.timeout or ALL_SIZES_SECONDS
-        sym = SymbolicOptions(depth=min(options.depth, ALL_SIZES_K), timeout=budget, deadlock=options.deadlock)
+        sym = SymbolicOptions(depth=min(options.depth, ALL_SIZES_K), timeout=budget, deadlock=options.deadlock,
+                              control=options.control)
+        if options.control is not None:
+            options.control.scope = what + (f", {scope_of(model, combo)}" if scope_of(model, combo) else "")
         proof = prove_all_sizes(model, combo, symbolic, sym)
         sizes = sizes_up_to(model, combo, symbolic, top)
         if not sizes:

@@ -307,7 +307,7 @@ def test_state_limit_gives_unknown_never_holds():
 
 def test_timeout_gives_unknown():
     v = verdicts(run(counter(50), timeout=0.0))["small"]
-    assert v.status is Status.UNKNOWN and v.reason.startswith("timeout after 0 s")
+    assert v.status is Status.UNKNOWN and v.reason.startswith("FP701: timeout after 0 s")
 
 
 def test_violations_found_before_the_limit_stay_violated():

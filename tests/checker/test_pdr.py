@@ -194,11 +194,13 @@ def test_the_time_budget_gives_unknown():
     assert all("timeout" in v.reason for v in got.values())
 
 
-def test_spacer_giving_up_gives_unknown_with_its_reason(monkeypatch):
+def test_spacer_giving_up_gives_unknown_with_a_reason_in_the_models_terms(monkeypatch):
     monkeypatch.setitem(forkproof.engines.symbolic.pdr.SPACER, "timeout", 1)  # milliseconds: Spacer cancels itself
     got = pdr(load_model(str(NEAR)), {"N": 3, "BLOCKS": 6, "V": 2})
     assert got["at_most_one_version_passes"].status is Status.UNKNOWN
-    assert got["at_most_one_version_passes"].reason == "Spacer failed: canceled"
+    # NOTE(solver-text): Spacer's "canceled" is not shown
+    assert got["at_most_one_version_passes"].reason == \
+        "FP705: the solver was stopped (Ctrl-C, or a solver time limit) in PDR's search for at_most_one_version_passes"
 
 
 # ---------------------------------------------------------------- agreement on small models

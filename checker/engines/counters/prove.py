@@ -9,6 +9,11 @@ for every value of the unbound params allowed by the assumptions and every famil
     derivation) gives the param values where it breaks and the length of the run; the
     caller confirms it on a concrete instance before anything is called "violated";
   - unknown, with the reason (not inductive, solver gave up, time budget).
+NOTE(budgets) in checker/engines/symbolic/encode.py: `options.timeout` is seconds per
+property: the safety obligations share one pool, the budget times their number, for
+k-induction (which decides them together) and then PDR (at most the budget for each one
+left); each liveness property has its own budget.
+Each verdict lands as soon as it is final (NOTE(streaming) in checker/semantics/control.py).
 """
 from __future__ import annotations
 
@@ -21,13 +26,14 @@ from forkproof.engines.symbolic import kind as K
 from forkproof.engines.symbolic.bmc import obligations, solve
 from forkproof.engines.symbolic.certificate import Slot
 from forkproof.engines.counters.abstraction import CounterEncoding, Ineligible
-from forkproof.engines.symbolic.encode import SymbolicOptions
+from forkproof.engines.symbolic import solver as S
+from forkproof.engines.symbolic.encode import SymbolicOptions, out_of_time
 from forkproof.engines.counters.l2s import LassoMonitor, Unsupported
 from forkproof.engines.symbolic.pdr import Known, prove_one
 from forkproof.semantics.compile import mentions
 from forkproof.semantics.gcfence import gc_fence
 from forkproof.semantics.temporal import classify, fair_groups, group_label
-from forkproof.semantics.verdict import Status
+from forkproof.semantics.verdict import Status, Verdict
 from forkproof.spec import ir as I
 from forkproof.spec.ir import expr_str
 
@@ -74,7 +80,6 @@ def prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str
 def _prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str],
                      options: SymbolicOptions) -> AllSizes:
     start = time.perf_counter()
-    deadline = start + options.timeout if options.timeout else None
     make = lambda _inst=None: CounterEncoding(model, bound, symbolic)
     try:
         enc = make()
@@ -82,7 +87,7 @@ def _prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[st
         return AllSizes((), str(e), time.perf_counter() - start)
     props = obligations(enc, options.deadlock)
     known = Known()
-    out = _decide(enc, props, make, options.depth, options.deadlock, deadline, start, known)
+    out = _decide(enc, props, make, options.depth, options.deadlock, options, start, known)
     merged: dict[tuple[str, str], SizeVerdict] = {}
     rank = {Status.VIOLATED: 0, Status.UNKNOWN: 1, Status.PROVED: 2}
     for i, p in enumerate(props):
@@ -92,33 +97,39 @@ def _prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[st
             merged[key] = v
         elif v.status is Status.VIOLATED is merged[key].status and (v.depth or 0) < (merged[key].depth or 0):
             merged[key] = v  # "runtime" in states and in steps: the shorter run
-    for v in _liveness(model, enc, make, options, deadline, start, known):
+    for v in _liveness(model, enc, make, options, start, known):
         merged[(v.name, v.kind)] = v
     local = sum(len(x) for x in enc.local_states.values())
     return AllSizes(tuple(merged.values()), None, time.perf_counter() - start, local)
 
 
-def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float, known: Known,
+def _decide(enc, props, make, depth: int, deadlock: bool, options: SymbolicOptions, start: float, known: Known,
             tag: str = "counters") -> dict[int, SizeVerdict]:
     """k-induction up to `depth`, then PDR (each obligation within the invariants proved
     before it, collected in `known`), on an encoding-like object; `make()` builds a fresh
-    one for the re-check."""
+    one for the re-check.  NOTE(budgets): one pool, the budget times the number of
+    obligations, for k-induction and then PDR, which gives each obligation at most the budget."""
     out: dict[int, SizeVerdict] = {}
     opened = {i: K.Open() for i in range(len(props))}
     stop = None
     k_reached = -1
+    n = len({p.name for p in props})
+    deadline = options.deadline(n)
+    budget = options.budget_text(n)
     states = [enc.vars(0)]
     path = [enc.init(states[0]), enc.wf(states[0])]
     for k in range(depth + 1):
         if k > 0:
             states.append(enc.vars(k))
             path += [enc.trans(states[k - 1], states[k], k), enc.wf(states[k])]
+        options.working(f"every size: k-induction on the {_what(tag)}, k = {k}")
         bad = {i: K.negation(props[i], states, k) for i in opened if not (props[i].step and k == 0)}
         while bad:
-            res, m = solve(path, z3.Or(*bad.values()), deadline)
+            said: list[str] = []
+            res, m = solve(path, z3.Or(*bad.values()), deadline, said)
             if res != z3.sat:
                 if res == z3.unknown:
-                    stop = K.why_unknown(deadline, f"the base case at k = {k}")
+                    stop = K.why_unknown(deadline, f"the base case at k = {k} on the {_what(tag)}", budget, said)
                 break
             witness = _witness(enc, m, states[0])
             for i in [i for i, b in bad.items() if z3.is_true(m.eval(b, model_completion=True))]:
@@ -127,7 +138,7 @@ def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float
                 del bad[i], opened[i]
         if stop:
             break
-        proved, stop = K.induction_step(enc, props, list(opened), k, opened, deadline)
+        proved, stop = K.induction_step(enc, props, list(opened), k, opened, deadline, budget)
         k_reached = k
         if proved:
             ok = K.recheck(None, sorted(proved), deadlock, k, deadline, make=make)
@@ -137,8 +148,10 @@ def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float
                                          time.perf_counter() - start,
                                          notes=(f"proved by {k}-induction on the {_what(tag)}, re-checked",))
                 else:
+                    why = (S.out_of_time(budget, f"the re-check of the {k}-induction proof on the {_what(tag)}")
+                           if out_of_time(deadline) else "the k-induction proof did not re-check (a bug)")
                     out[i] = SizeVerdict(props[i].name, props[i].kind, Status.UNKNOWN, f"kind ({tag})",
-                                         time.perf_counter() - start, reason="the k-induction proof did not re-check (a bug)")
+                                         time.perf_counter() - start, reason=why)
                 del opened[i]
         if not opened or stop:
             break
@@ -147,11 +160,14 @@ def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float
              for name, ty in _slots(enc)}
     for i in sorted(opened):
         p = props[i]
-        if deadline is not None and time.perf_counter() >= deadline:
+        mine = options.deadline()
+        mine = deadline if mine is None else min(mine, deadline) if deadline is not None else mine
+        if out_of_time(mine):
             out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind ({tag})", time.perf_counter() - start,
-                                 reason=f"{why_kind}; the time budget ran out before PDR")
+                                 reason=f"{why_kind}; {S.out_of_time(budget, 'k-induction, before PDR started')}")
             continue
-        o = prove_one(enc, p, deadline, slots, known)
+        options.working(f"every size: PDR on the {_what(tag)}: {p.name}")
+        o = prove_one(enc, p, mine, slots, known, options.budget_text(), every_size=True)
         if o.status is Status.PROVED:
             if o.invariant is not None and not z3.is_true(z3.simplify(o.invariant)):
                 known.names.append(p.name)
@@ -166,7 +182,20 @@ def _decide(enc, props, make, depth: int, deadlock: bool, deadline, start: float
             notes = (_cti_text(enc, p, cti),) if cti and isinstance(enc, CounterEncoding) else ()
             out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind, pdr ({tag})", time.perf_counter() - start,
                                  reason=f"{why_kind}; PDR: {o.reason}", notes=notes)
+    if tag == "counters":  # the monitor's caller lands its own (NOTE(streaming))
+        for v in out.values():
+            _land(options, v)
     return out
+
+
+def _land(options: SymbolicOptions, v: SizeVerdict) -> None:
+    """NOTE(streaming): an every-size verdict as it is decided (a violation is confirmed on an
+    instance before it is reported: the stream says so)."""
+    reason = v.reason
+    if v.status is Status.VIOLATED and v.witness:
+        sizes = ", ".join(f"{k} = {x}" for k, x in v.witness.items())
+        reason = f"the counters break it at {sizes}; to be confirmed on that instance"
+    options.landed(Verdict(v.name, v.kind, v.status, "", v.engine, None, v.depth, v.seconds, reason=reason))
 
 
 def _what(tag: str) -> str:
@@ -193,7 +222,7 @@ def _witness_state(enc, state: tuple) -> dict[str, int]:
     return _counters_of(enc).param_values(tuple(state)[:_counters_of(enc).n])
 
 
-def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptions, deadline, start: float,
+def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptions, start: float,
               known: Known) -> list[SizeVerdict]:
     """Every size at once for the properties other than `always P`: liveness to safety
     (NOTE(l2s) in checker/engines/counters/l2s.py) on the counters, then k-induction and PDR.  Exact because
@@ -210,6 +239,7 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
         if isinstance(form, str) or form.kind == "always":
             continue
         t0 = time.perf_counter()
+        deadline = options.deadline()
         if form.kind == "initially":
             s = enc.vars("init")
             v, ok = enc.expr(form.p, s, None, {})
@@ -217,9 +247,11 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
             if res == z3.unsat and ok is True:
                 out.append(SizeVerdict(prop.name, "property", Status.PROVED, "counters", time.perf_counter() - start,
                                        notes=("every initial state satisfies it, for every size",)))
+                _land(options, out[-1])
             elif res == z3.sat:
                 out.append(SizeVerdict(prop.name, "property", Status.VIOLATED, "counters", time.perf_counter() - start,
                                        witness=enc.param_values(enc.decode(m, s)), depth=0))
+                _land(options, out[-1])
             continue
         why = None
         if per_copy:
@@ -236,15 +268,17 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
         if why is not None:
             out.append(SizeVerdict(prop.name, "property", Status.UNKNOWN, "counters", time.perf_counter() - t0,
                                    reason=why))
+            _land(options, out[-1])
             continue
         remake = lambda _inst=None, form=form, groups=groups: LassoMonitor(make(), form, groups)
         lifted = Known(list(known.names), [inv for x in known.invariants for inv in _both(x, enc.n)])
-        got = _decide(mon, mon.props, remake, 1, False, deadline, start, lifted, "counters, l2s")[0]
+        got = _decide(mon, mon.props, remake, 1, False, options, start, lifted, "counters, l2s")[0]
         if got.status is Status.PROVED:
             got = SizeVerdict(got.name, got.kind, got.status, got.engine, got.seconds, got.reason,
                               ("liveness to safety on the counter abstraction: no fair lasso breaks it, for every "
                                "size",) + got.notes[:1], got.witness, got.depth)
         out.append(got)
+        _land(options, got)
     return out
 
 

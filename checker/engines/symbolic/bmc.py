@@ -4,7 +4,8 @@ One solver holds the initial state and the transitions unrolled so far; at each 
 every undecided obligation is checked by a push/pop query "its negation at step k".  The
 first depth with a model is the shortest violation, decoded and replayed through the
 explicit step function (NOTE(replay)).  Undecided obligations end as "holds up to depth K",
-never as a proof; solver `unknown` and the time budget end in "unknown" with the reason.
+never as a proof; solver `unknown` and the time budget end in "unknown" with the reason
+(FP701, FP704: NOTE(solver-text) in checker/engines/symbolic/solver.py).
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 import z3
 
 from forkproof.semantics.compile import compile_program
-from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions, SymProp
+from forkproof.engines.symbolic import solver as S
+from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions, SymProp, out_of_time
 from forkproof.semantics.instance import Instance
 from forkproof.semantics.replay import replay, runtime_error_at
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
@@ -48,7 +50,9 @@ def bmc_safety(inst: Instance, options: SymbolicOptions, enc: Encoding, start: f
     outcome: dict[int, _Outcome] = {}
     reached = 0
     stop_reason = None
+    budget = options.budget_text(len({p.name for p in props}))
     for k in range(options.depth + 1):
+        options.working(f"bmc: invariants at depth {k}")
         if k > 0:
             states.append(enc.vars(k))
             path += [enc.trans(states[k - 1], states[k], k), enc.wf(states[k])]
@@ -57,11 +61,12 @@ def bmc_safety(inst: Instance, options: SymbolicOptions, enc: Encoding, start: f
         # NOTE(bmc-fresh): a fresh solver per depth.  Z3's incremental mode turns off the
         # preprocessing that makes these (mostly unsat) queries fast: 10x on the NEAR model.
         while bad:
-            res, model = solve(path, z3.Or(*bad.values()), deadline)
+            said: list[str] = []
+            res, model = solve(path, z3.Or(*bad.values()), deadline, said)
             if res == z3.unknown:
-                why = "timeout" if deadline and time.perf_counter() >= deadline else "the solver gave up"
+                why = S.unknown_answer(" ".join(said), f"depth {k}", out_of_time(deadline), budget)
                 for i in bad:
-                    outcome[i] = _Outcome(Status.UNKNOWN, k, reason=f"{why} at depth {k}: no violation up to depth {k - 1}")
+                    outcome[i] = _Outcome(Status.UNKNOWN, k, reason=f"{why}; no violation up to depth {k - 1}")
                 break
             if res == z3.unsat:
                 break
@@ -73,20 +78,24 @@ def bmc_safety(inst: Instance, options: SymbolicOptions, enc: Encoding, start: f
         reached = k
         if len(outcome) == len(props):
             break
-        if deadline and time.perf_counter() > deadline:
-            stop_reason = f"timeout after {options.timeout:g} s: no violation up to depth {k}"
+        if out_of_time(deadline) and k < options.depth:
+            stop_reason = S.out_of_time(budget, f"depth {k + 1}", f"no violation up to depth {k}")
             break
     verdicts = _verdicts(inst, props, outcome, reached, None, stop_reason, time.perf_counter() - start, options)
     seconds = time.perf_counter() - start
     return EngineResult(verdicts, 0, reached, 0, seconds, False, [])
 
 
-def solve(path: list, bad, deadline) -> tuple[object, z3.ModelRef | None]:
+def solve(path: list, bad, deadline, said: list[str] | None = None) -> tuple[object, z3.ModelRef | None]:
+    """One fresh solver on `path` and `bad`, within the deadline; on `unknown` the solver's own
+    reason is appended to `said` (for solver.py to classify, never to be shown)."""
     solver = z3.Solver()
     if deadline is not None:
         solver.set("timeout", max(1, int((deadline - time.perf_counter()) * 1000)))
     solver.add(*path, bad)
     res = solver.check()
+    if res == z3.unknown and said is not None:
+        said.append(solver.reason_unknown())
     return res, (solver.model() if res == z3.sat else None)
 
 

@@ -78,9 +78,10 @@ def certificate(enc, prop, inv: StatePred, tag: str = "pdr") -> Certificate:
     return Certificate(prop.name, prop.kind, prop.step, params, inv(params), s + t + [choice], obligations)
 
 
-def recheck(cert: Certificate, timeout_ms: int | None = None) -> tuple[str, str] | None:
-    """None when every obligation is unsat, each under a fresh solver; else (label, what
-    the solver said) of the first one that is not."""
+def recheck(cert: Certificate, timeout_ms: int | None = None, said: list[str] | None = None) -> tuple[str, str] | None:
+    """None when every obligation is unsat, each under a fresh solver; else (label, why) of
+    the first one that is not.  When the solver gave no answer, its own reason goes to `said`
+    (for solver.py, never shown: NOTE(solver-text)) and `why` says only that."""
     for ob in cert.obligations:
         solver = z3.Solver()
         if timeout_ms is not None:
@@ -90,7 +91,9 @@ def recheck(cert: Certificate, timeout_ms: int | None = None) -> tuple[str, str]
         if res == z3.sat:
             return ob.label, _BROKEN[ob.label]
         if res != z3.unsat:
-            return ob.label, f"the solver gave up ({solver.reason_unknown()})"
+            if said is not None:
+                said.append(solver.reason_unknown())
+            return ob.label, "the solver gave no answer"
     return None
 
 

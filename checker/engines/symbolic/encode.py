@@ -21,6 +21,7 @@ Values follow NOTE(values) in spec/ir.py: enums and process ids are Ints.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Union
@@ -28,6 +29,7 @@ from typing import Callable, Union
 import z3
 
 from forkproof.semantics.compile import EvalError, const_binop, normalize, is_temporal
+from forkproof.semantics.control import Control
 from forkproof.semantics.instance import Instance
 from forkproof.spec import ir as I
 
@@ -119,12 +121,47 @@ def as_bool(x: Ok) -> z3.BoolRef:
 
 @dataclass(frozen=True)
 class SymbolicOptions:
-    """Options shared by the symbolic engines (bmc, kind, pdr)."""
+    """Options shared by the symbolic engines (bmc, kind, pdr).
+
+    NOTE(budgets): `timeout` is seconds per property.  Obligations an engine decides together
+    (bmc's unrolling and k-induction's mutual induction over the state and step obligations)
+    share one pool of `timeout` times their number; PDR gives each obligation its own
+    `timeout`, and every liveness property has its own.  `until` (a time.perf_counter()
+    value) caps the whole call: the `auto` portfolio's budget is per instance.  A budget that
+    runs out gives `unknown` with how far the engine got (FP701), never a proof."""
 
     depth: int = 20  # BMC unrolling; the largest k for k-induction
-    timeout: float | None = None  # seconds for one instance
+    timeout: float | None = None  # seconds per property (NOTE(budgets))
     deadlock: bool = True
     certificate: str | None = None  # pdr: write the proof obligations as SMT-LIB2 here
+    until: float | None = None  # an absolute cap on the whole call (time.perf_counter())
+    control: Control | None = None  # NOTE(streaming) in checker/semantics/control.py
+
+    def deadline(self, n: int = 1) -> float | None:
+        """The deadline of n properties decided together, starting now."""
+        d = time.perf_counter() + self.timeout * max(1, n) if self.timeout else None
+        if self.until is not None:
+            d = self.until if d is None else min(d, self.until)
+        return d
+
+    def budget_text(self, n: int = 1) -> str:
+        """"60 s per property" or "60 s per property, 240 s for the 4 decided together"."""
+        if not self.timeout:
+            return "the instance's time budget" if self.until is not None else "no time budget"
+        text = f"{self.timeout:g} s per property"
+        return text + (f", {self.timeout * n:g} s for the {n} decided together" if n > 1 else "")
+
+    def working(self, what: str) -> None:
+        if self.control is not None:
+            self.control.working(what)
+
+    def landed(self, verdict) -> None:
+        if self.control is not None:
+            self.control.landed(verdict)
+
+
+def out_of_time(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() >= deadline
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,19 @@
 """The symbolic engines' entry points: `check_bmc`, `check_kind` and `check_pdr` run the
 engine on the state and step obligations (bmc.py, kind.py, pdr.py), then on the liveness
 properties (lasso.py: a bounded lasso search for bmc, NOTE(lasso-search); liveness to safety
-for kind and pdr, NOTE(l2s-monitor)), within one time budget.  Each returns every property's
-verdict for the instance, like every engine (checker/semantics/verdict.py).
+for kind and pdr, NOTE(l2s-monitor)).  Each returns every property's verdict for the
+instance, like every engine (checker/semantics/verdict.py).
+
+NOTE(budgets) in encode.py: `options.timeout` is seconds per property.  bmc and kind decide
+the state and step obligations together, so that phase gets one pool, the budget times the
+number of names it decides; PDR gives each obligation its own budget; every liveness
+property has its own.  `options.until` caps the whole call (auto's instance budget).
 """
 from __future__ import annotations
 
 import time
 
-from forkproof.engines.symbolic.bmc import bmc_safety
+from forkproof.engines.symbolic.bmc import bmc_safety, obligations
 from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions
 from forkproof.engines.symbolic.kind import kind_safety
 from forkproof.engines.symbolic.lasso import bmc_verdicts, prove_verdicts
@@ -18,9 +23,9 @@ from forkproof.semantics.instance import Instance
 from forkproof.semantics.verdict import EngineResult
 
 
-def _budget(options: SymbolicOptions) -> tuple[float, float | None]:
-    start = time.perf_counter()
-    return start, (start + options.timeout if options.timeout else None)
+def _pool(options: SymbolicOptions, enc: Encoding) -> float | None:
+    """The deadline of the safety phase of bmc and kind: one budget per name decided together."""
+    return options.deadline(len({p.name for p in obligations(enc, options.deadlock)}))
 
 
 # Each entry point runs inside gc_fence (NOTE(z3-determinism) in checker/semantics/gcfence.py):
@@ -29,29 +34,31 @@ def _budget(options: SymbolicOptions) -> tuple[float, float | None]:
 
 def check_bmc(inst: Instance, options: SymbolicOptions) -> EngineResult:
     with gc_fence():
-        start, deadline = _budget(options)
+        start = time.perf_counter()
         enc = Encoding(inst)
-        res = bmc_safety(inst, options, enc, start, deadline)
-        res.verdicts += bmc_verdicts(inst, options.depth, deadline, enc)  # the other properties: lassos
+        res = bmc_safety(inst, options, enc, start, _pool(options, enc))
+        for v in res.verdicts:
+            options.landed(v)  # NOTE(streaming): decided together, they land together
+        res.verdicts += bmc_verdicts(inst, options.depth, options.until, enc, options)  # the other properties: lassos
         res.seconds = time.perf_counter() - start
         return res
 
 
 def check_kind(inst: Instance, options: SymbolicOptions) -> EngineResult:
     with gc_fence():
-        start, deadline = _budget(options)
+        start = time.perf_counter()
         enc = Encoding(inst)
-        res = kind_safety(inst, options, enc, start, deadline)
-        res.verdicts += prove_verdicts(inst, "kind", options.depth, deadline, enc=enc)
+        res = kind_safety(inst, options, enc, start, _pool(options, enc))  # lands each verdict as it is decided
+        res.verdicts += prove_verdicts(inst, "kind", options.depth, options.until, enc=enc, options=options)
         res.seconds = time.perf_counter() - start
         return res
 
 
 def check_pdr(inst: Instance, options: SymbolicOptions) -> EngineResult:
     with gc_fence():
-        start, deadline = _budget(options)
+        start = time.perf_counter()
         enc = Encoding(inst)
-        res, known = pdr_safety(inst, options, enc, start, deadline)
-        res.verdicts += prove_verdicts(inst, "pdr", options.depth, deadline, known, enc)
+        res, known = pdr_safety(inst, options, enc, start, options.until)  # each obligation its own budget
+        res.verdicts += prove_verdicts(inst, "pdr", options.depth, options.until, known, enc, options)
         res.seconds = time.perf_counter() - start
         return res

@@ -27,7 +27,8 @@ import z3
 
 from forkproof.engines.symbolic.bmc import obligations, solve, violation_verdict
 from forkproof.semantics.compile import compile_program
-from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions, SymProp
+from forkproof.engines.symbolic import solver as S
+from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions, SymProp, out_of_time
 from forkproof.semantics.instance import Instance
 from forkproof.semantics.replay import action_label, successors
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
@@ -51,26 +52,31 @@ def kind_safety(inst: Instance, options: SymbolicOptions, enc: Encoding, start: 
     scope = inst.scope()
     k_reached = -1
     stop = None
+    budget = options.budget_text(len({p.name for p in props}))
     for k in range(options.depth + 1):
+        options.working(f"kind: invariants, k = {k}")
         if k > 0:
             base_states.append(enc.vars(k))
             base_path += [enc.trans(base_states[k - 1], base_states[k], k), enc.wf(base_states[k])]
         # base case: violations of length exactly k (shorter ones were found earlier)
         bad = {i: negation(props[i], base_states, k) for i in opened if not (props[i].step and k == 0)}
         while bad:
-            res, model = solve(base_path, z3.Or(*bad.values()), deadline)
+            said: list[str] = []
+            res, model = solve(base_path, z3.Or(*bad.values()), deadline, said)
             if res != z3.sat:
                 if res == z3.unknown:
-                    stop = why_unknown(deadline, f"the base case at k = {k}")
+                    stop = why_unknown(deadline, f"the base case at k = {k}", budget, said,
+                                       f"no violation up to depth {k - 1}" if k else None)
                 break
             trace = [enc.decode(model, s) for s in base_states]
             for i in [i for i, b in bad.items() if z3.is_true(model.eval(b, model_completion=True))]:
                 verdicts[i] = violation_verdict(inst, props[i], trace, k, time.perf_counter() - start, "kind")
                 del bad[i], opened[i]
+                _land(options, props, verdicts, opened, i)
         if stop:
             break
         # step case
-        proved, stop = induction_step(enc, props, list(opened), k, opened, deadline)
+        proved, stop = induction_step(enc, props, list(opened), k, opened, deadline, budget)
         k_reached = k
         rechecked = bool(proved) and recheck(inst, sorted(proved), options.deadlock, k, deadline)
         for i in proved:
@@ -79,18 +85,35 @@ def kind_safety(inst: Instance, options: SymbolicOptions, enc: Encoding, start: 
                                       time.perf_counter() - start,
                                       notes=(f"proved by {k}-induction for {scope or 'the model'} (a fixed instance), re-checked",))
             else:
+                why = (S.out_of_time(budget, f"the re-check of the {k}-induction proof") if out_of_time(deadline)
+                       else "the k-induction proof did not re-check (a bug)")
                 verdicts[i] = Verdict(props[i].name, props[i].kind, Status.UNKNOWN, scope, "kind", None, k,
-                                      time.perf_counter() - start, reason="the k-induction proof did not re-check (a bug)")
+                                      time.perf_counter() - start, reason=why)
             del opened[i]
+            _land(options, props, verdicts, opened, i)
         if not opened or stop:
             break
     seconds = time.perf_counter() - start
-    for i, o in opened.items():
+    for i, o in list(opened.items()):
         reason = stop or f"not k-inductive for k <= {k_reached} (with every other invariant assumed)"
         notes = (_describe_cti(inst, props[i], o.cti),) if o.cti else ()
         verdicts[i] = Verdict(props[i].name, props[i].kind, Status.UNKNOWN, scope, "kind", None, k_reached, seconds,
                               reason=reason, notes=notes)
+        del opened[i]
+        _land(options, props, verdicts, opened, i)
     return EngineResult(_merge(props, verdicts), 0, max(k_reached, 0), 0, seconds, False, [])
+
+
+def _land(options: SymbolicOptions, props: list[SymProp], verdicts: dict[int, Verdict], opened, i: int) -> None:
+    """NOTE(streaming): a name's verdict is final once none of its obligations is open (the
+    runtime check has a state and a step obligation); "runtime" is shown only when it is
+    violated or open, as in `_merge`."""
+    name = props[i].name
+    if any(props[j].name == name for j in opened):
+        return
+    idx = [j for j, p in enumerate(props) if p.name == name]
+    for v in _merge([props[j] for j in idx], {n: verdicts[j] for n, j in enumerate(idx)}):
+        options.landed(v)
 
 
 def negation(p: SymProp, xs: list, k: int) -> z3.BoolRef:
@@ -104,7 +127,8 @@ def _holds_on_prefix(p: SymProp, xs: list, k: int) -> list:
     return [p.pred(xs[j], None) for j in range(k + 1)]
 
 
-def induction_step(enc: Encoding, props: list[SymProp], cands: list[int], k: int, opened, deadline):
+def induction_step(enc: Encoding, props: list[SymProp], cands: list[int], k: int, opened, deadline,
+                   budget: str = "the time budget"):
     """The candidates proved by the step case at k (with NOTE(mutual-induction)), and a
     reason if the solver could not decide."""
     xs = [enc.vars(f"ind{j}") for j in range(k + 2)]
@@ -118,9 +142,11 @@ def induction_step(enc: Encoding, props: list[SymProp], cands: list[int], k: int
         failed = None
         for i in live:
             goal = path + hyps + ([] if props[i].step else last_new)
-            res, model = solve(goal, negation(props[i], xs, k + 1), deadline)
+            said: list[str] = []
+            res, model = solve(goal, negation(props[i], xs, k + 1), deadline, said)
             if res == z3.unknown:
-                return [], why_unknown(deadline, f"the step case at k = {k}")
+                return [], why_unknown(deadline, f"the step case at k = {k}", budget, said,
+                                       f"no violation up to depth {k}")
             if res == z3.sat:
                 opened[i].cti = (k, [enc.decode(model, x) for x in xs])
                 failed = i
@@ -170,10 +196,12 @@ def simple_path_end(xs: list) -> list:
     return [_distinct(xs[i], xs[-1]) for i in range(len(xs) - 1)]
 
 
-def why_unknown(deadline, where: str) -> str:
-    if deadline is not None and time.perf_counter() >= deadline:
-        return f"timeout in {where}"
-    return f"the solver gave up in {where}"
+def why_unknown(deadline, where: str, budget: str = "the time budget", said: list[str] | None = None,
+                reached: str | None = None) -> str:
+    """FP701 (with how far it got) or what solver.py makes of the solver's reason (NOTE(solver-text))."""
+    if out_of_time(deadline):
+        return S.out_of_time(budget, where, reached)
+    return S.gave_up(where, " ".join(said or ()))
 
 
 def _describe_cti(inst: Instance, p: SymProp, cti: tuple[int, list[tuple]]) -> str:

@@ -35,7 +35,8 @@ from forkproof.engines.symbolic.bmc import solve
 from forkproof.engines.symbolic.certificate import Slot
 from forkproof.engines.symbolic.pdr import printing_slots, prove_one
 from forkproof.semantics.compile import EvalError, Program, compile_program, is_temporal
-from forkproof.engines.symbolic.encode import Encoding, SymProp, as_bool, conj, disj, neg
+from forkproof.engines.symbolic import solver as S
+from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions, SymProp, as_bool, conj, disj, neg, out_of_time
 from forkproof.semantics.instance import Instance
 from forkproof.semantics.replay import ReplayError, action_args, make_trace
 from forkproof.semantics.temporal import FairGroup, Liveness, classify, fair_groups, group_label
@@ -189,7 +190,8 @@ class SearchOutcome:
 
 
 def search(enc: Encoding, prop: Liveness, groups: list[FairGroup], depth: int, deadline: float | None,
-           start_at: int = 0) -> SearchOutcome:
+           start_at: int = 0, budget: str = "the time budget", options: SymbolicOptions | None = None
+           ) -> SearchOutcome:
     """The shortest fair lasso of at most depth + 1 states that breaks `prop`
     (NOTE(lasso-search)); lassos of fewer than start_at + 1 states are not looked for."""
     path = _Path(enc, prop, groups)
@@ -197,11 +199,14 @@ def search(enc: Encoding, prop: Liveness, groups: list[FairGroup], depth: int, d
         path.grow()
         if k < start_at:
             continue
+        if options is not None:
+            options.working(f"bmc: {prop.name}, lassos of {k + 1} states")
         cond, loop, dead, c_close, _ = path.lasso_condition(k)
-        res, model = solve(path.constraints, cond, deadline)
+        said: list[str] = []
+        res, model = solve(path.constraints, cond, deadline, said)
         if res == z3.unknown:
-            why = "timeout" if deadline is not None and time.perf_counter() >= deadline else "the solver gave up"
-            return SearchOutcome(Status.UNKNOWN, k, reason=f"{why} at depth {k}: no lasso up to depth {k - 1}")
+            why = S.unknown_answer(" ".join(said), f"the lasso search at depth {k}", out_of_time(deadline), budget)
+            return SearchOutcome(Status.UNKNOWN, k, reason=f"{why}; no lasso up to depth {k - 1}")
         if res == z3.sat:
             ev = lambda e: model.eval(e, model_completion=True)
             states = [enc.decode(model, x) for x in path.xs]
@@ -210,8 +215,9 @@ def search(enc: Encoding, prop: Liveness, groups: list[FairGroup], depth: int, d
             keys = tuple((a.action, a.args) for a in enc.actions)
             lasso = Lasso(states, choices, ev(loop).as_long(), None if is_dead else ev(c_close).as_long(), keys)
             return SearchOutcome(Status.VIOLATED, k, lasso)
-        if deadline is not None and time.perf_counter() > deadline and k < depth:
-            return SearchOutcome(Status.UNKNOWN, k, reason=f"timeout: no lasso up to depth {k}")
+        if out_of_time(deadline) and k < depth:
+            return SearchOutcome(Status.UNKNOWN, k, reason=S.out_of_time(budget, f"the lasso search at depth {k + 1}",
+                                                                          f"no lasso up to depth {k}"))
     return SearchOutcome(Status.BOUNDED, depth)
 
 
@@ -334,8 +340,8 @@ def initially(inst: Instance, enc: Encoding, prop: Liveness, engine: str, deadli
             return _verdict(inst, prop.name, Status.UNKNOWN, engine, 0, time.perf_counter() - start,
                             reason="the property fails to evaluate in an initial state")
     return _verdict(inst, prop.name, Status.UNKNOWN, engine, 0, time.perf_counter() - start,
-                    reason="timeout" if deadline is not None and time.perf_counter() >= deadline
-                    else "the solver gave up on the initial states")
+                    reason=S.out_of_time("its time budget", "the initial states") if out_of_time(deadline)
+                    else S.gave_up("the initial states"))
 
 
 def _fails_initially(prog: Program, prop: Liveness, x: tuple) -> bool | None:
@@ -359,10 +365,12 @@ def lasso_verdict(inst: Instance, prog: Program, prop: Liveness, groups: list[Fa
     return _verdict(inst, prop.name, Status.VIOLATED, engine, len(lasso.states) - 1, seconds, trace, why, notes)
 
 
-def _each_property(inst: Instance, engine: str, deadline: float | None, enc: Encoding | None, decide) -> list[Verdict]:
+def _each_property(inst: Instance, engine: str, deadline: float | None, enc: Encoding | None, decide,
+                   options: SymbolicOptions | None = None) -> list[Verdict]:
     """A verdict for every property other than `always P`: a form no engine checks is unknown
     with the reason, `P` is one query on the initial states, and `decide(name, form, enc, prog,
-    groups, start)` gives the rest."""
+    groups, start, deadline)` gives the rest.  NOTE(budgets): each property has its own
+    deadline, `options.deadline()` from its start, within `deadline` (the caller's cap)."""
     forms = liveness_forms(inst.model)
     if not forms:
         return []
@@ -372,19 +380,27 @@ def _each_property(inst: Instance, engine: str, deadline: float | None, enc: Enc
     out = []
     for name, form in forms:
         start = time.perf_counter()
+        mine = options.deadline() if options is not None else None
+        if deadline is not None:
+            mine = deadline if mine is None else min(mine, deadline)
         if isinstance(form, str):
             out.append(_verdict(inst, name, Status.UNKNOWN, engine, None, 0.0, reason=form))
         elif form.kind == "initially":
-            out.append(initially(inst, enc, form, engine, deadline, prog))
+            out.append(initially(inst, enc, form, engine, mine, prog))
         else:
-            out.append(decide(name, form, enc, prog, groups, start))
+            out.append(decide(name, form, enc, prog, groups, start, mine))
+        if options is not None:
+            options.landed(out[-1])  # NOTE(streaming)
     return out
 
 
-def bmc_verdicts(inst: Instance, depth: int, deadline: float | None, enc: Encoding | None = None) -> list[Verdict]:
+def bmc_verdicts(inst: Instance, depth: int, deadline: float | None, enc: Encoding | None = None,
+                 options: SymbolicOptions | None = None) -> list[Verdict]:
     """checker/engines/symbolic/bmc.py: every property other than `always P`, by bounded lasso search."""
-    def decide(name, form, enc, prog, groups, start) -> Verdict:
-        o = search(enc, form, groups, depth, deadline)
+    budget = options.budget_text() if options is not None else "the time budget"
+
+    def decide(name, form, enc, prog, groups, start, deadline) -> Verdict:
+        o = search(enc, form, groups, depth, deadline, budget=budget, options=options)
         secs = time.perf_counter() - start
         if o.status is Status.VIOLATED:
             return lasso_verdict(inst, prog, form, groups, o.lasso, "bmc", secs)
@@ -393,7 +409,7 @@ def bmc_verdicts(inst: Instance, depth: int, deadline: float | None, enc: Encodi
                             notes=(f"no lasso up to depth {depth} (not a proof)",))
         return _verdict(inst, name, Status.UNKNOWN, "bmc", o.depth, secs, reason=o.reason)
 
-    return _each_property(inst, "bmc", deadline, enc, decide)
+    return _each_property(inst, "bmc", deadline, enc, decide, options)
 
 
 # ---------------------------------------------------------------- liveness to safety
@@ -587,20 +603,24 @@ class _Lifted:
 
 
 def prove_verdicts(inst: Instance, engine: str, depth: int, deadline: float | None, known=None,
-                   enc: Encoding | None = None) -> list[Verdict]:
+                   enc: Encoding | None = None, options: SymbolicOptions | None = None) -> list[Verdict]:
     """checker/engines/symbolic/kind.py (engine "kind") and checker/engines/symbolic/pdr.py ("pdr"): every property other than
     `always P`, by liveness to safety (NOTE(l2s-monitor)); `known` are PDR's invariants."""
     open_slots = unbounded(inst)
+    budget = options.budget_text() if options is not None else "the time budget"
 
-    def decide(name, form, enc, prog, groups, start) -> Verdict:
-        if deadline is not None and time.perf_counter() >= deadline:
+    def decide(name, form, enc, prog, groups, start, deadline) -> Verdict:
+        if out_of_time(deadline):
             return _verdict(inst, name, Status.UNKNOWN, engine, None, 0.0,
-                            reason=f"timeout before {engine} reached it")
+                            reason=S.out_of_time(budget, f"{engine}, before it started on this property"))
+        if options is not None:
+            options.working(f"{engine}: {name} (liveness to safety)")
         mon = Monitor(enc, form, groups)
-        got = _kind(inst, mon, depth, deadline) if engine == "kind" else _pdr(inst, mon, deadline, known)
-        return _finish(inst, prog, mon, got, engine, open_slots, deadline, start)
+        got = _kind(inst, mon, depth, deadline, budget, options) if engine == "kind" else \
+            _pdr(inst, mon, deadline, known, budget)
+        return _finish(inst, prog, mon, got, engine, open_slots, deadline, start, budget)
 
-    return _each_property(inst, engine, deadline, enc, decide)
+    return _each_property(inst, engine, deadline, enc, decide, options)
 
 
 @dataclass
@@ -612,7 +632,8 @@ class _Got:
     k: int | None = None
 
 
-def _finish(inst, prog, mon: Monitor, got: _Got, engine: str, open_slots, deadline, start) -> Verdict:
+def _finish(inst, prog, mon: Monitor, got: _Got, engine: str, open_slots, deadline, start,
+            budget: str = "the time budget") -> Verdict:
     prop, secs = mon.prop, lambda: time.perf_counter() - start
     label = f"{engine} (k={got.k}, l2s)" if engine == "kind" and got.k is not None else f"{engine} (l2s)"
     if got.status is Status.PROVED:
@@ -626,7 +647,7 @@ def _finish(inst, prog, mon: Monitor, got: _Got, engine: str, open_slots, deadli
         return _verdict(inst, prop.name, Status.PROVED, label, got.k, secs(), notes=(note,) + got.notes)
     if got.status is Status.VIOLATED:
         # the monitor's run has the length of a lasso of at most steps + 1 states: find the shortest
-        o = search(mon.base, prop, mon.groups, got.steps, deadline)
+        o = search(mon.base, prop, mon.groups, got.steps, deadline, budget=budget)
         if o.status is Status.VIOLATED:
             return lasso_verdict(inst, prog, prop, mon.groups, o.lasso, engine, secs(), got.notes)
         if o.status is Status.UNKNOWN:
@@ -639,10 +660,13 @@ def _finish(inst, prog, mon: Monitor, got: _Got, engine: str, open_slots, deadli
     return _verdict(inst, prop.name, Status.UNKNOWN, engine, got.k, secs(), reason=got.reason, notes=got.notes)
 
 
-def _kind(inst: Instance, mon: Monitor, depth: int, deadline) -> _Got:
+def _kind(inst: Instance, mon: Monitor, depth: int, deadline, budget: str = "the time budget",
+          options: SymbolicOptions | None = None) -> _Got:
     """k-induction (checker/engines/symbolic/kind.py) on the monitor; a proof is re-derived from a fresh
     encoding of the instance and a fresh monitor."""
     if not wf_inductive(mon, deadline):
+        if out_of_time(deadline):
+            return _Got(Status.UNKNOWN, reason=S.out_of_time(budget, "setting up liveness to safety"))
         return _Got(Status.UNKNOWN, reason="the liveness monitor's well-formedness facts did not re-check (a bug)")
     prop, props = mon.prop, mon.props
     def make(i: Instance) -> Monitor:
@@ -654,29 +678,35 @@ def _kind(inst: Instance, mon: Monitor, depth: int, deadline) -> _Got:
     path = [mon.init(states[0]), mon.wf(states[0])]
     reached = -1
     for k in range(depth + 1):
+        if options is not None:
+            options.working(f"kind: {prop.name} (liveness to safety), k = {k}")
         if k > 0:
             states.append(mon.vars(k))
             path += [mon.trans(states[k - 1], states[k], k), mon.wf(states[k])]
-        res, _ = solve(path, z3.Not(props[0].pred(states[k], None)), deadline)
+        said: list[str] = []
+        res, _ = solve(path, z3.Not(props[0].pred(states[k], None)), deadline, said)
         if res == z3.sat:
             return _Got(Status.VIOLATED, steps=k, k=k)
         if res == z3.unknown:
-            return _Got(Status.UNKNOWN, reason=K.why_unknown(deadline, f"the base case at k = {k} (liveness to safety)"),
-                        k=reached)
-        proved, stop = K.induction_step(mon, props, [0], k, opened, deadline)
+            return _Got(Status.UNKNOWN, k=reached,
+                        reason=K.why_unknown(deadline, f"the base case at k = {k} (liveness to safety)", budget, said,
+                                             f"no fair lasso of up to {k} states" if k else None))
+        proved, stop = K.induction_step(mon, props, [0], k, opened, deadline, budget)
         reached = k
         if stop:
             return _Got(Status.UNKNOWN, reason=f"{stop} (liveness to safety)", k=reached)
         if proved:
             if K.recheck(inst, [0], False, k, deadline, make=make):
                 return _Got(Status.PROVED, k=k)
+            if out_of_time(deadline):
+                return _Got(Status.UNKNOWN, reason=S.out_of_time(budget, f"the re-check of the {k}-induction proof"), k=k)
             return _Got(Status.UNKNOWN, reason="the k-induction proof did not re-check (a bug)", k=k)
     return _Got(Status.UNKNOWN, k=reached,
                 reason=f"no fair lasso of up to {reached} states, and liveness to safety is not k-inductive "
                        f"for k <= {reached} (the pdr engine may prove it)")
 
 
-def _pdr(inst: Instance, mon: Monitor, deadline, known) -> _Got:
+def _pdr(inst: Instance, mon: Monitor, deadline, known, budget: str = "the time budget") -> _Got:
     """PDR (checker/engines/symbolic/pdr.py) on the monitor; a proof is its invariant, re-checked by fresh
     solvers as a certificate (NOTE(certificate))."""
 
@@ -687,9 +717,9 @@ def _pdr(inst: Instance, mon: Monitor, deadline, known) -> _Got:
         slots[f"{name}#saved@inv"] = Slot(f"saved({s.label})", s.members)
     for f in mon.flag_names:
         slots[f"#{f}@inv"] = Slot(f"#{f}")
-    o = prove_one(mon, mon.props[0], deadline, slots, _Lifted(known, mon.n0))
+    o = prove_one(mon, mon.props[0], deadline, slots, _Lifted(known, mon.n0), budget)
     if o.status is Status.PROVED:
         return _Got(Status.PROVED, notes=o.notes[:1])
     if o.status is Status.VIOLATED:
         return _Got(Status.VIOLATED, steps=len(o.states) - 1)
-    return _Got(Status.UNKNOWN, reason=f"PDR on liveness to safety: {o.reason}")
+    return _Got(Status.UNKNOWN, reason=f"{o.reason} (PDR on liveness to safety)")

@@ -18,7 +18,8 @@ one predicate Inv on the state slots, and the query Err:
   safety violation comes with the shortest trace); if it is not, BMC finds the shortest.
   Should the derivation not name concrete states, BMC finds the trace, no longer than the
   derivation.  The trace is replayed (NOTE(replay)) before it is shown.
-- Spacer `unknown` or the time budget: `unknown` with the reason.
+- Spacer `unknown`, a clause Spacer rejects, or the time budget (each obligation its own,
+  NOTE(budgets)): `unknown` with the reason in the model's terms (NOTE(solver-text)).
 
 z3.Fixedpoint rather than SolverFor("HORN"): one object answers both ways we need, the
 invariant of Inv when Err is unreachable (`get_cover_delta`) and a ground derivation when it
@@ -34,7 +35,8 @@ import z3
 from forkproof.engines.symbolic.bmc import obligations, solve, violation_verdict
 from forkproof.engines.symbolic.certificate import Certificate, Slot, certificate, readable, recheck, write_smt2
 from forkproof.semantics.compile import compile_program
-from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions, SymProp
+from forkproof.engines.symbolic import solver as S
+from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions, SymProp, out_of_time
 from forkproof.semantics.instance import Instance, display_value
 from forkproof.semantics.replay import ReplayError
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
@@ -67,6 +69,7 @@ class _Outcome:
     cert: Certificate | None = None
     states: list[tuple] = field(default_factory=list)
     invariant: z3.BoolRef | None = None  # Spacer's, over Var(i) for slot i, when proved
+    verdict: Verdict | None = None  # made once, by `_verdict`
 
 
 @dataclass
@@ -89,31 +92,37 @@ def pdr_safety(inst: Instance, options: SymbolicOptions, enc: Encoding, start: f
     slots = printing_slots(inst, "inv")
     outcomes = []
     known = Known()
+    budget = options.budget_text()
     for p in props:
-        if deadline is not None and time.perf_counter() >= deadline:
-            outcomes.append(_Outcome(Status.UNKNOWN, 0.0, f"timeout after {options.timeout:g} s before PDR reached it"))
-            continue
-        o = prove_one(enc, p, deadline, slots, known)
-        if o.invariant is not None and not z3.is_true(z3.simplify(o.invariant)):
-            known.names.append(p.name)
-            known.invariants.append(o.invariant)
-        outcomes.append(o)
-    verdicts: dict[str, Verdict] = {}
-    scope = inst.scope()
-    for p, o in zip(props, outcomes):
-        if o.status is Status.VIOLATED:
-            try:
-                v = violation_verdict(inst, p, o.states, len(o.states) - 1, o.seconds, "pdr", prog)
-                v = Verdict(v.name, v.kind, v.status, v.scope, v.engine, v.states, v.depth, v.seconds, v.trace,
-                            v.reason, o.notes)
-            except ReplayError as e:  # a bug in this engine: say so, never show the trace
-                v = Verdict(p.name, p.kind, Status.UNKNOWN, scope, "pdr", None, None, o.seconds,
-                            reason=f"PDR's counterexample did not replay: {e}")
+        # NOTE(budgets): each obligation its own budget (within `until`, auto's cap); `deadline`
+        # is the caller's: the earlier of the two applies
+        mine = options.deadline()
+        if deadline is not None:
+            mine = deadline if mine is None else min(mine, deadline)
+        if out_of_time(mine):
+            outcomes.append(_Outcome(Status.UNKNOWN, 0.0, S.out_of_time(budget, "PDR, before it started on this "
+                                                                                 "property")))
         else:
-            v = Verdict(p.name, p.kind, o.status, scope, "pdr", None, None, o.seconds, reason=o.reason, notes=o.notes)
+            options.working(f"pdr: {p.name}")
+            o = prove_one(enc, p, mine, slots, known, budget)
+            if o.invariant is not None and not z3.is_true(z3.simplify(o.invariant)):
+                known.names.append(p.name)
+                known.invariants.append(o.invariant)
+            outcomes.append(o)
+        if not any(q.name == p.name for q in props[len(outcomes):]):  # NOTE(streaming): its last obligation
+            v = None
+            for q, qo in zip(props, outcomes):
+                if q.name == p.name:
+                    v = _verdict(inst, prog, q, qo) if v is None else _merge(v, _verdict(inst, prog, q, qo))
+            if v is not None and (v.kind != "runtime" or v.status in (Status.VIOLATED, Status.UNKNOWN)):
+                options.landed(v)
+    verdicts: dict[str, Verdict] = {}
+    for p, o in zip(props, outcomes):
+        v = _verdict(inst, prog, p, o)
         old = verdicts.get(p.name)
         verdicts[p.name] = v if old is None else _merge(old, v)
     notes = []
+    scope = inst.scope()
     if options.certificate:
         proved = [o.cert for o in outcomes if o.status is Status.PROVED and o.cert is not None]
         write_smt2(proved, options.certificate, f"model {inst.model.name}" + (f", {scope}" if scope else ""))
@@ -122,6 +131,25 @@ def pdr_safety(inst: Instance, options: SymbolicOptions, enc: Encoding, start: f
     # like the other engines, "runtime" is a finding: shown only when it is open or violated
     out = [v for v in verdicts.values() if v.kind != "runtime" or v.status in (Status.VIOLATED, Status.UNKNOWN)]
     return EngineResult(out, 0, 0, 0, time.perf_counter() - start, False, notes), known
+
+
+def _verdict(inst: Instance, prog, p: SymProp, o: _Outcome) -> Verdict:
+    """One obligation's verdict, made once (a violation is replayed: NOTE(replay))."""
+    if o.verdict is not None:
+        return o.verdict
+    if o.status is Status.VIOLATED:
+        try:
+            v = violation_verdict(inst, p, o.states, len(o.states) - 1, o.seconds, "pdr", prog)
+            v = Verdict(v.name, v.kind, v.status, v.scope, v.engine, v.states, v.depth, v.seconds, v.trace,
+                        v.reason, o.notes)
+        except ReplayError as e:  # a bug in this engine: say so, never show the trace
+            v = Verdict(p.name, p.kind, Status.UNKNOWN, inst.scope(), "pdr", None, None, o.seconds,
+                        reason=f"PDR's counterexample did not replay: {e}")
+    else:
+        v = Verdict(p.name, p.kind, o.status, inst.scope(), "pdr", None, None, o.seconds, reason=o.reason,
+                    notes=o.notes)
+    o.verdict = v
+    return v
 
 
 def printing_slots(inst: Instance, tag: str) -> dict[str, Slot]:
@@ -140,20 +168,38 @@ def printing_slots(inst: Instance, tag: str) -> dict[str, Slot]:
 # ---------------------------------------------------------------- one obligation
 
 
-def prove_one(enc: Encoding, p: SymProp, deadline: float | None, slots: dict[str, Slot], known: Known) -> _Outcome:
+def prove_one(enc: Encoding, p: SymProp, deadline: float | None, slots: dict[str, Slot], known: Known,
+              budget: str = "the time budget", every_size: bool = False) -> _Outcome:
+    """PDR on one obligation.  A failure is told in the model's terms (NOTE(solver-text)):
+    `budget` says what ran out, `every_size` that `enc` is the counter abstraction."""
     start = time.perf_counter()
     fp, inv, err = _horn(enc, p, deadline, known)
     try:
         res = fp.query(err)
-    except z3.Z3Exception as e:  # the timeout cancels the query
-        late = deadline is not None and time.perf_counter() >= deadline
-        why = "timeout: the time budget ran out during Spacer's search" if late else f"Spacer failed: {_msg(e)}"
+    except z3.Z3Exception as e:  # the timeout cancels the query; Spacer rejects some clauses
+        if out_of_time(deadline):
+            why = S.out_of_time(budget, f"PDR's search for {p.name}", _how_far(fp))
+        else:
+            why = S.spacer_failure(_msg(e), p.name, every_size)
         return _Outcome(Status.UNKNOWN, time.perf_counter() - start, why)
     if res == z3.unsat:
-        return _proved(enc, p, fp.get_cover_delta(-1, inv), deadline, slots, known, start)
+        return _proved(enc, p, fp.get_cover_delta(-1, inv), deadline, slots, known, start, budget)
     if res == z3.sat:
         return _violated(enc, p, fp.get_answer(), inv, deadline, start)
-    return _Outcome(Status.UNKNOWN, time.perf_counter() - start, f"Spacer answered unknown: {fp.reason_unknown()}")
+    late = out_of_time(deadline)
+    why = S.unknown_answer(fp.reason_unknown(), f"PDR's search for {p.name}", late, budget)
+    far = _how_far(fp) if late else None
+    return _Outcome(Status.UNKNOWN, time.perf_counter() - start, why + (f": {far}" if far else ""))
+
+
+def _how_far(fp: z3.Fixedpoint) -> str | None:
+    """"PDR reached frame 7" (every run of at most 7 steps is safe), from Spacer's statistics."""
+    try:
+        stats = fp.statistics()
+        depth = next((int(stats.get_key_value(k)) for k in stats.keys() if k.lower() == "spacer max depth"), None)
+    except (z3.Z3Exception, ValueError, TypeError):
+        return None
+    return f"PDR reached frame {depth}" if depth is not None else None
 
 
 def _horn(enc: Encoding, p: SymProp, deadline: float | None, known: Known):
@@ -178,14 +224,20 @@ def _horn(enc: Encoding, p: SymProp, deadline: float | None, known: Known):
     return fp, inv, err()
 
 
-def _proved(enc, p, cover: z3.BoolRef, deadline, slots, known: Known, start) -> _Outcome:
+def _proved(enc, p, cover: z3.BoolRef, deadline, slots, known: Known, start, budget: str = "the time budget"
+            ) -> _Outcome:
     """Spacer's invariant (over Var(i) for slot i) within wf and the invariants proved
     before, re-checked as a whole (NOTE(certificate))."""
     invariant = lambda x: z3.And(known.within(enc, x), z3.substitute_vars(cover, *x))
     cert = certificate(enc, p, invariant, TAG)
-    failed = recheck(cert, _ms(deadline) if deadline is not None else None)
+    said: list[str] = []
+    failed = recheck(cert, _ms(deadline) if deadline is not None else None, said)
     if failed is not None:
         label, why = failed
+        if said:  # no answer on the re-check: no proof (NOTE(solver-text))
+            where = f"the re-check of PDR's invariant for {p.name} ({label})"
+            return _Outcome(Status.UNKNOWN, time.perf_counter() - start,
+                            S.unknown_answer(" ".join(said), where, out_of_time(deadline), budget))
         return _Outcome(Status.UNKNOWN, time.perf_counter() - start, f"PDR's invariant did not re-check: {label}: {why}")
     params = enc.vars("inv")
     text, ours = readable(z3.substitute_vars(cover, *params), known.within(enc, params), slots)
