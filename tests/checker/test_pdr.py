@@ -258,6 +258,20 @@ invariant a_third_each: done / 3 <= 1
 invariant started_before_done: phase[A] == Done implies done >= 1
 """
 
+# vote ratios compared with constants (NOTE(div-compare)): positive, negative and zero divisors,
+# a scaled ratio, and a division by zero that is a runtime error
+RATIO = """model Ratio
+var a: 0..3 = 0
+var b: -2..2 = 1
+action inc when a < 3 { a = a + 1 }
+action up when b < 2 { b = b + 1 }
+action down when b > -2 { b = b - 1 }
+invariant below_three: b != 0 implies a / b < 3
+invariant negative_divisor: b < 0 implies a / b <= 0
+invariant scaled: (b > 0 and a / b * 2 >= 5) implies a >= 3
+invariant constant_first: b > 0 implies 1/2 <= (a + 1) / b or b > 2 * a
+"""
+
 
 @pytest.mark.parametrize("text,params", [
     (COUNTER, {"MAX": 3}),
@@ -266,7 +280,9 @@ invariant started_before_done: phase[A] == Done implies done >= 1
     (MUTEX.replace(" and not lock", ""), {"N": 2}),  # no lock: two can enter
     (RUNTIME, {}),
     (PHASES, {}),
-], ids=["counter", "counter-once", "mutex", "mutex-broken", "runtime-error", "phases"])
+    (RATIO, {}),
+    (RATIO.replace("b != 0 implies a / b < 3", "a / b < 4"), {}),  # divides by zero once b reaches 0
+], ids=["counter", "counter-once", "mutex", "mutex-broken", "runtime-error", "phases", "ratio", "ratio-div-zero"])
 def test_pdr_agrees_with_the_explicit_engine(text, params):
     model = load_model_text(text, "small.fork")
     inst = instantiate(model, params)
@@ -298,10 +314,17 @@ def test_agreement_cases_cover_what_they_claim():
     assert {v.status for v in pdr(load_model_text(PHASES, "p.fork"), {}).values()} == {Status.PROVED}
 
 
-@pytest.mark.xfail(strict=True, reason="known limitation: Spacer has no theory for division by a state "
-                                       "variable; PDR answers unknown ('Uninterpreted /')")
-def test_fixme_pdr_cannot_divide_by_a_state_variable():
+def test_pdr_proves_a_ratio_compared_with_a_constant():
+    # NOTE(div-compare): `6 / x >= 2` is compared as `6 >= 2 * x` where x > 0
     text = "model Div\nvar x: 1..3 = 3\naction dec when x > 1 { x = x - 1 }\ninvariant ratio: 6 / x >= 2\n"
+    got = pdr(load_model_text(text, "d.fork"), {})
+    assert got["ratio"].status is Status.PROVED, got["ratio"].reason
+
+
+@pytest.mark.xfail(strict=True, reason="known limitation: Spacer has no theory for division by a state "
+                                       "variable; a ratio compared with anything but a constant stays a division")
+def test_fixme_pdr_cannot_compare_a_ratio_with_a_variable():
+    text = "model Div\nvar x: 1..3 = 3\naction dec when x > 1 { x = x - 1 }\ninvariant ratio: 6 / x >= x - 1\n"
     got = pdr(load_model_text(text, "d.fork"), {})
     assert got["ratio"].status is Status.PROVED, got["ratio"].reason
 

@@ -349,6 +349,10 @@ class Encoding:
             if za.sort() != zb.sort() and z3.is_arith(za) and z3.is_arith(zb):
                 za, zb = _real(za), _real(zb)
             return (za == zb) if op is I.BinOp.EQ else (za != zb), True
+        if op in (I.BinOp.LT, I.BinOp.LE, I.BinOp.GT, I.BinOp.GE):
+            cleared = _clear_division(op, za, zb)
+            if cleared is not None:
+                return cleared, True
         match op:
             case I.BinOp.ADD:
                 return za + zb, True
@@ -597,3 +601,56 @@ def _root(e: I.Expr) -> I.Expr:
     while isinstance(e, I.Index):
         e = e.base
     return e
+
+
+# NOTE(div-compare): a vote ratio compared with a constant, `yes / (yes + no) > 1/2` or
+# `stake / total * 100 >= 95`, is a division by a state-dependent number: nonlinear for the
+# solvers, and Spacer (PDR, the every-size proof) refuses it outright.  With k and c
+# numerals and y not, `k * (x / y) op c` is, for y > 0, `k * x op c * y`, and for y < 0 the
+# same with the comparison turned round: linear either way.  At y = 0 the division is a
+# runtime error, which the comparison's definedness (`ok`, y != 0) reports wherever it is
+# evaluated; the value there is taken as false.  Only this shape is rewritten; anything else
+# keeps the division as it is.
+_FLIPPED = {I.BinOp.LT: I.BinOp.GT, I.BinOp.LE: I.BinOp.GE, I.BinOp.GT: I.BinOp.LT, I.BinOp.GE: I.BinOp.LE}
+
+
+def _numeral(t) -> bool:
+    """A number, possibly written as a division of numbers (`1/2` built from a fraction)."""
+    if z3.is_to_real(t):
+        return _numeral(t.arg(0))
+    return z3.is_int_value(t) or z3.is_rational_value(t) or (z3.is_div(t) and all(_numeral(a) for a in t.children()))
+
+
+def _ratio(t):
+    """(k, x, y) when `t` is k * (x / y) (or x / y, or (x / y) * k) with y not a numeral."""
+    k = z3.RealVal(1)
+    if z3.is_mul(t) and t.num_args() == 2:
+        a, b = t.arg(0), t.arg(1)
+        if _numeral(a) and z3.is_div(b):
+            k, t = a, b
+        elif _numeral(b) and z3.is_div(a):
+            k, t = b, a
+        else:
+            return None
+    if not z3.is_div(t) or _numeral(t.arg(1)):
+        return None
+    return k, t.arg(0), t.arg(1)
+
+
+def _compare(op: I.BinOp, a, b):
+    return {I.BinOp.LT: a < b, I.BinOp.LE: a <= b, I.BinOp.GT: a > b, I.BinOp.GE: a >= b}[op]
+
+
+def _clear_division(op: I.BinOp, za, zb):
+    """NOTE(div-compare): the comparison without its division, or None when it has another shape."""
+    if _numeral(zb):
+        got, c = _ratio(za), zb
+    elif _numeral(za):
+        got, c, op = _ratio(zb), za, _FLIPPED[op]
+    else:
+        return None
+    if got is None:
+        return None
+    k, x, y = got
+    x, y, k, c = _real(x), _real(y), _real(k), _real(c)
+    return z3.If(y > 0, _compare(op, k * x, c * y), z3.If(y < 0, _compare(_FLIPPED[op], k * x, c * y), z3.BoolVal(False)))
