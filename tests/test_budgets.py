@@ -35,7 +35,7 @@ var y: 0..5 = 0
 action up when x < 5 { x = x + 1 }
 action upy when y < 5 { y = y + 1 }
 action stop when x == 5 and y == 5 { }
-invariant ratio: y / x <= 5
+invariant ratio: y / x <= y + 5
 invariant whole: y div x <= 5
 invariant rest: y % x <= 5
 """
@@ -54,7 +54,7 @@ action vote(v: Validator) when not v.voted {
 }
 action stop when forall v in Validator: v.voted { }
 invariant whole: y div N <= 1
-invariant share: y / N <= 1
+invariant share: y / N + y / N <= 2
 """
 
 # what the solvers say, in their words: none of it may reach a report

@@ -622,8 +622,8 @@ def _numeral(t) -> bool:
 
 
 def _ratio(t):
-    """(k, x, y) when `t` is k * (x / y) (or x / y, or (x / y) * k) with y not a numeral."""
-    k = z3.RealVal(1)
+    """(k, x, y) when `t` is k * (x / y) (or x / y, or (x / y) * k) with y not a numeral; k is None for 1."""
+    k = None  # 1, made only when needed: a term made here would change Spacer's search (NOTE(z3-determinism))
     if z3.is_mul(t) and t.num_args() == 2:
         a, b = t.arg(0), t.arg(1)
         if _numeral(a) and z3.is_div(b):
@@ -652,5 +652,6 @@ def _clear_division(op: I.BinOp, za, zb):
     if got is None:
         return None
     k, x, y = got
-    x, y, k, c = _real(x), _real(y), _real(k), _real(c)
-    return z3.If(y > 0, _compare(op, k * x, c * y), z3.If(y < 0, _compare(_FLIPPED[op], k * x, c * y), z3.BoolVal(False)))
+    x, y, c = _real(x), _real(y), _real(c)
+    kx = x if k is None else _real(k) * x
+    return z3.If(y > 0, _compare(op, kx, c * y), z3.If(y < 0, _compare(_FLIPPED[op], kx, c * y), z3.BoolVal(False)))
