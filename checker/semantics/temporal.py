@@ -203,16 +203,15 @@ def explain_loop(model: I.Model, excluders: list[Excluder], holds_then: bool | N
     if not chosen[0].strong:
         why = f"the cycle keeps {names} enabled at every step and never takes {them}"
         if holds_then:
-            return f"a fairness problem: {why}; with weak fairness ({decl}) the property holds"
-        return (f"{head}; weak fairness ({decl}) would exclude this lasso, as {why}, but another lasso still breaks "
-                f"the property then" if holds_then is False else f"{head}; weak fairness ({decl}) would exclude "
-                f"this lasso, as {why}")
-    spots = "; ".join(f"{'it' if one else repr(e.label)} is enabled at step {e.on} but not at step {e.off}"
+            return f"a fairness problem: {why}; with {decl} the property holds"
+        return (f"{head}; {decl} would exclude this lasso ({why})"
+                + (", but another lasso still breaks the property" if holds_then is False else ""))
+    spots = "; ".join(f"{'it' if one else repr(e.label)} is enabled at step {e.on}, not at step {e.off}"
                       for e in chosen)
     declared = all(weakly_fair(model, e.action) and not e.per for e in chosen)
     weak = f"{'its' if one else 'their'} declared weak fairness" if declared else "weak fairness"
-    why = f"the cycle never takes {names}: {spots}, so {weak} does not exclude the cycle"
     if holds_then:
-        return f"a fairness problem that only strong fairness fixes: {why}; with {decl} the property holds"
-    return (f"{head}; only strong fairness ({decl}) would exclude this lasso, as {why}"
-            + (", and another lasso still breaks the property then" if holds_then is False else ""))
+        return (f"a fairness problem that only strong fairness fixes: the cycle never takes {names} ({spots}), "
+                f"so {weak} does not exclude the cycle; with {decl} the property holds")
+    return (f"{head}; only {decl} would exclude this lasso ({names} never taken; {spots})"
+            + (", and another lasso would still break the property" if holds_then is False else ""))
