@@ -31,7 +31,7 @@ def test_violation_exits_1_and_prints_trace(n):
     r = invoke("check", LIBRA, *n)
     assert r.exit_code == 1
     assert "invariant violated: resolved_had_two_thirds_yes, N = 2, RULE = Code" in r.stdout
-    assert "violated for N = 2, 3, 4, 5, 6; holds for N = 1" in r.stdout
+    assert "violated for N = 2..6; holds for N = 1" in r.stdout
     assert "vote(v = Validator[0], approve = true)" in r.stdout
     assert r.stdout.rstrip().endswith("exit code 1")
 
@@ -46,7 +46,8 @@ def test_intended_rule_exits_0(n):
 def test_near_states_its_parameters():
     r = invoke("check", NEAR)
     assert r.exit_code == 0
-    assert "N = 3, BLOCKS = 6, V = 2: 826 states, depth 19" in r.stdout
+    assert "scope: N = 3, BLOCKS = 6, V = 2\n" in r.stdout
+    assert "engines: explicit 826 states, depth 19 (+2,513 for liveness);" in r.stdout
 
 
 def test_param_range_and_override():

@@ -83,9 +83,9 @@ def test_junit_reads_back_one_case_per_property_with_traces():
     assert isinstance(failure, junitparser.Failure) and failure.type == "violated"
     # the failure carries the text report's paragraph: heading, trace table
     assert failure.text in text.stdout
-    assert "vote(v = Validator[0], approve = true)  Validator[0].ballot = Yes" in failure.text
+    assert "vote(v = Validator[0], approve = true): Validator[0].ballot = Yes" in failure.text
     lasso = cases["resolvable_gets_resolved [N = 2, RULE = Code]"].result[0]
-    assert "back to step 2: the cycle repeats forever" in lasso.text
+    assert "back to step 2, the cycle repeats forever" in lasso.text
     assert bad._elem.get("line") == str(decl_line(LIBRA, r"^invariant resolved_had_two_thirds_yes"))
     good = cases["resolved_at_most_once [N = 1..4, RULE = Code]"]
     assert good.is_passed and good.system_out.startswith("holds (exhaustive): resolved_at_most_once")

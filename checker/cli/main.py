@@ -66,6 +66,9 @@ def cli() -> None:
 @click.option("--up-to", "up_to", type=click.IntRange(min=0), default=6, show_default=True,
               help="For an int param with no value: besides the proof for every value, check each instance "
                    "with the param at most this (to find the smallest that breaks a property).")
+@click.option("--verbose", "-v", is_flag=True,
+              help="text: also each proof's inductive invariant (in the model's syntax), how each verdict "
+                   "was proved, and each property's time.")
 @click.option("--progress/--no-progress", "show_progress", default=None,
               help="A live progress line on stderr (states, depth, states/s, queue, time; what a symbolic engine "
                    "works on). Default: only when stderr is a terminal, never in a CI log.")
@@ -73,7 +76,7 @@ def cli() -> None:
               help="A line on stderr for each property's verdict on each instance as it lands. Default: on a "
                    "terminal, once a run has taken 2 s; never in a CI log unless given.")
 def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, symmetry, deadlock, max_states,
-          timeout, only, skip, require, up_to, show_progress, stream):
+          timeout, only, skip, require, up_to, verbose, show_progress, stream):
     """Check every invariant and property of each MODEL.
 
     An int param with no value (`param N: int`) means every value the assumptions allow:
@@ -96,7 +99,7 @@ def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, s
                             control=control)
     restore = _on_ctrl_c(control)
     try:
-        code = _check(models, params, fmt, options, line, trace_dir, timings, only, skip)
+        code = _check(models, params, fmt, options, line, trace_dir, timings, only, skip, verbose)
     except BrokenPipeError:  # the reader went away (| head): nothing more to say, no traceback
         sys.stdout = open(os.devnull, "w")
         code = ExitCode.INCONCLUSIVE
@@ -130,7 +133,8 @@ def _on_ctrl_c(control: Control):
 
 
 def _check(models, params, fmt, options: EngineOptions, line: progress.Line | None, trace_dir: str | None = None,
-           timings: bool = False, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> int:
+           timings: bool = False, only: tuple[str, ...] = (), skip: tuple[str, ...] = (),
+           verbose: bool = False) -> int:
     require = options.require
     reports, errors = [], []
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -151,7 +155,7 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
         if line is not None:
             line.clear()
         if fmt == "text":
-            click.echo(R.render_text(rep, color=color, require=require))
+            click.echo(R.render_text(rep, color=color, require=require, verbose=verbose))
             click.echo("")
     code = ExitCode.USAGE if errors else exit_code(reports, require)
     written = []

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 from forkproof.semantics.control import Control
 from forkproof.semantics.compile import EvalError, Program
-from forkproof.semantics.replay import action_args, make_trace
-from forkproof.semantics.temporal import Liveness, fair_groups, group_label
+from forkproof.semantics.replay import action_args, action_label, make_trace
+from forkproof.semantics.temporal import Liveness, explain_loop, fair_groups, group_label, loop_excluders
 from forkproof.semantics.verdict import Status, Step, Trace, Verdict
 
 
@@ -44,6 +44,9 @@ class Graph:
     parent: list[tuple[int, int] | None]  # BFS tree: (predecessor, action instance) for shortest prefixes
     depth: int
     transitions: int
+
+
+LASSO_CANDIDATES = 8  # fair components tried besides the nearest, for a shorter lasso (NOTE(short-lasso))
 
 
 class Stopped(Exception):
@@ -242,36 +245,81 @@ def _bfs(g: Graph, sources: list[int], allowed: set[int] | None, goal) -> list[t
 def _cycle(g: Graph, comp: set[int], entry: int, groups: list[_Group], must_visit: set[int]) -> list[tuple[int, int | None]]:
     """A cycle in `comp` from `entry` back to it (the closing step last, its target `entry`)
     that is fair: for each group enabled in every state of the cycle, a step that takes it;
-    and it passes through a state of `must_visit` when that is not empty."""
+    and it passes through a state of `must_visit` when that is not empty.
+
+    NOTE(short-lasso): greedy and short: from where the walk is, the nearest state that meets
+    a requirement still open (a group to take: the source of one of its steps; a weak group
+    not enabled everywhere in `comp`: a state that disables it, or a step that takes it; a
+    state of `must_visit`), one breadth-first search at a time, then the shortest way back."""
     if g.enabled[entry] == 0 and not g.succ[entry]:
         return []  # a deadlock: the stutter is the cycle
     walk: list[tuple[int, int | None]] = [(entry, None)]
-
-    def go_to(goal) -> None:
-        path = _bfs(g, [walk[-1][0]], comp, goal)
-        walk.extend(path[1:])
-
-    if must_visit and not (must_visit & {entry}):
-        go_to(lambda v: v in must_visit)
-    for gr in groups:
-        edges = [(v, i, w) for v in comp for i, w in g.succ[v] if w in comp and (1 << i) & gr.mask]
+    take: dict[int, _Group] = {}  # index -> group that needs a step taking it
+    off: dict[int, _Group] = {}  # index -> weak group that needs a disabled state (or a step taking it)
+    for n, gr in enumerate(groups):
+        edges = any((1 << i) & gr.mask and w in comp for v in comp for i, w in g.succ[v])
         if gr.strong or all(g.enabled[v] & gr.mask for v in comp):
-            if not edges:
-                continue  # strong and never enabled here
-            src, i, dst = min(edges)
-            go_to(lambda v, src=src: v == src)
-            walk.append((dst, i))
+            if edges:
+                take[n] = gr
         else:
-            off = [v for v in comp if not g.enabled[v] & gr.mask]
-            if not any(g.enabled[v] & gr.mask == 0 for v, _ in walk):
-                go_to(lambda v, off=set(off): v in off)
+            off[n] = gr
+    need_visit = bool(must_visit)
+
+    def settle(v: int, a: int | None) -> None:
+        nonlocal need_visit
+        if v in must_visit:
+            need_visit = False
+        for n, gr in list(off.items()):
+            if not g.enabled[v] & gr.mask or (a is not None and (1 << a) & gr.mask):
+                del off[n]
+        if a is not None:
+            for n, gr in list(take.items()):
+                if (1 << a) & gr.mask:
+                    del take[n]
+
+    settle(entry, None)
+    while take or off or need_visit:
+        here = walk[-1][0]
+        best = _nearest_need(g, comp, here, take, off, must_visit if need_visit else set())
+        if best is None:  # cannot happen in a fair component; close the cycle with what there is
+            break
+        path, step = best
+        for v, a in path[1:]:
+            walk.append((v, a))
+            settle(v, a)
+        if step is not None:
+            walk.append(step)
+            settle(*step)
     # close the cycle: at least one step, ending in entry
     if len(walk) == 1:
-        i, w = next((i, w) for i, w in g.succ[entry] if w in comp)
+        i, w = min(((i, w) for i, w in g.succ[entry] if w in comp), key=lambda e: e[1] != entry)
         walk.append((w, i))
     if walk[-1][0] != entry:
-        go_to(lambda v: v == entry)
+        path = _bfs(g, [walk[-1][0]], comp, lambda v: v == entry)
+        walk.extend(path[1:])
     return walk[1:]
+
+
+def _nearest_need(g: Graph, comp: set[int], here: int, take: dict, off: dict, visit: set[int]):
+    """The shortest path in `comp` from `here` to a state that meets an open requirement of
+    `_cycle`, and the step to take there (None when being there is enough)."""
+    def step_at(v: int):
+        for i, w in g.succ[v]:
+            if w in comp and any((1 << i) & gr.mask for gr in (*take.values(), *off.values())):
+                return (w, i)
+        return None
+
+    def meets(v: int) -> bool:
+        return (v in visit or any(not g.enabled[v] & gr.mask for gr in off.values())
+                or step_at(v) is not None)
+
+    path = _bfs(g, [here], comp, meets)
+    if path is None:
+        return None
+    v = path[-1][0]
+    if v in visit or any(not g.enabled[v] & gr.mask for gr in off.values()):
+        return path, None
+    return path, step_at(v)
 
 
 # ---------------------------------------------------------------- checking
@@ -293,7 +341,6 @@ class LivenessChecker:
         instances = [(a.action.name, a.args) for a in prog.actions]
         self.groups = [_Group(fg.label, fg.strong, _mask(fg.members))
                        for fg in fair_groups(inst.model, instances, group_label)]
-        self.all_fair = [_Group(f"{a.action.name}", True, 1 << i) for i, a in enumerate(prog.actions)]
         self.env = prog.new_env()
         self._cache: dict[int, list[bool]] = {}
 
@@ -350,7 +397,7 @@ class LivenessChecker:
 
     # ------------------------------------------------------------ searches
 
-    def _find(self, region: set[int], prefix_of, must_visit: set[int], prop: Liveness, groups=None):
+    def _find(self, region: set[int], prefix_of, must_visit: set[int], prop: Liveness, groups=None, explain=True):
         groups = self.groups if groups is None else groups
         comps = fair_components(self.g, region, groups)
         if prop.kind == "stabilizes":
@@ -360,11 +407,26 @@ class LivenessChecker:
         got = prefix_of(comps)
         if got is None:
             return None
-        path, comp = got
+        if not explain:  # only whether a lasso exists
+            return got
+        # NOTE(short-lasso): the nearest fair component gives the shortest stem; a few others,
+        # smallest first, may give a shorter stem and cycle together
+        best = self._stem_and_cycle(got, groups, must_visit)
+        others = sorted((c for c in comps if c is not got[1]), key=len)[:LASSO_CANDIDATES]
+        for c in others:
+            alt = prefix_of([c])
+            if alt is not None:
+                cand = self._stem_and_cycle(alt, groups, must_visit)
+                if len(cand[0]) + len(cand[1]) < len(best[0]) + len(best[1]):
+                    best = cand
+        path, cycle, comp = best
         entry = path[-1][0]
-        cycle = _cycle(self.g, comp, entry, groups, must_visit & comp)
         trace = self._lasso(path, cycle)
-        return trace, cycle, self._explain(comp, cycle, entry, region, prefix_of, must_visit, prop, groups)
+        return trace, cycle, self._explain(cycle, entry, len(path) - 1, region, prefix_of, must_visit, prop, groups)
+
+    def _stem_and_cycle(self, got, groups, must_visit):
+        path, comp = got
+        return path, _cycle(self.g, comp, path[-1][0], groups, must_visit & comp), comp
 
     def _prefix(self, sources, allowed, comps):
         inside = {}
@@ -403,23 +465,29 @@ class LivenessChecker:
         trace = make_trace(inst, xs, ai, loop_start)
         return Trace(trace.steps, loop_start, closing)
 
-    def _explain(self, comp, cycle, entry, region, prefix_of, must_visit, prop, groups) -> str:
+    def _explain(self, cycle, entry, loop_start, region, prefix_of, must_visit, prop, groups) -> str:
+        """NOTE(lasso-fairness) in checker/semantics/temporal.py: which fairness, weak or strong
+        and on which action, would exclude this lasso, only when one would, and whether the
+        property holds once it is added."""
         g = self.g
         if not cycle:
             return ("the run reaches a deadlock (no action is enabled) and stutters there forever: "
                     "a deadlock makes this property fail")
-        # would it hold if every action were fair?  Then the lasso is a fairness problem.
-        if groups is self.groups and self.all_fair:
-            again = self._find(region, prefix_of, must_visit, prop, groups=self.groups + self.all_fair)
-            if again is None:
-                on_cycle = [entry] + [v for v, _ in cycle]
-                taken = {self.prog.actions[a].action.name for _, a in cycle}
-                ignored = sorted({self.prog.actions[i].action.name for v in on_cycle
-                                  for i in range(len(self.prog.actions)) if g.enabled[v] >> i & 1} - taken)
-                hint = ", ".join(f"'{n}'" for n in ignored) or "an action"
-                return (f"a fairness problem: the cycle keeps {hint} enabled without ever taking it; the property "
-                        f"holds if every action is fair (declare `fair action ...` for what the protocol guarantees)")
-        return "the cycle repeats forever without satisfying it, even though every fairness requirement is met"
+        loop = [entry] + [v for v, _ in cycle[:-1]]
+        taken = {a for _, a in cycle}
+        instances = [(a.action.name, action_label(a)) for a in self.prog.actions]
+        found = loop_excluders(self.prog.inst.model, instances, [g.enabled[v] for v in loop], taken, loop_start)
+        tier = min(((e.strong, bool(e.per)) for e in found), default=None)
+        chosen = [e for e in found if (e.strong, bool(e.per)) == tier]  # those explain_loop names
+        holds_then = None
+        if chosen:
+            extra = []
+            for e in chosen:
+                members = [i for i, (name, label) in enumerate(instances)
+                           if name == e.action and (not e.per or label == e.label)]
+                extra.append(_Group(e.label, e.strong, _mask(members)))
+            holds_then = self._find(region, prefix_of, must_visit, prop, groups + extra, explain=False) is None
+        return explain_loop(self.prog.inst.model, found, holds_then)
 
 
 def _mask(members) -> int:

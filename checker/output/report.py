@@ -9,11 +9,13 @@ checker/output/formats.py: wall-clock `seconds` appear in JSON only with `timing
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 
 from forkproof.semantics.instance import display_value
 from forkproof.about import VERSION
 from forkproof.run.plan import join_scopes
-from forkproof.run.results import CheckReport, PropertyResult, outcome
+from forkproof.run.results import CheckReport, PropertyResult, note_kind, outcome
 from forkproof.semantics.verdict import Status, Trace, Verdict
 
 SCHEMA = 2  # 2: `seconds` only with --timings, so that the same input gives the same bytes
@@ -65,9 +67,9 @@ def expectation_text(p: PropertyResult) -> str:
 
 
 def violation_heading(p: PropertyResult) -> str:
-    """"invariant violated: NAME, SCOPE (...)", or "invariant violated, as expected: ..."."""
+    """"invariant violated: NAME, SCOPE", or "invariant violated, as expected: ..."."""
     v = p.verdict
-    where = f"{p.scope or 'the model'}{other_instances(p)}"
+    where = p.scope or "the model"
     if v.kind == "deadlock":
         return f"deadlock reached (no action enabled), {where}"
     if v.kind == "runtime":
@@ -86,24 +88,48 @@ def fixed_lines(p: PropertyResult) -> list[str]:
             "it again"]
 
 
-def violation_lines(p: PropertyResult) -> list[str]:
-    """A violation's paragraph: heading, the expectation (if any), the reason, the trace table."""
+def violation_lines(p: PropertyResult, start: dict | None = None) -> list[str]:
+    """A violation's paragraph: heading, the expectation (if any), the reason, the trace,
+    introduced by the other sizes' verdicts ("violated for N = 2..6; holds for N = 1").
+    `start`: the first state of the trace printed just before, if any (said "as above")."""
     v = p.verdict
-    out = [violation_heading(p)]
+    out = wrap(violation_heading(p), "")
     if p.expect is not None:
-        out.append(f"  {expectation_text(p)}")
+        out.extend(wrap(expectation_text(p), "  "))
     if v.reason:
-        out.append(f"  {v.reason}")
+        out.extend(wrap(v.reason, "  "))
+    others = other_instances(p)[2:-1]
+    lead = f"{others}; " if others else ""
     if v.trace is not None and v.trace.loop_start is not None:
         n = len(v.trace.steps) - 1
-        out.append(f"  lasso: {n} step{'s' if n != 1 else ''}, then a cycle from step {v.trace.loop_start} "
-                   f"that repeats forever:")
-        out.extend(trace_lines(v.trace))
+        out.extend(wrap(f"{lead}lasso: {n} step{'s' if n != 1 else ''}, the cycle from step {v.trace.loop_start} "
+                        f"repeats forever:", "  "))
+        out.extend(trace_lines(v.trace, start))
     elif v.trace is not None:
         n = len(v.trace.steps) - 1
-        out.append(f"  shortest trace, {n} step{'s' if n != 1 else ''}:")
-        out.extend(trace_lines(v.trace))
+        out.extend(wrap(f"{lead}shortest trace, {n} step{'s' if n != 1 else ''}:", "  "))
+        out.extend(trace_lines(v.trace, start))
+    elif others:
+        out.extend(wrap(others, "  "))
     return out
+
+
+WIDTH = 100  # the text report wraps reasons, notes and traces' changes at this many columns
+
+
+def wrap(text: str, indent: str, more: str | None = None, width: int = WIDTH) -> list[str]:
+    """`text` as lines of at most `width` columns where its words allow: the first starts
+    with `indent`, the others with `more` (`indent` and two spaces by default)."""
+    more = indent + "  " if more is None else more
+    for op in KEEP_TOGETHER:  # "x = 1", "a == b" stay on one line
+        text = text.replace(f" {op} ", f"\u00a0{op}\u00a0")
+    text = re.sub(r"`[^`]*`", lambda m: m.group(0).replace(" ", "\u00a0"), text)  # and `fair action x`
+    lines = textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=more,
+                          break_long_words=False, break_on_hyphens=False) or [indent.rstrip()]
+    return [line.replace("\u00a0", " ") for line in lines]
+
+
+KEEP_TOGETHER = ("=", "==", "!=", ">=", "<=")
 
 
 def table(headers: list[str], rows: list[list[str]], indent: str = "  ") -> list[str]:
@@ -128,35 +154,67 @@ def other_instances(p: PropertyResult) -> str:
     bad = [s for s, st in p.per_instance if st is Status.VIOLATED]
     good = [s for s, st in p.per_instance if st in (Status.HOLDS, Status.PROVED, Status.BOUNDED)]
     unknown = [s for s, st in p.per_instance if st is Status.UNKNOWN]
-    parts = [f"{word} for {join_scopes(group)}" for word, group in
+    parts = [f"{word} for {join_ints(group)}" for word, group in
              (("violated", bad), ("holds", good), ("unknown", unknown)) if group]
     return " (" + "; ".join(parts) + ")"
 
 
-def trace_lines(trace: Trace) -> list[str]:
-    rows = []
+def trace_lines(trace: Trace, start: dict | None = None) -> list[str]:
+    """A trace, one step a line: its number, the action with its arguments, what changed
+    (wrapped, continuation lines under the changes), the thresholds it moved below it.
+    A first state equal to `start` (the first state of the trace printed just before) is
+    said to be the same rather than spelled out again."""
+    n = len(trace.steps) + (1 if trace.loop_start is not None else 0)
+    pad = len(str(n - 1))
+    out = []
     for i, step in enumerate(trace.steps):
         if step.action is None:
-            action = "(initial state)"
+            action = "start"
         else:
             args = ", ".join(f"{k} = {show(v)}" for k, v in step.args)
             action = f"{step.action}({args})" if step.args else step.action
-        changes = [f"{loc} = {show(step.state[loc])}" for loc in step.changed]
-        mark = ""
-        if trace.loop_start is not None and i == trace.loop_start:
-            mark = " <- cycle starts"
-        rows.append([str(i), action, (", ".join(changes) if changes else "(nothing changes)") + mark])
-        rows.extend(["", "", f"  {line}"] for line in step.thresholds)
+        changes = ", ".join(_changes(step)) or "nothing changes"
+        mark = " <- cycle starts" if trace.loop_start is not None and i == trace.loop_start else ""
+        if i == 0 and start is not None and step.state == start:
+            changes = "the same as in the trace above"
+        head = f"    {str(i).rjust(pad)}  "
+        out.extend(wrap(f"{action}: {changes}{mark}", head, " " * (len(head) + 2)))
+        out.extend(wrap(line, " " * (len(head) + 2)) for line in step.thresholds)
     if trace.loop_start is not None:  # a lasso: how the cycle closes
         last = len(trace.steps)
+        head = f"    {str(last).rjust(pad)}  "
         if trace.closing is not None:
             c = trace.closing
             args = ", ".join(f"{k} = {show(v)}" for k, v in c.args)
-            rows.append([str(last), f"{c.action}({args})" if c.args else c.action,
-                         f"back to step {trace.loop_start}: the cycle repeats forever"])
+            action = f"{c.action}({args})" if c.args else c.action
+            out.extend(wrap(f"{action}: back to step {trace.loop_start}, the cycle repeats forever", head))
         else:
-            rows.append(["", "(no action enabled)", f"step {last - 1} stutters forever"])
-    return table(["step", "action", "changed"], rows, indent="    ")
+            out.append(f"{' ' * len(head)}(no action enabled): step {last - 1} stutters forever")
+    return [line for chunk in out for line in (chunk if isinstance(chunk, list) else [chunk])]
+
+
+def _changes(step) -> list[str]:
+    """"loc = value" for each location the step changed; a process variable that changed
+    to the same value in every copy of its family is one "Family[*].var = value"."""
+    copies: dict[tuple[str, str], list[str]] = {}
+    for loc in step.state:
+        fam, sep, rest = loc.partition("[")
+        idx, sep2, var = rest.partition("]")
+        if sep and sep2 and idx.isdigit():
+            copies.setdefault((fam, var), []).append(loc)
+    out, done = [], set()
+    for loc in step.changed:
+        if loc in done:
+            continue
+        fam, _, rest = loc.partition("[")
+        key = (fam, rest.partition("]")[2])
+        same = copies.get(key, [])
+        if len(same) > 1 and all(x in step.changed and step.state[x] == step.state[loc] for x in same):
+            out.append(f"{fam}[*]{key[1]} = {show(step.state[loc])}")
+            done.update(same)
+            continue
+        out.append(f"{loc} = {show(step.state[loc])}")
+    return out
 
 
 def selection_line(report: CheckReport) -> str | None:
@@ -168,48 +226,221 @@ def selection_line(report: CheckReport) -> str | None:
     return f"checked {len(sel.checked)} of {total} (--property, --skip); not checked: {', '.join(sel.skipped)}"
 
 
-def render_text(report: CheckReport, color: bool = False, require: str = "exhaustive") -> str:
+# ---------------------------------------------------------------- the short text report
+
+
+def _where(p: PropertyResult) -> str:
+    """A result's scope without its group ("all N with N >= 1", "N = 2"; "" for no params)."""
+    scope = p.scope or ""
+    if p.group:
+        if scope == p.group:
+            return ""
+        if scope.endswith(", " + p.group):
+            return scope[: -len(p.group) - 2]
+    return scope
+
+
+def _engine_short(v: Verdict) -> str:
+    """"kind (k=0, counters)" -> "kind k=0", "pdr (counters, l2s)" -> "pdr, l2s": the
+    header says which results are on the counter abstraction."""
+    e = v.engine
+    if "(" not in e:
+        return e
+    name, rest = e.split(" (", 1)
+    parts = [x for x in rest.rstrip(")").split(", ") if x != "counters"]
+    return f"{name} {', '.join(parts)}" if parts else name
+
+
+def _cell(p: PropertyResult, label: str, common: str, engine: bool) -> str:
+    where = _where(p)
+    text = label
+    if where and where != common:
+        text += f" at {where}" if p.verdict.status is Status.VIOLATED else f" for {where}"
+    if engine and p.verdict.status is not Status.VIOLATED:
+        text += f" ({_engine_short(p.verdict)})"
+    return text
+
+
+def engines_line(report: CheckReport) -> str:
+    """NOTE(honest-counts): what each engine did, in its own measure: the explicit engine's
+    states (and the states of the liveness graphs, which have no symmetry reduction), the
+    symbolic engines' depth or k, proofs for every size on the counter abstraction."""
+    explicit_states, explicit_runs, live_states, depth = 0, [], 0, 0
+    bmc, kind, pdr = None, None, False
+    for r in report.instances:
+        vs = r.result.verdicts
+        if any(v.engine.startswith("explicit") for v in vs):
+            explicit_states += r.result.states
+            explicit_runs.append(r)
+            depth = max(depth, r.result.depth)
+            live = [v.states or 0 for v in vs if v.kind == "property" and v.engine.startswith("explicit")]
+            live_states += max(live, default=0)
+        for v in vs:
+            if v.engine.startswith("bmc") and v.depth is not None:
+                bmc = max(bmc or 0, v.depth)
+            if v.engine.startswith("kind"):
+                kind = max(kind or 0, *(int(x[2:]) for x in v.engine.replace("(", " ").replace(")", " ")
+                                        .replace(",", " ").split() if x.startswith("k=") and x[2:].isdigit()), 0)
+            if v.engine.startswith("pdr"):
+                pdr = True
+    parts = []
+    if explicit_runs:
+        n = len(explicit_runs)
+        text = f"explicit {explicit_states:,} states" + (f" in {n} instances" if n > 1 else f", depth {depth}")
+        if live_states and live_states != explicit_states:
+            text += f" (+{live_states:,} for liveness)"
+        parts.append(text)
+    if bmc is not None:
+        parts.append(f"bmc to depth {bmc}")
+    if kind is not None:
+        parts.append(f"kind up to k = {kind}")
+    if pdr:
+        parts.append("pdr (unbounded)")
+    if any("counters" in p.verdict.engine for p in report.properties):
+        parts.append("counters: all sizes")
+    return "engines: " + ("; ".join(parts) or "none ran") + f"; {report.seconds:.2f}s"
+
+
+def _shown_notes(p: PropertyResult, verbose: bool) -> list[str]:
+    """NOTE(note-kinds) in checker/run/results.py: the notes printed under a property."""
+    out = []
+    for n in p.verdict.notes:
+        kind = note_kind(n)
+        if kind in ("cross-check", "sizes") or (kind in ("invariant", "proof") and not verbose):
+            continue
+        if kind == "invariant" and " (Z3 syntax): " in n:  # never solver text: JSON has it
+            n = n.split(" (Z3 syntax): ", 1)[0] + ": not expressible in the model's syntax (see --format json)"
+        out.append(n)
+    return out
+
+
+def render_text(report: CheckReport, color: bool = False, require: str = "exhaustive", verbose: bool = False) -> str:
+    """The short report: a header (the scope, named once; what each engine did), one line
+    per property with its verdict for each group of finite params, the notes and unknown
+    reasons under it, then each violation with its trace.  Nothing about a violation, an
+    unknown or an expectation is left out; invariants, proof methods and times only with
+    `verbose`."""
     m = report.model
+    props = report.properties
     out = [f"forkproof {VERSION}: {m.path}: model {m.name}"]
-    n_inst = len(report.instances)
-    states = sum(r.result.states for r in report.instances)
-    scope = ", ".join(r.scope for r in report.instances[:1]) if n_inst == 1 else f"{n_inst} instances"
-    out.append(f"checked {scope or 'the model'} with the {report.engine} engine: {states:,} states in {report.seconds:.2f}s")
+    groups = list(dict.fromkeys(p.group for p in props)) or [""]
+    wheres = [_where(p) for p in props if p.verdict.status is not Status.VIOLATED] or [_where(p) for p in props]
+    common = max(dict.fromkeys(wheres), key=wheres.count) if wheres else ""
+    scope = common or "the model"
+    if groups != [""]:
+        names = list(dict.fromkeys(part.split(" = ", 1)[0] for g in groups for part in g.split(", ")))
+        if len(names) == 1:
+            scope += f", each {names[0]}: " + ", ".join(g.split(" = ", 1)[1] for g in groups)
+        else:
+            scope += f", each combination of {' and '.join(names)} ({len(groups)})"
+    out.extend(wrap(f"scope: {scope}", ""))
+    out.extend(wrap(engines_line(report), ""))
     if report.budget is not None:  # NOTE(budgets) in checker/run/portfolio.py: one header line
         out.append(f"time {report.budget.text()}")
+    crosses = [(p, _strip(*p.cross_check, p.group)) for p in props if p.cross_check is not None]
+    cross_words = {c[1][1] for c in crosses}
+    if len(cross_words) == 1:  # the same for every proof: said once
+        checked = join_ints(list(dict.fromkeys(c[1][0] for c in crosses)))
+        out.extend(wrap(f"proofs for every size cross-checked by the {report.engine.split(' ')[0]} engine on "
+                        f"{checked}: {cross_words.pop()}", ""))
     selected = selection_line(report)
     if selected:
-        out.append(selected)
+        out.extend(wrap(selected, ""))
     out.append("")
-    headers = ["property", "verdict", "scope", "engine", "time"]
-    labels = [verdict_label(p, require) for p in report.properties]
-    rows = [[p.verdict.name, label, scope_detail(p), p.verdict.engine, f"{p.verdict.seconds:.2f}s"]
-            for p, label in zip(report.properties, labels)]
+    multi = groups != [""]
+    by_name: dict[str, dict[str, PropertyResult]] = {}
+    for p in props:
+        by_name.setdefault(p.verdict.name, {})[p.group] = p
+    engines = {_engine_short(p.verdict) for p in props if p.verdict.status is not Status.VIOLATED}
+    show_engine = len(engines) > 1 or verbose
+    headers = ["property"] + (groups if multi else ["verdict"] + (["engine"] if show_engine else []))
+    if verbose:
+        headers.append("time")
+    rows, painted = [], []
+    for name, results in by_name.items():
+        cells, paint = [], []
+        for g in groups:
+            p = results.get(g)
+            if p is None:
+                cells.append("-")
+                continue
+            label = verdict_label(p, require)
+            cell = _cell(p, label, common, engine=multi and show_engine)
+            cells.append(cell)
+            paint.append((label, p))
+        if not multi and show_engine:
+            cells.append(results[""].verdict.engine)
+        if verbose:
+            cells.append(f"{sum(p.verdict.seconds for p in results.values()):.2f}s")
+        rows.append([name] + cells)
+        painted.append(paint)
     lines = table(headers, rows)
-    if color:  # paint after padding, so colour codes do not upset the alignment
-        lines = [lines[0]] + [line.replace(label, _paint(label, p.verdict.status, outcome(p, require)), 1)
-                              for line, p, label in zip(lines[1:], report.properties, labels)]
-    out.extend(lines)
-    seen_notes = []
-    for p in report.properties:
-        for n in p.verdict.notes:
-            if n not in seen_notes and n not in report.notes:
-                seen_notes.append(n)
-    out.extend(f"  note: {n}" for n in seen_notes)
-    for p in report.properties:
-        v = p.verdict
+    per_property = [[line] for line in lines[1:]]
+    if multi and max(map(len, lines)) > WIDTH:  # too many groups side by side: a row per group
+        long_rows, paint_rows, per_property, n = [], [], [], 0
+        for (name, results), paint in zip(by_name.items(), painted):
+            rows_here = [[name if k == 0 else "", g, _cell(p, verdict_label(p, require), common, engine=show_engine)]
+                         + ([f"{p.verdict.seconds:.2f}s"] if verbose else [])
+                         for k, (g, p) in enumerate(results.items())]
+            long_rows.extend(rows_here)
+            per_property.append(list(range(n, n + len(rows_here))))
+            n += len(rows_here)
+        lines = table(["property", "params", "verdict"] + (["time"] if verbose else []), long_rows)
+        per_property = [[lines[1 + i] for i in idx] for idx in per_property]
+    out.append(lines[0])
+    for rows_of, (name, results), paint in zip(per_property, by_name.items(), painted):
+        for line in rows_of:
+            if color:  # paint after padding, so colour codes do not upset the alignment
+                for label, p in paint:
+                    line = line.replace(label, _paint(label, p.verdict.status, outcome(p, require)), 1)
+            out.append(line)
+        for g, p in results.items():
+            tag = f"{g}: " if multi else ""
+            v = p.verdict
+            if v.status is Status.UNKNOWN and v.reason:
+                out.extend(wrap(f"{tag}unknown: {v.reason}", "      "))
+            if p.cross_check is not None and len({c[1][1] for c in crosses}) > 1:
+                out.extend(wrap(f"{tag}cross-checked for {p.cross_check[0]}: {p.cross_check[1]}", "      "))
+            for n in _shown_notes(p, verbose):
+                out.extend(wrap(f"{tag}{n}", "      "))
+    start = None  # the first state of the last trace printed
+    for p in props:
         if outcome(p, require) == "fixed":
             out.append("")
-            out.extend(fixed_lines(p))
+            out.extend(line for raw in fixed_lines(p) for line in wrap(raw.strip(), "  " if raw.startswith(" ") else ""))
             continue
-        if v.status is not Status.VIOLATED:
+        if p.verdict.status is not Status.VIOLATED:
             continue
         out.append("")
-        out.extend(violation_lines(p))
+        out.extend(violation_lines(p, start))
+        if p.verdict.trace is not None:
+            start = p.verdict.trace.steps[0].state
     if report.notes:
         out.append("")
-        out.extend(f"note: {n}" for n in report.notes)
+        out.extend(line for n in report.notes for line in wrap(f"note: {n}", ""))
     return "\n".join(out)
+
+
+def _strip(scope: str, word: str, group: str) -> tuple[str, str]:
+    if group and scope.endswith(", " + group):
+        scope = scope[: -len(group) - 2]
+    return scope, word
+
+
+def join_ints(scopes: list[str]) -> str:
+    """["N = 2", "N = 3", "N = 4", "N = 6"] -> "N = 2..4, 6"; anything else as join_scopes."""
+    heads = {s.split(" = ", 1)[0] for s in scopes}
+    vals = [s.split(" = ", 1)[1] for s in scopes]
+    if len(heads) != 1 or not all(s.count(" = ") == 1 and v.isdigit() for s, v in zip(scopes, vals)):
+        return join_scopes(scopes)
+    nums, runs = [int(v) for v in vals], []
+    for n in nums:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    text = ", ".join(str(a) if a == b else f"{a}, {b}" if b == a + 1 else f"{a}..{b}" for a, b in runs)
+    return f"{heads.pop()} = {text}"
 
 
 # what became of expectations, counted apart from the verdicts (NOTE(expect-outcome)):
@@ -290,6 +521,10 @@ def property_json(p: PropertyResult, timings: bool = False, require: str = "exha
         "instances": [{"scope": s, "verdict": JSON_STATUS[st]} for s, st in p.per_instance],
         "trace": trace_json(v.trace),
         "expected": expect_json(p, require),
+        "group": p.group,
+        "notes": list(v.notes),
+        "cross_check": ({"scope": p.cross_check[0], "verdict": p.cross_check[1]}
+                        if p.cross_check is not None else None),
     }
     return out if timings else _untimed(out)
 

@@ -4,6 +4,8 @@ every column.
 """
 from __future__ import annotations
 
+import textwrap
+
 from forkproof.about import VERSION
 from forkproof.analysis.report import (ThetaResult, ThresholdReport, Verdict, contains, fraction_text, intersect, set_str,
                                          verdicts)
@@ -48,7 +50,7 @@ def render_text(model: I.Model, reports: list[ThresholdReport], code: int) -> st
     vs = verdicts(reports)
     counts = {s: sum(v.status == s for v in vs) for s in ("proved", "refuted", "unknown")}
     lines += ["", f"result: {counts['proved']} proved, {counts['refuted']} refuted, {counts['unknown']} unknown; exit code {code}"]
-    return "\n".join(lines)
+    return "\n".join(wrapped for line in lines for wrapped in _wrap(line))
 
 
 def threshold_text(r: ThresholdReport) -> list[str]:
@@ -319,3 +321,17 @@ def _interval_json(i) -> dict:
         return None if f is None else (str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}")
 
     return {"lo": q(i.lo), "lo_closed": i.lo_closed, "hi": q(i.hi), "hi_closed": i.hi_closed}
+
+
+WIDTH, MAX_WIDTH = 100, 160  # a line over MAX_WIDTH columns wraps at WIDTH (tables stay whole below it)
+
+
+def _wrap(line: str) -> list[str]:
+    """A line as it is up to MAX_WIDTH columns, else wrapped at word boundaries, the
+    continuation lines indented four more than the line (issue 13: no text report line
+    exceeds 160 columns)."""
+    if len(line) <= MAX_WIDTH:
+        return [line]
+    lead = line[: len(line) - len(line.lstrip(" "))]
+    return textwrap.wrap(line.lstrip(" "), width=WIDTH, initial_indent=lead, subsequent_indent=lead + "    ",
+                         break_long_words=False, break_on_hyphens=False) or [line]

@@ -32,7 +32,9 @@ def aggregate(model: I.Model, runs: list[InstanceRun]) -> list[PropertyResult]:
         groups.setdefault(tuple(repr(r.params.get(n)) for n in finite), []).append(r)
     out: list[PropertyResult] = []
     for group in groups.values():
-        out.extend(aggregate_group(model, group))
+        label = ", ".join(f"{p.name} = {value_str(group[0].params[p.name], p.ty)}" for p in model.params
+                          if p.name in finite)  # NOTE(report-groups) in checker/run/results.py
+        out.extend(replace(p, group=label) for p in aggregate_group(model, group))
     if len(groups) > 1:  # property by property, each property's groups together
         order = {}
         for p in out:

@@ -40,6 +40,29 @@ class PropertyResult:
     scope: str  # what the verdict covers, e.g. "N = 2" or "N = 1..6"
     per_instance: tuple[tuple[str, Status], ...]
     expect: Expectation | None = None  # the model expects this result to be violated
+    # NOTE(report-groups): the values of the finite params that set this result apart from the
+    # property's other results ("RULE = Code"), "" when it has no others: the text report's column
+    group: str = ""
+    # a proof for every size, beside what the fixed sizes showed: (the sizes checked, their
+    # verdict), e.g. ("N = 1..6, RULE = Code", "holds (exhaustive)"); also a note of the verdict
+    cross_check: tuple[str, str] | None = None
+
+
+def note_kind(text: str) -> str:
+    """NOTE(note-kinds): what one of a verdict's notes says, for the text report (JSON keeps
+    them all): "invariant", a proof's inductive invariant, and "proof", how it was proved
+    and re-checked (both shown with --verbose only); "cross-check", the fixed sizes beside a
+    proof for every size (PropertyResult.cross_check); "sizes", the smallest size that breaks
+    it (said in the violation's heading); "" anything else, always shown under its property."""
+    if text.startswith("inductive invariant of "):
+        return "invariant"
+    if text.startswith(("proved by ", "liveness to safety", "every initial state satisfies it")):
+        return "proof"
+    if text.startswith("cross-checked for "):
+        return "cross-check"
+    if text.startswith("the smallest size that breaks it"):
+        return "sizes"
+    return ""
 
 
 @dataclass(frozen=True)

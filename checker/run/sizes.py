@@ -31,6 +31,7 @@ from forkproof.run.plan import const_value, join_scopes, plan, scope_of, sweep_s
 from forkproof.run.results import CheckReport, InstanceRun, PropertyResult
 from forkproof.semantics.verdict import Status, Verdict
 from forkproof.spec import ir as I
+from forkproof.spec.ir import value_str
 from forkproof.spec.errors import Diagnostic, ModelError
 
 # NOTE(budgets): the counters' budget per property (k-induction decides the safety obligations
@@ -107,8 +108,10 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
                 notes.append(n)
         fixed_scope = scope_of(model, combo)
         scope = what + (f", {fixed_scope}" if fixed_scope else "")
-        results.extend(with_expectations(model, _combine(model, proof, aggregate_group(model, mine), scope, mine,
-                                                          symbolic), combo))
+        group = ", ".join(f"{p.name} = {value_str(combo[p.name], p.ty)}" for p in model.params
+                          if len({repr(c.get(p.name)) for c in fixed}) > 1)  # NOTE(report-groups)
+        results.extend(replace(p, group=group) for p in with_expectations(
+            model, _combine(model, proof, aggregate_group(model, mine), scope, mine, symbolic), combo))
     if len(fixed) > 1:
         order: dict[str, int] = {}
         for p in results:
@@ -170,7 +173,7 @@ def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope
             cross = f"cross-checked for {checked}: {_fixed_word(p)}"
             v = Verdict(a.name, a.kind, Status.PROVED, scope, a.engine, None, None, a.seconds,
                         notes=a.notes + (cross,))
-            out.append(PropertyResult(v, scope, per))
+            out.append(PropertyResult(v, scope, per, cross_check=(checked, _fixed_word(p))))
             continue
         base = p.verdict if p is not None else Verdict(a.name, a.kind, Status.UNKNOWN, scope, a.engine, None, None,
                                                        a.seconds)

@@ -116,3 +116,102 @@ def group_label(action: I.Action, per: dict) -> str:
 
 def _show(v: object) -> str:
     return ("true" if v else "false") if isinstance(v, bool) else str(v)
+
+
+# ---------------------------------------------------------------- why a lasso is fair
+
+@dataclass(frozen=True)
+class Excluder:
+    """NOTE(lasso-fairness): a fairness requirement the model does not make that would
+    exclude one lasso.  `action` is an action name; `label` the group ("expire", or one
+    action instance "vote(v = Validator[1], approve = true)" when the action as a whole is
+    taken on the loop but this instance never is).  Weak: the group is enabled at every
+    state of the loop and taken on no loop step, so weak fairness on it excludes the lasso.
+    Strong: enabled at some loop states (`on`, a trace step) but not at all (`off`) and
+    never taken, so weak fairness on it does not exclude the lasso and strong fairness does."""
+
+    action: str
+    label: str
+    strong: bool
+    per: tuple[str, ...] = ()  # the action's parameters, when the group is one instance
+    on: int | None = None
+    off: int | None = None
+
+    def declaration(self) -> str:
+        per = f"({', '.join(self.per)})" if self.per else ""
+        return f"{'strong ' if self.strong else ''}fair action {self.action}{per}"
+
+
+def loop_excluders(model: I.Model, instances: list[tuple[str, str]], loop_enabled: list[int], taken: set[int],
+                   loop_start: int) -> list[Excluder]:
+    """NOTE(lasso-fairness): the fairness requirements that would exclude a lasso whose loop
+    visits states with the enabled-instance bitmasks `loop_enabled` (in order, the first at
+    trace step `loop_start`) and takes the action instances `taken`.  `instances` are the
+    program's action instances as (action name, label), in order.  An action taken on the
+    loop is looked at instance by instance."""
+    params = {a.name: tuple(p.name for p in a.params) for a in model.actions}
+    by_action: dict[str, list[int]] = {}
+    for i, (name, _) in enumerate(instances):
+        by_action.setdefault(name, []).append(i)
+    out: list[Excluder] = []
+
+    def consider(action: str, label: str, members: list[int], per: tuple[str, ...]) -> None:
+        mask = 0
+        for i in members:
+            mask |= 1 << i
+        en = [bool(m & mask) for m in loop_enabled]
+        if all(en):
+            out.append(Excluder(action, label, False, per))
+        elif any(en):
+            out.append(Excluder(action, label, True, per, loop_start + en.index(True), loop_start + en.index(False)))
+
+    for name, members in by_action.items():
+        if not any(i in taken for i in members):
+            consider(name, name, members, ())
+        elif len(members) > 1:
+            for i in members:
+                if i not in taken:
+                    consider(name, instances[i][1], [i], params.get(name, ()))
+    return sorted(out, key=lambda e: (e.strong, bool(e.per)))
+
+
+def weakly_fair(model: I.Model, action: str) -> bool:
+    """The model declares the whole action weakly fair (`fair action NAME`)."""
+    return any(f.action == action and not f.strong and not f.per for f in model.fairness)
+
+
+def _quoted(names: list[str]) -> str:
+    q = [f"'{n}'" for n in names]
+    return q[0] if len(q) == 1 else ", ".join(q[:-1]) + " and " + q[-1]
+
+
+def explain_loop(model: I.Model, excluders: list[Excluder], holds_then: bool | None) -> str:
+    """NOTE(lasso-fairness): why a fair lasso breaks a property, and which fairness (weak or
+    strong, on which action) would exclude it, only when one would: weak ones when there are
+    any (weak fairness is the smaller promise), else strong ones; whole actions before single
+    action instances.  `holds_then`: whether the property holds once that fairness is
+    declared (None: not known).  "a fairness problem" only when it then holds."""
+    head = "the cycle repeats forever without satisfying it, even though every fairness requirement is met"
+    tier = min(((e.strong, bool(e.per)) for e in excluders), default=None)
+    chosen = [e for e in excluders if (e.strong, bool(e.per)) == tier]
+    if not chosen:
+        return f"{head}; no fairness on any action would exclude it: every action enabled on the cycle is taken on it"
+    one = len(chosen) == 1
+    them = "it" if one else "them"
+    decl = " and ".join(dict.fromkeys(f"`{e.declaration()}`" for e in chosen))
+    names = _quoted([e.label for e in chosen])
+    if not chosen[0].strong:
+        why = f"the cycle keeps {names} enabled at every step and never takes {them}"
+        if holds_then:
+            return f"a fairness problem: {why}; with {decl} the property holds"
+        return (f"{head}; {decl} would exclude this lasso ({why})"
+                + (", but another lasso still breaks the property" if holds_then is False else ""))
+    spots = "; ".join(f"{'it' if one else repr(e.label)} is enabled at step {e.on}, not at step {e.off}"
+                      for e in chosen)
+    declared = all(weakly_fair(model, e.action) and not e.per for e in chosen)
+    weak = f"{'its' if one else 'their'} declared weak fairness" if declared else "weak fairness"
+    if holds_then:
+        return (f"a fairness problem that only strong fairness fixes: the cycle never takes {names} ({spots}), "
+                f"so {weak} does not exclude the cycle; with {decl} the property holds")
+    return (f"{head}; only {decl} would exclude this lasso ({names} never taken; {spots})"
+            + (", and another lasso would still break the property" if holds_then is False else ""))
