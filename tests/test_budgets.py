@@ -206,7 +206,9 @@ def streamed(stderr: str) -> list[dict]:
     return out
 
 
-@pytest.mark.parametrize("engine", ["explicit", "kind", "pdr", "bmc", "auto"])
+# kind and pdr take 5-7 s each: the slow tier; the fast tier streams with the other three
+@pytest.mark.parametrize("engine", ["explicit", pytest.param("kind", marks=pytest.mark.slow),
+                                    pytest.param("pdr", marks=pytest.mark.slow), "bmc", "auto"])
 def test_stream_prints_each_property_once_per_instance(engine):
     args = ["-p", "N=1..2", "-p", "RULE=Code", "--depth", "6", "--timeout", "1"]  # two instances
     r = invoke("check", LIBRA, "--engine", engine, "--stream", "--format", "json", *args)

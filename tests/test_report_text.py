@@ -109,6 +109,7 @@ def test_state_counts_per_engine_and_notes_under_their_property():
     assert "engines: explicit 826 states, depth 19 (+2,513 for liveness);" in r.stdout
 
 
+@pytest.mark.slow  # 6 s: the whole 0L model at every size
 def test_json_keeps_every_note_and_says_the_group_and_cross_check():
     r = invoke("check", str(ROOT / LIBRA), "-p", "N=2", "--engine", "pdr", "--format", "json")
     props = json.loads(r.stdout)["models"][0]["properties"]
