@@ -437,3 +437,120 @@ def test_git_head_catches_a_lowered_bar(tmp_path):
     model.write_text(model.read_text().replace("> 40 * N", "> 50 * N"))
     same = subprocess.run([str(exe), "diff", str(model), "--git", "HEAD", "--no-deadlock"], capture_output=True, text=True)
     assert same.returncode == 0, same.stdout + same.stderr
+
+
+# ---------------------------------------------------------------- sizes (NOTE(diff-coverage))
+
+OPEN = """model Bar
+
+param N: int
+assume N >= 1
+
+enum Ballot { Unvoted, Yes, No }
+
+process Validator[N] {
+  var ballot: Ballot = Unvoted
+}
+
+var done: bool = false
+
+action vote(v: Validator, yes: bool) when not done and v.ballot == Unvoted {
+  v.ballot = if yes then Yes else No
+}
+
+action finish when not done and count(v in Validator where v.ballot == Yes) * 100 > BAR * N { done = true }
+
+invariant majority_when_done: done implies count(v in Validator where v.ballot == Yes) * 2 > N
+"""
+SEVEN = "(if N >= 7 then 40 else 50)"  # 50% below N = 7, 40% from N = 7 on: 3 of 7 pass, a minority
+
+
+def bar_pair(tmp_path: Path) -> tuple[str, str]:
+    return (tiny(tmp_path, "old.fork", text=OPEN.replace("BAR", "50")),
+            tiny(tmp_path, "new.fork", text=OPEN.replace("BAR", SEVEN)))
+
+
+def test_a_bar_lowered_only_from_n_7_is_a_regression_with_n_open(tmp_path):
+    """Issue 13: a weakening the old sizes (N = 1..6, or one bound N) cannot see is found:
+    both versions are checked for every N, and the coverage of each says so."""
+    old, new = bar_pair(tmp_path)
+    r = invoke(old, new, "--no-deadlock")
+    assert r.exit_code == 1, r.output
+    lines = r.stdout.splitlines()
+    assert lines[2:5] == [
+        "sizes checked:",
+        "  old: all N with N >= 1 (every-size proof: 1 of 1 proved), cross-checked at N = 1..6",
+        "  new: all N with N >= 1 (every-size proof: 0 of 1 proved), cross-checked at N = 1..7 "
+        "(N = 7 beyond --up-to 6: where the counters found a violation)",
+    ]
+    row = next(x for x in lines if x.strip().startswith("majority_when_done"))
+    assert row.split() == ["majority_when_done", "all", "N", "with", "N", ">=", "1", "->", "N", "=", "7",
+                           "proved", "violated", "newly", "violated"]
+    assert "newly violated: invariant majority_when_done, N = 7 (was proved for all N with N >= 1)" in r.stdout
+    assert "comparison covers" not in r.stdout  # nothing was bound: no warning
+    doc = json.loads(invoke(old, new, "--no-deadlock", "--format", "json").stdout)
+    assert doc["exit_code"] == 1 and doc["properties"][0]["change"] == "newly_violated"
+    assert doc["old"]["coverage"] == {
+        "text": "all N with N >= 1 (every-size proof: 1 of 1 proved), cross-checked at N = 1..6",
+        "every_size": "all N with N >= 1", "open": ["N"], "cross_checked": "N = 1..6", "beyond_up_to": None,
+        "up_to": 6, "proved": 1, "properties": 1, "fixed": []}
+    assert doc["new"]["coverage"]["cross_checked"] == "N = 1..7" and doc["new"]["coverage"]["beyond_up_to"] == "N = 7"
+
+
+def test_bound_params_say_the_comparison_covers_those_sizes_only(tmp_path):
+    """--param N=4 is what diff checked before: the same pair then still holds, and the report
+    says plainly that N = 4 is all it compared."""
+    old, new = bar_pair(tmp_path)
+    r = invoke(old, new, "--no-deadlock", "--param", "N=4")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[2:6] == [
+        "sizes checked:",
+        "  old: N = 4 only (bound by --param)",
+        "  new: N = 4 only (bound by --param)",
+        "  so this comparison covers N = 4 only: an edit that shows only at other values of N is not seen "
+        "(without --param N, every N is checked)",
+    ]
+    assert "result: 1 still holds; exit code 0" in r.stdout
+    doc = json.loads(invoke(old, new, "--no-deadlock", "--param", "N=4", "--format", "json").stdout)
+    for side in ("old", "new"):
+        c = doc[side]["coverage"]
+        assert c["text"] == "N = 4 only (bound by --param)" and c["every_size"] is None and c["open"] == []
+        assert c["fixed"] == [{"param": "N", "values": "4", "origin": "--param"}]
+    ranged = invoke(old, new, "--no-deadlock", "--param", "N=2..5")
+    assert "  old: N = 2..5 only (bound by --param)" in ranged.stdout
+    assert "so this comparison covers N = 2..5 only" in ranged.stdout
+
+
+def test_the_models_values_are_named_as_such(tmp_path):
+    r = invoke(NEAR, NEAR)
+    assert r.exit_code == 0, r.output
+    assert "  old: N = 3, BLOCKS = 6, V = 2 only (the model's values)" in r.stdout
+    assert ("  so this comparison covers N = 3, BLOCKS = 6, V = 2 only: an edit that shows only at other values of "
+            "N, BLOCKS, V is not seen (a range such as --param N=1..10 checks more sizes)") in r.stdout
+
+
+def test_a_threshold_lowered_only_from_n_7_is_weaker_for_all_n_but_equal_at_a_bound_n(tmp_path):
+    """The same bar as a `threshold`: its rule comparison over every N finds the N = 7 witness;
+    bound to N = 4 it is `equal` there, and the coverage lines say that is all it covers."""
+    text = OPEN.replace("action finish when not done and count(v in Validator where v.ballot == Yes) * 100 > BAR * N",
+                        "threshold approved = count(v in Validator where v.ballot == Yes) * 100 > BAR * N\n"
+                        "action finish when not done and approved")
+    old = tiny(tmp_path, "told.fork", text=text.replace("BAR", "50"))
+    new = tiny(tmp_path, "tnew.fork", text=text.replace("BAR", SEVEN))
+    doc = json.loads(invoke(old, new, "--no-deadlock", "--table-up-to", "3", "--format", "json").stdout)
+    c = doc["thresholds"][0]["comparison"]
+    assert doc["exit_code"] == 1 and c["relation"] == "weaker" and c["witnesses"][0]["params"] == {"N": 7}
+    bound = invoke(old, new, "--no-deadlock", "--table-up-to", "3", "--param", "N=4")
+    assert bound.exit_code == 0, bound.output
+    assert "comparison: equal (passes exactly the configurations the old rule passes), at N = 4" in bound.stdout
+    assert "so this comparison covers N = 4 only" in bound.stdout
+
+
+def test_each_side_is_checked_as_check_checks_it(tmp_path):
+    """diff's verdicts for a version are `check`'s verdicts for it, scope for scope."""
+    old, new = bar_pair(tmp_path)
+    doc = json.loads(invoke(old, new, "--no-deadlock", "--format", "json").stdout)
+    for side, path in (("old", old), ("new", new)):
+        r = CliRunner().invoke(cli, ["check", path, "--no-deadlock", "--format", "json"])
+        checked = [(p["name"], p["verdict"], p["scope"]) for p in json.loads(r.stdout)["models"][0]["properties"]]
+        assert [(c[side]["name"], c[side]["verdict"], c[side]["scope"]) for c in doc["properties"]] == checked

@@ -32,7 +32,8 @@ from forkproof.spec.errors import ModelError
 @search_options
 @selection_options
 @click.option("--up-to", "up_to", type=click.IntRange(min=0), default=6, show_default=True,
-              help="For an int param with no value: check each instance with the param at most this.")
+              help="For an int param with no value: besides the proof for every value (as `check`), check "
+                   "each instance with the param at most this. The report says which sizes each version covers.")
 @click.option("--table-up-to", "table_up_to", type=click.IntRange(min=1, max=500), default=10, show_default=True,
               help="A changed threshold's table covers N = 1..K.")
 def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states, timeout, only, skip, up_to,

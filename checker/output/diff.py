@@ -7,7 +7,7 @@ from forkproof.analysis.relation import RELATIONS, RuleComparison, Witness
 from forkproof.output import report as R
 from forkproof.output.thresholds import threshold_text
 from forkproof.output.thresholds import to_json as threshold_json
-from forkproof.run.results import CHANGES, Change, PropertyResult, ThresholdChange, Version
+from forkproof.run.results import CHANGES, Change, Coverage, PropertyResult, ThresholdChange, Version
 from forkproof.semantics.verdict import Status
 from forkproof.spec import ir as I
 
@@ -17,7 +17,57 @@ def _verdict(p: PropertyResult | None) -> str:
 
 
 def _scope(c: Change) -> str:
-    return (c.new or c.old).scope or "(no params)"
+    """The scope both verdicts cover, or "OLD's -> NEW's" when they differ (proved for all N -> violated at N = 7)."""
+    a, b = (p.scope or "(no params)" if p is not None else None for p in (c.old, c.new))
+    if a is not None and b is not None and a != b:
+        return f"{a} -> {b}"
+    return b or a or "(no params)"
+
+
+ORIGIN = {"--param": "bound by --param", "model": "the model's value", "sweep": "the model's sweep"}
+
+
+def coverage_text(c: Coverage) -> str:
+    """NOTE(diff-coverage) in checker/run/diff.py: "all N with N >= 1 (every-size proof: 2 of 3 proved),
+    cross-checked at N = 1..6", or "N = 4 only (bound by --param)"."""
+    parts = []
+    if c.every_size is not None:
+        text = f"{c.every_size} (every-size proof: {c.proved} of {c.properties} proved)"
+        if c.cross_checked is not None:
+            text += f", cross-checked at {c.cross_checked}"
+        if c.beyond is not None:
+            text += f" ({c.beyond} beyond --up-to {c.up_to}: where the counters found a violation)"
+        parts.append(text)
+    for origin in ORIGIN:
+        here = [f for f in c.fixed if f.origin == origin]
+        if here:
+            what = ORIGIN[origin] + ("s" if origin == "model" and len(here) > 1 else "")
+            parts.append(", ".join(f"{f.name} = {f.values}" for f in here) + f" ({what})")
+    if not parts:
+        return "every instance (no int params)"
+    if c.every_size is None:
+        return parts[0].replace(" (", " only (", 1) if len(parts) == 1 else "only " + "; ".join(parts)
+    return "; ".join(parts)
+
+
+def coverage_lines(old: Version, new: Version) -> list[str]:
+    """Which sizes each version's verdicts cover, and a plain warning when some int param was
+    checked at given values only (the comparison says nothing about other sizes)."""
+    if old.coverage is None or new.coverage is None:
+        return []
+    out = ["sizes checked:", f"  old: {coverage_text(old.coverage)}", f"  new: {coverage_text(new.coverage)}"]
+    fixed = list(dict.fromkeys((f.name, f.values) for c in (old.coverage, new.coverage) for f in c.fixed))
+    if fixed:
+        where = ", ".join(f"{name} = {values}" for name, values in fixed)
+        bound = [f.name for c in (old.coverage, new.coverage) for f in c.fixed if f.declared_open]
+        if bound:
+            hint = f"without --param {bound[0]}, every {bound[0]} is checked"
+        else:
+            hint = f"a range such as --param {fixed[0][0]}=1..10 checks more sizes"
+        names = ", ".join(dict.fromkeys(name for name, _ in fixed))
+        out.append(f"  so this comparison covers {where} only: an edit that shows only at other values of {names} "
+                   f"is not seen ({hint})")
+    return out
 
 
 def _trace_block(p: PropertyResult, head: str) -> list[str]:
@@ -78,6 +128,7 @@ def render_text(old: Version, new: Version, changes: list[Change], thresholds: l
     so, sn = (sum(r.result.states for r in v.report.instances) for v in (old, new))
     out.append(f"checked both with the {new.report.engine} engine: old {so:,} states in {old.report.seconds:.2f}s, "
                f"new {sn:,} states in {new.report.seconds:.2f}s")
+    out.extend(coverage_lines(old, new))
     out.append("")
     rows = [[c.name, _scope(c), _verdict(c.old), _verdict(c.new), CHANGES[c.change]] for c in changes]
     out.extend(R.table(["property", "scope", "old", "new", "change"], rows))
@@ -131,6 +182,7 @@ def to_json(old: Version | None, new: Version | None, changes: list[Change], thr
         return {"file": v.label, "model": v.model.name, "engine": v.report.engine,
                 "states": sum(r.result.states for r in v.report.instances),
                 "instances": [r.scope for r in v.report.instances], "selection": R.selection_json(v.report),
+                "coverage": coverage_json(v.coverage) if v.coverage is not None else None,
                 "notes": list(v.report.notes)}
 
     def one(model: I.Model | None, r) -> dict | None:
@@ -162,3 +214,11 @@ def comparison_json(c: RuleComparison) -> dict:
             "admits_more": c.admits_more, "rejects_more": c.rejects_more,
             "witnesses": [witness_json(w) for w in c.witnesses], "reason": c.reason or None,
             "notes": list(c.notes)}
+
+
+def coverage_json(c: Coverage) -> dict:
+    """docs/json-schema.md, "diff": Side's `coverage` (NOTE(diff-coverage))."""
+    return {"text": coverage_text(c), "every_size": c.every_size, "open": list(c.open),
+            "cross_checked": c.cross_checked, "beyond_up_to": c.beyond, "up_to": c.up_to,
+            "proved": c.proved, "properties": c.properties,
+            "fixed": [{"param": f.name, "values": f.values, "origin": f.origin} for f in c.fixed]}

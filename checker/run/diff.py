@@ -31,6 +31,14 @@ NOTE(diff-exit), the exit codes of `diff`:
      still unknown, removed properties and thresholds that got stronger or stayed equal
      (or are known not to admit more, whichever of the two) are reported but do not change
      the exit code.
+
+NOTE(diff-coverage): both versions are checked exactly as `check` checks them, so an int
+param with no value (`param N: int`, no --param) is checked for every size: the every-size
+proof on the counter abstraction (forkproof.run.sizes) plus the instances N = 1..--up-to,
+and an edit that breaks a property only at N = 7 is "newly violated" at N = 7.  An int param
+with a value (--param N=4, the model's `= 3`, a sweep) is checked at those values only,
+and the comparison then says nothing about other sizes: each side's Coverage says which
+sizes its verdicts cover, and the text and JSON print it, "N = 4 only" included.
 """
 from __future__ import annotations
 
@@ -40,17 +48,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from forkproof.run.check import check_model
-from forkproof.run.plan import parse_bindings
+from forkproof.run.plan import parse_bindings, scope_of, symbolic_params
 from forkproof.run.portfolio import EngineOptions
-from forkproof.run.results import STRENGTH, Change, PropertyResult, ThresholdChange, Version, outcome
+from forkproof.run.results import (STRENGTH, Change, CheckReport, Coverage, FixedParam, PropertyResult,
+                                   ThresholdChange, Version, outcome)
 from forkproof.semantics.verdict import ExitCode, Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError
-from forkproof.spec.ir import expr_str
+from forkproof.spec.ir import expr_str, value_str
 from forkproof.analysis.thresholds import analyse
 from forkproof.analysis.compare import TIMEOUT_MS as COMPARE_TIMEOUT_MS
 from forkproof.analysis.compare import compare_rules
 from forkproof.analysis.encode import inline
+from forkproof.engines.counters.prove import assumption_text
 
 
 def _finite_values(model: I.Model, scope: str) -> tuple[tuple[str, str], ...]:
@@ -197,8 +207,56 @@ def bindings_for(model: I.Model, params: list[str], other: I.Model) -> dict[str,
 
 def check_version(label: str, model: I.Model, other: I.Model, params: list[str], options: EngineOptions,
                   only: Sequence[str] = (), skip: Sequence[str] = ()) -> tuple[dict[str, list[object]], Version]:
-    """One side checked: its bindings (NOTE(diff-match): params only `other` has are skipped) and
-    result; `only` / `skip` (--property / --skip) may name what only `other` has."""
+    """One side checked as `check` checks it (NOTE(diff-coverage)): its bindings (NOTE(diff-match):
+    params only `other` has are skipped) and result, with the sizes it covers; `only` / `skip`
+    (--property / --skip) may name what only `other` has."""
     bindings = bindings_for(model, params, other)
     names = [d.name for d in (*other.invariants, *other.properties)]
-    return bindings, Version(label, model, check_model(model, bindings, options, only, skip, also_known=names))
+    report = check_model(model, bindings, options, only, skip, also_known=names)
+    return bindings, Version(label, model, report, coverage(model, bindings, report, options.up_to))
+
+
+def coverage(model: I.Model, bindings: dict[str, list[object]], report: CheckReport, up_to: int) -> Coverage:
+    """NOTE(diff-coverage): which sizes the verdicts of `report` cover: the open int params (every
+    size, and the instances checked one by one) and the int params checked at given values only."""
+    ints = [p for p in model.params if isinstance(p.ty, I.IntType)]
+    symbolic = symbolic_params(model, bindings)
+    runs = [r.params for r in report.instances]
+    fixed = []
+    for p in ints:
+        if p.name in symbolic:
+            continue
+        seen = list(dict.fromkeys(r[p.name] for r in runs if p.name in r)) or list(bindings.get(p.name, []))
+        origin = "--param" if p.name in bindings else "model" if p.default is not None else "sweep"
+        fixed.append(FixedParam(p.name, _values_text(seen, p.ty), origin, p.default is None and p.sweep is None))
+    every = cross = beyond = None
+    if symbolic:
+        every = assumption_text(model, symbolic)
+        sizes = list(dict.fromkeys(tuple(r[n] for n in symbolic) for r in runs if all(n in r for n in symbolic)))
+        far = [s for s in sizes if max(s) > up_to]
+        if len(symbolic) == 1:
+            n = symbolic[0]
+            cross = f"{n} = {_values_text([s[0] for s in sizes], I.IntType())}" if sizes else None
+            beyond = f"{n} = {_values_text([s[0] for s in far], I.IntType())}" if far else None
+        else:
+            near = [s for s in sizes if max(s) <= up_to]
+            cross = (f"every {', '.join(symbolic)} up to {up_to} that the assumptions allow "
+                     f"({len(near)} instance{'s' if len(near) != 1 else ''})") if near else None
+            beyond = " | ".join(scope_of(model, dict(zip(symbolic, s))) for s in far) or None
+    proved = sum(p.verdict.status is Status.PROVED for p in report.properties)
+    return Coverage(every, tuple(symbolic), cross, beyond, up_to, proved, len(report.properties), tuple(fixed))
+
+
+def _values_text(values: list[object], ty: I.Type) -> str:
+    """[1, 2, 3, 4, 6] -> "1..4, 6"."""
+    if not values:
+        return "-"
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return ", ".join(value_str(v, ty) for v in values)
+    vals = sorted(set(values))  # type: ignore[type-var]
+    parts, start = [], vals[0]
+    for a, b in zip(vals, vals[1:] + [None]):
+        if b is None or b != a + 1:
+            parts.append(str(start) if start == a else f"{start}..{a}" if a > start + 1 else f"{start}, {a}")
+            start = b
+    return ", ".join(parts)

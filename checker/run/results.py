@@ -170,12 +170,37 @@ CHANGES = {
 
 
 @dataclass(frozen=True)
+class FixedParam:
+    """An int param that one side of a diff checked at given values only."""
+
+    name: str
+    values: str  # "4", "1..6", "2, 5"
+    origin: str  # "--param", "model" (the model's `= value`) or "sweep" (the model's `in lo..hi`)
+    declared_open: bool = False  # the model gives it no value: without --param it is checked for every size
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """NOTE(diff-coverage) in checker/run/diff.py: the sizes one side's verdicts cover."""
+
+    every_size: str | None  # "all N with N >= 1": the open int params, for the every-size proof; None: none open
+    open: tuple[str, ...]  # the open int params ("N",)
+    cross_checked: str | None  # "N = 1..6": the sizes the engine checked instance by instance (open params)
+    beyond: str | None  # "N = 7": those beyond --up-to (the counters found a violation there)
+    up_to: int  # --up-to
+    proved: int  # properties proved for every size
+    properties: int  # properties checked
+    fixed: tuple[FixedParam, ...]  # int params checked at given values only
+
+
+@dataclass(frozen=True)
 class Version:
     """One side of the diff: where it came from, its model and its check report."""
 
     label: str  # "models/x.fork" or "models/x.fork@origin/main"
     model: I.Model
     report: CheckReport
+    coverage: Coverage | None = None  # NOTE(diff-coverage); None: not made by check_version
 
 
 @dataclass(frozen=True)
