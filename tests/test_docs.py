@@ -302,3 +302,27 @@ def test_elision_matches_in_order():
     assert mismatch(["...", "d"], out) is not None                    # anchored at the end
     assert mismatch(["a", "b"], out) is not None                      # no `...`: all of it
     assert mismatch(["x 0.12s", "...", "[   0.4s] y"], ["x 13.50s", "[  12.1s] y"]) is None
+
+
+def test_section_10_is_the_whole_0l_model():
+    """docs/language.md section 10 says its model blocks, put together, are the whole model
+    (without its opening source comment): blank lines aside, they are."""
+    doc = ROOT / "docs" / "language.md"
+    text = doc.read_text(encoding="utf-8")
+    start, end = text.index("\n## 10. "), text.index("\n## 11. ")
+    first = text[:start].count("\n") + 1
+    last = text[:end].count("\n") + 1
+    shown = [line for b in blocks(doc) if first < b.line < last and b.lang == "" for line in b.body]
+    model = (ROOT / "models" / "libra_framework_upgrade.fork").read_text(encoding="utf-8")
+    model = model[model.index("model LibraFrameworkUpgrade"):]
+    want = [x for x in model.split("\n") if x.strip()]
+    have = [x for x in shown if x.strip()]
+    assert have == want, "".join(difflib.unified_diff([h + "\n" for h in have], [w + "\n" for w in want],
+                                                      "docs/language.md section 10", "models/libra_framework_upgrade.fork"))
+
+
+def test_no_machine_specific_paths():
+    """Docs name paths a reader has: no one machine's home, venv or checkout."""
+    for doc in [*DOCS, ROOT / "bench" / "README.md"]:
+        for n, line in enumerate(doc.read_text(encoding="utf-8").split("\n"), 1):
+            assert not re.search(r"(?<![\w.])/(home|Users|work|root)/", line), f"{doc.relative_to(ROOT)}:{n}: {line}"
