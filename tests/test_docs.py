@@ -7,7 +7,8 @@ The convention (docs/architecture.md, "Examples in the docs"):
   (stdout and stderr as a terminal shows them, but as on a pipe: no progress or streaming
   lines unless the command asks for them).  `forkproof ...` runs in-process (click's
   CliRunner on `forkproof.cli.main:cli`); any other command (a `sed` that makes a variant of
-  a model) runs in bash.  Blank lines at the end of an output are not compared.
+  a model) runs in bash.  Blank lines at the end of an output, and spaces at the end of a
+  line, are not compared.
 - Commands run in a scratch directory that holds the repository's `models/` (as
   `models/`) and every ```` ```fork file=NAME.fork ```` block of the same Markdown file,
   written as NAME.fork; so `forkproof check quorum.fork` checks the model shown above it.
