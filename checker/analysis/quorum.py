@@ -28,6 +28,7 @@ from forkproof.spec.ir import expr_str
 SUFFIX = "__b"  # the second reading of a local; shown as "(B)"
 TIMEOUT_MS = 20_000
 SCAN = 12  # sizes tried one by one for the smallest counterexample
+MAX_CANONICAL = 48  # joint local states up to which the witness shown is the lexicographically smallest
 
 
 class _PairEncoder(Encoder):
@@ -116,7 +117,16 @@ def weighted_quorum(ctx, show) -> Verdict:
         if n_at is not None:
             bad = bad + [n == n_at]
     try:
-        mdl = ctx.canonical(bad, cfg)
+        counters = sum(len(c) for c in cfg.counters.values())
+        if counters <= MAX_CANONICAL:
+            mdl = ctx.canonical(bad, cfg)
+        else:  # the lexicographically smallest takes a query per counter and step: the solver's own
+            solver = z3.Solver()
+            solver.set("timeout", TIMEOUT_MS)
+            solver.add(*bad)
+            if solver.check() != z3.sat:
+                raise z3.Z3Exception("no model")
+            mdl = solver.model()
     except z3.Z3Exception:  # the solver gave up on the smallest configuration: say so without one
         return Verdict("refuted", scope, f"two passing sets of the same members can share {need.replace('some', 'none')}"
                                          f" of the weight", n_at)

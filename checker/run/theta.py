@@ -677,7 +677,7 @@ def _every_size(model, d, theta, form: Form, s, cdir, bindings, names: list[str]
             continue
         if key not in proofs:
             m2 = with_body(model, d, target, new)
-            opts = EngineOptions(engine="explicit", deadlock=False, up_to=min(up_to, MAX_OPEN_SWEEP),
+            opts = EngineOptions(engine="explicit", deadlock=False, up_to=1,  # the cells ran N = 1..K already
                                  timeout=PROOF_SECONDS, max_states=MAX_STATES)
             try:
                 report = check_model(m2, {**{k: list(v) for k, v in bindings.items()}, **{k: [v] for k, v in fixed.items()}}, opts)
