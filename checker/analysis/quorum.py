@@ -17,6 +17,7 @@ so this covers every assignment of weights in that range, not one distribution.
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import z3
 
@@ -28,6 +29,9 @@ from forkproof.spec.ir import expr_str
 SUFFIX = "__b"  # the second reading of a local; shown as "(B)"
 TIMEOUT_MS = 20_000
 SCAN = 12  # sizes tried one by one for the smallest counterexample
+SCAN_SECONDS = 10.0  # ... within this budget, each size's query within SCAN_QUERY_MS
+SCAN_QUERY_MS = 2_000
+MAIN_QUERY_MS = 10_000  # the intersection query itself; undecided by then is unknown
 MAX_CANONICAL = 48  # joint local states up to which the witness shown is the lexicographically smallest
 
 
@@ -94,26 +98,22 @@ def weighted_quorum(ctx, show) -> Verdict:
     scope = ctx.scope(enc, ctx.assumptions(enc))
     need = f"more than {ctx.faulty}" if ctx.faulty else "some"
     bad = facts + [ra, rb, shared <= f]
-    res = _check(bad)
+    res = _check(bad, MAIN_QUERY_MS)
     if res == z3.unknown:
-        return Verdict("unknown", scope, f"undecided within the time limit ({TIMEOUT_MS // 1000} s)")
+        return Verdict("unknown", scope, f"undecided within the time limit ({MAIN_QUERY_MS // 1000} s)")
     if res == z3.unsat:
         return Verdict("proved", scope, f"any two passing sets of the same members share {need} of the weight "
                                         f"(for every weight each member may have)")
     n_at = None
-    if ctx.pop_param is not None:  # the smallest N with such a pair: small sizes one by one, then the optimiser
+    if ctx.pop_param is not None:  # the smallest N with such a pair: small sizes one by one, within a budget
         n = z3.Int(ctx.pop_param)
+        deadline = time.monotonic() + SCAN_SECONDS
         for v in (ctx.pop_values or range(1, SCAN + 1)):
-            if _check(bad + [n == v]) == z3.sat:
+            if time.monotonic() > deadline:
+                break
+            if _check(bad + [n == v], SCAN_QUERY_MS) == z3.sat:
                 n_at = v
                 break
-        if n_at is None and ctx.pop_values is None:
-            opt = z3.Optimize()
-            opt.set("timeout", TIMEOUT_MS)
-            opt.add(*bad)
-            h = opt.minimize(n)
-            if opt.check() == z3.sat and z3.is_int_value(opt.lower(h)) and _check(bad + [n == opt.lower(h)]) == z3.sat:
-                n_at = opt.lower(h).as_long()
         if n_at is not None:
             bad = bad + [n == n_at]
     try:
@@ -137,9 +137,9 @@ def weighted_quorum(ctx, show) -> Verdict:
                    n_at, witness)
 
 
-def _check(facts) -> z3.CheckSatResult:
+def _check(facts, timeout_ms: int = TIMEOUT_MS) -> z3.CheckSatResult:
     s = z3.Solver()
-    s.set("timeout", TIMEOUT_MS)
+    s.set("timeout", timeout_ms)
     s.add(*facts)
     return s.check()
 
