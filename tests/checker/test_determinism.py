@@ -32,7 +32,7 @@ def _untimed(text: str) -> str:
 
 @pytest.mark.slow  # two libra checks: about 20 s of CPU, 46 s on a loaded 2-core machine
 def test_the_libra_check_prints_the_same_invariants_under_any_hash_seed():
-    procs = [subprocess.Popen([sys.executable, "-m", "forkproof", "check", LIBRA], cwd=ROOT,
+    procs = [subprocess.Popen([sys.executable, "-m", "forkproof", "check", LIBRA, "-v"], cwd=ROOT,  # -v: the invariants
                               env={**os.environ, "PYTHONHASHSEED": seed}, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
              for seed in SEEDS]
