@@ -9,12 +9,20 @@ exit code.
 """
 from __future__ import annotations
 
+import time
+
 from forkproof.run.theta import constant_values, parse_theta, theta_range
 from forkproof.semantics.verdict import ExitCode
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError, closest
 from forkproof.analysis.thresholds import analyse
-from forkproof.analysis.report import ThresholdReport, fraction_str, verdicts
+from forkproof.analysis.report import ThetaResult, ThresholdReport, fraction_str, verdicts
+
+
+# NOTE(theta-budget): each θ analysis has its own budget (forkproof.run.theta.THETA_SECONDS
+# for the runs, PROOF_SECONDS per every-size proof); a model with many thresholds (Cardano
+# has 20) gets no more than this for all of them: those left say so.
+THETA_TOTAL_SECONDS = 180.0
 
 
 def analyse_thresholds(model: I.Model, bindings: dict[str, list[object]], up_to: int,
@@ -38,7 +46,13 @@ def analyse_thresholds(model: I.Model, bindings: dict[str, list[object]], up_to:
         raise ModelError(Diagnostic("FP505", f"--faulty {faulty}: the model has no param '{faulty}'"
                                     + (f"; did you mean '{near}'?" if near else "")))
     reports = analyse(model, bindings, up_to, faulty)
+    deadline = time.monotonic() + THETA_TOTAL_SECONDS  # NOTE(theta-budget)
     for r, d in zip(reports, [d for d in model.defs if d.is_threshold]):
+        if time.monotonic() > deadline:
+            r.theta = ThetaResult(None, None, unknown=f"not computed: the θ analyses of this run used their "
+                                                     f"{THETA_TOTAL_SECONDS:.0f} s; --theta VALUE or --property NAME "
+                                                     f"narrows the run")
+            continue
         r.theta = theta_range(model, d, bindings, up_to, props, wanted)
     return reports
 
