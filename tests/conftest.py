@@ -63,6 +63,16 @@ def pytest_addoption(parser):
                           "every-size proofs); with CI unset, Hypothesis explores fresh random examples")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which turns "auto" into a worker count
+def pytest_cmdline_main(config):
+    """NOTE(test-workers): one worker per core when pytest-xdist is installed (the test extra
+    has it) and no `-n` was given; without xdist the tests run in this process, so a Python
+    that lacks it still collects them.  `-n 0` runs in this process (for pdb)."""
+    if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput") \
+            and config.getoption("numprocesses", None) is None:
+        config.option.numprocesses = "auto"
+
+
 def pytest_configure(config):
     _require_installed_package()
     config.addinivalue_line(
