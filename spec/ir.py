@@ -16,10 +16,11 @@ IR dump, threshold tables and invariants shown to people in the language they wr
 """
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Union, assert_never
+from typing import Callable, Union, assert_never
 
 from forkproof.spec.errors import Span
 
@@ -433,6 +434,30 @@ class Model:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+
+# ---------------------------------------------------------------- rewriting
+
+EXPR_NODES = (Lit, ParamRef, VarRef, LocalRef, Index, BoundRef, Unary, Binary, Ite, Quant, Call)
+
+
+def substitute(e: Expr, fn: Callable[[Expr], Expr | None]) -> Expr:
+    """`e` with every node for which `fn` returns an Expr replaced by it (`fn` returns None
+    to go on below).  Types and binders are left as they are; unchanged nodes are shared."""
+    got = fn(e)
+    if got is not None:
+        return got
+    if not isinstance(e, EXPR_NODES):
+        return e
+    changes: dict[str, object] = {}
+    for f in dataclasses.fields(e):
+        v = getattr(e, f.name)
+        if isinstance(v, tuple) and v and all(isinstance(x, EXPR_NODES) for x in v):
+            changes[f.name] = tuple(substitute(x, fn) for x in v)
+        elif isinstance(v, EXPR_NODES) and f.name != "ty":
+            changes[f.name] = substitute(v, fn)
+    changes = {k: v for k, v in changes.items() if v is not getattr(e, k)}
+    return dataclasses.replace(e, **changes) if changes else e  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- text form

@@ -47,19 +47,13 @@ class _PairEncoder(Encoder):
         return self.slots.get(family, super().locals_of(family))
 
 
-def _rename(e, names: set[tuple[str, str]]):
+def _rename(e: I.Expr | None, names: set[tuple[str, str]]) -> I.Expr | None:
     """`e` with each local (family, name) in `names` read as its second copy."""
-    if isinstance(e, I.LocalRef) and (e.family, e.name) in names:
-        return dataclasses.replace(e, name=e.name + SUFFIX, proc=_rename(e.proc, names))
-    if isinstance(e, tuple):
-        return tuple(_rename(x, names) for x in e)
-    if dataclasses.is_dataclass(e) and not isinstance(e, type) and not isinstance(e, I.Binder):
-        changes = {f.name: _rename(getattr(e, f.name), names) for f in dataclasses.fields(e)
-                   if isinstance(getattr(e, f.name), tuple) or (dataclasses.is_dataclass(getattr(e, f.name))
-                                                               and not isinstance(getattr(e, f.name), type))}
-        return dataclasses.replace(e, **changes) if changes else e
-    return e
-
+    def second(n: I.Expr) -> I.Expr | None:
+        if isinstance(n, I.LocalRef) and (n.family, n.name) in names:
+            return dataclasses.replace(n, name=n.name + SUFFIX, proc=_rename(n.proc, names))
+        return None
+    return None if e is None else I.substitute(e, second)
 
 def weighted_quorum(ctx, show) -> Verdict:
     """NOTE(weighted-quorum).  `ctx` is the threshold analysis' measure context

@@ -378,22 +378,9 @@ def _stmt_exprs(st):
 # ---------------------------------------------------------------- the runs
 
 
-def _subst(e, target, new):
-    if e is target:
-        return new
-    if isinstance(e, tuple):
-        items = tuple(_subst(x, target, new) for x in e)
-        return e if all(a is b for a, b in zip(items, e)) else items
-    if dataclasses.is_dataclass(e) and not isinstance(e, type) and not isinstance(e, (I.Binder,)):
-        changes = {}
-        for f in dataclasses.fields(e):
-            v = getattr(e, f.name)
-            if isinstance(v, (tuple,)) or (dataclasses.is_dataclass(v) and not isinstance(v, type)):
-                nv = _subst(v, target, new)
-                if nv is not v:
-                    changes[f.name] = nv
-        return dataclasses.replace(e, **changes) if changes else e
-    return e
+def _subst(e: I.Expr, target: I.Expr, new: I.Expr) -> I.Expr:
+    """`e` with the node `target` (that very node, not an equal one) replaced by `new`."""
+    return I.substitute(e, lambda n: new if n is target else None)
 
 
 def with_body(model: I.Model, d: I.Def, target: I.Expr, new: I.Expr) -> I.Model:

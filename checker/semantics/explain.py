@@ -28,24 +28,6 @@ def _numeric(ty: I.Type) -> bool:
     return isinstance(ty, (I.IntType, I.RatType))
 
 
-def _substitute(e, fn):
-    """e with every node for which fn returns an Expr replaced by it (fn returns None to go on)."""
-    got = fn(e)
-    if got is not None:
-        return got
-    if not dataclasses.is_dataclass(e) or isinstance(e, I.Binder) or not isinstance(e, tuple(_EXPR)):
-        return e
-    changes = {}
-    for f in dataclasses.fields(e):
-        v = getattr(e, f.name)
-        if isinstance(v, tuple) and v and all(isinstance(x, tuple(_EXPR)) for x in v):
-            changes[f.name] = tuple(_substitute(x, fn) for x in v)
-        elif isinstance(v, tuple(_EXPR)) and f.name not in ("ty",):
-            changes[f.name] = _substitute(v, fn)
-    return dataclasses.replace(e, **changes) if changes else e
-
-
-_EXPR = (I.Lit, I.ParamRef, I.VarRef, I.LocalRef, I.Index, I.BoundRef, I.Unary, I.Binary, I.Ite, I.Quant, I.Call)
 
 
 def _atoms(e) -> list[I.Expr]:
@@ -61,7 +43,7 @@ def _atoms(e) -> list[I.Expr]:
             return x
         return None
 
-    _substitute(e, visit)
+    I.substitute(e, visit)
     return out
 
 
@@ -96,7 +78,7 @@ class Explainer:
                 continue
             for args in combos:
                 vals = {p.uid: I.Lit(v, p.ty) for p, v in zip(d.params, args)}
-                body = _substitute(d.body, lambda x: vals.get(x.binder.uid) if isinstance(x, I.BoundRef) else None)
+                body = I.substitute(d.body, lambda x: vals.get(x.binder.uid) if isinstance(x, I.BoundRef) else None)
                 shown = ", ".join(f"{p.name} = {_show(display_value(v, p.ty))}" for p, v in zip(d.params, args))
                 label = f"{d.name}({shown})" if d.params else d.name
                 self.rules.append(_Rule(label, body, tuple(_atoms(body))))
@@ -119,7 +101,7 @@ class Explainer:
             return None
         inputs = ", ".join(f"{expr_str(a)} = {_show(display_value(v, a.ty))}" for a, v in vals.items())
         lits = {a: I.Lit(v, a.ty) for a, v in vals.items()}
-        filled = expr_str(_substitute(rule.body, lambda x: lits.get(x) if x in lits else None))
+        filled = expr_str(I.substitute(rule.body, lambda x: lits.get(x) if x in lits else None))
         return value, (f"{inputs}: {filled}" if inputs else filled)
 
     def notes(self, xs: list[tuple]) -> list[tuple[str, ...]]:
