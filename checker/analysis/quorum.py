@@ -5,8 +5,10 @@ NOTE(weighted-quorum): counting configurations (NOTE(configuration) in encode.py
 which copy is which, so two independent configurations cannot say how much two passing
 sets share.  Instead one joint configuration counts the copies by their pair of local
 states: a copy's weight (the locals the support's summand reads: `stake`) is the same in
-both sets, and what it votes (every other local the rule reads) is read twice, once per set
-(`vote` and its copy `vote (B)`); the rule is read once over each.  The globals and the
+both sets, and what it votes (every other local the rule reads that some action assigns) is
+read twice, once per set (`vote` and its copy `vote (B)`); a local no action changes (a
+delegation fixed at the start) is part of who the copy is, the same in both sets, or two
+sets could differ where no run can.  The rule is read once over each.  The globals and the
 threshold's own params the rule reads are shared (the same proposal, the same version).
 The shared weight is the support's sum over the copies that support in both.  Z3 then looks
 for two passing readings with a shared weight <= f (f = 0, or the `--faulty` param): none,
@@ -66,7 +68,8 @@ def weighted_quorum(ctx, show) -> Verdict:
     fam = support.domain.family
     weight = {n.name for n in preorder(support.body) if isinstance(n, I.LocalRef) and n.family == fam}
     read = {(n.family, n.name) for n in preorder(ctx.rule) if isinstance(n, I.LocalRef)}
-    voting = {(f, n) for f, n in read if not (f == fam and n in weight)}
+    changed = _assigned(ctx.model)  # a local no action assigns (a delegation fixed at the start) is who the copy is
+    voting = {(f, n) for f, n in read if (f, n) in changed and not (f == fam and n in weight)}
     if not any(f == fam for f, _ in voting):
         return Verdict("unknown", detail=f"the rule reads no local of {fam} besides the weight: nothing to vote with")
     model = _with_copies(ctx.model, voting)
@@ -136,6 +139,29 @@ def _check(facts, timeout_ms: int = TIMEOUT_MS) -> z3.CheckSatResult:
     s.set("timeout", timeout_ms)
     s.add(*facts)
     return s.check()
+
+
+def _assigned(model: I.Model) -> set[tuple[str, str]]:
+    """The locals (family, name) some action assigns: what a copy may vote differently."""
+    out: set[tuple[str, str]] = set()
+
+    def stmts(body):
+        for st in body:
+            if isinstance(st, I.Assign):
+                t = st.target
+                while isinstance(t, I.Index):
+                    t = t.base
+                if isinstance(t, I.LocalRef):
+                    out.add((t.family, t.name))
+            elif isinstance(st, I.If):
+                stmts(st.then)
+                stmts(st.else_)
+            elif isinstance(st, I.For):
+                stmts(st.body)
+
+    for a in model.actions:
+        stmts(a.body)
+    return out
 
 
 def _and(a: I.Expr | None, b: I.Expr | None) -> I.Expr | None:

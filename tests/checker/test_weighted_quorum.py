@@ -83,3 +83,14 @@ def test_pinned_verdicts():
     assert got["half_of_total"].status == "proved"
     assert (got["third_of_total"].status, got["third_of_total"].smallest) == ("refuted", 2)
     assert (got["half_of_cast"].status, got["half_of_cast"].smallest) == ("refuted", 2)
+
+
+def test_a_local_no_action_assigns_is_the_same_in_both_sets():
+    # `active` is fixed at the start (no action assigns it): both sets are of the same
+    # active members, so two majorities of the active weight meet.  Read twice, as a vote,
+    # it would let each set count a different electorate and look disjoint.
+    text = MODEL.replace("  var vote: Vote = No\n", "  var vote: Vote = No\n  var active: bool = any\n").replace(
+        "RULE", "yes > 1/2 * sum(v in V where v.active: v.w) and sum(v in V where v.vote == Yes and not v.active: v.w) == 0")
+    m = load_model_text(text, "weighted.fork")
+    q = analyse(m, {}, 3, None)[0].variants[0].quorum
+    assert q.status == "proved", q
