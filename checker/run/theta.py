@@ -549,12 +549,14 @@ def theta_range(model: I.Model, d: I.Def, bindings: dict[str, list[object]], up_
     level = lambda c: max((c[n] for n in names), default=0)  # the sizes run smallest first, each level whole
     sets = {label: {n: EVERYTHING for n in properties} for label in groups}
     reasons: dict[str, dict[str, str]] = {label: {n: "" for n in properties} for label in groups}
+    # the properties whose holding set is a ray when the rule is monotone (NOTE(theta-monotone)): once
+    ray = {n for n in properties if _is_safety(model, n) and not _reads_rule(model, n, d.name)}
     deadline = time.monotonic() + THETA_SECONDS
     done = None
     for lv in sorted({level(c) for c in combos}):
         saved = ({k: dict(v) for k, v in sets.items()}, {k: dict(v) for k, v in reasons.items()}, res.runs)
         try:
-            _level(model, d, theta, form, s, cdir, properties, groups, lv, level, sets, reasons, res,
+            _level(model, d, theta, form, s, cdir, properties, ray, groups, lv, level, sets, reasons, res,
                    None if done is None else deadline)
         except _OutOfTime:  # the level is dropped whole, so that every range covers the same sizes
             sets, reasons, res.runs = saved
@@ -585,8 +587,8 @@ class _OutOfTime(Exception):
     pass
 
 
-def _level(model, d, theta, form: Form, s, cdir, properties, groups, lv, level, sets, reasons, res: ThetaResult,
-           deadline: float | None) -> None:
+def _level(model, d, theta, form: Form, s, cdir, properties, ray: set[str], groups, lv, level, sets, reasons,
+           res: ThetaResult, deadline: float | None) -> None:
     """Run every instance of size level `lv` (every group), narrowing `sets` in place."""
     for label, group in groups.items():
         for combo in (c for c in group if level(c) == lv):
@@ -599,8 +601,8 @@ def _level(model, d, theta, form: Form, s, cdir, properties, groups, lv, level, 
                 raise Unsupported(f"'{expr_str(form.x)}' and '{expr_str(form.c)}' take too many values together")
             points = list({(x - Fraction(dv)) / cv for x in xs for cv in cs_})
             sign = 1 if all(cv > 0 for cv in cs_) else -1 if all(cv < 0 for cv in cs_) else 0
-            up = {n: (cdir * sign * s if s is not None and cdir is not None and sign and _is_safety(model, n)
-                      and not _reads_rule(model, n, d.name) else None) for n in properties}
+            up = {n: (cdir * sign * s if s is not None and cdir is not None and sign and n in ray else None)
+                  for n in properties}
             got = _instance_ranges(_Runs(model, d, theta, combo, res, deadline), cells(points), properties, up,
                                    reasons[label])
             for n in properties:
