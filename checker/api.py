@@ -194,9 +194,11 @@ class ThresholdsReport:
 
 
 def thresholds(model: I.Model, params: Mapping[str, ParamValue] | None = None, *, up_to: int = 20,
-               properties: Iterable[str] = (), faulty: str | None = None, theta: str | None = None) -> ThresholdsReport:
-    """What each threshold rule of `model` demands, as `forkproof thresholds` reports it."""
-    reports = analyse_thresholds(model, bindings(model, params), up_to, list(properties), faulty, theta)
+               properties: Iterable[str] = (), faulty: str | None = None, theta: str | None = None,
+               rules: Iterable[str] = ()) -> ThresholdsReport:
+    """What each threshold rule of `model` (those named in `rules`, when given) demands, as
+    `forkproof thresholds` reports it."""
+    reports = analyse_thresholds(model, bindings(model, params), up_to, list(properties), faulty, theta, list(rules))
     return ThresholdsReport(model, int(thresholds_exit_code(reports)), tuple(reports))
 
 

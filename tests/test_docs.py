@@ -16,6 +16,12 @@ The convention (docs/architecture.md, "Examples in the docs"):
   left out; the lines shown must appear in that order, each run of them contiguous.
 - ```` ```console slow ```` marks an example that takes more than about 5 s: it runs in the
   slow tier (`--slow`).
+- ```` ```console json ```` shows an excerpt of a JSON document a command prints: each
+  command's output is parsed and must contain the one shown, where an object's key `"..."`
+  stands for the keys left out, a string `"..."` for any value, and an element `"..."` of a
+  list for any number of elements (the others in that order, each run of them contiguous).
+  Every other key, value and element must be what the tool prints.  An output shown as `...`
+  alone is compared as text (anything).
 - Compared after one normalization, the golden tests' (tests/golden/test_cli_golden.py):
   wall-clock times (`0.24s`) become `<TIME>` (with the spaces around them collapsed), and
   the stamps of streamed lines (`[   0.4s]`) become `[<TIME>]`.  Nothing else varies.
@@ -32,6 +38,7 @@ be edited by hand.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import shlex
@@ -191,6 +198,76 @@ def mismatch(expected: list[str], actual: list[str]) -> str | None:
     return None
 
 
+def json_mismatch(want, have, where: str = "$") -> str | None:
+    """None when the JSON value `have` contains the excerpt `want` (`"..."` wildcards), else where not."""
+    if want == ELIDED:
+        return None
+    if isinstance(want, dict):
+        if not isinstance(have, dict):
+            return f"{where}: an object in the docs, {type(have).__name__} printed"
+        for k, w in want.items():
+            if k == ELIDED:
+                continue
+            if k not in have:
+                return f"{where}: no key {k!r} printed (it has {', '.join(map(repr, have)) or 'none'})"
+            if (why := json_mismatch(w, have[k], f"{where}.{k}")) is not None:
+                return why
+        if ELIDED not in want and set(have) - set(want):
+            return f"{where}: keys printed that the docs leave out without a \"...\": {sorted(set(have) - set(want))}"
+        return None
+    if isinstance(want, list):
+        if not isinstance(have, list):
+            return f"{where}: a list in the docs, {type(have).__name__} printed"
+        chunks: list[list] = [[]]
+        for w in want:
+            if w == ELIDED:
+                chunks.append([])
+            else:
+                chunks[-1].append(w)
+
+        def why_not(chunk: list, at: int) -> str | None:
+            return next((why for i, w in enumerate(chunk)
+                         if (why := json_mismatch(w, have[at + i], f"{where}[{at + i}]")) is not None), None)
+
+        def fits(chunk: list, at: int) -> bool:
+            return why_not(chunk, at) is None
+
+        if len(chunks) == 1:
+            if len(want) != len(have):
+                return f"{where}: {len(want)} elements in the docs, {len(have)} printed"
+            return why_not(want, 0)
+        first, *middle, last = chunks
+        if len(have) < len(first) + len(last):
+            return f"{where}: {len(first) + len(last)} elements or more in the docs, {len(have)} printed"
+        if (why := why_not(first, 0) or why_not(last, len(have) - len(last))) is not None:
+            return why
+        pos, end = len(first), len(have) - len(last)
+        for chunk in middle:
+            at = next((i for i in range(pos, end - len(chunk) + 1) if fits(chunk, i)), None)
+            if at is None:
+                return f"{where}: elements {chunk!r} are not printed (in this order, together)"
+            pos = at + len(chunk)
+        return None
+    if want != have or type(want) is not type(have):
+        return f"{where}: {want!r} in the docs, {have!r} printed"
+    return None
+
+
+def compare(block: Block, expected: list[str], actual: list[str]) -> str | None:
+    """How the output of one command differs from the docs (None: it does not)."""
+    if "json" not in block.words or all(x.strip() in ("", ELIDED) for x in expected):
+        return mismatch(expected, actual)
+    try:
+        want = json.loads("\n".join(expected))
+    except json.JSONDecodeError as e:
+        return f"the excerpt in the docs is not JSON: {e}"
+    try:
+        have = json.loads("\n".join(actual))
+    except json.JSONDecodeError as e:
+        return f"the command did not print JSON ({e}):\n" + "\n".join(actual[:20])
+    return json_mismatch(want, have)
+
+
 def scratch(doc: Path, tmp: Path) -> Path:
     (tmp / "models").symlink_to(ROOT / "models", target_is_directory=True)
     for name, text in files_of(doc).items():
@@ -232,10 +309,10 @@ def test_example_output_is_what_the_tool_prints(block, warm):
         for step in steps(block):
             printed = run(step.command, cwd).replace(str(cwd) + "/", "")
             outputs.append((step, printed.rstrip("\n").split("\n") if printed.strip() else []))
-    problems = [(s, a, why) for s, a in outputs if (why := mismatch(s.expected, a)) is not None]
+    problems = [(s, a, why) for s, a in outputs if (why := compare(block, s.expected, a)) is not None]
     if not problems:
         return
-    elided = any(x.strip() == ELIDED for s in steps(block) for x in s.expected)
+    elided = "json" in block.words or any(x.strip() == ELIDED for s in steps(block) for x in s.expected)
     if REGEN and not elided:
         regenerate(block, outputs)
         return
@@ -327,3 +404,24 @@ def test_no_machine_specific_paths():
     for doc in [*DOCS, ROOT / "bench" / "README.md"]:
         for n, line in enumerate(doc.read_text(encoding="utf-8").split("\n"), 1):
             assert not re.search(r"(?<![\w.])/(home|Users|work|root)/", line), f"{doc.relative_to(ROOT)}:{n}: {line}"
+
+
+def test_json_and_xml_output_is_run():
+    """JSON and XML in the docs are what a command prints, so they are ```console (json) blocks."""
+    plain = [b.where for b in all_blocks() if b.lang in ("json", "xml")]
+    assert not plain, f"show a command's JSON as ```console json, its XML as ```console: {plain}"
+
+
+def test_json_excerpts_match_with_wildcards():
+    doc = {"a": 1, "b": [1, 2, 3, 4], "c": {"d": "x", "e": None}}
+    assert json_mismatch({"a": 1, "...": "..."}, doc) is None
+    assert json_mismatch({"a": 1, "b": ["...", 3, 4], "c": {"d": "...", "e": None}}, doc) is None
+    assert json_mismatch({"a": 1, "b": [1, "...", 4], "c": "..."}, doc) is None
+    assert json_mismatch({"a": 1, "b": ["...", 2, 3, "..."], "c": "..."}, doc) is None
+    assert json_mismatch({"a": 1, "b": [1, 2, 3, 4]}, doc) is not None             # "c" left out without "..."
+    assert json_mismatch({"a": 2, "...": "..."}, doc) is not None                  # a value
+    assert json_mismatch({"a": True, "...": "..."}, {"a": 1}) is not None          # a type
+    assert json_mismatch({"b": [1, 2], "...": "..."}, doc) is not None             # a list's length
+    assert json_mismatch({"b": ["...", 3, 2, "..."], "...": "..."}, doc) is not None  # order
+    assert json_mismatch({"b": [2, "..."], "...": "..."}, doc) is not None         # anchored at the start
+    assert json_mismatch({"z": "...", "...": "..."}, doc) is not None              # a key

@@ -48,9 +48,12 @@ from forkproof.spec.ir import expr_str, value_str
 TIMEOUT_MS = 20_000
 
 
-def analyse(model: I.Model, bindings: dict[str, list[object]], up_to: int, faulty: str | None) -> list[ThresholdReport]:
+def analyse(model: I.Model, bindings: dict[str, list[object]], up_to: int, faulty: str | None,
+            rules: list[str] | None = None) -> list[ThresholdReport]:
+    """One report per threshold of `model` (those named in `rules` only, when given)."""
     with gc_fence():  # NOTE(z3-determinism) in checker/semantics/gcfence.py
-        return [_analyse_one(model, d, bindings, up_to, faulty) for d in model.defs if d.is_threshold]
+        return [_analyse_one(model, d, bindings, up_to, faulty) for d in model.defs
+                if d.is_threshold and (rules is None or d.name in rules)]
 
 
 def _param(model: I.Model, name: str) -> I.Param:

@@ -37,12 +37,14 @@ from forkproof.spec.errors import ModelError
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--property", "properties", multiple=True, metavar="NAME",
               help="The property whose theta range is computed (default: every invariant and property). Repeatable.")
+@click.option("--rule", "rules", multiple=True, metavar="NAME",
+              help="Analyse only this threshold (default: every one). Repeatable.")
 @click.option("--theta", default=None, metavar="VALUE",
               help="The rule constant whose range is computed, by value: 4/5, 80% or 0.8 (default: the one the "
                    "meant bound uses, else the first).")
 @click.option("--faulty", default=None, metavar="PARAM",
               help="Quorums must share PARAM + 1 members (default: the param F if there is one, else 1).")
-def thresholds(model, params, up_to, fmt, properties, faulty, theta):
+def thresholds(model, params, up_to, fmt, properties, rules, faulty, theta):
     """Analyse every threshold rule of MODEL: exact condition, smallest passing support per N,
     rule vs meant, quorum intersection, and the range of its constant that keeps the properties."""
     source = None
@@ -50,7 +52,7 @@ def thresholds(model, params, up_to, fmt, properties, faulty, theta):
         source = read_source(model)
         m = load_text(source, model)
         bindings = parse_bindings(m, list(params))
-        reports = analyse_thresholds(m, bindings, up_to, list(properties), faulty, theta)
+        reports = analyse_thresholds(m, bindings, up_to, list(properties), faulty, theta, list(rules))
     except ModelError as err:
         if fmt == "json":
             click.echo(json.dumps({"forkproof": VERSION, "schema": 1, "exit_code": int(ExitCode.USAGE), "file": model,

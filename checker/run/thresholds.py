@@ -27,10 +27,11 @@ THETA_TOTAL_SECONDS = 180.0
 
 def analyse_thresholds(model: I.Model, bindings: dict[str, list[object]], up_to: int,
                        properties: list[str] | None = None, faulty: str | None = None,
-                       theta: str | None = None) -> list[ThresholdReport]:
-    """Each threshold's report with its θ range filled in; ModelError on a wrong property or
-    param name, or a `--theta` value that no threshold has."""
+                       theta: str | None = None, rules: list[str] | None = None) -> list[ThresholdReport]:
+    """Each threshold's report (those named in `rules`, when given) with its θ range filled in;
+    ModelError on a wrong property, rule or param name, or a `--theta` value that no threshold has."""
     props = _properties(model, list(properties or []))
+    chosen = _rules(model, list(rules or []))
     wanted = None
     if theta is not None:
         wanted = parse_theta(theta)
@@ -45,12 +46,12 @@ def analyse_thresholds(model: I.Model, bindings: dict[str, list[object]], up_to:
         near = closest(faulty, [p.name for p in model.params])
         raise ModelError(Diagnostic("FP505", f"--faulty {faulty}: the model has no param '{faulty}'"
                                     + (f"; did you mean '{near}'?" if near else "")))
-    reports = analyse(model, bindings, up_to, faulty)
+    reports = analyse(model, bindings, up_to, faulty, chosen)
     deadline = time.monotonic() + THETA_TOTAL_SECONDS  # NOTE(theta-budget)
-    for r, d in zip(reports, [d for d in model.defs if d.is_threshold]):
+    for r, d in zip(reports, [d for d in model.defs if d.is_threshold and (chosen is None or d.name in chosen)]):
         if time.monotonic() > deadline:
             r.theta = ThetaResult(None, None, unknown=f"not computed: the θ analyses of this run used their "
-                                                     f"{THETA_TOTAL_SECONDS:.0f} s; --theta VALUE or --property NAME "
+                                                     f"{THETA_TOTAL_SECONDS:.0f} s; --rule NAME, --theta VALUE or --property NAME "
                                                      f"narrows the run")
             continue
         r.theta = theta_range(model, d, bindings, up_to, props, wanted)
@@ -65,6 +66,16 @@ def _properties(model: I.Model, names: list[str]) -> list[str]:
             raise ModelError(Diagnostic("FP504", f"--property {n}: the model has no invariant or property '{n}'"
                                         + (f"; did you mean '{near}'?" if near else f" (it has: {', '.join(known) or 'none'})")))
     return list(dict.fromkeys(names)) if names else known
+
+
+def _rules(model: I.Model, names: list[str]) -> list[str] | None:
+    known = [d.name for d in model.defs if d.is_threshold]
+    for n in names:
+        if n not in known:
+            near = closest(n, known)
+            raise ModelError(Diagnostic("FP507", f"--rule {n}: the model has no threshold '{n}'"
+                                        + (f"; did you mean '{near}'?" if near else f" (it has: {', '.join(known) or 'none'})")))
+    return list(dict.fromkeys(names)) if names else None
 
 
 def exit_code(reports: list[ThresholdReport]) -> ExitCode:
