@@ -102,6 +102,20 @@ def test_weak_fairness_misses_an_action_enabled_only_now_and_then():
         assert [s.state["on"] for s in v.trace.steps] == [False, True]
 
 
+def test_every_engine_names_the_strong_fairness_that_would_exclude_the_lasso():
+    """NOTE(lasso-fairness): `grab` is weakly fair but enabled only every other step; each
+    engine says that only strong fairness on it excludes the lasso, and where it is enabled."""
+    got = engines(TOGGLE + "fair action grab\n")
+    for e in ("explicit", "bmc", "kind", "pdr"):
+        why = " ".join(got[e]["grabbed"].reason.split())
+        assert "`strong fair action grab`" in why and "enabled at step 1, not at step 0" in why, (e, why)
+        assert "every fairness requirement is met" not in why or "would exclude this lasso" in why, (e, why)
+    got = engines(TOGGLE)                 # grab not fair at all: weak fairness would do
+    for e in ("bmc", "kind", "pdr"):
+        why = " ".join(got[e]["grabbed"].reason.split())
+        assert "`strong fair action grab`" in why and "weak" not in why, (e, why)
+
+
 def test_strong_fairness_takes_it():
     got = engines(TOGGLE + "strong fair action grab\n")
     assert statuses(got, "grabbed") == (H, B, P, P)

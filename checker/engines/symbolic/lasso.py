@@ -38,8 +38,9 @@ from forkproof.semantics.compile import EvalError, Program, compile_program, is_
 from forkproof.engines.symbolic import solver as S
 from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions, SymProp, as_bool, conj, disj, neg, out_of_time
 from forkproof.semantics.instance import Instance
-from forkproof.semantics.replay import ReplayError, action_args, make_trace
-from forkproof.semantics.temporal import FairGroup, Liveness, classify, fair_groups, group_label
+from forkproof.semantics.replay import ReplayError, action_args, action_label, make_trace
+from forkproof.semantics.temporal import (FairGroup, Liveness, classify, explain_loop, fair_groups, group_label,
+                                         loop_excluders)
 from forkproof.semantics.verdict import Status, Step, Trace, Verdict
 from forkproof.spec import ir as I
 
@@ -224,11 +225,11 @@ def search(enc: Encoding, prop: Liveness, groups: list[FairGroup], depth: int, d
 # ---------------------------------------------------------------- replay
 
 
-def replay_lasso(prog: Program, prop: Liveness, groups: list[FairGroup], lasso: Lasso) -> Trace:
-    """The lasso as a Trace (loop_start, closing step), after checking on the concrete states
-    that every step, and the closing step, is a transition by the chosen action instance (or
-    that the last state is a deadlock), that the loop is fair and that the property fails
-    there (NOTE(replay)); ReplayError otherwise."""
+def replay_lasso(prog: Program, prop: Liveness, groups: list[FairGroup], lasso: Lasso) -> tuple[Trace, str]:
+    """The lasso as a Trace (loop_start, closing step) and why it breaks the property, after
+    checking on the concrete states that every step, and the closing step, is a transition by
+    the chosen action instance (or that the last state is a deadlock), that the loop is fair
+    and that the property fails there (NOTE(replay)); ReplayError otherwise."""
     env = prog.new_env()
     xs, l = lasso.states, lasso.loop_start
     # the program leaves out the instances whose guard is false whatever the state
@@ -260,9 +261,17 @@ def replay_lasso(prog: Program, prop: Liveness, groups: list[FairGroup], lasso: 
         raise ReplayError("the property does not fail on the lasso")
     trace = make_trace(prog.inst, xs, acts, l)
     closing = None
-    if lasso.closing is not None:
+    if lasso.closing is None:
+        why = "the run reaches a deadlock (no action is enabled) and stutters there forever"
+    else:
         closing = Step(close.action.name, action_args(close), prog.inst.display_state(xs[l]), ())
-    return Trace(trace.steps, l, closing)
+        # NOTE(lasso-fairness): the same explanation as the explicit engine's, from the replayed
+        # states; whether the property holds once that fairness is added is not searched here
+        labels = [(key[0], action_label(a) if a is not None else key[0]) for key, a in zip(lasso.keys, inst_of)]
+        found = loop_excluders(prog.inst.model, labels, enabled[l:],
+                               {i for i in range(len(labels)) if taken >> i & 1}, l)
+        why = explain_loop(prog.inst.model, found, None)
+    return Trace(trace.steps, l, closing), why
 
 
 def _fire(acts: list, x: tuple, y: tuple, i: int, env: list, what: str):
@@ -355,13 +364,10 @@ def lasso_verdict(inst: Instance, prog: Program, prop: Liveness, groups: list[Fa
                   engine: str, seconds: float, notes: tuple[str, ...] = ()) -> Verdict:
     """VIOLATED with the replayed lasso, or UNKNOWN if it does not replay (a bug)."""
     try:
-        trace = replay_lasso(prog, prop, groups, lasso)
+        trace, why = replay_lasso(prog, prop, groups, lasso)
     except ReplayError as e:
         return _verdict(inst, prop.name, Status.UNKNOWN, engine, None, seconds,
                         reason=f"the lasso found by {engine} did not replay (a bug): {e}")
-    why = ("the run reaches a deadlock (no action is enabled) and stutters there forever"
-           if lasso.closing is None else "the cycle repeats forever without satisfying it, and every fairness "
-           "requirement is met")
     return _verdict(inst, prop.name, Status.VIOLATED, engine, len(lasso.states) - 1, seconds, trace, why, notes)
 
 
