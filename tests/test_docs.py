@@ -72,6 +72,13 @@ _LOOKS_LIKE_OUTPUT = [re.compile(p) for p in (
     r"lasso: \d+ steps?",
     r"^\[\s*\d+\.\ds\] ",                       # a streamed verdict
     r"^threshold \w+: changed",
+    r"^threshold \w+$",                          # a thresholds report's section
+    r"^\s+(rule|exact|support):\s",              # ... and its lines
+    r"^\s+constant θ = ",
+    r"^\s+property\s+(verdict|holds for)",       # a report's table header
+    r"quorum intersection .*: (proved|refuted|unknown)",
+    r"^scope: ",                                 # a check report's header
+    r"^engines?: ",
 )]
 
 
