@@ -116,6 +116,7 @@ def _decide(enc, props, make, depth: int, deadlock: bool, options: SymbolicOptio
     n = len({p.name for p in props})
     deadline = options.deadline(n)
     budget = options.budget_text(n)
+    kind_start = time.perf_counter()
     states = [enc.vars(0)]
     path = [enc.init(states[0]), enc.wf(states[0])]
     for k in range(depth + 1):
@@ -156,36 +157,91 @@ def _decide(enc, props, make, depth: int, deadlock: bool, options: SymbolicOptio
         if not opened or stop:
             break
     why_kind = stop or f"not k-inductive for k <= {k_reached} on the {_what(tag)}"
+    kind_seconds = time.perf_counter() - kind_start
+    for i, v in list(out.items()):  # decided together: each took the joint k-induction's time
+        out[i] = _timed(v, kind_seconds)
     slots = {f"{name}@inv": Slot(name, tuple(ty.members) if isinstance(ty, I.EnumType) else None)
              for name, ty in _slots(enc)}
-    for i in sorted(opened):
-        p = props[i]
-        mine = options.deadline()
-        mine = deadline if mine is None else min(mine, deadline) if deadline is not None else mine
-        if out_of_time(mine):
-            out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind ({tag})", time.perf_counter() - start,
-                                 reason=f"{why_kind}; {S.out_of_time(budget, 'k-induction, before PDR started')}")
-            continue
-        options.working(f"every size: PDR on the {_what(tag)}: {p.name}")
-        o = prove_one(enc, p, mine, slots, known, options.budget_text(), every_size=True)
-        if o.status is Status.PROVED:
-            if o.invariant is not None and not z3.is_true(z3.simplify(o.invariant)):
-                known.names.append(p.name)
-                known.invariants.append(o.invariant)
-            out[i] = SizeVerdict(p.name, p.kind, Status.PROVED, f"pdr ({tag})", time.perf_counter() - start,
-                                 notes=o.notes)
-        elif o.status is Status.VIOLATED and o.states:
-            out[i] = SizeVerdict(p.name, p.kind, Status.VIOLATED, f"pdr ({tag})", time.perf_counter() - start,
-                                 witness=_witness_state(enc, o.states[0]), depth=len(o.states) - 1)
-        else:
-            cti = opened[i].cti
-            notes = (_cti_text(enc, p, cti),) if cti and isinstance(enc, CounterEncoding) else ()
-            out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind, pdr ({tag})", time.perf_counter() - start,
-                                 reason=f"{why_kind}; PDR: {o.reason}", notes=notes)
+    # NOTE(lemma-order): PDR first tries each obligation within the invariants the caller
+    # gives (none for safety; the safety invariants for a liveness monitor), so that its
+    # verdict depends neither on the order of declaration nor on the other properties; an
+    # obligation still open then tries again within every invariant proved in that first
+    # round by the others.  A fixed set of lemmas either way: no order matters.  When more
+    # than one is open, the first round has half of each one's budget, the second the rest.
+    pending = sorted(opened)
+    base = Known(list(known.names), list(known.invariants))
+    share = 0.5 if len(pending) > 1 else 1.0
+    first: dict[int, tuple[_Tried, float]] = {}
+    for i in pending:
+        first[i] = _pdr(enc, props[i], base, slots, options, deadline, share, tag)
+        o = first[i][0].outcome
+        if o is not None and o.status is Status.PROVED and o.invariant is not None \
+                and not z3.is_true(z3.simplify(o.invariant)):
+            known.names.append(props[i].name)
+            known.invariants.append(o.invariant)
+    for i in pending:
+        o, secs = first[i]
+        if o.status is Status.UNKNOWN and o.outcome is not None and not o.late_for_all:
+            others = [(n, inv) for n, inv in zip(known.names, known.invariants)
+                      if n not in base.names and n != props[i].name]
+            if others:
+                more = Known(base.names + [n for n, _ in others], base.invariants + [inv for _, inv in others])
+                o2, secs2 = _pdr(enc, props[i], more, slots, options, deadline, 1.0, tag, spent=secs)
+                o, secs = o2, secs + secs2
+        out[i] = _pdr_verdict(enc, props[i], o, kind_seconds + secs, opened[i].cti, why_kind, tag, budget)
     if tag == "counters":  # the monitor's caller lands its own (NOTE(streaming))
         for v in out.values():
             _land(options, v)
     return out
+
+
+@dataclass(frozen=True)
+class _Tried:
+    """One PDR attempt (NOTE(lemma-order)): its outcome (None: not started, no time left) and
+    whether the pool's deadline had passed at its end (then no second attempt)."""
+
+    outcome: object
+    late_for_all: bool
+
+    @property
+    def status(self) -> Status:
+        return Status.UNKNOWN if self.outcome is None else self.outcome.status
+
+
+def _pdr(enc, p, known: Known, slots, options: SymbolicOptions, pool: float | None, share: float, tag: str,
+         spent: float = 0.0) -> tuple[_Tried, float]:
+    """PDR on one obligation within `known`, for `share` of its budget (a second attempt:
+    the budget less what the first `spent`), within the pool's deadline; the attempt and the
+    seconds it took."""
+    t0 = time.perf_counter()
+    own = None if not options.timeout else t0 + max(0.0, options.timeout * share - spent)
+    if options.until is not None:
+        own = options.until if own is None else min(own, options.until)
+    mine = pool if own is None else own if pool is None else min(own, pool)
+    if out_of_time(mine):
+        return _Tried(None, out_of_time(pool)), 0.0
+    options.working(f"every size: PDR on the {_what(tag)}: {p.name}")
+    o = prove_one(enc, p, mine, slots, known, options.budget_text(), every_size=True)
+    return _Tried(o, out_of_time(pool)), time.perf_counter() - t0
+
+
+def _pdr_verdict(enc, p, tried: _Tried, seconds: float, cti, why_kind: str, tag: str, budget: str) -> SizeVerdict:
+    o = tried.outcome
+    if o is None:
+        return SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind ({tag})", seconds,
+                           reason=f"{why_kind}; {S.out_of_time(budget, 'k-induction, before PDR started')}")
+    if o.status is Status.PROVED:
+        return SizeVerdict(p.name, p.kind, Status.PROVED, f"pdr ({tag})", seconds, notes=o.notes)
+    if o.status is Status.VIOLATED and o.states:
+        return SizeVerdict(p.name, p.kind, Status.VIOLATED, f"pdr ({tag})", seconds,
+                           witness=_witness_state(enc, o.states[0]), depth=len(o.states) - 1)
+    notes = (_cti_text(enc, p, cti),) if cti and isinstance(enc, CounterEncoding) else ()
+    return SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind, pdr ({tag})", seconds,
+                       reason=f"{why_kind}; PDR: {o.reason}", notes=notes)
+
+
+def _timed(v: SizeVerdict, seconds: float) -> SizeVerdict:
+    return SizeVerdict(v.name, v.kind, v.status, v.engine, seconds, v.reason, v.notes, v.witness, v.depth)
 
 
 def _land(options: SymbolicOptions, v: SizeVerdict) -> None:
