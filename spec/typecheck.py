@@ -298,6 +298,8 @@ class _Checker:
     def call(self, name: str, args: tuple[A.ExprE, ...], name_span: Span | None, span: Span | None,
              scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
         g = self.globals.get(name)
+        if g is None and name in ("min", "max"):
+            return self.min_max(name, args, span, scope, ctx, primed)
         if g is None:
             near = closest(name, [n for n, x in self.globals.items() if x.kind == "def"])
             raise _err("FP202", f"unknown definition '{name}'" + (f"; did you mean '{near}'?" if near else ""), name_span)
@@ -317,6 +319,25 @@ class _Checker:
                 raise _err("FP302", f"argument '{p.name}' of '{name}' expects {_article(p.ty)}, found {_article(x.ty)}", a.span)
             ir_args.append(x)
         return I.Call(name, tuple(ir_args), d.ty, span)
+
+    def min_max(self, name: str, args: tuple[A.ExprE, ...], span: Span | None, scope: dict[str, I.Binder],
+                ctx: _Ctx, primed: bool) -> I.Expr:
+        """`min(a, b, ...)` / `max(a, b, ...)` of numbers (unless the model defines its own):
+        the `if` that picks one, `if a <= b then a else b`, so that every engine has it as it
+        has `if` (NOTE(min-max))."""
+        if len(args) < 2:
+            raise _err("FP303", f"'{name}' takes two or more numbers, {len(args)} given", span)
+        xs = []
+        for a in args:
+            x = self.expr(a, scope, ctx, primed)
+            self.need_numeric(x, a, f"'{name}'")
+            xs.append(x)
+        out = xs[0]
+        for x in xs[1:]:
+            ty = _join_numeric(out.ty, x.ty)
+            pick = I.Binary(I.BinOp.LE if name == "min" else I.BinOp.GE, out, x, I.BOOL, span)
+            out = I.Ite(pick, out, x, ty, span)
+        return out
 
     def binary(self, e: A.BinaryE, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
         op = e.op

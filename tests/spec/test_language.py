@@ -135,3 +135,62 @@ def test_prime_on_a_local_reads_the_copy_in_the_pre_state():
     e = m.invariants[0].expr.right
     assert isinstance(e, I.LocalRef) and e.primed
     assert isinstance(e.proc, I.VarRef) and not e.proc.primed
+
+
+@pytest.mark.parametrize("a,b,c", [(1, 2, 3), (3, 2, 1), (-2, 5, -2), (0, 0, 0), (4, -7, 2)])
+def test_min_and_max_pick_a_value(a, b, c):
+    """NOTE(min-max): `min`/`max` of two or more numbers, an `if` in the IR."""
+    text = f"""model MinMax
+var x: int = {a}
+var y: int = {b}
+var z: int = {c}
+action stay {{ x = x }}
+invariant lo: min(x, y, z) == {min(a, b, c)}
+invariant hi: max(x, y) == {max(a, b)}
+invariant mixed: max(x, y / 2) == {max(Fraction(a), Fraction(b, 2))}
+"""
+    got = _holds(text)
+    assert {k: v for k, v in got.items() if k != "deadlock"} == {"lo": Status.HOLDS, "hi": Status.HOLDS,
+                                                                  "mixed": Status.HOLDS}
+    e = inv("min(x, 2) >= 0").left
+    assert isinstance(e, I.Ite) and e.ty == I.INT
+    assert inv("max(x, 1/2) >= 0").left.ty == I.RAT
+
+
+def test_a_model_may_define_its_own_min():
+    text = """model OwnMin
+var x: int = 5
+def min(a: int) = a - 1
+action stay { x = x }
+invariant mine: min(x) == 4
+"""
+    assert _holds(text)["mine"] is Status.HOLDS
+
+
+def test_min_and_max_agree_across_engines_and_for_every_size():
+    """A committee bar `min(N, 7)` (at most 7 seats) and `max(1, N div 3)`: every engine agrees
+    at N = 4, and the counters prove the safe bar for every N."""
+    text = """model Capped
+param N: int
+assume N >= 1
+process Member[N] { var yes: bool = false }
+action vote(m: Member) when not m.yes { m.yes = true }
+def yes = count(m in Member where m.yes)
+invariant never_more_than_the_seats: yes <= max(N, 1)
+invariant capped_bar_reached_only_with_votes: yes >= min(N, 7) implies yes >= 1
+invariant floor_bar: yes < max(2, N div 3)
+"""
+    model = load_model_text(text, "t.fork")
+    got = {}
+    for engine in ("explicit", "bmc", "kind", "pdr"):
+        rep = check_model(model, parse_bindings(model, ["N=4"]), EngineOptions(engine=engine, depth=6))
+        got[engine] = {p.verdict.name: p.verdict.status for p in rep.properties if p.verdict.name != "deadlock"}
+    assert got["explicit"] == {"never_more_than_the_seats": Status.HOLDS,
+                               "capped_bar_reached_only_with_votes": Status.HOLDS, "floor_bar": Status.VIOLATED}
+    assert got["bmc"]["floor_bar"] is got["kind"]["floor_bar"] is got["pdr"]["floor_bar"] is Status.VIOLATED
+    assert got["kind"]["never_more_than_the_seats"] is got["pdr"]["never_more_than_the_seats"] is Status.PROVED
+    rep = check_model(model, parse_bindings(model, []), EngineOptions(up_to=3))
+    every = {p.verdict.name: (p.verdict.status, p.verdict.scope) for p in rep.properties}
+    assert every["never_more_than_the_seats"] == (Status.PROVED, "all N with N >= 1")
+    assert every["capped_bar_reached_only_with_votes"] == (Status.PROVED, "all N with N >= 1")
+    assert every["floor_bar"][0] is Status.VIOLATED and every["floor_bar"][1] == "N = 2"
