@@ -15,7 +15,7 @@ values, NOTE(values) in spec/ir.py).  A generated model covers, at random:
 - guarded actions with bool, enum, range and process-id parameters; bodies with
   if/else-if/else, `for` over families, ranges and enums, swaps (`a = b  b = a`);
 - arithmetic `+ - *`, unary minus, `div`, `%`, `mod`, `/` with divisors that are
-  sometimes zero, `forall`, `exists`, `count`, `sum`, `if then else`;
+  sometimes zero, `forall`, `exists`, `count`, `sum`, `if then else`, `min`, `max`;
 - state invariants that sometimes hold and sometimes fail, step invariants with primes,
   `property ...: always (...)` and an occasional liveness property.
 
@@ -326,7 +326,7 @@ class _Gen:
         raise AssertionError(f)
 
     def _num(self, d: int) -> str:
-        f = self.pick(["arith", "neg", "div", "count", "sum", "if", "call", "ratdiv"])
+        f = self.pick(["arith", "neg", "div", "count", "sum", "if", "call", "ratdiv", "minmax"])
         if f == "call" and not self.calls("num"):
             f = "arith"
         match f:
@@ -351,6 +351,9 @@ class _Gen:
                 return self.call(self.pick(self.calls("num")), d)
             case "ratdiv":  # a rational floored back to an integer
                 return f"({self.expr('rat', d)} div {self.divisor('rat')})"
+            case "minmax":
+                args = [self.expr("num", d) for _ in range(2 + self.chance(3))]
+                return f"{self.pick(['min', 'max'])}({', '.join(args)})"
         raise AssertionError(f)
 
     def _rat(self, d: int) -> str:
