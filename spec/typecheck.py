@@ -11,6 +11,8 @@ variables live in their family.  Bound names (quantifiers, action and def parame
 """
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -221,8 +223,8 @@ class _Checker:
                 if primed:
                     raise _err("FP311", "a variable can be primed only once", e.span)
                 inner = self.expr(e.base, scope, ctx, primed=True)
-                if not _is_state_ref(inner):
-                    raise _err("FP311", "only state variables can be primed", e.span)
+                if not _is_state_ref(inner) and not self.names_a_def(e.base):
+                    raise _err("FP311", "only state variables and defs can be primed", e.span)
                 return inner
             case A.CallE():
                 return self.call(e.name, e.args, e.name_span, e.span, scope, ctx, primed)
@@ -290,8 +292,6 @@ class _Checker:
                 raise _err("FP308", f"{ctx.what} must be a constant (params and literals), but '{e.id}' is a state variable", e.span)
             return I.VarRef(e.id, g.ty, primed, e.span)
         if g.kind == "def":
-            if primed:
-                raise _err("FP311", "only state variables can be primed", e.span)
             return self.call(e.id, (), e.span, e.span, scope, ctx, primed)
         raise _err("FP314", f"'{e.id}' is {_kind_word(g.kind)} and cannot be used as a value", e.span, Note(f"'{e.id}' is defined here", g.span))
 
@@ -318,7 +318,14 @@ class _Checker:
             if not _compatible(p.ty, x.ty) or (isinstance(p.ty, I.IntType) and not isinstance(x.ty, I.IntType)):
                 raise _err("FP302", f"argument '{p.name}' of '{name}' expects {_article(p.ty)}, found {_article(x.ty)}", a.span)
             ir_args.append(x)
+        if primed:
+            return _primed_body(I.Call(name, tuple(ir_args), d.ty, span), self.defs_ir)
         return I.Call(name, tuple(ir_args), d.ty, span)
+
+    def names_a_def(self, e: A.ExprE) -> bool:
+        name = e.id if isinstance(e, A.Name) else e.name if isinstance(e, A.CallE) else None
+        g = self.globals.get(name) if name is not None else None
+        return g is not None and g.kind == "def"
 
     def min_max(self, name: str, args: tuple[A.ExprE, ...], span: Span | None, scope: dict[str, I.Binder],
                 ctx: _Ctx, primed: bool) -> I.Expr:
@@ -755,6 +762,28 @@ def _kind_word(kind: str) -> str:
         "family": "a process family", "var": "a state variable", "def": "a definition",
         "action": "an action", "invariant": "an invariant", "property": "a property",
     }.get(kind, kind)
+
+
+def _primed_body(call: I.Call, defs: dict[str, I.Def]) -> I.Expr:
+    """NOTE(primed-def): `d'` (or `d(a)'`) in a step invariant is the def evaluated in the
+    post-state: its body with the arguments (already primed) in place of its parameters and
+    every state read primed, keys and copy ids included, and the defs it calls inlined the
+    same way.  So no engine needs a primed call; a trace shows the body."""
+    d = defs[call.name]
+    args = {b.uid: a for b, a in zip(d.params, call.args)}
+
+    def prime(e: I.Expr) -> I.Expr | None:
+        if isinstance(e, I.BoundRef) and e.binder.uid in args:
+            return args[e.binder.uid]
+        if isinstance(e, I.VarRef):
+            return dataclasses.replace(e, primed=True)
+        if isinstance(e, I.LocalRef):
+            return dataclasses.replace(e, primed=True, proc=I.substitute(e.proc, prime))
+        if isinstance(e, I.Call):
+            return _primed_body(dataclasses.replace(e, args=tuple(I.substitute(a, prime) for a in e.args)), defs)
+        return None
+
+    return I.substitute(d.body, prime)
 
 
 def _is_state_ref(e: I.Expr) -> bool:

@@ -194,3 +194,45 @@ invariant floor_bar: yes < max(2, N div 3)
     assert every["never_more_than_the_seats"] == (Status.PROVED, "all N with N >= 1")
     assert every["capped_bar_reached_only_with_votes"] == (Status.PROVED, "all N with N >= 1")
     assert every["floor_bar"][0] is Status.VIOLATED and every["floor_bar"][1] == "N = 2"
+
+
+PRIMED_DEFS = """model PrimedDefs
+enum Ballot { Unvoted, Yes, No }
+process Validator[2] { var ballot: Ballot = Unvoted }
+var round: 0..3 = 0
+var tally: [0..3] 0..2 = 0
+def yes = count(v in Validator where v.ballot == Yes)
+def votes(b: Ballot) = count(v in Validator where v.ballot == b)
+def current = tally[round]
+def twice = current + current
+action vote(v: Validator, y: bool) when v.ballot == Unvoted { v.ballot = if y then Yes else No }
+action next when round < 3 { round = round + 1 }
+action bump when tally[round] < 2 { tally[round] = tally[round] + 1 }
+invariant yes_grows_by_at_most_one: yes' <= yes + 1
+invariant votes_never_shrink: votes(No)' >= votes(No)
+invariant current_is_read_at_the_new_round: round' != round implies current' == tally'[round']
+invariant nested_defs_are_primed_too: twice' == 2 * tally'[round']
+invariant yes_never_moves: yes' == yes
+"""
+
+
+def test_a_primed_def_is_the_def_in_the_post_state():
+    """NOTE(primed-def): `d'` is d's body with every state read primed (keys included)."""
+    model = load_model_text(PRIMED_DEFS, "t.fork")
+    want = {"yes_grows_by_at_most_one": Status.HOLDS, "votes_never_shrink": Status.HOLDS,
+            "current_is_read_at_the_new_round": Status.HOLDS, "nested_defs_are_primed_too": Status.HOLDS,
+            "yes_never_moves": Status.VIOLATED}
+    assert {k: v for k, v in _holds(PRIMED_DEFS).items() if k != "deadlock"} == want
+    proved = {k: (Status.PROVED if v is Status.HOLDS else v) for k, v in want.items()}
+    for engine in ("kind", "pdr"):
+        rep = check_model(model, parse_bindings(model, []), EngineOptions(engine=engine, deadlock=False))
+        assert {p.verdict.name: p.verdict.status for p in rep.properties} == proved, engine
+    body = next(i for i in model.invariants if i.name == "current_is_read_at_the_new_round").expr
+    assert "tally'[round']" in I.expr_str(body)
+
+
+def test_only_state_and_defs_are_primed():
+    with pytest.raises(ModelError) as e:
+        load_model_text("model M\nvar x: int = 0\naction a { x = x }\ninvariant i: (x + 1)' == x\n", "t.fork")
+    assert [d.code for d in e.value.diagnostics] == ["FP311"]
+    assert "only state variables and defs can be primed" in e.value.diagnostics[0].message
