@@ -120,7 +120,9 @@ def test_resilience_condition_with_two_open_params():
     ("process P[N] { var x: 0..1 = 2 }\naction go(p: P) { p.x = 1 }\ninvariant i: true",
      "an initial value of P.x lies outside 0..1"),
     ("process P[N] { var x: 0..1 = 0 }\naction go(p: P) { for v in P { p.x = 1 } }\ninvariant i: true",
-     "'p.x = ...' inside a loop over a family writes a copy other than the loop's"),
+     "line 5: the action 'go': 'p.x = ...' inside a loop over a family writes a copy other than the loop's"),
+    ("process P[N] { var x: 0..1 = 0 }\naction go(p: P) {\n  p.x = 1\n  for v in P { v.x = 0 }\n}\n"
+     "invariant i: true", "line 5: the action 'go': it moves copies of P in two ways in one step"),
 ])
 def test_outside_the_abstraction_says_exactly_why(text, reason):
     model = load_model_text("model M\nparam N: int\nassume N >= 1\n" + text, "m.fork")
@@ -189,3 +191,37 @@ def test_every_size_verdicts_do_not_depend_on_the_order_of_declaration():
     assert got[0] == got[1]
     assert set(got[0].values()) <= {(Status.PROVED, e) for e in
                                     ("kind (k=0, counters)", "pdr (counters)", "pdr (counters, l2s)")}
+
+
+def test_one_action_may_reset_two_families():
+    """A committee and the DReps reset together when a proposal is enacted: one loop over each
+    family is two independent moves, proved for every size (it was refused as 'two ways')."""
+    text = """model Bodies
+param C: int
+param D: int
+assume C >= 1 and D >= 1
+enum Vote { None, Yes, No }
+process Member[C] { var vote: Vote = None }
+process DRep[D] { var vote: Vote = None }
+var enacted: 0..2 = 0
+action member_votes(m: Member, y: bool) when m.vote == None { m.vote = if y then Yes else No }
+action drep_votes(d: DRep, y: bool) when d.vote == None { d.vote = if y then Yes else No }
+threshold committee = count(m in Member where m.vote == Yes) > 2/3 * C
+threshold dreps = count(d in DRep where d.vote == Yes) > 1/2 * D
+action enact when committee and dreps and enacted < 2 {
+  enacted = enacted + 1
+  for m in Member { m.vote = None }
+  for d in DRep { d.vote = None }
+}
+invariant no_yes_without_a_vote: count(m in Member where m.vote != None) <= C
+invariant enacted_with_clean_ballots: enacted >= 1 implies count(d in DRep where d.vote == Yes) <= D
+invariant never_twice: enacted <= 1
+"""
+    model = load_model_text(text, "bodies.fork")
+    res = prove_all_sizes(model, {}, ["C", "D"], SymbolicOptions(depth=2, timeout=60, deadlock=False))
+    assert res.ineligible is None
+    got = {v.name: v.status for v in res.verdicts}
+    assert got["no_yes_without_a_vote"] is Status.PROVED and got["enacted_with_clean_ballots"] is Status.PROVED
+    assert got["never_twice"] is Status.VIOLATED
+    never = next(v for v in res.verdicts if v.name == "never_twice")
+    assert never.witness == {"C": 1, "D": 1}

@@ -167,6 +167,13 @@ class CounterEncoding(Encoding):
             # build every formula once, so that anything outside the abstraction shows now
             s, t = self.vars("check"), self.vars("check'")
             self.init(s)
+            by_name = {a.name: a for a in model.actions}
+            for act in self.actions:  # one by one, to say which action and where
+                try:
+                    act.fires(s, t)
+                except Ineligible as e:
+                    line = getattr(by_name[act.action].span, "line", None)
+                    raise Ineligible(f"{f'line {line}: ' if line else ''}the action '{act.action}': {e}") from None
             self.trans(s, t, "check")
             for p in self.props:
                 p.pred(s, t if p.step else None)
@@ -504,10 +511,13 @@ class CounterEncoding(Encoding):
         by_copy: dict[tuple, list] = {}
         for key, j, c, v in self._pending:
             by_copy.setdefault(key, []).append((j, c, v))
-        uids = {key[0] for key in by_copy}
-        if len(uids) > 1 and any(uid in self.loop_binders for uid in uids):
-            raise Ineligible("an action moves copies of a family in two ways in one step (a copy it names "
-                             "and a loop over the copies, or two loops)")
+        # each family's counters move on their own: a loop over one family beside a loop
+        # over (or a named copy of) another is two independent moves
+        for fam_name in dict.fromkeys(key[1] for key in by_copy):
+            uids = {key[0] for key in by_copy if key[1] == fam_name}
+            if len(uids) > 1 and any(uid in self.loop_binders for uid in uids):
+                raise Ineligible(f"it moves copies of {fam_name} in two ways in one step (a copy it names "
+                                 f"and a loop over the copies, or two loops over {fam_name})")
         # the families in the order the action first writes them, not a set of names: a set's
         # order follows PYTHONHASHSEED, and so would the order in which the counter updates
         # below create their Z3 terms (NOTE(z3-determinism) in checker/semantics/gcfence.py)
