@@ -125,3 +125,17 @@ def test_a_long_reason_wraps_with_indented_continuation_lines():
     assert lines[i + 1].startswith("  a fairness problem that only strong fairness fixes")
     assert lines[i + 2].startswith("    ") and all(len(line) <= 100 for line in lines)
     assert "`strong fair action tick`" in r.stdout  # a declaration is never split over two lines
+
+
+def test_a_long_invariant_is_cut_at_a_conjunct_in_text_and_whole_in_json():
+    """Issue 12: at most a few lines per invariant in text mode (-v); the whole one in JSON."""
+    from forkproof.output.report import INVARIANT_CHARS, _shortened
+    body = " and ".join(f"x{i} <= {i}" for i in range(80))
+    note = f"inductive invariant of p: {body}"
+    cut = _shortened(note)
+    assert len(cut) <= INVARIANT_CHARS + 100 and cut.startswith("inductive invariant of p: x0 <= 0 and x1 <= 1")
+    kept = cut.split(": ", 1)[1].split(" ... ")[0].count(" and ") + 1
+    assert f"... (and {80 - kept} more conjuncts; the whole invariant: --format json or --certificate)" in cut
+    assert _shortened("inductive invariant of p: x <= 1") == "inductive invariant of p: x <= 1"
+    one = _shortened("inductive invariant of p: " + "x + " * 200 + "1 >= 0")
+    assert one.endswith("... (cut; the whole invariant: --format json or --certificate)") and len(one) < 600

@@ -310,8 +310,38 @@ def _shown_notes(p: PropertyResult, verbose: bool) -> list[str]:
             continue
         if kind == "invariant" and " (Z3 syntax): " in n:  # never solver text: JSON has it
             n = n.split(" (Z3 syntax): ", 1)[0] + ": not expressible in the model's syntax (see --format json)"
+        elif kind == "invariant":
+            n = _shortened(n)
         out.append(n)
     return out
+
+
+# An inductive invariant in the text report: at most about five lines of 100 columns; the
+# whole one is in the JSON report and the certificate (--certificate).
+INVARIANT_CHARS = 480
+
+
+def _shortened(note: str) -> str:
+    """`note` cut after the last whole conjunct that fits in INVARIANT_CHARS, saying how many
+    are left out and where the whole invariant is."""
+    if len(note) <= INVARIANT_CHARS:
+        return note
+    head, sep, body = note.partition(": ")
+    parts = body.split(" and ")
+    kept: list[str] = []
+    size = len(head) + len(sep)
+    for part in parts:
+        if kept and size + len(part) + 5 > INVARIANT_CHARS:
+            break
+        kept.append(part)
+        size += len(part) + 5
+    left = len(parts) - len(kept)
+    shown = " and ".join(kept)
+    if not left and len(note) > INVARIANT_CHARS:  # one conjunct too long on its own
+        shown, left_text = shown[:INVARIANT_CHARS - len(head) - 2].rstrip() + " ...", "cut"
+    else:
+        left_text = f"and {left} more conjunct{'s' if left > 1 else ''}"
+    return f"{head}{sep}{shown} ... ({left_text}; the whole invariant: --format json or --certificate)"
 
 
 def render_text(report: CheckReport, color: bool = False, require: str = "exhaustive", verbose: bool = False) -> str:
