@@ -27,7 +27,7 @@ from forkproof.engines.symbolic.bmc import obligations, solve
 from forkproof.engines.symbolic.certificate import Slot
 from forkproof.engines.counters.abstraction import CounterEncoding, Ineligible
 from forkproof.engines.symbolic import solver as S
-from forkproof.engines.symbolic.encode import SymbolicOptions, out_of_time
+from forkproof.engines.symbolic.encode import SymbolicOptions, SymProp, out_of_time
 from forkproof.engines.counters.l2s import LassoMonitor, Unsupported
 from forkproof.engines.symbolic.pdr import Known, prove_one
 from forkproof.semantics.compile import mentions
@@ -262,7 +262,7 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
         if why is None:
             groups = fair_groups(model, [(a.action, a.args) for a in enc.actions], group_label)
             try:
-                mon = LassoMonitor(enc, form, groups)
+                mon = _Monitor(enc, form, groups)
             except Unsupported as e:
                 why = str(e)
         if why is not None:
@@ -270,7 +270,7 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
                                    reason=why))
             _land(options, out[-1])
             continue
-        remake = lambda _inst=None, form=form, groups=groups: LassoMonitor(make(), form, groups)
+        remake = lambda _inst=None, form=form, groups=groups: _Monitor(make(), form, groups)
         lifted = Known(list(known.names), [inv for x in known.invariants for inv in _both(x, enc.n)])
         got = _decide(mon, mon.props, remake, 1, False, options, start, lifted, "counters, l2s")[0]
         if got.status is Status.PROVED:
@@ -280,6 +280,32 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
         out.append(got)
         _land(options, got)
     return out
+
+
+class _Monitor(LassoMonitor):
+    """The liveness monitor with the definitions of the counters' quotients (NOTE(div-param)
+    in checker/engines/symbolic/encode.py): facts of every step, and of every negated
+    obligation, as in CounterEncoding.  (Its saved copy is compared, never evaluated.)"""
+
+    def __init__(self, enc: CounterEncoding, prop, groups):
+        super().__init__(enc, prop, groups)
+        n = self.n0
+        (p,) = self.props
+
+        def pred(x, t=None):
+            v, d = p.pred(x, t), enc.defs(x[:n])
+            return v if d is True else z3.Implies(d, v)
+
+        self.props = [SymProp(p.name, p.kind, p.step, pred)]
+
+    def trans(self, x: list, y: list, tag=None) -> z3.BoolRef:
+        step = super().trans(x, y, tag)
+        if not self.base._templates:
+            return step
+        return z3.And(step, self.base.defs(x[:self.n0]), self.base.defs(y[:self.n0]))
+
+    def fresh_vars(self, tag: str) -> list[z3.ExprRef]:
+        return self.base.fresh_vars(tag)
 
 
 def unbounded_slots(enc: CounterEncoding) -> list[str]:
