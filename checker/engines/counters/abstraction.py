@@ -158,6 +158,7 @@ class CounterEncoding(Encoding):
         self._templates: list[tuple[z3.ExprRef, z3.ExprRef, list[z3.ExprRef]]] = []
         self._template_at: dict[tuple[int, int], int] = {}
         self._defs_at: dict[str, tuple[int, object]] = {}
+        self._signs: dict[int, bool] = {}  # template -> its divisor is > 0 in every well-formed state
         self._in_loop: list[int] = []  # binders of the loops over a family being encoded
         # the binders of every loop over a family: writes through them move all copies at once
         self.loop_binders = {n.binder.uid for n in walk(model.actions) if isinstance(n, I.For)
@@ -391,12 +392,26 @@ class CounterEncoding(Encoding):
             x, y = self._instance(i, s) if canon else (cx, cy)
             q = _quotient_const(i, tag if canon else None)
             yq = y * q
-            parts.append(z3.And(z3.Implies(y > 0, z3.And(yq <= x, x < yq + y)),
-                                z3.Implies(y < 0, z3.And(yq >= x, x > yq + y)),
-                                z3.Implies(y == 0, q == 0)))
+            if self._positive(i):  # the one case the assumptions allow: simpler for the solvers
+                parts.append(z3.And(yq <= x, x < yq + y))
+            else:
+                parts.append(z3.And(z3.Implies(y > 0, z3.And(yq <= x, x < yq + y)),
+                                    z3.Implies(y < 0, z3.And(yq >= x, x > yq + y)),
+                                    z3.Implies(y == 0, q == 0)))
         out = z3.And(*parts) if len(parts) > 1 else parts[0] if parts else True
         self._defs_at[tag] = (len(self._templates), out)
         return out
+
+    def _positive(self, i: int) -> bool:
+        """Whether the divisor of template i is > 0 in every well-formed state (the
+        assumptions say so, as `assume N >= 1` does for `x div N`)."""
+        if i not in self._signs:
+            cx, cy, canon = self._templates[i]
+            solver = z3.Solver()
+            solver.set("timeout", 2000)
+            solver.add(self._assumed(self.vars(_CANON)), cy <= 0)
+            self._signs[i] = solver.check() == z3.unsat
+        return self._signs[i]
 
     def fresh_vars(self, tag: str) -> list[z3.ExprRef]:
         """The quotients of the state `tag`: variables of a Horn clause's body (checker/engines/symbolic/pdr.py)."""

@@ -49,6 +49,7 @@ class SizeVerdict:
     notes: tuple[str, ...] = ()
     witness: dict[str, int] | None = None  # param values of a counter run that breaks it
     depth: int | None = None  # steps of that run
+    cti: dict[str, int] | None = None  # unknown: param values of k-induction's counterexample to induction
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,8 @@ def _decide(enc, props, make, depth: int, deadlock: bool, options: SymbolicOptio
             cti = opened[i].cti
             notes = (_cti_text(enc, p, cti),) if cti and isinstance(enc, CounterEncoding) else ()
             out[i] = SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind, pdr ({tag})", time.perf_counter() - start,
-                                 reason=f"{why_kind}; PDR: {o.reason}", notes=notes)
+                                 reason=f"{why_kind}; PDR: {o.reason}", notes=notes,
+                                 cti=_witness_state(enc, cti[1][-1]) if cti else None)
     if tag == "counters":  # the monitor's caller lands its own (NOTE(streaming))
         for v in out.values():
             _land(options, v)
