@@ -41,6 +41,7 @@ from typing import Iterable
 import z3
 
 from forkproof.semantics.compile import mentions, walk
+from forkproof.engines.symbolic.certificate import constants
 from forkproof.engines.symbolic.encode import ActionEnc, Encoding, SymProp, Val, conj, disj, implies, ite, neg, zval
 from forkproof.semantics.instance import Instance, VarSlots, display_value
 from forkproof.spec import ir as I
@@ -361,7 +362,7 @@ class CounterEncoding(Encoding):
     def _quotient(self, x: z3.ExprRef, y: z3.ExprRef) -> z3.ExprRef:
         """`x div y` for y not a constant: the fresh Int `quot!i@tag` of the state `tag`,
         defined in `defs` (NOTE(div-param) in checker/engines/symbolic/encode.py)."""
-        consts = [c for c in _constants(x, y) if _tag(c) is not None]
+        consts = [c for c in constants(x, y) if _tag(c) is not None]
         tags = sorted({_tag(c) for c in consts})
         if len(tags) > 1:
             raise Ineligible("FP706: a value that mixes the state before and after a step is divided by a value "
@@ -714,21 +715,6 @@ def _untagged(c: z3.ExprRef) -> str:
 
 def _quotient_const(i: int, tag: str | None) -> z3.ArithRef:
     return z3.Int(f"quot!{i}" + (f"@{tag}" if tag is not None else ""))
-
-
-def _constants(*terms: z3.ExprRef) -> list[z3.ExprRef]:
-    """The uninterpreted constants of the terms (state slots, quotients), in order of appearance."""
-    out, seen, todo = [], set(), list(reversed(terms))
-    while todo:
-        e = todo.pop()
-        if e.get_id() in seen:
-            continue
-        seen.add(e.get_id())
-        if z3.is_const(e) and e.decl().kind() == z3.Z3_OP_UNINTERPRETED:
-            out.append(e)
-        else:
-            todo.extend(reversed(e.children()))
-    return out
 
 
 def _leaf(ty: I.Type) -> I.Type:
