@@ -215,3 +215,10 @@ def test_a_counterexample_to_induction_that_holds_at_its_size_stays_unknown(monk
     p = only(rep, "fine")
     assert p.verdict.status is Status.UNKNOWN
     assert [r.params["N"] for r in rep.instances] == [1, 2, 3, 4, 5, 6, 9]
+
+
+def test_sizes_that_are_not_consecutive_are_listed_in_the_cross_check_line():
+    """A counterexample to induction's size beyond --up-to makes the checked sizes N in {...}."""
+    from forkproof.output.report import join_ints
+    assert join_ints(["N in {1, 2, 3, 12}"]) == "N in {1, 2, 3, 12}"
+    assert join_ints(["N = 1", "N = 2", "N = 4"]) == "N = 1..2, 4"
