@@ -221,4 +221,4 @@ def test_sizes_that_are_not_consecutive_are_listed_in_the_cross_check_line():
     """A counterexample to induction's size beyond --up-to makes the checked sizes N in {...}."""
     from forkproof.output.report import join_ints
     assert join_ints(["N in {1, 2, 3, 12}"]) == "N in {1, 2, 3, 12}"
-    assert join_ints(["N = 1", "N = 2", "N = 4"]) == "N = 1..2, 4"
+    assert join_ints(["N = 1", "N = 2", "N = 4"]) == "N = 1, 2, 4"
