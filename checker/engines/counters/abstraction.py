@@ -394,7 +394,7 @@ class CounterEncoding(Encoding):
             q = _quotient_const(i, tag if canon else None)
             yq = y * q
             if self._positive(i):  # the one case the assumptions allow: simpler for the solvers
-                parts.append(z3.And(yq <= x, x < yq + y))
+                parts.append(z3.And(z3.Implies(y > 0, z3.And(yq <= x, x < yq + y)), z3.Implies(y <= 0, q == 0)))
             else:
                 parts.append(z3.And(z3.Implies(y > 0, z3.And(yq <= x, x < yq + y)),
                                     z3.Implies(y < 0, z3.And(yq >= x, x > yq + y)),

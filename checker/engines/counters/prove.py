@@ -27,7 +27,7 @@ from forkproof.engines.symbolic.bmc import obligations, solve
 from forkproof.engines.symbolic.certificate import Slot
 from forkproof.engines.counters.abstraction import CounterEncoding, Ineligible
 from forkproof.engines.symbolic import solver as S
-from forkproof.engines.symbolic.encode import SymbolicOptions, SymProp, out_of_time
+from forkproof.engines.symbolic.encode import SymbolicOptions, SymProp, conj, out_of_time
 from forkproof.engines.counters.l2s import LassoMonitor, Unsupported
 from forkproof.engines.symbolic.pdr import Known, prove_one
 from forkproof.semantics.compile import mentions
@@ -302,9 +302,8 @@ class _Monitor(LassoMonitor):
 
     def trans(self, x: list, y: list, tag=None) -> z3.BoolRef:
         step = super().trans(x, y, tag)
-        if not self.base._templates:
-            return step
-        return z3.And(step, self.base.defs(x[:self.n0]), self.base.defs(y[:self.n0]))
+        d = conj(self.base.defs(x[:self.n0]), self.base.defs(y[:self.n0]))
+        return step if d is True else z3.And(step, d)
 
     def fresh_vars(self, tag: str) -> list[z3.ExprRef]:
         return self.base.fresh_vars(tag)

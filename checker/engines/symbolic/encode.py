@@ -774,7 +774,11 @@ def _clear_division(op: I.BinOp, za, zb):
 #   Each q belongs to one state: it is named `quot!i@tag`, i the shape of (x, y) with the
 #   state's tag taken out (its "template"), so the same quotient of the same state is the
 #   same constant in every formula, each BMC step and k-induction state has its own, and
-#   `defs(s)` instantiates every template for s.  A quotient of values from two states (a
+#   `defs(s)` instantiates every template for s.  Two helps for the solvers, both implied
+#   by the definitions: where the assumptions make y > 0 (`assume N >= 1`), the y < 0 case
+#   is left out (y <= 0 implies q == 0 keeps exactly one solution everywhere); and each step
+#   says that equal operands in s and t give equal quotients (`same_quotients`), which
+#   otherwise takes non-linear reasoning (a 20 s timeout became 0.4 s).  A quotient of values from two states (a
 #   step invariant dividing x' - x by N) has no state to belong to: outside the abstraction.
 
 
