@@ -15,7 +15,8 @@ values, NOTE(values) in spec/ir.py).  A generated model covers, at random:
 - guarded actions with bool, enum, range and process-id parameters; bodies with
   if/else-if/else, `for` over families, ranges and enums, swaps (`a = b  b = a`);
 - arithmetic `+ - *`, unary minus, `div`, `%`, `mod`, `/` with divisors that are
-  sometimes zero, `forall`, `exists`, `count`, `sum`, `if then else`, `min`, `max`;
+  sometimes zero (and N, open for the counters: `(x * 100) div N >= 67`, `x % N == 0`), `forall`,
+  `exists`, `count`, `sum`, `if then else`, `min`, `max`;
 - state invariants that sometimes hold and sometimes fail, step invariants with primes,
   `property ...: always (...)` and an occasional liveness property.
 
@@ -292,7 +293,7 @@ class _Gen:
         return self.expr(t.vk, depth)
 
     def _bool(self, d: int) -> str:
-        forms = ["cmp", "cmp", "not", "andor", "andor", "eq", "quant", "if", "call", "rat_threshold"]
+        forms = ["cmp", "cmp", "not", "andor", "andor", "eq", "quant", "if", "call", "rat_threshold", "div_threshold"]
         f = self.pick(forms)
         if f == "call" and not self.calls("bool"):
             f = "cmp"
@@ -323,6 +324,12 @@ class _Gen:
                 what = self.expr("num", d)
                 frac = self.pick(["2/3", "1/2", "1/3", "67%", "0.5"] + (["Q"] if self.m.has_q else []))
                 return f"({what} {self.pick(['>', '>='])} {frac} * N)"
+            case "div_threshold":  # a percentage rounded down, or divisibility, by the open param N
+                what = self.expr("num", d)
+                if self.chance(3):
+                    return f"(({what}) % N {self.pick(['==', '!='])} 0)"
+                op = self.pick([">=", ">", "<", "<=", "==", "!="])
+                return f"((({what}) * 100) div N {op} {self.pick(['67', '50', '34'])})"
         raise AssertionError(f)
 
     def _num(self, d: int) -> str:

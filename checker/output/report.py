@@ -459,6 +459,8 @@ def _strip(scope: str, word: str, group: str) -> tuple[str, str]:
 
 def join_ints(scopes: list[str]) -> str:
     """["N = 2", "N = 3", "N = 4", "N = 6"] -> "N = 2..4, 6"; anything else as join_scopes."""
+    if not all(" = " in s for s in scopes):  # "N in {1, 2, 3, 9}": sizes that are not consecutive
+        return join_scopes(scopes)
     heads = {s.split(" = ", 1)[0] for s in scopes}
     vals = [s.split(" = ", 1)[1] for s in scopes]
     if len(heads) != 1 or not all(s.count(" = ") == 1 and v.isdigit() for s, v in zip(scopes, vals)):

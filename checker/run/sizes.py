@@ -102,6 +102,8 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
                 notes.append(f"the counters found a violation at {_sizes(w)}; the sizes between {top + 1} and it "
                              f"were not all checked, so a smaller size may break it too")
             mine.extend(_run(model, s, options) for s in extra)
+        mine.extend(_cti_sizes(model, combo, symbolic, top, proof, mine, options, notes))
+        mine.sort(key=lambda r: (max(r.params[n] for n in symbolic), [r.params[n] for n in symbolic]))  # smallest first
         runs.extend(mine)
         for n in (n for r in mine for n in r.result.notes):
             if n not in notes:
@@ -119,6 +121,36 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
         results.sort(key=lambda p: order[p.verdict.name])
     engine = f"{options.engine} + counters"
     return CheckReport(model, engine, tuple(runs), tuple(results), tuple(notes), time.perf_counter() - start)
+
+
+def _cti_sizes(model: I.Model, combo: dict[str, object], symbolic: list[str], top: int, proof: AllSizes,
+               mine: list[InstanceRun], options: EngineOptions, notes: list[str]) -> list[InstanceRun]:
+    """NOTE(cti-size): a property the counters left unknown, with a counterexample to induction
+    at sizes beyond those checked (at most MAX_EXTRA_SIZES beyond --up-to): that instance is
+    checked too, since the state may be reachable there.  Where it breaks the property, the
+    sizes between are checked for a smaller one (as for a violation the counters found)."""
+    extra: list[InstanceRun] = []
+    for v in proof.verdicts:
+        w = v.cti
+        if v.status is not Status.UNKNOWN or not w or max(w.values()) > top + MAX_EXTRA_SIZES:
+            continue
+        if any(_same_sizes(w, r.params, symbolic) for r in mine + extra):
+            continue
+        here = [s for s in sizes_up_to(model, combo, symbolic, max(w.values())) if _same_sizes(s, w, symbolic)]
+        if not here:
+            continue
+        run = _run(model, here[0], options)
+        extra.append(run)
+        if not any(x.name == v.name and x.status is Status.VIOLATED for x in run.result.verdicts):
+            continue
+        between = [s for s in sizes_up_to(model, combo, symbolic, max(w.values()))
+                   if not any(_same_sizes(s, r.params, symbolic) for r in mine + extra)]
+        if len(between) > MAX_EXTRA_SIZES:
+            notes.append(f"the counterexample to induction at {_sizes(w)} is reachable; the sizes between "
+                         f"{top + 1} and it were not all checked, so a smaller size may break it too")
+            continue
+        extra.extend(_run(model, s, options) for s in between)
+    return extra
 
 
 def _run(model: I.Model, params: dict[str, object], options: EngineOptions) -> InstanceRun:

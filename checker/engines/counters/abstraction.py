@@ -41,7 +41,8 @@ from typing import Iterable
 import z3
 
 from forkproof.semantics.compile import mentions, walk
-from forkproof.engines.symbolic.encode import ActionEnc, Encoding, Val, conj, disj, implies, ite, neg, zval
+from forkproof.engines.symbolic.certificate import constants
+from forkproof.engines.symbolic.encode import ActionEnc, Encoding, SymProp, Val, conj, disj, implies, ite, neg, zval
 from forkproof.semantics.instance import Instance, VarSlots, display_value
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
@@ -153,6 +154,12 @@ class CounterEncoding(Encoding):
         self.counters: dict[str, list[int]] = {}  # family -> counter slot per local state
         self.local_states: dict[str, list[LocalState]] = {}
         self._pending: list | None = None
+        # NOTE(div-param) in checker/engines/symbolic/encode.py: the quotients by values that are not
+        # constants, as templates (x, y) over the constants of one state with its tag taken out
+        self._templates: list[tuple[z3.ExprRef, z3.ExprRef, list[z3.ExprRef]]] = []
+        self._template_at: dict[tuple[int, int], int] = {}
+        self._defs_at: dict[str, tuple[int, object]] = {}
+        self._signs: dict[int, bool] = {}  # template -> its divisor is > 0 in every well-formed state
         self._in_loop: list[int] = []  # binders of the loops over a family being encoded
         # the binders of every loop over a family: writes through them move all copies at once
         self.loop_binders = {n.binder.uid for n in walk(model.actions) if isinstance(n, I.For)
@@ -272,6 +279,8 @@ class CounterEncoding(Encoding):
                 continue
             solver = z3.Solver()
             solver.add(assumed, z3.BoolVal(cond) if isinstance(cond, bool) else cond)
+            if self.defs(s) is not True:
+                solver.add(self.defs(s))
             if solver.check() != z3.unsat:
                 raise Ineligible(f"{what} is not valid for every value of {', '.join(self.symbolic)} "
                                  f"allowed by the assumptions")
@@ -350,7 +359,105 @@ class CounterEncoding(Encoding):
                 if not all(x in a for x, a in zip(ls.values, allowed)):
                     parts.append(s[k] == 0)
         parts.append(self.wf(s))
+        d = self.defs(s)
+        if d is not True:
+            parts.append(d)
         return z3.And(*parts)
+
+    # ------------------------------------------------------------ quotients (NOTE(div-param))
+
+    def _quotient(self, x: z3.ExprRef, y: z3.ExprRef) -> z3.ExprRef:
+        """`x div y` for y not a constant: the fresh Int `quot!i@tag` of the state `tag`,
+        defined in `defs` (NOTE(div-param) in checker/engines/symbolic/encode.py)."""
+        consts = [c for c in constants(x, y) if _tag(c) is not None]
+        tags = sorted({_tag(c) for c in consts})
+        if len(tags) > 1:
+            raise Ineligible("FP706: a value that mixes the state before and after a step is divided by a value "
+                             "that is not a constant (`div` or `%` in a step invariant, as in (x' - x) div N): "
+                             "the every-size prover cannot define that quotient")
+        pairs = [(c, z3.Const(f"{_untagged(c)}@{_CANON}", c.sort())) for c in consts]
+        # simplified, so that `yes * 100` and `100 * yes` are one template (one quotient per state)
+        cx, cy = z3.simplify(z3.substitute(x, *pairs)), z3.simplify(z3.substitute(y, *pairs))
+        key = (cx.get_id(), cy.get_id())
+        i = self._template_at.get(key)
+        if i is None:
+            i = self._template_at[key] = len(self._templates)
+            self._templates.append((cx, cy, [c for _, c in pairs]))
+        return _quotient_const(i, tags[0] if tags else None)
+
+    def defs(self, s: list):
+        """The definitions of the quotients of state s (NOTE(div-param)): True when there are none."""
+        if not self._templates:
+            return True
+        tag = _tag(s[0]) if s else None
+        got = self._defs_at.get(tag)
+        if got is not None and got[0] == len(self._templates):
+            return got[1]
+        parts = []
+        for i, (cx, cy, canon) in enumerate(self._templates):
+            if canon and tag is None:
+                continue
+            x, y = self._instance(i, s) if canon else (cx, cy)
+            q = _quotient_const(i, tag if canon else None)
+            yq = y * q
+            if self._positive(i):  # the one case the assumptions allow: simpler for the solvers
+                parts.append(z3.And(z3.Implies(y > 0, z3.And(yq <= x, x < yq + y)), z3.Implies(y <= 0, q == 0)))
+            else:
+                parts.append(z3.And(z3.Implies(y > 0, z3.And(yq <= x, x < yq + y)),
+                                    z3.Implies(y < 0, z3.And(yq >= x, x > yq + y)),
+                                    z3.Implies(y == 0, q == 0)))
+        out = z3.And(*parts) if len(parts) > 1 else parts[0] if parts else True
+        self._defs_at[tag] = (len(self._templates), out)
+        return out
+
+    def _positive(self, i: int) -> bool:
+        """Whether the divisor of template i is > 0 in every well-formed state (the
+        assumptions say so, as `assume N >= 1` does for `x div N`)."""
+        if i not in self._signs:
+            cx, cy, canon = self._templates[i]
+            solver = z3.Solver()
+            solver.set("timeout", 2000)
+            solver.add(self._assumed(self.vars(_CANON)), cy <= 0)
+            self._signs[i] = solver.check() == z3.unsat
+        return self._signs[i]
+
+    def fresh_vars(self, tag: str) -> list[z3.ExprRef]:
+        """The quotients of the state `tag`: variables of a Horn clause's body (checker/engines/symbolic/pdr.py)."""
+        return [_quotient_const(i, tag if canon else None) for i, (_, _, canon) in enumerate(self._templates)]
+
+    def trans(self, s: list, t: list, tag: object = None) -> z3.BoolRef:
+        step = super().trans(s, t, tag)
+        d = conj(self.defs(s), self.defs(t), self.same_quotients(s, t))
+        return step if d is True else z3.And(step, d)
+
+    def same_quotients(self, s: list, t: list):
+        """Equal operands, equal quotients, for each template in s and t: implied by the
+        definitions, but only through non-linear reasoning that solvers find hard (a step
+        that keeps x keeps x div N)."""
+        parts = []
+        for i, (cx, cy, canon) in enumerate(self._templates):
+            if not canon:
+                continue
+            (xs, ys), (xt, yt) = self._instance(i, s), self._instance(i, t)
+            parts.append(z3.Implies(z3.And(xs == xt, ys == yt), _quotient_const(i, _tag(s[0])) ==
+                                    _quotient_const(i, _tag(t[0]))))
+        return conj(*parts)
+
+    def _instance(self, i: int, s: list) -> tuple[z3.ExprRef, z3.ExprRef]:
+        cx, cy, canon = self._templates[i]
+        tag = _tag(s[0])
+        pairs = [(c, z3.Const(f"{_untagged(c)}@{tag}", c.sort())) for c in canon]
+        return (z3.substitute(cx, *pairs), z3.substitute(cy, *pairs)) if pairs else (cx, cy)
+
+    def _props(self) -> list[SymProp]:
+        out = []
+        for p in super()._props():
+            def pred(s, t, p=p):
+                v = p.pred(s, t)
+                d = conj(self.defs(s), True if t is None else self.defs(t))
+                return v if d is True else z3.Implies(d, v)
+            out.append(SymProp(p.name, p.kind, p.step, pred))
+        return out
 
     def counter_of(self, s: list, ls: LocalState) -> z3.ArithRef:
         return s[self.counters[ls.family][ls.index]]
@@ -603,6 +710,21 @@ class CounterEncoding(Encoding):
 
 
 # ---------------------------------------------------------------- small helpers
+
+_CANON = "\u00b7"  # the tag of a quotient template's constants (NOTE(div-param))
+
+
+def _tag(c: z3.ExprRef) -> str | None:
+    name = c.decl().name()
+    return name.rsplit("@", 1)[1] if "@" in name else None
+
+
+def _untagged(c: z3.ExprRef) -> str:
+    return c.decl().name().rsplit("@", 1)[0]
+
+
+def _quotient_const(i: int, tag: str | None) -> z3.ArithRef:
+    return z3.Int(f"quot!{i}" + (f"@{tag}" if tag is not None else ""))
 
 
 def _leaf(ty: I.Type) -> I.Type:

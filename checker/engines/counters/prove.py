@@ -17,6 +17,7 @@ Each verdict lands as soon as it is final (NOTE(streaming) in checker/semantics/
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ from forkproof.engines.symbolic.bmc import obligations, solve
 from forkproof.engines.symbolic.certificate import Slot
 from forkproof.engines.counters.abstraction import CounterEncoding, Ineligible
 from forkproof.engines.symbolic import solver as S
-from forkproof.engines.symbolic.encode import SymbolicOptions, out_of_time
+from forkproof.engines.symbolic.encode import SymbolicOptions, SymProp, conj, out_of_time
 from forkproof.engines.counters.l2s import LassoMonitor, Unsupported
 from forkproof.engines.symbolic.pdr import Known, prove_one
 from forkproof.semantics.compile import mentions
@@ -49,6 +50,7 @@ class SizeVerdict:
     notes: tuple[str, ...] = ()
     witness: dict[str, int] | None = None  # param values of a counter run that breaks it
     depth: int | None = None  # steps of that run
+    cti: dict[str, int] | None = None  # unknown: param values of k-induction's counterexample to induction
 
 
 @dataclass(frozen=True)
@@ -237,11 +239,12 @@ def _pdr_verdict(enc, p, tried: _Tried, seconds: float, cti, why_kind: str, tag:
                            witness=_witness_state(enc, o.states[0]), depth=len(o.states) - 1)
     notes = (_cti_text(enc, p, cti),) if cti and isinstance(enc, CounterEncoding) else ()
     return SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind, pdr ({tag})", seconds,
-                       reason=f"{why_kind}; PDR: {o.reason}", notes=notes)
+                       reason=f"{why_kind}; PDR: {o.reason}", notes=notes,
+                       cti=_witness_state(enc, cti[1][-1]) if cti else None)
 
 
 def _timed(v: SizeVerdict, seconds: float) -> SizeVerdict:
-    return SizeVerdict(v.name, v.kind, v.status, v.engine, seconds, v.reason, v.notes, v.witness, v.depth)
+    return dataclasses.replace(v, seconds=seconds)
 
 
 def _land(options: SymbolicOptions, v: SizeVerdict) -> None:
@@ -318,7 +321,7 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
         if why is None:
             groups = fair_groups(model, [(a.action, a.args) for a in enc.actions], group_label)
             try:
-                mon = LassoMonitor(enc, form, groups)
+                mon = _Monitor(enc, form, groups)
             except Unsupported as e:
                 why = str(e)
         if why is not None:
@@ -326,7 +329,7 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
                                    reason=why))
             _land(options, out[-1])
             continue
-        remake = lambda _inst=None, form=form, groups=groups: LassoMonitor(make(), form, groups)
+        remake = lambda _inst=None, form=form, groups=groups: _Monitor(make(), form, groups)
         lifted = Known(list(known.names), [inv for x in known.invariants for inv in _both(x, enc.n)])
         got = _decide(mon, mon.props, remake, 1, False, options, start, lifted, "counters, l2s")[0]
         if got.status is Status.PROVED:
@@ -336,6 +339,31 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
         out.append(got)
         _land(options, got)
     return out
+
+
+class _Monitor(LassoMonitor):
+    """The liveness monitor with the definitions of the counters' quotients (NOTE(div-param)
+    in checker/engines/symbolic/encode.py): facts of every step, and of every negated
+    obligation, as in CounterEncoding.  (Its saved copy is compared, never evaluated.)"""
+
+    def __init__(self, enc: CounterEncoding, prop, groups):
+        super().__init__(enc, prop, groups)
+        n = self.n0
+        (p,) = self.props
+
+        def pred(x, t=None):
+            v, d = p.pred(x, t), enc.defs(x[:n])
+            return v if d is True else z3.Implies(d, v)
+
+        self.props = [SymProp(p.name, p.kind, p.step, pred)]
+
+    def trans(self, x: list, y: list, tag=None) -> z3.BoolRef:
+        step = super().trans(x, y, tag)
+        d = conj(self.base.defs(x[:self.n0]), self.base.defs(y[:self.n0]))
+        return step if d is True else z3.And(step, d)
+
+    def fresh_vars(self, tag: str) -> list[z3.ExprRef]:
+        return self.base.fresh_vars(tag)
 
 
 def unbounded_slots(enc: CounterEncoding) -> list[str]:

@@ -221,17 +221,17 @@ class Printer:
         """The operands of a conjunction (conj) or disjunction, printed, after joining the
         literals over the same enum slots into one condition and, in a conjunction,
         `x <= k and x >= k` into `x == k`."""
-        items: list = sorted(args, key=lambda a: sorted(self.order.get(c.decl().name(), -1) for c in _consts(a)))
+        items: list = sorted(args, key=lambda a: sorted(self.order.get(c.decl().name(), -1) for c in constants(a)))
         done: dict[int, tuple[str, int] | None] = {}  # printed here, or None: joined into another
         groups: dict[tuple, list[int]] = {}
         for i, a in enumerate(items):
-            cs = _consts(a)
+            cs = constants(a)
             if cs and all(self._slot(c).members is not None for c in cs):
                 groups.setdefault(tuple(c.decl().name() for c in cs), []).append(i)
         for idx in groups.values():
             if len(idx) > 1:
                 joined = (z3.And if conj else z3.Or)(*[items[i] for i in idx])
-                done[idx[0]] = self._cases(joined, _consts(joined))
+                done[idx[0]] = self._cases(joined, constants(joined))
                 done.update((i, None) for i in idx[1:])
         if conj:
             bounds: dict[tuple, dict[str, int]] = {}
@@ -264,7 +264,7 @@ class Printer:
         if k == z3.Z3_OP_DISTINCT and len(args) > 2:
             pairs = z3.And(*[a != b for a, b in itertools.combinations(args, 2)])
             return self._p(z3.Not(pairs) if negate else pairs)
-        finite = [c for c in _consts(e) if self._slot(c).members is not None]
+        finite = [c for c in constants(e) if self._slot(c).members is not None]
         if finite:
             return self._cases(z3.Not(e) if negate else e, finite)
         lin = self._linear_atom(z3.Not(e) if negate else e)
@@ -506,8 +506,9 @@ def _product(xs) -> int:
     return n
 
 
-def _consts(e: z3.ExprRef) -> list[z3.ExprRef]:
-    seen, out, todo = set(), [], [e]
+def constants(*terms: z3.ExprRef) -> list[z3.ExprRef]:
+    """The uninterpreted constants of the terms (slots, quotients), sorted by name."""
+    seen, out, todo = set(), [], list(terms)
     while todo:
         x = todo.pop()
         if x.get_id() in seen:

@@ -21,6 +21,7 @@ Values follow NOTE(values) in spec/ir.py: enums and process ids are Ints.
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -304,6 +305,8 @@ class Encoding:
                 return neg(v), ok
             case I.Binary(op=I.BinOp.AND | I.BinOp.OR | I.BinOp.IMPLIES):
                 return self._logic(e, s, t, b)
+            case I.Binary() if e.op in _COMPARISONS and (self._div_shaped(e.left) or self._div_shaped(e.right)):
+                return self._compare_quotient(e, s, t, b)
             case I.Binary():
                 lv, lok = self.expr(e.left, s, t, b)
                 rv, rok = self.expr(e.right, s, t, b)
@@ -326,6 +329,68 @@ class Encoding:
                 v, ok = self.expr(d.body, s, t, inner)
                 return v, conj(*oks, ok)
         raise ValueError(f"cannot encode {type(e).__name__}")
+
+    # ------------------------------------------------------------ division by a value that is not a constant
+
+    def _div_shaped(self, e: I.Expr) -> bool:
+        """Whether e is `x div y`, possibly as the body of a def (NOTE(div-param))."""
+        seen = 0
+        while isinstance(e, I.Call) and seen < 64:
+            e, seen = self.inst.model.def_named(e.name).body, seen + 1
+        return isinstance(e, I.Binary) and e.op is I.BinOp.FLOORDIV
+
+    def _div_parts(self, e: I.Expr, s, t, b) -> tuple[Val, Val, Ok] | None:
+        """(x, y, defined) for e = `x div y` (through defs, evaluated as `expr` would), or
+        None when e has another shape."""
+        if not self._div_shaped(e):
+            return None
+        oks: list[Ok] = []
+        while isinstance(e, I.Call):
+            d = self.inst.model.def_named(e.name)
+            inner = {}
+            for p, a in zip(d.params, e.args):
+                v, ok = self.expr(a, s, t, b)
+                inner[p.uid] = v
+                oks.append(ok)
+            e, b = d.body, inner
+        x, xok = self.expr(e.left, s, t, b)
+        y, yok = self.expr(e.right, s, t, b)
+        return x, y, conj(*oks, xok, yok)
+
+    def _compare_quotient(self, e: I.Binary, s, t, b) -> tuple[Val, Ok]:
+        """A comparison with `x div y` on a side: without the division (NOTE(div-param)) when
+        y is not a constant and the other side is a number; evaluated as usual otherwise."""
+        sides: list[tuple] = []  # (x, y, defined) of a quotient kept for now, or (None, value, defined)
+        for side in (e.left, e.right):
+            parts = self._div_parts(side, s, t, b)
+            if parts is None:
+                sides.append((None, *self.expr(side, s, t, b)))
+            elif not isinstance(parts[1], z3.ExprRef):  # by a constant: as `expr` makes it
+                v, vok = self._arith(I.BinOp.FLOORDIV, parts[0], parts[1])
+                sides.append((None, v, conj(parts[2], vok)))
+            else:
+                sides.append((parts, None, None))
+        (lp, lv, lok), (rp, rv, rok) = sides
+        for parts, other, ook, op in ((lp, rv, rok, e.op), (rp, lv, lok, _FLIPPED.get(e.op, e.op))):
+            if parts is not None and _number(other):
+                x, y, ok = parts
+                return _floor_compare(op, zval(x), zval(y), Fraction(other)), conj(ok, zval(y) != 0, ook)
+        if lp is not None:
+            lv, vok = self._arith(I.BinOp.FLOORDIV, lp[0], lp[1])
+            lok = conj(lp[2], vok)
+        if rp is not None:
+            rv, vok = self._arith(I.BinOp.FLOORDIV, rp[0], rp[1])
+            rok = conj(rp[2], vok)
+        v, vok = self._arith(e.op, lv, rv)
+        return v, conj(lok, rok, vok)
+
+    def _quotient(self, x: z3.ExprRef, y: z3.ExprRef) -> z3.ExprRef:
+        """`x div y` (Python's floor division) for y not a constant: Z3's `div` (Euclidean)
+        turned round for y < 0.  Non-linear: CounterEncoding makes it a fresh variable
+        instead (NOTE(div-param))."""
+        if x.is_int() and y.is_int():
+            return z3.If(y > 0, x / y, (-x) / (-y))
+        return z3.ToInt(_real(x) / _real(y))
 
     def _logic(self, e: I.Binary, s, t, b) -> tuple[Val, Ok]:
         lv, lok = self.expr(e.left, s, t, b)
@@ -374,9 +439,11 @@ class Encoding:
         if op is I.BinOp.DIV:
             return _real(za) / _real(zb), nonzero
         both_int = za.is_int() and zb.is_int()
-        if both_int:
+        if isinstance(b, z3.ExprRef):
+            q = self._quotient(za, zb)
+        elif both_int:
             # Z3's integer division is Euclidean; Python's // is floor: they agree for b > 0
-            q = z3.If(zb > 0, za / zb, (-za) / (-zb)) if isinstance(b, z3.ExprRef) else (za / zb if b > 0 else (-za) / (-zb))
+            q = za / zb if b > 0 else (-za) / (-zb)
         else:
             q = z3.ToInt(_real(za) / _real(zb))
         if op is I.BinOp.FLOORDIV:
@@ -607,11 +674,14 @@ def _root(e: I.Expr) -> I.Expr:
 # `stake / total * 100 >= 95`, is a division by a state-dependent number: nonlinear for the
 # solvers, and Spacer (PDR, the every-size proof) refuses it outright.  With k and c
 # numerals and y not, `k * (x / y) op c` is, for y > 0, `k * x op c * y`, and for y < 0 the
-# same with the comparison turned round: linear either way.  At y = 0 the division is a
+# same with the comparison turned round: linear either way.  (c any term, `6 / x >= x - 1`,
+# would make c * y a product that Spacer takes here, but the θ analysis of
+# checker/run/theta.py then spends its budget on products: 79 s instead of 4 s on Aragon.)  At y = 0 the division is a
 # runtime error, which the comparison's definedness (`ok`, y != 0) reports wherever it is
 # evaluated; the value there is taken as false.  Only this shape is rewritten; anything else
 # keeps the division as it is.
 _FLIPPED = {I.BinOp.LT: I.BinOp.GT, I.BinOp.LE: I.BinOp.GE, I.BinOp.GT: I.BinOp.LT, I.BinOp.GE: I.BinOp.LE}
+_COMPARISONS = frozenset(_FLIPPED) | {I.BinOp.EQ, I.BinOp.NE}
 
 
 def _numeral(t) -> bool:
@@ -655,3 +725,62 @@ def _clear_division(op: I.BinOp, za, zb):
     x, y, c = _real(x), _real(y), _real(c)
     kx = x if k is None else _real(k) * x
     return z3.If(y > 0, _compare(op, kx, c * y), z3.If(y < 0, _compare(_FLIPPED[op], kx, c * y), z3.BoolVal(False)))
+
+
+# ---------------------------------------------------------------- NOTE(div-param)
+#
+# `x div y` and `x % y` with y not a constant: y an int param with no value on the counter
+# abstraction (checker/engines/counters/abstraction.py, the proof for every N), or state.  Z3's
+# `div` by a term is non-linear, and Spacer (PDR, the every-size proof) rejects it outright
+# ("Uninterpreted 'div'", FP703).  Two encodings avoid it, both exact:
+#   1. compared with a number k (the usual threshold rule, `(yes * 100) div N >= 67`): for
+#      an integer k, floor(x / y) >= k iff x / y >= k iff x >= k * y when y > 0 and
+#      x <= k * y when y < 0, which is linear; > k, <= k, < k, == k and != k follow from it
+#      (`_floor_compare`), and a rational k is rounded (floor(z) >= k iff floor(z) >= ceil(k)).
+#      No quotient is made at all.  At y == 0 the comparison is a runtime error (its
+#      definedness says y != 0) and its value there is taken as false.
+#   2. anywhere else, CounterEncoding `_quotient` makes the quotient a fresh Int q, defined by
+#          y > 0 implies y*q <= x < y*q + y,   y < 0 implies y*q >= x > y*q + y,   y == 0 implies q == 0,
+#      which has exactly one solution q = floor(x / y) for every x and y (at y == 0 the
+#      value does not matter: the expression is undefined there).  So a formula F over q,
+#      conjoined with that definition D, means F with the quotient itself, whether F is used
+#      as a fact or negated, as long as D is asserted as a fact of every query that mentions
+#      q: then `exists q. D and F` is `F[x div y]` (D defines q) and so is `forall q. D
+#      implies F`.  That is why `defs(s)` is part of `init(s)` and of `trans(s, t)` (for s and
+#      t), and every obligation reads `defs implies pred` (negated: `defs and not pred`):
+#      every state of every query is an initial state, an end of a step, or a state whose
+#      obligation is negated, so its definitions are facts of the query; in Spacer's Horn
+#      clauses q is a variable of the clause's body, never an argument of Inv, so it is
+#      existentially quantified there.  `x % y` is x - y*q with the same q.  y*q is
+#      non-linear when y is a param; Spacer copes with it when y is a constant of the run.
+#   Each q belongs to one state: it is named `quot!i@tag`, i the shape of (x, y) with the
+#   state's tag taken out (its "template"), so the same quotient of the same state is the
+#   same constant in every formula, each BMC step and k-induction state has its own, and
+#   `defs(s)` instantiates every template for s.  Two helps for the solvers, both implied
+#   by the definitions: where the assumptions make y > 0 (`assume N >= 1`), the y < 0 case
+#   is left out (y <= 0 implies q == 0 keeps exactly one solution everywhere); and each step
+#   says that equal operands in s and t give equal quotients (`same_quotients`), which
+#   otherwise takes non-linear reasoning (a 20 s timeout became 0.4 s).  A quotient of values from two states (a
+#   step invariant dividing x' - x by N) has no state to belong to: outside the abstraction.
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, Fraction)) and not isinstance(v, bool)
+
+
+def _floor_compare(op: I.BinOp, x: z3.ExprRef, y: z3.ExprRef, c: Fraction) -> z3.BoolRef:
+    """NOTE(div-param): `x div y op c` without the division (y != 0)."""
+    def at_least(k: int) -> z3.BoolRef:  # floor(x / y) >= k
+        return z3.If(y > 0, x >= k * y, z3.If(y < 0, x <= k * y, z3.BoolVal(False)))
+
+    lo, hi = math.floor(c), math.ceil(c)
+    if op is I.BinOp.GE:
+        return at_least(hi)
+    if op is I.BinOp.GT:
+        return at_least(lo + 1)
+    if op is I.BinOp.LE:
+        return z3.Not(at_least(lo + 1))
+    if op is I.BinOp.LT:
+        return z3.Not(at_least(hi))
+    equal = z3.And(at_least(lo), z3.Not(at_least(lo + 1))) if lo == hi else z3.BoolVal(False)
+    return equal if op is I.BinOp.EQ else z3.Not(equal)

@@ -214,15 +214,20 @@ def _horn(enc: Encoding, p: SymProp, deadline: float | None, known: Known):
     if deadline is not None:
         fp.set("timeout", _ms(deadline))
     fp.register_relation(inv, err)
-    fp.declare_var(*s, *t, enc.choice_var(TAG))
     trans = enc.trans(s, t, TAG)
     wf_s, wf_t = known.within(enc, s), known.within(enc, t)
-    fp.rule(inv(*s), [enc.init(s), wf_s], "init")
+    init = enc.init(s)
+    bad = z3.Not(p.pred(s, t)) if p.step else z3.Not(p.pred(s, None))
+    # the quotients of NOTE(div-param) (checker/engines/symbolic/encode.py): variables of the clauses'
+    # bodies, never arguments of Inv
+    fresh = getattr(enc, "fresh_vars", None)
+    fp.declare_var(*s, *t, enc.choice_var(TAG), *(fresh("s") + fresh("t") if fresh else []))
+    fp.rule(inv(*s), [init, wf_s], "init")
     fp.rule(inv(*t), [inv(*s), wf_s, trans, wf_t], "step")
     if p.step:
-        fp.rule(err(), [inv(*s), wf_s, trans, z3.Not(p.pred(s, t))], "bad")
+        fp.rule(err(), [inv(*s), wf_s, trans, bad], "bad")
     else:
-        fp.rule(err(), [inv(*s), wf_s, z3.Not(p.pred(s, None))], "bad")
+        fp.rule(err(), [inv(*s), wf_s, bad], "bad")
     return fp, inv, err()
 
 
