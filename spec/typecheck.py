@@ -319,7 +319,8 @@ class _Checker:
                 raise _err("FP302", f"argument '{p.name}' of '{name}' expects {_article(p.ty)}, found {_article(x.ty)}", a.span)
             ir_args.append(x)
         if primed:
-            return _primed_body(I.Call(name, tuple(ir_args), d.ty, span), self.defs_ir)
+            return _primed_body(I.Call(name, tuple(ir_args), d.ty, span), self.defs_ir,
+                                lambda b: self.binder(b.name, b.ty, b.span))
         return I.Call(name, tuple(ir_args), d.ty, span)
 
     def names_a_def(self, e: A.ExprE) -> bool:
@@ -764,23 +765,30 @@ def _kind_word(kind: str) -> str:
     }.get(kind, kind)
 
 
-def _primed_body(call: I.Call, defs: dict[str, I.Def]) -> I.Expr:
+def _primed_body(call: I.Call, defs: dict[str, I.Def], fresh: Callable[[I.Binder], I.Binder]) -> I.Expr:
     """NOTE(primed-def): `d'` (or `d(a)'`) in a step invariant is the def evaluated in the
     post-state: its body with the arguments (already primed) in place of its parameters and
     every state read primed, keys and copy ids included, and the defs it calls inlined the
-    same way.  So no engine needs a primed call; a trace shows the body."""
+    same way.  So no engine needs a primed call; a trace shows the body.  The copy's
+    quantifiers get binders of their own (`fresh`): the def's, read before the step where
+    it is called unprimed, are not shared with the copy read after it."""
     d = defs[call.name]
-    args = {b.uid: a for b, a in zip(d.params, call.args)}
+    args: dict[int, I.Expr] = {b.uid: a for b, a in zip(d.params, call.args)}
 
     def prime(e: I.Expr) -> I.Expr | None:
         if isinstance(e, I.BoundRef) and e.binder.uid in args:
             return args[e.binder.uid]
+        if isinstance(e, I.Quant):
+            nb = fresh(e.binder)
+            args[e.binder.uid] = I.BoundRef(nb, e.binder.ty, None)
+            sub = lambda x: None if x is None else I.substitute(x, prime)
+            return dataclasses.replace(e, binder=nb, cond=sub(e.cond), body=sub(e.body))
         if isinstance(e, I.VarRef):
             return dataclasses.replace(e, primed=True)
         if isinstance(e, I.LocalRef):
             return dataclasses.replace(e, primed=True, proc=I.substitute(e.proc, prime))
         if isinstance(e, I.Call):
-            return _primed_body(dataclasses.replace(e, args=tuple(I.substitute(a, prime) for a in e.args)), defs)
+            return _primed_body(dataclasses.replace(e, args=tuple(I.substitute(a, prime) for a in e.args)), defs, fresh)
         return None
 
     return I.substitute(d.body, prime)

@@ -225,3 +225,36 @@ invariant never_twice: enacted <= 1
     assert got["never_twice"] is Status.VIOLATED
     never = next(v for v in res.verdicts if v.name == "never_twice")
     assert never.witness == {"C": 1, "D": 1}
+
+
+PRIMED_COUNTS = """model PrimedCounts
+param N: int
+assume N >= 1
+enum Ballot { Unvoted, Yes, No }
+process Validator[N] { var ballot: Ballot = Unvoted }
+def yes = count(v in Validator where v.ballot == Yes)
+action vote(v: Validator, y: bool) when v.ballot == Unvoted { v.ballot = if y then Yes else No }
+invariant yes_grows_by_at_most_one: yes' <= yes + 1
+invariant no_never_shrinks: count(v in Validator where v.ballot' == No) >= count(v in Validator where v.ballot == No)
+invariant yes_never_moves: yes' == yes
+"""
+
+
+def test_counts_over_primed_locals_are_proved_for_every_size():
+    """NOTE(primed-count): a count whose body reads the copy's locals only primed (a primed
+    def, or written out) is the count over the post-state's counters."""
+    model = load_model_text(PRIMED_COUNTS, "t.fork")
+    res = prove_all_sizes(model, {}, ["N"], SymbolicOptions(depth=2, timeout=60, deadlock=False))
+    assert res.ineligible is None
+    got = {v.name: v.status for v in res.verdicts if v.name != "runtime"}
+    assert got == {"yes_grows_by_at_most_one": Status.PROVED, "no_never_shrinks": Status.PROVED,
+                   "yes_never_moves": Status.VIOLATED}
+    assert next(v for v in res.verdicts if v.name == "yes_never_moves").witness == {"N": 1}
+
+
+def test_a_count_that_reads_a_copy_before_and_after_the_step_is_refused_by_name():
+    text = PRIMED_COUNTS.replace("invariant yes_never_moves: yes' == yes",
+                                 "invariant one_changes: count(v in Validator where v.ballot' != v.ballot) <= 1")
+    with pytest.raises(Ineligible) as e:
+        CounterEncoding(load_model_text(text, "t.fork"), {}, ["N"])
+    assert "line 10: the step invariant reads a copy's local both before and after the step" in str(e.value)

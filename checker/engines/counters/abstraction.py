@@ -102,6 +102,7 @@ def static_reasons(model: I.Model) -> list[str]:
         procs = [p for p in a.params if isinstance(p.ty, I.ProcType)]
         if len(procs) > 1:
             add(f"the action '{a.name}' takes two copies ({', '.join(p.name for p in procs)})", a)
+    after = post_state_binders(model)
     for n in walk(model):
         if isinstance(n, I.Binary) and n.op in (I.BinOp.EQ, I.BinOp.NE) and isinstance(n.left.ty, I.ProcType):
             add(f"copies of {n.left.ty.family} are compared by identity ({expr_str(n)})", n)
@@ -109,9 +110,23 @@ def static_reasons(model: I.Model) -> list[str]:
             add(f"a copy of {n.ty.family} is chosen by a condition ({expr_str(n)})", n)
         elif isinstance(n, I.Lit) and isinstance(n.ty, I.ProcType):
             add(f"a fixed copy of {n.ty.family} is named", n)
-        elif isinstance(n, I.LocalRef) and n.primed:
-            add(f"the step invariant reads the next local state of a copy ({expr_str(n)})", n)
+        elif isinstance(n, I.LocalRef) and n.primed and not (isinstance(n.proc, I.BoundRef)
+                                                             and n.proc.binder.uid in after):
+            add(f"the step invariant reads a copy's local both before and after the step, or the next local "
+                f"state of a copy it does not count ({expr_str(n)})", n)
     return reasons
+
+
+def post_state_binders(model: I.Model) -> set[int]:
+    """NOTE(primed-count): the binders of `count`/`sum`/`forall`/`exists` over a family whose
+    body reads that copy's locals only primed (`count(v in V where v.ballot' == Yes)`, a
+    primed def): such a quantifier is the same one over the post-state's counters."""
+    fams = {n.binder.uid for n in walk(model) if isinstance(n, I.Quant) and isinstance(n.domain, I.ProcType)}
+    seen: dict[int, set[bool]] = {}
+    for n in walk(model):
+        if isinstance(n, I.LocalRef) and isinstance(n.proc, I.BoundRef) and n.proc.binder.uid in fams:
+            seen.setdefault(n.proc.binder.uid, set()).add(n.primed)
+    return {uid for uid, primes in seen.items() if primes == {True}}
 
 
 # ---------------------------------------------------------------- the instance
@@ -164,6 +179,7 @@ class CounterEncoding(Encoding):
         # the binders of every loop over a family: writes through them move all copies at once
         self.loop_binders = {n.binder.uid for n in walk(model.actions) if isinstance(n, I.For)
                              and isinstance(n.domain, I.ProcType)}
+        self._after = post_state_binders(model)
         self._lay_out()
         self.n = len(inst.slot_names)
         self.sorts = [z3.IntSort() if t is None else self._sort(t) for t in inst.slot_types]
@@ -483,8 +499,11 @@ class CounterEncoding(Encoding):
         fam = q.domain.family
         u = q.binder.uid
         terms, oks = [], []
+        after = u in self._after  # NOTE(primed-count): the copies as they are after the step
+        if after and t is None:
+            raise Ineligible(f"'{q.kind.value} {q.binder.name} in {fam}' reads the next local state outside a step")
         for ls in self.local_states[fam]:
-            c = self.counter_of(s, ls)
+            c = self.counter_of(t if after else s, ls)
             here = c >= 1
             bv = {**b, u: ls}
             if q.kind in (I.QuantKind.FORALL, I.QuantKind.EXISTS):
