@@ -39,6 +39,7 @@ from hypothesis import event as _event
 from hypothesis import strategies as st
 from hypothesis.control import _current_build_context
 
+from forkproof.engines.counters.abstraction import CounterEncoding
 from forkproof.engines.counters.prove import AllSizes, prove_all_sizes
 from forkproof.engines.symbolic.engine import check_bmc
 from forkproof.engines.symbolic.encode import SymbolicOptions
@@ -292,3 +293,19 @@ def test_generated_counters_agree_with_explicit(tier):
     print(f"\n{dict(seen)} in {time.perf_counter() - start:.1f} s")
     # the test means something only if most models are inside the abstraction
     assert seen["eligible"] >= 0.4 * sum(n for k, n in seen.items() if k.startswith(("eligible", "ineligible"))), seen
+
+
+def test_unreachable_local_states_are_pruned_and_the_proofs_get_simpler():
+    """NOTE(local-reach): history flags beside a location make 24 local states of which 4 are
+    reachable; their counters are 0 in wf, and the three invariants become 0-inductive (they
+    needed PDR with all 24)."""
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[1] / "data" / "history_flags.fork").read_text(encoding="utf-8")
+    model = load_model_text(text, "history_flags.fork")
+    enc = CounterEncoding(model, {}, ["N"])
+    assert sum(len(v) for v in enc.local_states.values()) == 24 and len(enc.unreached) == 20
+    kept = [ls.values for ls in enc.local_states["P"] if enc.counters["P"][ls.index] not in enc.unreached]
+    assert len(kept) == 4 and all(acc is False or loc == 2 for loc, sent, echoed, acc in kept)
+    res = prove_all_sizes(model, {}, ["N"], SymbolicOptions(depth=2, timeout=60, deadlock=False))
+    assert {(v.name, v.status, v.engine) for v in res.verdicts if v.name != "runtime"} == {
+        (n, Status.PROVED, "kind (k=0, counters)") for n in ("acc_means_sent", "acc_is_loc", "echo_after_send")}

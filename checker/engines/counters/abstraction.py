@@ -35,12 +35,14 @@ param.  The caller then checks fixed sizes only and says so.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 from typing import Iterable
 
 import z3
 
 from forkproof.semantics.compile import mentions, walk
+from forkproof.engines.symbolic.bmc import solve
 from forkproof.engines.symbolic.certificate import constants
 from forkproof.engines.symbolic.encode import ActionEnc, Encoding, SymProp, Val, conj, disj, implies, ite, neg, zval
 from forkproof.semantics.instance import Instance, VarSlots, display_value
@@ -180,6 +182,7 @@ class CounterEncoding(Encoding):
         self.loop_binders = {n.binder.uid for n in walk(model.actions) if isinstance(n, I.For)
                              and isinstance(n.domain, I.ProcType)}
         self._after = post_state_binders(model)
+        self.unreached: list[int] = []  # NOTE(local-reach): counters of local states no copy reaches
         self._lay_out()
         self.n = len(inst.slot_names)
         self.sorts = [z3.IntSort() if t is None else self._sort(t) for t in inst.slot_types]
@@ -200,6 +203,7 @@ class CounterEncoding(Encoding):
             self.trans(s, t, "check")
             for p in self.props:
                 p.pred(s, t if p.step else None)
+            self.unreached = self._unreached_local_states()
         except ModelError as e:
             raise Ineligible(f"evaluating the model without a value for {', '.join(self.symbolic)} failed: "
                              f"{e.diagnostics[0].message}") from None
@@ -330,7 +334,7 @@ class CounterEncoding(Encoding):
         return z3.And(zval(value) >= zval(lo), zval(value) <= zval(hi))
 
     def wf(self, s: list) -> z3.BoolRef:
-        parts = [self._assumed(s)]
+        parts = [self._assumed(s)] + [s[k] == 0 for k in self.unreached]
         for k, ty in enumerate(self.inst.slot_types):
             if ty is None:
                 parts.append(s[k] >= 0)  # a counter
@@ -379,6 +383,58 @@ class CounterEncoding(Encoding):
         if d is not True:
             parts.append(d)
         return z3.And(*parts)
+
+    # ------------------------------------------------------------ reachable local states
+
+    # NOTE(local-reach): a family's local states are every combination of its locals' values,
+    # most of which no copy ever reaches when a local remembers history (a flag "sent" beside
+    # a location).  The local states reached are the least set R that holds the initial ones
+    # and every local state a transition can put a copy in from a state whose copies are all
+    # in R (one query per action and round: "can this step raise the counter of a local state
+    # outside R?").  By induction on the length of a run, every reachable state has its
+    # copies in R, so `counter == 0` for the others holds in every reachable state and is
+    # added to wf.  Any query the solver leaves undecided, or the time limit, stops the
+    # search and nothing is pruned.  A fresh encoding (the certificate re-check) computes R
+    # again with fresh solvers.
+    REACH_SECONDS = 10.0
+
+    def _unreached_local_states(self) -> list[int]:
+        if not any(len(v) > 1 for v in self.local_states.values()):
+            return []
+        deadline = time.perf_counter() + self.REACH_SECONDS
+        s, t = self.vars("reach"), self.vars("reach'")
+        reached: set[int] = set()
+        init_s = self.init(s)
+        for fam in self.inst.model.families:
+            for k in self.counters[fam.name]:
+                res, _ = solve([init_s], s[k] > 0, deadline)
+                if res == z3.unknown:
+                    return []
+                if res == z3.sat:
+                    reached.add(k)
+        every = [k for fam in self.inst.model.families for k in self.counters[fam.name]]
+        grew = True
+        while grew:
+            grew = False
+            inside = [s[k] == 0 for k in every if k not in reached]
+            base = [self.wf(s), self.wf(t), *inside]
+            d = conj(self.defs(s), self.defs(t))
+            if d is not True:
+                base.append(d)
+            for act in self.actions:
+                while True:
+                    outside = [k for k in every if k not in reached]
+                    if not outside:
+                        return []
+                    res, m = solve(base + [act.fires(s, t)], z3.Or(*[t[k] > 0 for k in outside]), deadline)
+                    if res == z3.unknown or time.perf_counter() > deadline:
+                        return []
+                    if res == z3.unsat:
+                        break
+                    new = {k for k in outside if z3.is_true(m.eval(t[k] > 0, model_completion=True))}
+                    reached |= new
+                    grew = True
+        return [k for k in every if k not in reached]
 
     # ------------------------------------------------------------ quotients (NOTE(div-param))
 
