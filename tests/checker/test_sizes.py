@@ -105,8 +105,10 @@ def test_resilience_condition_with_two_open_params():
     ("process P[N] { var on: bool = false }\naction go(p: P) { p.on = true }\n"
      "invariant i: forall p in P: forall q in P: p == q implies p.on == q.on",
      "copies of P are compared by identity (p == q)"),
-    ("process P[N] { var m: [bool] bool = false }\naction go(p: P) { p.m[true] = true }\ninvariant i: true",
-     "the local 'm' of P is a map"),
+    ("process P[N] { var m: [bool] [bool] bool = false }\naction go(p: P) { p.m[true][false] = true }\n"
+     "invariant i: true", "the local 'm' of P is a map of maps or of an unbounded type"),
+    ("process P[N] { var m: [bool] int = 0 }\naction go(p: P) { p.m[true] = 1 }\ninvariant i: true",
+     "the local 'm' of P is a map of maps or of an unbounded type"),
     ("process P[N] { var on: bool = false }\nvar w: 0..2 = 0\naction go(p: P) { p.on = true }\n"
      "invariant i: sum(p in P: w) >= 0", "depends on global state (w)"),
     ("process P[N] { var on: bool = false }\nvar x: [0..N] bool = false\naction go(p: P) { p.on = true }\n"

@@ -66,6 +66,35 @@ class LocalState:
     values: tuple
 
 
+@dataclass(frozen=True)
+class Part:
+    """One component of a family's local state: a scalar local, or one entry of a per-copy
+    map (`ballot[P1]`), NOTE(copy-maps): a map over a finite key is its entries, each a
+    scalar of the local state like any other."""
+
+    local: str
+    key: object  # the entry's key (runtime value), None for a scalar local
+    label: str
+    ty: I.Type  # the entry's (or the local's) type
+    var: I.StateVar
+
+
+def _flat_map(ty: I.MapType) -> bool:
+    finite = lambda t: isinstance(t, (I.BoolType, I.EnumType)) or (isinstance(t, I.IntType) and t.bounded)
+    return finite(ty.key) and finite(ty.value)
+
+
+def _parts_of(inst: Instance, fam: I.Family) -> list[Part]:
+    out = []
+    for v in fam.locals:
+        if isinstance(v.ty, I.MapType):
+            for k in inst.domain(v.ty.key):
+                out.append(Part(v.name, k, f"{v.name}[{inst.key_str(k, v.ty.key)}]", v.ty.value, v))
+        else:
+            out.append(Part(v.name, None, v.name, v.ty, v))
+    return out
+
+
 # ---------------------------------------------------------------- static checks
 
 
@@ -91,8 +120,9 @@ def static_reasons(model: I.Model) -> list[str]:
             add(f"the state variable '{v.name}' holds copies of a process family", v)
     for f in model.families:
         for v in f.locals:
-            if isinstance(v.ty, I.MapType):
-                add(f"the local '{v.name}' of {f.name} is a map (local state must be a few scalars)", v)
+            if isinstance(v.ty, I.MapType) and not _flat_map(v.ty):
+                add(f"the local '{v.name}' of {f.name} is a map of maps or of an unbounded type (a per-copy map "
+                    f"must map a finite key to a bool, an enum or a bounded int)", v)
             elif isinstance(v.ty, I.IntType) and not v.ty.bounded:
                 add(f"the local '{v.name}' of {f.name} is an unbounded int", v)
             elif isinstance(v.ty, I.RatType):
@@ -182,6 +212,7 @@ class CounterEncoding(Encoding):
         self.loop_binders = {n.binder.uid for n in walk(model.actions) if isinstance(n, I.For)
                              and isinstance(n.domain, I.ProcType)}
         self._after = post_state_binders(model)
+        self.parts: dict[str, list[Part]] = {}  # per family: the components of a local state
         self.unreached: list[int] = []  # NOTE(local-reach): counters of local states no copy reaches
         self._lay_out()
         self.n = len(inst.slot_names)
@@ -239,7 +270,8 @@ class CounterEncoding(Encoding):
                     self.sym_bounds[k] = (ty.lo, ty.hi)
             inst.globals_at[v.name] = VarSlots(v, base, len(names), 0, 1)
         for fam in model.families:
-            doms = [inst.domain(v.ty) for v in fam.locals]
+            self.parts[fam.name] = parts = _parts_of(inst, fam)
+            doms = [inst.domain(pt.ty) for pt in parts]
             total = 1
             for d in doms:
                 total *= len(d)
@@ -251,8 +283,15 @@ class CounterEncoding(Encoding):
             inst.family_sizes[fam.name] = 0
 
     def _counter_name(self, fam: I.Family, ls: LocalState) -> str:
-        parts = [f"{v.name} = {_show(display_value(x, v.ty))}" for v, x in zip(fam.locals, ls.values)]
-        return f"#{fam.name}({', '.join(parts)})"
+        return f"#{fam.name}({self.local_text(fam, ls)})"
+
+    def local_text(self, fam: I.Family, ls: LocalState) -> str:
+        """"ballot[0] = Yes, ballot[1] = No, staked = true": one local state, for people."""
+        return ", ".join(f"{pt.label} = {_show(display_value(x, pt.ty))}" for pt, x in zip(self.parts[fam.name], ls.values))
+
+    def part_at(self, family: str, local: str, key: object = None) -> int:
+        """The position in a local state of `local` (of the entry `key` of a map local)."""
+        return next(i for i, pt in enumerate(self.parts[family]) if pt.local == local and pt.key == key)
 
     def _check_ranges(self) -> None:
         """Initial values and family sizes must be valid for every value of the symbolic
@@ -290,7 +329,7 @@ class CounterEncoding(Encoding):
                     values = self.inst.domain(_leaf(v.init.domain))
                 else:
                     values = [self.inst.const(v.init, f"the initial value of {fam.name}.{v.name}")]
-                own = self.inst.domain(v.ty)
+                own = self.inst.domain(_leaf(v.ty))
                 if any(x not in own for x in values):
                     raise Ineligible(f"an initial value of {fam.name}.{v.name} lies outside {v.ty} (a runtime error "
                                      f"in the initial state of every instance with a copy)")
@@ -370,9 +409,10 @@ class CounterEncoding(Encoding):
                     parts.append(s[k] == zval(value))
         for fam in self.inst.model.families:
             allowed = []
-            for v in fam.locals:
+            for pt in self.parts[fam.name]:  # a map local: every entry (independently, for `any`)
+                v = pt.var
                 if isinstance(v.init, I.InitAny):
-                    allowed.append(set(self.inst.domain(v.init.domain)))
+                    allowed.append(set(self.inst.domain(_leaf(v.init.domain))))
                 else:
                     allowed.append({self.inst.const(v.init, f"the initial value of {fam.name}.{v.name}")})
             for ls, k in zip(self.local_states[fam.name], self.counters[fam.name]):
@@ -541,15 +581,33 @@ class CounterEncoding(Encoding):
             case I.ParamRef() if e.name in self.param_at:
                 return s[self.param_at[e.name]], True
             case I.LocalRef():
-                who = b.get(e.proc.binder.uid) if isinstance(e.proc, I.BoundRef) else None
-                if not isinstance(who, LocalState):
-                    raise Ineligible(f"{expr_str(e)} reads a copy that counters cannot name")
-                fam = self.inst.model.family_named(e.family)
-                j = next(i for i, v in enumerate(fam.locals) if v.name == e.name)
-                return who.values[j], True
+                who = self._copy(e, b, f"{expr_str(e)} reads a copy that counters cannot name")
+                if isinstance(e.ty, I.MapType):
+                    raise Ineligible(f"{expr_str(e)}: a per-copy map is read whole (read one entry, {e.name}[k])")
+                return who.values[self.part_at(e.family, e.name)], True
+            case I.Index(base=I.LocalRef() as loc):
+                who = self._copy(loc, b, f"{expr_str(e)} reads a copy that counters cannot name")
+                keys = self.inst.domain(loc.ty.key)
+                k, kok = self.expr(e.key, s, t, b)
+                values = [who.values[self.part_at(loc.family, loc.name, key)] for key in keys]
+                if not isinstance(k, z3.ExprRef):
+                    if k not in keys:  # a key outside the range: a runtime error
+                        return (values[0] if values else 0), False
+                    return values[keys.index(k)], kok
+                out = values[-1] if values else 0
+                for key, x in zip(reversed(keys[:-1]), reversed(values[:-1])):
+                    out = ite(k == key, x, out)
+                inside = disj(*[k == key for key in keys]) if keys else False
+                return out, conj(kok, inside)
             case I.Quant() if isinstance(e.domain, I.ProcType):
                 return self._family_quant(e, s, t, b)
         return super().expr(e, s, t, b)
+
+    def _copy(self, loc: I.LocalRef, b: dict, why: str) -> "LocalState":
+        who = b.get(loc.proc.binder.uid) if isinstance(loc.proc, I.BoundRef) else None
+        if not isinstance(who, LocalState):
+            raise Ineligible(why)
+        return who
 
     def _family_quant(self, q: I.Quant, s, t, b):
         fam = q.domain.family
@@ -602,9 +660,7 @@ class CounterEncoding(Encoding):
                 shown = []
                 for p, v in zip(a.params, args):
                     if isinstance(v, LocalState):
-                        fam = self.inst.model.family_named(v.family)
-                        desc = ", ".join(f"{lv.name} = {_show(display_value(x, lv.ty))}" for lv, x in zip(fam.locals, v.values))
-                        shown.append(f"a copy with {desc}")
+                        shown.append(f"a copy with {self.local_text(self.inst.model.family_named(v.family), v)}")
                     else:
                         shown.append(_show(display_value(v, p.ty)))
                 label = a.name + (f"({', '.join(shown)})" if args else "")
@@ -635,7 +691,8 @@ class CounterEncoding(Encoding):
             self._pending = []
         try:
             for st in stmts:
-                if isinstance(st, I.Assign) and isinstance(st.target, I.LocalRef):
+                if isinstance(st, I.Assign) and (isinstance(st.target, I.LocalRef) or (
+                        isinstance(st.target, I.Index) and isinstance(st.target.base, I.LocalRef))):
                     self._local_write(st, s, b, pc, oks)
                 elif isinstance(st, I.For) and isinstance(st.domain, I.ProcType):
                     self._for_copies(st, s, b, pc, writes, oks)
@@ -651,7 +708,9 @@ class CounterEncoding(Encoding):
                 self._pending = None
 
     def _local_write(self, st: I.Assign, s, b, pc, oks) -> None:
-        tgt = st.target
+        tgt, entry = st.target, None
+        if isinstance(tgt, I.Index):  # `p.m[k] = v`: the entry k of a per-copy map
+            tgt, entry = tgt.base, tgt.key
         who = b.get(tgt.proc.binder.uid) if isinstance(tgt.proc, I.BoundRef) else None
         if not isinstance(who, LocalState):
             raise Ineligible(f"'{expr_str(tgt)} = ...' writes a copy that counters cannot name")
@@ -662,10 +721,17 @@ class CounterEncoding(Encoding):
                              f"the loop's")
         v, vok = self.expr(st.value, s, None, b)
         oks.append(implies(pc, vok))
-        fam = self.inst.model.family_named(tgt.family)
-        j = next(i for i, x in enumerate(fam.locals) if x.name == tgt.name)
         key = (tgt.proc.binder.uid, who.family, who.index)
-        self._pending.append((key, j, pc, v))
+        if entry is None:
+            self._pending.append((key, self.part_at(tgt.family, tgt.name), pc, v))
+            return
+        keys = self.inst.domain(tgt.ty.key)
+        k, kok = self.expr(entry, s, None, b)
+        oks.append(implies(pc, conj(kok, disj(*[k == x for x in keys]) if isinstance(k, z3.ExprRef) else k in keys)))
+        for x in keys:
+            hit = (k == x) if isinstance(k, z3.ExprRef) else (k == x)
+            if hit is not False:
+                self._pending.append((key, self.part_at(tgt.family, tgt.name, x), conj(pc, hit), v))
 
     def _for_copies(self, st: I.For, s, b, pc, writes, oks) -> None:
         fam = st.domain.family
@@ -723,7 +789,7 @@ class CounterEncoding(Encoding):
                     val: Val = ls.values[j]
                     for c, v in lst:
                         val = ite(c, v, val)
-                        errs.append(conj(c, neg(self._local_in_range(fam.locals[j], v))))
+                        errs.append(conj(c, neg(self._local_in_range(self.parts[fam_name][j].ty, v))))
                     for (c1, _), (c2, _) in itertools.combinations(lst, 2):
                         errs.append(conj(c1, c2))
                     new[j] = val
@@ -754,8 +820,7 @@ class CounterEncoding(Encoding):
             for idx, value in moved.items():
                 writes.append((slots[idx], True, value))
 
-    def _local_in_range(self, v: I.StateVar, value: Val):
-        ty = v.ty
+    def _local_in_range(self, ty: I.Type, value: Val):
         if isinstance(ty, I.IntType) and ty.bounded:
             lo, hi = self.inst.bounds(ty)
         elif isinstance(ty, I.EnumType):
