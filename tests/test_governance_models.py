@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from forkproof.run.check import check_model
+from forkproof.run.results import outcome
 from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import EngineOptions
 from forkproof.analysis.report import set_str
@@ -148,3 +149,37 @@ def test_aragon_token_weighted_votes_keep_every_safety_proof_and_the_theta_range
     res = theta_range(m, m.def_named("support_ok"), {"MAXBAL": [2]}, 3, ["executed_with_more_yea_than_nay"])
     g = res.properties[0].groups[0]
     assert (set_str(g.holds), g.scope) == ("[1/2, +inf)", "all N with N >= 1, MAXBAL = 2")
+
+
+# ---------------------------------------------------------------- OpenZeppelin Governor
+
+OZ = os.path.join(ROOT, "models", "oz_governor_proposals.fork")
+OZ_PROVED = ["executed_had_more_for_than_against", "ballots_only_while_voting_or_after",
+             "tallies_frozen_once_voting_ends", "votes_never_exceed_the_supply", "deadlock"]
+
+
+def oz(*params: str, up_to: int = 6):
+    model = load_model(OZ)
+    rep = check_model(model, parse_bindings(model, list(params)), EngineOptions(up_to=up_to))
+    return {p.verdict.name: p for p in rep.properties}
+
+
+def test_oz_governor_two_proposals_with_per_proposal_ballots_at_one_to_three_holders():
+    """Per-copy maps (NOTE(copy-maps)): a ballot per holder and proposal.  State counts pinned
+    at N = 1..3; the rounding of quorum() shows only from N = 6 (1 of 6 tokens is 16.7%)."""
+    got = oz("N=1..3")
+    assert {n: (p.verdict.status, p.verdict.states) for n, p in got.items()} == {
+        n: (H, 5633) for n in OZ_PROVED[:-1] + ["succeeded_with_the_stated_quorum", "deadlock"]}
+    assert outcome(got["succeeded_with_the_stated_quorum"]) == "fixed"   # expected violated, holds here
+
+
+@pytest.mark.slow
+def test_oz_governor_is_proved_for_every_holder_count_and_its_quorum_rounds_down_at_six():
+    """About 30 s: the counters prove the safety properties for every N; quorum() rounding
+    (supply * 20 / 100, rounded down) lets 1 token of 6 succeed, as the model expects."""
+    got = oz()
+    every = "all N with N >= 1, MAXBAL = 1, QUORUM = 20"
+    assert {n: (got[n].verdict.status, got[n].scope) for n in OZ_PROVED} == {n: (P, every) for n in OZ_PROVED}
+    q = got["succeeded_with_the_stated_quorum"]
+    assert (q.verdict.status, q.scope, outcome(q)) == (V, "N = 6, MAXBAL = 1, QUORUM = 20", "expected")
+    assert [s.action for s in q.verdict.trace.steps] == [None, "start", "cast", "close"]
