@@ -471,8 +471,8 @@ def _var_type(g: _Gen, local: bool, budget: int) -> tuple[Ty, int] | None:
     options = [BOOL, rng(0, 3), rng(-2, 2), Ty("enum"), rng(0, n, hi_text="N"), small,
                mapt(Ty("enum"), rng(0, 2)), mapt(small, BOOL), mapt(BOOL, rng(-1, 1)),
                mapt(BOOL, mapt(BOOL, rng(0, 1)))]
-    if local and m.counters:  # a copy's local state: a few scalars of fixed ranges
-        options = [BOOL, rng(0, 3), rng(-2, 2), Ty("enum"), small]
+    if local and m.counters:  # a copy's local state: a few scalars of fixed ranges, or a flat map of them
+        options = [BOOL, rng(0, 3), rng(-2, 2), Ty("enum"), small, mapt(Ty("enum"), rng(0, 1)), mapt(BOOL, BOOL)]
     if not local:
         options += [INT, RAT]
     ty = g.pick(options)
@@ -752,7 +752,7 @@ def models(draw, budget: int = BUDGET, counters: bool = False) -> Generated:
     `counters=True`: a model for the counter abstraction's tests (tests/checker/
     test_counters.py): always a family, `assume N >= 1` (sometimes `N >= 0`), and none of
     what checker/engines/counters/abstraction.py rejects by design (process ids in state or compared, two
-    copies in one action, map locals, primed locals, domains whose size depends on N)."""
+    copies in one action, maps of maps as locals, primed locals, domains whose size depends on N)."""
     family = draw(st.integers(0, 2)) > 0 or counters
     n = draw(st.sampled_from([2, 1, 3, 2, 3]))  # mostly two or more copies: symmetry has work
     m = _Model(n=n, enum_size=draw(st.sampled_from([3, 2, 1])), family=family,
