@@ -211,17 +211,22 @@ def weakly_fair(model: I.Model, action: str) -> bool:
     return any(f.action == action and not f.strong and not f.per for f in model.fairness)
 
 
+def _declared_when(model: I.Model, chosen: list[Excluder]) -> list[I.Fairness]:
+    """The model's fairness declarations with a condition on the actions of `chosen`."""
+    return [f for f in model.fairness if f.when is not None and any(e.action == f.action for e in chosen)]
+
+
+def _declaration(f: I.Fairness) -> str:
+    per = f"({', '.join(f.per)})" if f.per else ""
+    return f"{'strong ' if f.strong else ''}fair action {f.action}{per} when {I.expr_str(f.when)}"
+
+
 def _conditioned(model: I.Model, chosen: list[Excluder]) -> str:
     """NOTE(fair-when): an excluder is fairness on the guard alone; where the model declares
     fairness with a condition on that action, say that the declared one also asks for the
     condition, so that the suggestion is not read as one the model already makes."""
-    said = []
-    for f in model.fairness:
-        if f.when is not None and any(e.action == f.action for e in chosen):
-            per = f"({', '.join(f.per)})" if f.per else ""
-            said.append(f"the declared `{'strong ' if f.strong else ''}fair action {f.action}{per} when "
-                        f"{I.expr_str(f.when)}` asks for '{f.action}' only where its condition holds too")
-    return "; ".join(dict.fromkeys(said))
+    return "; ".join(dict.fromkeys(f"the declared `{_declaration(f)}` asks for '{f.action}' only where its "
+                                   f"condition holds too" for f in _declared_when(model, chosen)))
 
 
 def _quoted(names: list[str]) -> str:
@@ -234,7 +239,9 @@ def explain_loop(model: I.Model, excluders: list[Excluder], holds_then: bool | N
     strong, on which action) would exclude it, only when one would: weak ones when there are
     any (weak fairness is the smaller promise), else strong ones; whole actions before single
     action instances.  `holds_then`: whether the property holds once that fairness is
-    declared (None: not known).  "a fairness problem" only when it then holds."""
+    declared (None: not known).  "a fairness problem" only when it then holds, and not when
+    the model declares those actions fair with a condition (NOTE(fair-when)): fairness on the
+    guard is then what the author chose not to assume (faulty messages delivered)."""
     head = "the cycle repeats forever without satisfying it, even though every fairness requirement is met"
     tier = min(((e.strong, bool(e.per)) for e in excluders), default=None)
     chosen = [e for e in excluders if (e.strong, bool(e.per)) == tier]
@@ -246,6 +253,14 @@ def explain_loop(model: I.Model, excluders: list[Excluder], holds_then: bool | N
     names = _quoted([e.label for e in chosen])
     if not chosen[0].strong:
         why = f"the cycle keeps {names} enabled at every step and never takes {them}"
+        declared = _declared_when(model, chosen)
+        if declared and all(any(f.action == e.action for f in declared) for e in chosen):
+            # NOTE(fair-when): the model meant the conditions; fairness on the guards is not a fix
+            allow = " and ".join(f"`{_declaration(f)}`" for f in declared) + (" allows" if len(declared) == 1 else " allow")
+            return (f"{head}: it keeps {names} enabled at every step and never takes {them}, which the declared "
+                    f"{allow}; on {'its guard' if one else 'their guards'} alone, {decl} would exclude this lasso"
+                    + {True: ", and the property would then hold",
+                       False: ", but another lasso would still break the property", None: ""}[holds_then])
         if cond := _conditioned(model, chosen):
             why += f" ({cond})"
         if holds_then:

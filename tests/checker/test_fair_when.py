@@ -76,6 +76,18 @@ def test_a_condition_is_never_more_than_the_guard():
     assert statuses(got, "relays_once_sent") == BROKEN_EVERYWHERE
 
 
+def test_a_lasso_that_the_declared_conditions_allow_is_no_fairness_problem():
+    got = engines(RELAY + "fair action relay when sent >= 2\nfair action send when sent == 0\n", ONE)
+    assert statuses(got, "relays") == BROKEN_EVERYWHERE
+    assert shape(got["explicit"]["relays"]) == (2, 1, "idle")
+    # fairness on the guards would fix it, but the model chose the conditions: not "a fairness problem"
+    assert got["explicit"]["relays"].reason == (
+        "the cycle repeats forever without satisfying it, even though every fairness requirement is met: it keeps "
+        "'send' and 'relay' enabled at every step and never takes them, which the declared `fair action relay when "
+        "sent >= 2` and `fair action send when sent == 0` allow; on their guards alone, `fair action send` and "
+        "`fair action relay` would exclude this lasso, and the property would then hold")
+
+
 def test_sending_made_fair_makes_the_condition_come_true():
     got = engines(RELAY + "fair action relay when sent >= 1\nfair action send\n", ONE)
     assert statuses(got, "relays") == HOLDS_EVERYWHERE
