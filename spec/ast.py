@@ -267,6 +267,7 @@ class FairD:
     per: tuple[str, ...]
     span: Span | None = field(default=None, compare=False)
     name_span: Span | None = field(default=None, compare=False)
+    when: ExprE | None = None  # the fairness condition (`fair action relay when nsnt >= T + 1`)
 
 
 DeclD = Union[ParamD, AssumeD, EnumD, TypeD, VarD, ProcessD, DefD, ActionD, InvariantD, PropertyD, FairD]

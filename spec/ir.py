@@ -406,6 +406,9 @@ class Fairness:
     strong: bool
     per: tuple[str, ...] = ()  # action parameters fairness applies to separately
     span: Span | None = field(default=None, compare=False)
+    # NOTE(fair-when) in checker/semantics/temporal.py: the condition after `when`, over the
+    # state and the action's parameters (its binders); None: the guard alone
+    when: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)

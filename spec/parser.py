@@ -254,8 +254,9 @@ class _ToAst(Transformer[Token, A.ModelD]):
     def fair_decl(self, meta: Meta, c: list[Any]) -> A.FairD:
         strong = bool(c) and isinstance(c[0], Token) and c[0].type == "STRONG"
         rest = c[1:] if strong else c
-        per = rest[1] if len(rest) > 1 and rest[1] is not None else ()
-        return A.FairD(_name(rest[0]), strong, per, _span_of_meta(meta), _span_of_token(rest[0]))
+        when = next((x.expr for x in rest if isinstance(x, _Guard)), None)
+        per = next((x for x in rest[1:] if isinstance(x, tuple)), ())
+        return A.FairD(_name(rest[0]), strong, per, _span_of_meta(meta), _span_of_token(rest[0]), when)
 
     def fair_per(self, meta: Meta, c: list[Any]) -> tuple[str, ...]:
         return tuple(_name(t) for t in c)

@@ -625,9 +625,10 @@ class _Checker:
                 case A.PropertyD():
                     self.guard(None, lambda d=d: properties.append(self.property(d)))
         action_names = {a.name: a for a in self.ast.decls if isinstance(a, A.ActionD)}
+        checked = {a.name: a for a in actions}
         for d in decls:
             if isinstance(d, A.FairD):
-                self.guard(None, lambda d=d: fairness.append(self.fair(d, action_names)))
+                self.guard(None, lambda d=d: fairness.append(self.fair(d, action_names, checked)))
         if self.diags:
             self.diags.sort(key=lambda x: (x.span.line, x.span.col) if x.span else (0, 0))
             raise ModelError(self.diags)
@@ -740,7 +741,7 @@ class _Checker:
                                f"value the report shows apart; '{ref.name}' is {_article(ref.ty)}", ref.span)
         return I.Expect(d.verdict, when, d.reason, d.span)
 
-    def fair(self, d: A.FairD, actions: dict[str, A.ActionD]) -> I.Fairness:
+    def fair(self, d: A.FairD, actions: dict[str, A.ActionD], checked: dict[str, I.Action]) -> I.Fairness:
         a = actions.get(d.action)
         if a is None:
             near = closest(d.action, actions)
@@ -749,7 +750,16 @@ class _Checker:
         for p in d.per:
             if p not in names:
                 raise _err("FP202", f"action '{d.action}' has no parameter '{p}'" + (f" (it has: {', '.join(names)})" if names else " (it has none)"), d.span)
-        return I.Fairness(d.action, d.strong, d.per, d.span)
+        when = None
+        if d.when is not None:
+            # NOTE(fair-when): read in the action's scope, with the same binders as its guard
+            action = checked.get(d.action)
+            if action is None:  # the action itself failed to check, and was reported
+                raise _Fail(None)
+            scope = {p.name: p for p in action.params}
+            when = self.expr(d.when, scope, _Ctx(what=f"the fairness condition of '{d.action}'"))
+            self.need_bool(when, d.when, f"'fair action {d.action} when'")
+        return I.Fairness(d.action, d.strong, d.per, d.span, when)
 
 
 _BOOL_OPS = {"and": I.BinOp.AND, "or": I.BinOp.OR, "implies": I.BinOp.IMPLIES, "~>": I.BinOp.LEADSTO}

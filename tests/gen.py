@@ -18,7 +18,10 @@ values, NOTE(values) in spec/ir.py).  A generated model covers, at random:
   sometimes zero (and N, open for the counters: `(x * 100) div N >= 67`, `x % N == 0`), `forall`,
   `exists`, `count`, `sum`, `if then else`, `min`, `max`;
 - state invariants that sometimes hold and sometimes fail, step invariants with primes,
-  `property ...: always (...)` and an occasional liveness property.
+  `property ...: always (...)` and an occasional liveness property;
+- for the liveness tests, `fairness_and_liveness`: fairness declarations, weak or strong, for
+  whole actions or per parameter, some with a condition of their own (`fair action A when
+  C`), and liveness properties of every form.
 
 The state space is kept under `BUDGET` states (before symmetry reduction) and values are
 usually kept in range (assignments wrap with `%` or are clamped), so most models run
@@ -31,6 +34,7 @@ choice list is the simplest option.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -810,3 +814,45 @@ def models(draw, budget: int = BUDGET, counters: bool = False) -> Generated:
         head = [p for p in parts if p.startswith("param")]
         parts = head + [p for p in parts if not p.startswith("param")][::-1]
     return Generated("model Gen\n\n" + "\n".join(parts) + "\n", params)
+
+
+_ACTION = re.compile(r"^action (\w+)(?:\(([^)]*)\))?", re.M)
+_BOOL_GLOBAL = re.compile(r"^var (\w+): bool", re.M)
+_BOOL_LOCAL = re.compile(r"^  var (\w+): bool", re.M)
+
+
+def fairness_and_liveness(draw, text: str, counters: bool = False) -> str:
+    """Lines to append to a generated model: fairness declarations for some of its actions and
+    one to three liveness properties over its bool variables.  A declaration is weak or
+    strong, for the whole action or per some of its parameters, and sometimes has a condition
+    of its own (NOTE(fair-when) in checker/semantics/temporal.py) over the state and the
+    action's bool parameters.  `counters`: no fairness per copy (the counters refuse it), and
+    conditions and properties also read the copies' bool locals (of the copy the action
+    moves, or over every copy)."""
+    local = _BOOL_LOCAL.findall(text) if counters else []
+    atoms = ["true", "false", *_BOOL_GLOBAL.findall(text),
+             *(f"(exists q in {FAMILY}: q.{x})" for x in local), *(f"(forall q in {FAMILY}: q.{x})" for x in local)]
+
+    def pred(extra=()) -> str:
+        a = draw(st.sampled_from(atoms + list(extra)))
+        return f"not {a}" if draw(st.booleans()) else a
+
+    lines = []
+    for name, params in _ACTION.findall(text):
+        if not draw(st.integers(0, 2)):
+            continue
+        strong = "strong " if draw(st.booleans()) else ""
+        formals = [(p.split(":")[0].strip(), p.split(":")[1].strip()) for p in params.split(",") if p.strip()]
+        per = [n for n, ty in formals if not (counters and ty == FAMILY) and draw(st.booleans())]
+        cond = ""
+        if draw(st.integers(0, 2)) == 0:
+            extra = [n for n, ty in formals if ty == "bool"]
+            extra += [f"{n}.{x}" for n, ty in formals if ty == FAMILY for x in local]
+            cond = f" when {pred(extra)}" + (f" {draw(st.sampled_from(['and', 'or']))} {pred(extra)}"
+                                             if draw(st.booleans()) else "")
+        lines.append(f"{strong}fair action {name}" + (f"({', '.join(per)})" if per else "") + cond)
+    forms = [lambda: f"eventually {pred()}", lambda: f"{pred()} ~> {pred()}", lambda: f"always eventually {pred()}",
+             lambda: f"eventually always {pred()}", lambda: pred()]
+    for i in range(draw(st.integers(1, 3))):
+        lines.append(f"property live_{i}: {draw(st.sampled_from(forms))()}")
+    return "\n" + "\n".join(lines) + "\n"

@@ -14,7 +14,8 @@ A deadlock state is a cycle of its own (it stutters) and is fair (nothing is ena
 
 NOTE(fair-scc): the fair cycles of a region are found in its maximal fair components: split
 the region into SCCs; a component with no cycle (one state, no self-loop, not a deadlock) is
-dropped; one where a weakly fair group is enabled in every state but taken on no internal
+dropped; one where a weakly fair group is enabled (NOTE(fair-when): its guard and its
+condition hold) in every state but taken on no internal
 edge holds no fair cycle (every cycle in it keeps the group enabled and never takes it) and
 is dropped; one where a strongly fair group is enabled somewhere but taken on no internal
 edge can only have fair cycles that avoid the states enabling it: those states are removed
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from forkproof.semantics.control import Control
 from forkproof.semantics.compile import EvalError, Program
 from forkproof.semantics.replay import action_args, action_label, make_trace
-from forkproof.semantics.temporal import Liveness, explain_loop, fair_groups, group_label, loop_excluders
+from forkproof.semantics.temporal import FairGroup, Liveness, explain_loop, fair_groups, group_label, loop_excluders
 from forkproof.semantics.verdict import Status, Step, Trace, Verdict
 
 
@@ -178,6 +179,7 @@ class _Group:
     label: str
     strong: bool
     mask: int  # bitmask of its action instances
+    on: list[bool]  # per state: enabled for fairness (NOTE(fair-when): some member's guard and the condition)
 
 
 def fair_components(g: Graph, region: set[int], groups: list[_Group]) -> list[set[int]]:
@@ -200,13 +202,13 @@ def fair_components(g: Graph, region: set[int], groups: list[_Group]) -> list[se
                 for i, w in g.succ[v]:
                     if w in cs:
                         taken |= 1 << i
-            if any(not gr.strong and not (taken & gr.mask) and all(g.enabled[v] & gr.mask for v in comp)
+            if any(not gr.strong and not (taken & gr.mask) and all(gr.on[v] for v in comp)
                    for gr in groups):
                 continue
             starved = [gr for gr in groups if gr.strong and not (taken & gr.mask)
-                       and any(g.enabled[v] & gr.mask for v in comp)]
+                       and any(gr.on[v] for v in comp)]
             if starved:
-                rest = {v for v in comp if not any(g.enabled[v] & gr.mask for gr in starved)}
+                rest = {v for v in comp if not any(gr.on[v] for gr in starved)}
                 if rest:
                     work.append(rest)
                 continue
@@ -258,7 +260,7 @@ def _cycle(g: Graph, comp: set[int], entry: int, groups: list[_Group], must_visi
     off: dict[int, _Group] = {}  # index -> weak group that needs a disabled state (or a step taking it)
     for n, gr in enumerate(groups):
         edges = any((1 << i) & gr.mask and w in comp for v in comp for i, w in g.succ[v])
-        if gr.strong or all(g.enabled[v] & gr.mask for v in comp):
+        if gr.strong or all(gr.on[v] for v in comp):
             if edges:
                 take[n] = gr
         else:
@@ -270,7 +272,7 @@ def _cycle(g: Graph, comp: set[int], entry: int, groups: list[_Group], must_visi
         if v in must_visit:
             need_visit = False
         for n, gr in list(off.items()):
-            if not g.enabled[v] & gr.mask or (a is not None and (1 << a) & gr.mask):
+            if not gr.on[v] or (a is not None and (1 << a) & gr.mask):
                 del off[n]
         if a is not None:
             for n, gr in list(take.items()):
@@ -310,14 +312,14 @@ def _nearest_need(g: Graph, comp: set[int], here: int, take: dict, off: dict, vi
         return None
 
     def meets(v: int) -> bool:
-        return (v in visit or any(not g.enabled[v] & gr.mask for gr in off.values())
+        return (v in visit or any(not gr.on[v] for gr in off.values())
                 or step_at(v) is not None)
 
     path = _bfs(g, [here], comp, meets)
     if path is None:
         return None
     v = path[-1][0]
-    if v in visit or any(not g.enabled[v] & gr.mask for gr in off.values()):
+    if v in visit or any(not gr.on[v] for gr in off.values()):
         return path, None
     return path, step_at(v)
 
@@ -339,10 +341,34 @@ class LivenessChecker:
         self.prog, self.g = prog, graph
         inst = prog.inst
         instances = [(a.action.name, a.args) for a in prog.actions]
-        self.groups = [_Group(fg.label, fg.strong, _mask(fg.members))
-                       for fg in fair_groups(inst.model, instances, group_label)]
         self.env = prog.new_env()
         self._cache: dict[int, list[bool]] = {}
+        self.groups = [self._group(fg) for fg in fair_groups(inst.model, instances, group_label)]
+
+    def _group(self, fg: FairGroup) -> _Group:
+        """The group with its enabledness in every state (NOTE(fair-when)): some member's guard
+        holds (a guard that fails to evaluate counts, as everywhere) and the group's condition
+        holds for that member; a condition that fails to evaluate does not hold."""
+        g, mask = self.g, _mask(fg.members)
+        on = [bool(m & mask) for m in g.enabled]
+        if fg.when is None:
+            return _Group(fg.label, fg.strong, mask, on)
+        comp, env, acts = self.prog.compiler, self.env, self.prog.actions
+
+        def holds(fn, s) -> bool:
+            try:
+                return bool(fn(s, None, env))
+            except EvalError:
+                return False
+
+        if not fg.per_instance:
+            fn = comp.expr(fg.when)
+            on = [x and holds(fn, s) for x, s in zip(on, g.states)]
+        else:
+            fns = [(1 << i, comp.expr(fg.when, fg.bound(acts[i].args))) for i in sorted(fg.members)]
+            on = [x and any(m & bit and holds(fn, s) for bit, fn in fns)
+                  for x, s, m in zip(on, g.states, g.enabled)]
+        return _Group(fg.label, fg.strong, mask, on)
 
     def values(self, expr) -> list[bool]:
         """The predicate in every state (EvalError propagates: the caller says unknown)."""
@@ -485,7 +511,7 @@ class LivenessChecker:
             for e in chosen:
                 members = [i for i, (name, label) in enumerate(instances)
                            if name == e.action and (not e.per or label == e.label)]
-                extra.append(_Group(e.label, e.strong, _mask(members)))
+                extra.append(self._group(FairGroup(e.label, e.strong, frozenset(members))))
             holds_then = self._find(region, prefix_of, must_visit, prop, groups + extra, explain=False) is None
         return explain_loop(self.prog.inst.model, found, holds_then)
 

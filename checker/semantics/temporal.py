@@ -22,12 +22,29 @@ group is enabled in a state when one of its instances is (its guard holds), and 
 step by one of its instances.  Weak: no behaviour in which the group is enabled in every
 state from some point on but taken finitely often.  Strong: no behaviour in which it is
 enabled infinitely often but taken finitely often.
+
+NOTE(fair-when): `fair action A when C` gives the group its own condition: an instance of A
+counts as enabled for fairness where its guard holds and C holds (C read with the instance's
+arguments for A's parameters); the group where one of its instances does.  The weak and
+strong rules above are unchanged, over this enabledness.  Without `when`, C is true: the
+guard alone.  Why "C and the guard" and not C alone: the action can only be taken where its
+guard holds, so a demand to take it where the guard fails would rule out runs the model
+has, an assumption no run can meet, and a liveness proof under it would prove nothing.  So a
+condition only ever weakens the fairness of the guard, never strengthens it, whatever C is.
+In threshold-automaton models C implies the guard (`nsnt >= T + 1` implies `nsnt + F >= T +
+1`, as F >= 0), and "C and the guard" is their justice condition: a copy that can take the
+rule must take it once C holds for good (correct messages alone meet the bar), not merely
+once the guard does (correct and faulty ones together).  A condition that fails to evaluate
+(a division by zero) does not hold there: fairness then asks nothing of the group.  Every
+engine that checks liveness reads enabledness through the group's condition: the explicit
+fair components (checker/engines/liveness.py), the lasso search and liveness to safety
+(checker/engines/symbolic/lasso.py) and the counters (checker/engines/counters/l2s.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forkproof.semantics.compile import has_primes, is_temporal
+from forkproof.semantics.compile import has_primes, is_temporal, walk
 from forkproof.semantics.instance import display_value
 from forkproof.spec import ir as I
 
@@ -86,6 +103,20 @@ class FairGroup:
     label: str  # "vote(v = Validator[1])", or "expire"
     strong: bool
     members: frozenset[int]
+    when: I.Expr | None = None  # NOTE(fair-when): the condition besides the guard; None: the guard alone
+    binders: tuple[I.Binder, ...] = ()  # the action's parameters, which `when` may read
+
+    def bound(self, args: tuple) -> dict[int, object]:
+        """`when`'s bindings for one member, given its arguments (binder uid -> value)."""
+        return {b.uid: v for b, v in zip(self.binders, args)}
+
+    @property
+    def per_instance(self) -> bool:
+        """`when` reads the action's parameters: it is evaluated for each member apart;
+        otherwise "some member enabled, and `when`" is the same and smaller."""
+        uids = {b.uid for b in self.binders}
+        return self.when is not None and any(isinstance(n, I.BoundRef) and n.binder.uid in uids
+                                             for n in walk(self.when))
 
 
 def fair_groups(model: I.Model, instances: list[tuple[str, tuple]], show) -> list[FairGroup]:
@@ -103,7 +134,7 @@ def fair_groups(model: I.Model, instances: list[tuple[str, tuple]], show) -> lis
             groups.setdefault(tuple(args[i] for i in pos), set()).add(idx)
         for key, members in groups.items():
             label = show(a, {a.params[i].name: (a.params[i].ty, v) for i, v in zip(pos, key)})
-            out.append(FairGroup(label, f.strong, frozenset(members)))
+            out.append(FairGroup(label, f.strong, frozenset(members), f.when, a.params))
     return out
 
 
@@ -180,6 +211,24 @@ def weakly_fair(model: I.Model, action: str) -> bool:
     return any(f.action == action and not f.strong and not f.per for f in model.fairness)
 
 
+def _declared_when(model: I.Model, chosen: list[Excluder]) -> list[I.Fairness]:
+    """The model's fairness declarations with a condition on the actions of `chosen`."""
+    return [f for f in model.fairness if f.when is not None and any(e.action == f.action for e in chosen)]
+
+
+def _declaration(f: I.Fairness) -> str:
+    per = f"({', '.join(f.per)})" if f.per else ""
+    return f"{'strong ' if f.strong else ''}fair action {f.action}{per} when {I.expr_str(f.when)}"
+
+
+def _conditioned(model: I.Model, chosen: list[Excluder]) -> str:
+    """NOTE(fair-when): an excluder is fairness on the guard alone; where the model declares
+    fairness with a condition on that action, say that the declared one also asks for the
+    condition, so that the suggestion is not read as one the model already makes."""
+    return "; ".join(dict.fromkeys(f"the declared `{_declaration(f)}` asks for '{f.action}' only where its "
+                                   f"condition holds too" for f in _declared_when(model, chosen)))
+
+
 def _quoted(names: list[str]) -> str:
     q = [f"'{n}'" for n in names]
     return q[0] if len(q) == 1 else ", ".join(q[:-1]) + " and " + q[-1]
@@ -190,7 +239,9 @@ def explain_loop(model: I.Model, excluders: list[Excluder], holds_then: bool | N
     strong, on which action) would exclude it, only when one would: weak ones when there are
     any (weak fairness is the smaller promise), else strong ones; whole actions before single
     action instances.  `holds_then`: whether the property holds once that fairness is
-    declared (None: not known).  "a fairness problem" only when it then holds."""
+    declared (None: not known).  "a fairness problem" only when it then holds, and not when
+    the model declares those actions fair with a condition (NOTE(fair-when)): fairness on the
+    guard is then what the author chose not to assume (faulty messages delivered)."""
     head = "the cycle repeats forever without satisfying it, even though every fairness requirement is met"
     tier = min(((e.strong, bool(e.per)) for e in excluders), default=None)
     chosen = [e for e in excluders if (e.strong, bool(e.per)) == tier]
@@ -202,12 +253,22 @@ def explain_loop(model: I.Model, excluders: list[Excluder], holds_then: bool | N
     names = _quoted([e.label for e in chosen])
     if not chosen[0].strong:
         why = f"the cycle keeps {names} enabled at every step and never takes {them}"
+        declared = _declared_when(model, chosen)
+        if declared and all(any(f.action == e.action for f in declared) for e in chosen):
+            # NOTE(fair-when): the model meant the conditions; fairness on the guards is not a fix
+            allow = " and ".join(f"`{_declaration(f)}`" for f in declared) + (" allows" if len(declared) == 1 else " allow")
+            return (f"{head}: it keeps {names} enabled at every step and never takes {them}, which the declared "
+                    f"{allow}; on {'its guard' if one else 'their guards'} alone, {decl} would exclude this lasso"
+                    + {True: ", and the property would then hold",
+                       False: ", but another lasso would still break the property", None: ""}[holds_then])
+        if cond := _conditioned(model, chosen):
+            why += f" ({cond})"
         if holds_then:
             return f"a fairness problem: {why}; with {decl} the property holds"
         return (f"{head}; {decl} would exclude this lasso ({why})"
                 + (", but another lasso still breaks the property" if holds_then is False else ""))
-    spots = "; ".join(f"{'it' if one else repr(e.label)} is enabled at step {e.on}, not at step {e.off}"
-                      for e in chosen)
+    spots = "; ".join([f"{'it' if one else repr(e.label)} is enabled at step {e.on}, not at step {e.off}"
+                       for e in chosen] + ([cond] if (cond := _conditioned(model, chosen)) else []))
     declared = all(weakly_fair(model, e.action) and not e.per for e in chosen)
     weak = f"{'its' if one else 'their'} declared weak fairness" if declared else "weak fairness"
     if holds_then:

@@ -23,11 +23,16 @@ Known disagreements between the explicit engine and the Z3 encoding on runtime e
 (pinned in tests/checker/test_agreement.py) are told apart with BMC on the same instance and
 counted with `event`.
 
+Liveness for every size (liveness to safety on the counters, checker/engines/counters/l2s.py)
+is compared the same way on generated models with fairness, some of it with a condition of
+its own (NOTE(fair-when)), at N = 0..4: `test_generated_liveness_for_every_size_agrees_with_explicit`.
+
 The generated models run in both tiers (tests/conftest.py): 16 at sizes up to 6 in the
-fast tier, 80 at sizes up to 8 in the slow one (`pytest --slow`).
+fast tier, 80 at sizes up to 8 in the slow one (`pytest --slow`); for liveness, 4 and 40.
 """
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -52,7 +57,7 @@ from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
 from forkproof.spec.typecheck import load_model_text
 from tests.checker.test_agreement import folding_def_may_drop_an_error, known_runtime_difference
-from tests.gen import Generated, models
+from tests.gen import Generated, fairness_and_liveness, models
 
 MAX_STATES = 20_000  # an explicit run above this at some size: that size and larger ones are not compared
 TOP = 6  # sizes 0..TOP (those the assumptions allow) are checked explicitly
@@ -309,3 +314,68 @@ def test_unreachable_local_states_are_pruned_and_the_proofs_get_simpler():
     res = prove_all_sizes(model, {}, ["N"], SymbolicOptions(depth=2, timeout=60, deadlock=False))
     assert {(v.name, v.status, v.engine) for v in res.verdicts if v.name != "runtime"} == {
         (n, Status.PROVED, "kind (k=0, counters)") for n in ("acc_means_sent", "acc_is_loc", "echo_after_send")}
+
+
+# ---------------------------------------------------------------- generated models: liveness for every size
+
+LIVE_TOP = 4  # sizes compared for liveness (the explicit liveness graph has no symmetry reduction)
+LIVE_BEYOND = 8  # a violation's witness up to this size is confirmed explicitly
+LIVE_FAST_TIMEOUT = 4.0  # seconds per property for the counters in the fast tier
+
+
+@st.composite
+def live_counter_models(draw) -> Generated:
+    """`models(counters=True)` with fairness and liveness properties (tests/gen.py
+    `fairness_and_liveness`: no fairness per copy; conditions that read the moved copy's
+    locals, which the counters read for a copy in one local state)."""
+    g = draw(models(counters=True))
+    return Generated(g.text + fairness_and_liveness(draw, g.text, counters=True), g.params)
+
+
+def test_generated_liveness_for_every_size_agrees_with_explicit(tier):
+    """Liveness to safety on the counters (checker/engines/counters/l2s.py) against the explicit
+    engine's fair components at N = 0..LIVE_TOP: a proof for every size is violated at no
+    size; a violation's witness size is violated explicitly."""
+    slow = tier == "slow"
+
+    @settings(max_examples=40 if slow else 4, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    @given(live_counter_models())
+    def run(g: Generated) -> None:
+        note(str(g))
+        model = load_model_text(g.text, "gen.fork")
+        combo = {k: v for k, v in g.params.items() if k != "N"}
+        # a proof that takes longer is unknown, which is not compared: a short budget in the fast tier
+        budget = TIMEOUT if slow else LIVE_FAST_TIMEOUT
+        proof = prove_all_sizes(model, combo, ["N"], SymbolicOptions(depth=DEPTH, timeout=budget, deadlock=True))
+        if proof.ineligible is not None:
+            reject()
+        live = liveness_names(model)
+        verdicts = {v.name: v for v in proof.verdicts if v.kind == "property" and v.name in live}
+        runs = []
+        for params in sizes_up_to(model, combo, ["N"], LIVE_TOP):
+            at = explicit_at(model, params)
+            if not at.complete:
+                break  # larger sizes are larger still
+            runs.append(at)
+        if not runs:
+            reject()
+        for name, v in verdicts.items():
+            seen[f"counters {v.status.value}"] += 1
+            bad = [r.params["N"] for r in runs if (name, "property") in r.violated()]
+            if v.status is Status.PROVED:
+                assert not bad, f"{name}: proved for every size ({v.engine}), explicit violates it at N = {bad[0]}"
+            elif v.status is Status.VIOLATED:
+                n = v.witness["N"]
+                if n in [r.params["N"] for r in runs]:
+                    assert n in bad, f"{name}: the counters break it at N = {n}, explicit does not"
+                elif n <= LIVE_BEYOND:
+                    at = explicit_at(model, {**combo, **v.witness})
+                    if at.complete:
+                        assert (name, "property") in at.violated(), f"{name}: the counters break it at N = {n}"
+        if re.search(r"^(strong )?fair action .* when ", g.text, re.M):
+            seen["models with a fairness condition"] += 1
+
+    seen: Counter[str] = Counter()
+    run()
+    print(f"\n{dict(seen)}")

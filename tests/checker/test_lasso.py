@@ -8,7 +8,6 @@ tier, many more in the slow one (`pytest --slow`).
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 
 import pytest
@@ -27,7 +26,7 @@ from forkproof.run.portfolio import EngineOptions, run_engine
 from forkproof.semantics.temporal import Liveness
 from forkproof.semantics.verdict import Status
 from forkproof.spec.typecheck import load_model_text
-from tests.gen import models
+from tests.gen import fairness_and_liveness, models
 
 V, B, P, H, U = Status.VIOLATED, Status.BOUNDED, Status.PROVED, Status.HOLDS, Status.UNKNOWN
 
@@ -276,35 +275,14 @@ fair action finish
 # ---------------------------------------------------------------- agreement with explicit
 
 MAX_STATES = 40  # reachable states of a generated model whose liveness is cross-checked
-ACTION = re.compile(r"^action (\w+)(?:\(([^)]*)\))?", re.M)
-BOOL_VAR = re.compile(r"^var (\w+): bool", re.M)
 
 
 @st.composite
 def fair_models(draw):
-    """A generated model (tests/gen.py) with fairness declarations and liveness properties
-    over its bool variables appended."""
+    """A generated model (tests/gen.py) with fairness declarations (some with a condition of
+    their own, `when`) and liveness properties over its bool variables appended."""
     g = draw(models())
-    lines = []
-    declared = set(re.findall(r"^(?:strong )?fair action (\w+)", g.text, re.M))
-    for name, params in ACTION.findall(g.text):
-        if name in declared or not draw(st.integers(0, 2)):
-            continue
-        strong = "strong " if draw(st.booleans()) else ""
-        names = [p.split(":")[0].strip() for p in params.split(",") if p.strip()]
-        per = [p for p in names if draw(st.booleans())]
-        lines.append(f"{strong}fair action {name}" + (f"({', '.join(per)})" if per else ""))
-    atoms = ["true", "false"] + BOOL_VAR.findall(g.text)
-
-    def pred():
-        a = draw(st.sampled_from(atoms))
-        return f"not {a}" if draw(st.booleans()) else a
-
-    forms = [lambda: f"eventually {pred()}", lambda: f"{pred()} ~> {pred()}", lambda: f"always eventually {pred()}",
-             lambda: f"eventually always {pred()}", lambda: pred()]
-    for i in range(draw(st.integers(1, 3))):
-        lines.append(f"property live_{i}: {draw(st.sampled_from(forms))()}")
-    return g.text + "\n" + "\n".join(lines) + "\n", g.params
+    return g.text + fairness_and_liveness(draw, g.text), g.params
 
 
 def check_agreement(text: str, params: dict, unbounded: bool) -> None:

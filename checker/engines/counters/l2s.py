@@ -13,7 +13,9 @@ state.  The monitor's state is the original state `s`, a saved copy `h`, and fla
   keep   `live` held in every state since the save;
   seen   (eventually always P) a not-P state since the save;
   en_g, tk_g  per fairness group g, since the save: weak: g enabled in every state; strong:
-         g enabled in some state; and g taken on some step.
+         g enabled in some state; and g taken on some step.  Enabled is for fairness
+         (NOTE(fair-when) in checker/semantics/temporal.py): a member's guard and the
+         group's condition.
 Bad: saved, s == h, keep (and seen), and every group fair on the loop (en_g implies tk_g);
 or a deadlock (no action enabled: the state stutters forever, every group disabled) while
 live (and, for eventually always P, P false there).
@@ -34,6 +36,7 @@ from __future__ import annotations
 import z3
 
 from forkproof.engines.symbolic.encode import SymProp, conj, disj, ite, neg, zval
+from forkproof.engines.symbolic.lasso import fair_enabled
 from forkproof.semantics.temporal import FairGroup, Liveness
 from forkproof.spec import ir as I
 
@@ -108,7 +111,9 @@ class LassoMonitor:
         return z3.BoolVal(True)
 
     def _enabled(self, s, g: FairGroup):
-        return _b(disj(*[self.base.actions[i].enabled(s) for i in sorted(g.members)]))
+        """NOTE(fair-when): a member's guard and the group's condition, read with the member's
+        arguments (a copy in one local state for a family parameter: exact, as the guard is)."""
+        return fair_enabled(self.base, g, s)
 
     def _deadlocked(self, s):
         return _b(neg(disj(*[a.enabled(s) for a in self.base.actions])))

@@ -76,8 +76,22 @@ def _defined(enc, e: I.Expr | None, s: list):
     return enc.expr(e, s, None, {})[1]
 
 
-def _enabled(enc, g: FairGroup, s: list) -> z3.BoolRef:
-    return as_bool(disj(*[enc.actions[i].enabled(s) for i in sorted(g.members)]))
+def fair_enabled(enc, g: FairGroup, s: list) -> z3.BoolRef:
+    """The group is enabled for fairness in s (NOTE(fair-when) in checker/semantics/temporal.py):
+    some member's guard holds (or fails to evaluate, as for deadlock) and the group's
+    condition holds for that member (a condition that fails to evaluate does not).  Used by
+    the fixed-size engines here and by the counters (checker/engines/counters/l2s.py)."""
+    members = sorted(g.members)
+    if g.when is None:
+        return as_bool(disj(*[enc.actions[i].enabled(s) for i in members]))
+
+    def holds(i: int | None):
+        v, ok = enc.expr(g.when, s, None, {} if i is None else g.bound(enc.actions[i].args))
+        return conj(ok, v)
+
+    if not g.per_instance:
+        return as_bool(conj(disj(*[enc.actions[i].enabled(s) for i in members]), holds(None)))
+    return as_bool(disj(*[conj(enc.actions[i].enabled(s), holds(i)) for i in members]))
 
 
 def _deadlocked(enc, s: list) -> z3.BoolRef:
@@ -121,7 +135,7 @@ class _Path:
         hp, fp = _truth(enc, p, x) if p is not None else (z3.BoolVal(True), z3.BoolVal(False))
         hq, fq = _truth(enc, q, x) if q is not None else (z3.BoolVal(True), z3.BoolVal(False))
         self.info.append({"hp": hp, "fp": fp, "hq": hq, "fq": fq,
-                          "en": [_enabled(enc, g, x) for g in self.groups]})
+                          "en": [fair_enabled(enc, g, x) for g in self.groups]})
 
     def lasso_condition(self, k: int) -> tuple[z3.BoolRef, z3.ArithRef, z3.BoolRef, z3.ArithRef, list]:
         """NOTE(lasso-search) at k: (condition, loop start var, deadlock var, closing choice, y)."""
@@ -254,7 +268,7 @@ def replay_lasso(prog: Program, prop: Liveness, groups: list[FairGroup], lasso: 
             taken |= 1 << lasso.choices[j]
     for g in groups:
         mask = sum(1 << i for i in g.members)
-        on = [bool(enabled[j] & mask) for j in range(l, len(xs))]
+        on = [_fair_on(prog, g, inst_of, xs[j], enabled[j], env) for j in range(l, len(xs))]
         if not taken & mask and ((g.strong and any(on)) or (not g.strong and all(on))):
             raise ReplayError(f"the loop is not fair to {g.label}")
     if not _fails(prog, prop, xs, l, env):
@@ -282,6 +296,21 @@ def _fire(acts: list, x: tuple, y: tuple, i: int, env: list, what: str):
     except EvalError:
         pass
     raise ReplayError(f"{what} of the lasso is not a transition of the model")
+
+
+def _fair_on(prog: Program, g: FairGroup, acts: list, x: tuple, enabled: int, env: list) -> bool:
+    """`fair_enabled` on a concrete state, given its enabled-instance bitmask."""
+    on = [i for i in sorted(g.members) if enabled >> i & 1]
+    if g.when is None or not on:
+        return bool(on)
+
+    def holds(i: int) -> bool:
+        try:
+            return bool(prog.compiler.expr(g.when, g.bound(acts[i].args))(x, None, env))
+        except EvalError:
+            return False
+
+    return any(holds(i) for i in on)
 
 
 def _enabled_mask(acts: list, x: tuple, env: list) -> int:
@@ -555,7 +584,7 @@ class Monitor:
             hp, _ = self._p(t)
             parts.append(g["pend"] == z3.And(self._q(t)[1], z3.Or(hp, f["pend"])))
         for i, gr in enumerate(self.groups):
-            en, tk = _enabled(self.base, gr, s), _taken(gr, c)
+            en, tk = fair_enabled(self.base, gr, s), _taken(gr, c)
             if gr.strong:
                 parts += [g[f"en{i}"] == acc(f[f"en{i}"], en), g[f"tk{i}"] == acc(f[f"tk{i}"], tk)]
             else:
