@@ -60,22 +60,22 @@ def analyse_thresholds(model: I.Model, bindings: dict[str, list[object]], up_to:
 
 def _properties(model: I.Model, names: list[str]) -> list[str]:
     known = [i.name for i in model.invariants] + [p.name for p in model.properties]
-    for n in names:
-        if n not in known:
-            near = closest(n, known)
-            raise ModelError(Diagnostic("FP504", f"--property {n}: the model has no invariant or property '{n}'"
-                                        + (f"; did you mean '{near}'?" if near else f" (it has: {', '.join(known) or 'none'})")))
-    return list(dict.fromkeys(names)) if names else known
+    return _named(names, known, "FP504", "--property", "invariant or property") or known
 
 
 def _rules(model: I.Model, names: list[str]) -> list[str] | None:
-    known = [d.name for d in model.defs if d.is_threshold]
+    return _named(names, [d.name for d in model.defs if d.is_threshold], "FP507", "--rule", "threshold") or None
+
+
+def _named(names: list[str], known: list[str], code: str, option: str, what: str) -> list[str]:
+    """`names` without repeats, each one of `known`; a ModelError `code` (with the closest
+    name) for the first that is not."""
     for n in names:
         if n not in known:
             near = closest(n, known)
-            raise ModelError(Diagnostic("FP507", f"--rule {n}: the model has no threshold '{n}'"
+            raise ModelError(Diagnostic(code, f"{option} {n}: the model has no {what} '{n}'"
                                         + (f"; did you mean '{near}'?" if near else f" (it has: {', '.join(known) or 'none'})")))
-    return list(dict.fromkeys(names)) if names else None
+    return list(dict.fromkeys(names))
 
 
 def exit_code(reports: list[ThresholdReport]) -> ExitCode:
