@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 # Spacer names the rule of its Horn clauses (checker/engines/symbolic/pdr.py `_horn`)
-_RULES = {"bad": "the condition of {prop}", "step": "an action of the model (a guard or an update)",
+_RULES = {"bad": "the condition of {prop}", "step": "a step of the model (a guard, an update, or a fairness condition the liveness check reads)",
           "init": "the initial values"}
 _OPS = {"/": "`/`", "div": "`div` or `%`", "mod": "`div` or `%`", "rem": "`div` or `%`", "*": "`*`"}
 
