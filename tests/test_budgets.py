@@ -133,7 +133,7 @@ def test_the_every_size_proof_on_division_by_an_open_param_says_so(tmp_path):
 def test_solver_messages_are_classified_without_quoting_the_solver():
     from forkproof.engines.symbolic import solver as S
     assert S.spacer_failure("Uninterpreted '/' in bad:", "p").startswith("FP703: PDR cannot handle `/`")
-    assert "an action of the model" in S.spacer_failure("Uninterpreted 'div' in step:", "p")
+    assert "a step of the model (a guard, an update, or a fairness condition" in S.spacer_failure("Uninterpreted 'div' in step:", "p")
     assert S.gave_up("the base case at k = 2", "(incomplete (theory arithmetic)) nonlinear").startswith("FP702")
     assert S.gave_up("x", "canceled").startswith("FP705")
     assert S.gave_up("x", "smt tactic failed to show goal to be sat/unsat").startswith("FP704")
