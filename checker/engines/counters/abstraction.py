@@ -430,50 +430,38 @@ class CounterEncoding(Encoding):
     # most of which no copy ever reaches when a local remembers history (a flag "sent" beside
     # a location).  The local states reached are the least set R that holds the initial ones
     # and every local state a transition can put a copy in from a state whose copies are all
-    # in R (one query per action and round: "can this step raise the counter of a local state
-    # outside R?").  By induction on the length of a run, every reachable state has its
-    # copies in R, so `counter == 0` for the others holds in every reachable state and is
-    # added to wf.  Any query the solver leaves undecided, or the time limit, stops the
-    # search and nothing is pruned.  A fresh encoding (the certificate re-check) computes R
-    # again with fresh solvers.
-    REACH_SECONDS = 10.0
+    # in R ("can a step raise the counter of a local state outside R?": one query per
+    # discovery, plus one).  By induction on the length of a run, every reachable state has
+    # its copies in R, so `counter == 0` for the others holds in every reachable state and is
+    # added to wf.  Any query the solver leaves undecided, or the time limit (2 s), stops the
+    # search and nothing is pruned; so does a family of 8 local states or fewer (little to
+    # gain).  A fresh encoding (the certificate re-check) computes R again with fresh solvers.
+    REACH_SECONDS = 2.0  # per encoding: a proof's re-check builds a fresh one and pays it again
 
     def _unreached_local_states(self) -> list[int]:
-        if not any(len(v) > 1 for v in self.local_states.values()):
+        if sum(len(v) for v in self.local_states.values()) <= 8:  # little to gain
             return []
         deadline = time.perf_counter() + self.REACH_SECONDS
         s, t = self.vars("reach"), self.vars("reach'")
-        reached: set[int] = set()
-        init_s = self.init(s)
-        for fam in self.inst.model.families:
-            for k in self.counters[fam.name]:
-                res, _ = solve([init_s], s[k] > 0, deadline)
-                if res == z3.unknown:
-                    return []
-                if res == z3.sat:
-                    reached.add(k)
         every = [k for fam in self.inst.model.families for k in self.counters[fam.name]]
-        grew = True
-        while grew:
-            grew = False
-            inside = [s[k] == 0 for k in every if k not in reached]
-            base = [self.wf(s), self.wf(t), *inside]
-            d = conj(self.defs(s), self.defs(t))
+        reached: set[int] = set()
+        # each query asks for a state with a copy outside R; a model adds every such local
+        # state it shows, so there are as many queries as discoveries, plus one
+        for path, x in (([self.init(s)], s), ([self.wf(s), self.wf(t), self.trans(s, t, "reach")], t)):
+            d = conj(self.defs(s), self.defs(t)) if x is t else True
             if d is not True:
-                base.append(d)
-            for act in self.actions:
-                while True:
-                    outside = [k for k in every if k not in reached]
-                    if not outside:
-                        return []
-                    res, m = solve(base + [act.fires(s, t)], z3.Or(*[t[k] > 0 for k in outside]), deadline)
-                    if res == z3.unknown or time.perf_counter() > deadline:
-                        return []
-                    if res == z3.unsat:
-                        break
-                    new = {k for k in outside if z3.is_true(m.eval(t[k] > 0, model_completion=True))}
-                    reached |= new
-                    grew = True
+                path.append(d)
+            while True:
+                outside = [k for k in every if k not in reached]
+                if not outside:
+                    return []
+                inside = [s[k] == 0 for k in outside] if x is t else []
+                res, m = solve(path + inside, z3.Or(*[x[k] > 0 for k in outside]), deadline)
+                if res == z3.unknown or time.perf_counter() > deadline:
+                    return []
+                if res == z3.unsat:
+                    break
+                reached |= {k for k in outside if z3.is_true(m.eval(x[k] > 0, model_completion=True))}
         return [k for k in every if k not in reached]
 
     # ------------------------------------------------------------ quotients (NOTE(div-param))
