@@ -88,6 +88,11 @@ class AtSize:
     def complete(self) -> bool:
         return self.result is not None and self.result.complete
 
+    def decided(self, name: str) -> bool:
+        """The explicit engine gave `name` a verdict other than unknown (a budget can end it)."""
+        return self.result is not None and any(v.name == name and v.status is not Status.UNKNOWN
+                                               for v in self.result.verdicts)
+
     def violated(self) -> dict[tuple[str, str], int]:
         """(name, kind) -> shortest trace length, of every violation explicit found."""
         out = {}
@@ -366,13 +371,14 @@ def test_generated_liveness_for_every_size_agrees_with_explicit(tier):
             if v.status is Status.PROVED:
                 assert not bad, f"{name}: proved for every size ({v.engine}), explicit violates it at N = {bad[0]}"
             elif v.status is Status.VIOLATED:
+                # compared only where the explicit engine decided it: its liveness search has a
+                # time budget (EXPLICIT_TIMEOUT), and on a loaded machine it can end unknown
                 n = v.witness["N"]
-                if n in [r.params["N"] for r in runs]:
-                    assert n in bad, f"{name}: the counters break it at N = {n}, explicit does not"
-                elif n <= LIVE_BEYOND:
+                at = next((r for r in runs if r.params["N"] == n), None)
+                if at is None and n <= LIVE_BEYOND:
                     at = explicit_at(model, {**combo, **v.witness})
-                    if at.complete:
-                        assert (name, "property") in at.violated(), f"{name}: the counters break it at N = {n}"
+                if at is not None and at.complete and at.decided(name):
+                    assert (name, "property") in at.violated(), f"{name}: the counters break it at N = {n}, explicit does not"
         if re.search(r"^(strong )?fair action .* when ", g.text, re.M):
             seen["models with a fairness condition"] += 1
 
