@@ -343,7 +343,7 @@ def test_generated_liveness_for_every_size_agrees_with_explicit(tier):
     size; a violation's witness size is violated explicitly."""
     slow = tier == "slow"
 
-    @settings(max_examples=40 if slow else 4, deadline=None,
+    @settings(max_examples=15 if slow else 4, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
     @given(live_counter_models())
     def run(g: Generated) -> None:
