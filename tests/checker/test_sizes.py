@@ -173,8 +173,8 @@ def test_an_initial_domain_that_depends_on_n_starts_inside_it():
 
 @pytest.mark.slow
 def test_every_size_verdicts_do_not_depend_on_the_order_of_declaration():
-    """NOTE(lemma-order) in checker/engines/counters/prove.py: the 0L model's invariants in
-    the reverse order get the same verdicts from the same engines."""
+    """The 0L model's invariants in the reverse order get the same verdicts from the same
+    engines (PDR gives each the invariants proved before it)."""
     from pathlib import Path
     src = (Path(__file__).resolve().parents[2] / "models" / "libra_framework_upgrade.fork").read_text(encoding="utf-8")
     lines = src.split("\n")

@@ -164,33 +164,16 @@ def _decide(enc, props, make, depth: int, deadlock: bool, options: SymbolicOptio
         out[i] = _timed(v, kind_seconds)
     slots = {f"{name}@inv": Slot(name, tuple(ty.members) if isinstance(ty, I.EnumType) else None)
              for name, ty in _slots(enc)}
-    # NOTE(lemma-order): PDR first tries each obligation within the invariants the caller
-    # gives (none for safety; the safety invariants for a liveness monitor), so that its
-    # verdict depends neither on the order of declaration nor on the other properties; an
-    # obligation still open then tries again within every invariant proved in that first
-    # round by the others.  A fixed set of lemmas either way: no order matters.  When more
-    # than one is open, the first round has half of each one's budget, the second the rest.
-    pending = sorted(opened)
-    base = Known(list(known.names), list(known.invariants))
-    share = 0.5 if len(pending) > 1 else 1.0
-    first: dict[int, tuple[_Tried, float]] = {}
-    for i in pending:
-        first[i] = _pdr(enc, props[i], base, slots, options, deadline, share, tag)
-        o = first[i][0].outcome
+    # PDR on each obligation in model order, within the invariants proved before it
+    # (NOTE(strengthening) in checker/engines/symbolic/pdr.py), each with its own budget
+    for i in sorted(opened):
+        tried, secs = _pdr(enc, props[i], known, slots, options, deadline, 1.0, tag)
+        o = tried.outcome
         if o is not None and o.status is Status.PROVED and o.invariant is not None \
                 and not z3.is_true(z3.simplify(o.invariant)):
             known.names.append(props[i].name)
             known.invariants.append(o.invariant)
-    for i in pending:
-        o, secs = first[i]
-        if o.status is Status.UNKNOWN and o.outcome is not None and not o.late_for_all:
-            others = [(n, inv) for n, inv in zip(known.names, known.invariants)
-                      if n not in base.names and n != props[i].name]
-            if others:
-                more = Known(base.names + [n for n, _ in others], base.invariants + [inv for _, inv in others])
-                o2, secs2 = _pdr(enc, props[i], more, slots, options, deadline, 1.0, tag, spent=secs)
-                o, secs = o2, secs + secs2
-        out[i] = _pdr_verdict(enc, props[i], o, kind_seconds + secs, opened[i].cti, why_kind, tag, budget)
+        out[i] = _pdr_verdict(enc, props[i], tried, kind_seconds + secs, opened[i].cti, why_kind, tag, budget)
     if tag == "counters":  # the monitor's caller lands its own (NOTE(streaming))
         for v in out.values():
             _land(options, v)
@@ -199,7 +182,7 @@ def _decide(enc, props, make, depth: int, deadlock: bool, options: SymbolicOptio
 
 @dataclass(frozen=True)
 class _Tried:
-    """One PDR attempt (NOTE(lemma-order)): its outcome (None: not started, no time left) and
+    """One PDR attempt: its outcome (None: not started, no time left) and
     whether the pool's deadline had passed at its end (then no second attempt)."""
 
     outcome: object

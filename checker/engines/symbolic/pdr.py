@@ -51,8 +51,6 @@ TAG = "pdr"
 # helper lemma then helps PDR as it helps k-induction: with NEAR's
 # blocks_count_what_was_produced proved first, at_most_one_version_passes takes 0.01 s
 # instead of 1-10 s.
-# The every-size proofs on the counters do not take this order (NOTE(lemma-order) in
-# checker/engines/counters/prove.py): a proof there should not move with the declarations.
 
 # NOTE(spacer-options): simplify_pob makes Spacer simplify proof obligations before it
 # blocks them.  NEAR's at_most_one_version_passes (N = 3, BLOCKS = 6, V = 2) took 14-41 s
