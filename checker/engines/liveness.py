@@ -350,9 +350,9 @@ class LivenessChecker:
         holds (a guard that fails to evaluate counts, as everywhere) and the group's condition
         holds for that member; a condition that fails to evaluate does not hold."""
         g, mask = self.g, _mask(fg.members)
-        on = [bool(m & mask) for m in g.enabled]
-        if fg.when is None:
-            return _Group(fg.label, fg.strong, mask, on)
+        fair_on = fg.concrete(self.prog.compiler, self.prog.actions, self.env)
+        on = [fair_on(x, m) for x, m in zip(g.states, g.enabled)]
+        return _Group(fg.label, fg.strong, mask, on)
         comp, env, acts = self.prog.compiler, self.env, self.prog.actions
 
         def holds(fn, s) -> bool:

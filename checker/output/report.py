@@ -337,7 +337,7 @@ def _shortened(note: str) -> str:
         size += len(part) + 5
     left = len(parts) - len(kept)
     shown = " and ".join(kept)
-    if not left and len(note) > INVARIANT_CHARS:  # one conjunct too long on its own
+    if not left:  # one conjunct too long on its own
         shown, left_text = shown[:INVARIANT_CHARS - len(head) - 2].rstrip() + " ...", "cut"
     else:
         left_text = f"and {left} more conjunct{'s' if left > 1 else ''}"

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forkproof.semantics.compile import has_primes, is_temporal, walk
+from forkproof.semantics.compile import EvalError, has_primes, is_temporal, walk
 from forkproof.semantics.instance import display_value
 from forkproof.spec import ir as I
 
@@ -109,6 +109,27 @@ class FairGroup:
     def bound(self, args: tuple) -> dict[int, object]:
         """`when`'s bindings for one member, given its arguments (binder uid -> value)."""
         return {b.uid: v for b, v in zip(self.binders, args)}
+
+    def concrete(self, compiler, acts: list, env: list):
+        """NOTE(fair-when) on concrete states: `on(state, enabled)` says whether the group is
+        enabled for fairness in `state`, given the bitmask of the action instances `acts`
+        enabled there; the condition is compiled once.  A condition that fails to evaluate
+        does not hold."""
+        members = sorted(self.members)
+        if self.when is None:
+            mask = sum(1 << i for i in members)
+            return lambda state, enabled: bool(enabled & mask)
+        def holds(fn, state) -> bool:
+            try:
+                return bool(fn(state, None, env))
+            except EvalError:
+                return False
+
+        if not self.per_instance:
+            mask, fn = sum(1 << i for i in members), compiler.expr(self.when)
+            return lambda state, enabled: bool(enabled & mask) and holds(fn, state)
+        fns = [(1 << i, compiler.expr(self.when, self.bound(acts[i].args))) for i in members]
+        return lambda state, enabled: any(enabled & bit and holds(fn, state) for bit, fn in fns)
 
     @property
     def per_instance(self) -> bool:

@@ -19,7 +19,6 @@ from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.engines.symbolic.engine import check_bmc, check_kind, check_pdr
 from forkproof.run import sizes as sizes_mod
-from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.instance import instantiate
 from forkproof.semantics.verdict import Status
 from forkproof.spec.typecheck import load_model_text

@@ -747,19 +747,18 @@ class CounterEncoding(Encoding):
         by_copy: dict[tuple, list] = {}
         for key, j, c, v in self._pending:
             by_copy.setdefault(key, []).append((j, c, v))
-        # each family's counters move on their own: a loop over one family beside a loop
-        # over (or a named copy of) another is two independent moves
-        for fam_name in dict.fromkeys(key[1] for key in by_copy):
-            uids = {key[0] for key in by_copy if key[1] == fam_name}
-            if len(uids) > 1 and any(uid in self.loop_binders for uid in uids):
-                raise Ineligible(f"it moves copies of {fam_name} in two ways in one step (a copy it names "
-                                 f"and a loop over the copies, or two loops over {fam_name})")
         # the families in the order the action first writes them, not a set of names: a set's
         # order follows PYTHONHASHSEED, and so would the order in which the counter updates
         # below create their Z3 terms (NOTE(z3-determinism) in checker/semantics/gcfence.py)
         fams = list(dict.fromkeys(key[1] for key in by_copy))
+        # each family's counters move on their own: a loop over one family beside a loop
+        # over (or a named copy of) another is two independent moves
         for fam_name in fams:
-            fam = self.inst.model.family_named(fam_name)
+            uids = {key[0] for key in by_copy if key[1] == fam_name}
+            if len(uids) > 1 and any(uid in self.loop_binders for uid in uids):
+                raise Ineligible(f"it moves copies of {fam_name} in two ways in one step (a copy it names "
+                                 f"and a loop over the copies, or two loops over {fam_name})")
+        for fam_name in fams:
             states = self.local_states[fam_name]
             slots = self.counters[fam_name]
             moved: dict[int, Val] = {}  # counter index -> delta or new total

@@ -161,57 +161,38 @@ def _decide(enc, props, make, depth: int, deadlock: bool, options: SymbolicOptio
     why_kind = stop or f"not k-inductive for k <= {k_reached} on the {_what(tag)}"
     kind_seconds = time.perf_counter() - kind_start
     for i, v in list(out.items()):  # decided together: each took the joint k-induction's time
-        out[i] = _timed(v, kind_seconds)
+        out[i] = dataclasses.replace(v, seconds=kind_seconds)
     slots = {f"{name}@inv": Slot(name, tuple(ty.members) if isinstance(ty, I.EnumType) else None)
              for name, ty in _slots(enc)}
     # PDR on each obligation in model order, within the invariants proved before it
     # (NOTE(strengthening) in checker/engines/symbolic/pdr.py), each with its own budget
     for i in sorted(opened):
-        tried, secs = _pdr(enc, props[i], known, slots, options, deadline, 1.0, tag)
-        o = tried.outcome
+        o, secs = _pdr(enc, props[i], known, slots, options, deadline, tag)
         if o is not None and o.status is Status.PROVED and o.invariant is not None \
                 and not z3.is_true(z3.simplify(o.invariant)):
             known.names.append(props[i].name)
             known.invariants.append(o.invariant)
-        out[i] = _pdr_verdict(enc, props[i], tried, kind_seconds + secs, opened[i].cti, why_kind, tag, budget)
+        out[i] = _pdr_verdict(enc, props[i], o, kind_seconds + secs, opened[i].cti, why_kind, tag, budget)
     if tag == "counters":  # the monitor's caller lands its own (NOTE(streaming))
         for v in out.values():
             _land(options, v)
     return out
 
 
-@dataclass(frozen=True)
-class _Tried:
-    """One PDR attempt: its outcome (None: not started, no time left) and
-    whether the pool's deadline had passed at its end (then no second attempt)."""
-
-    outcome: object
-    late_for_all: bool
-
-    @property
-    def status(self) -> Status:
-        return Status.UNKNOWN if self.outcome is None else self.outcome.status
-
-
-def _pdr(enc, p, known: Known, slots, options: SymbolicOptions, pool: float | None, share: float, tag: str,
-         spent: float = 0.0) -> tuple[_Tried, float]:
-    """PDR on one obligation within `known`, for `share` of its budget (a second attempt:
-    the budget less what the first `spent`), within the pool's deadline; the attempt and the
-    seconds it took."""
+def _pdr(enc, p, known: Known, slots, options: SymbolicOptions, pool: float | None, tag: str):
+    """PDR on one obligation within `known`, for its own budget and within the pool's
+    deadline: the outcome (None when no time was left to start it) and the seconds it took."""
     t0 = time.perf_counter()
-    own = None if not options.timeout else t0 + max(0.0, options.timeout * share - spent)
-    if options.until is not None:
-        own = options.until if own is None else min(own, options.until)
-    mine = pool if own is None else own if pool is None else min(own, pool)
+    mine = options.deadline()
+    mine = pool if mine is None else min(mine, pool) if pool is not None else mine
     if out_of_time(mine):
-        return _Tried(None, out_of_time(pool)), 0.0
+        return None, 0.0
     options.working(f"every size: PDR on the {_what(tag)}: {p.name}")
     o = prove_one(enc, p, mine, slots, known, options.budget_text(), every_size=True)
-    return _Tried(o, out_of_time(pool)), time.perf_counter() - t0
+    return o, time.perf_counter() - t0
 
 
-def _pdr_verdict(enc, p, tried: _Tried, seconds: float, cti, why_kind: str, tag: str, budget: str) -> SizeVerdict:
-    o = tried.outcome
+def _pdr_verdict(enc, p, o, seconds: float, cti, why_kind: str, tag: str, budget: str) -> SizeVerdict:
     if o is None:
         return SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind ({tag})", seconds,
                            reason=f"{why_kind}; {S.out_of_time(budget, 'k-induction, before PDR started')}")
@@ -224,10 +205,6 @@ def _pdr_verdict(enc, p, tried: _Tried, seconds: float, cti, why_kind: str, tag:
     return SizeVerdict(p.name, p.kind, Status.UNKNOWN, f"kind, pdr ({tag})", seconds,
                        reason=f"{why_kind}; PDR: {o.reason}", notes=notes,
                        cti=_witness_state(enc, cti[1][-1]) if cti else None)
-
-
-def _timed(v: SizeVerdict, seconds: float) -> SizeVerdict:
-    return dataclasses.replace(v, seconds=seconds)
 
 
 def _land(options: SymbolicOptions, v: SizeVerdict) -> None:

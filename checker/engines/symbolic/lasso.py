@@ -268,7 +268,8 @@ def replay_lasso(prog: Program, prop: Liveness, groups: list[FairGroup], lasso: 
             taken |= 1 << lasso.choices[j]
     for g in groups:
         mask = sum(1 << i for i in g.members)
-        on = [_fair_on(prog, g, inst_of, xs[j], enabled[j], env) for j in range(l, len(xs))]
+        fair_on = g.concrete(prog.compiler, inst_of, env)
+        on = [fair_on(xs[j], enabled[j]) for j in range(l, len(xs))]
         if not taken & mask and ((g.strong and any(on)) or (not g.strong and all(on))):
             raise ReplayError(f"the loop is not fair to {g.label}")
     if not _fails(prog, prop, xs, l, env):
@@ -296,21 +297,6 @@ def _fire(acts: list, x: tuple, y: tuple, i: int, env: list, what: str):
     except EvalError:
         pass
     raise ReplayError(f"{what} of the lasso is not a transition of the model")
-
-
-def _fair_on(prog: Program, g: FairGroup, acts: list, x: tuple, enabled: int, env: list) -> bool:
-    """`fair_enabled` on a concrete state, given its enabled-instance bitmask."""
-    on = [i for i in sorted(g.members) if enabled >> i & 1]
-    if g.when is None or not on:
-        return bool(on)
-
-    def holds(i: int) -> bool:
-        try:
-            return bool(prog.compiler.expr(g.when, g.bound(acts[i].args))(x, None, env))
-        except EvalError:
-            return False
-
-    return any(holds(i) for i in on)
 
 
 def _enabled_mask(acts: list, x: tuple, env: list) -> int:
