@@ -128,7 +128,8 @@ def _cti_sizes(model: I.Model, combo: dict[str, object], symbolic: list[str], to
     """NOTE(cti-size): a property the counters left unknown, with a counterexample to induction
     at sizes beyond those checked (at most MAX_EXTRA_SIZES beyond --up-to): that instance is
     checked too, since the state may be reachable there.  Where it breaks the property, the
-    sizes between are checked for a smaller one (as for a violation the counters found)."""
+    sizes between are checked for a smaller one (as for a violation the counters found).
+    That instance runs for the counters' budget (ALL_SIZES_SECONDS unless --timeout)."""
     extra: list[InstanceRun] = []
     for v in proof.verdicts:
         w = v.cti
@@ -139,7 +140,9 @@ def _cti_sizes(model: I.Model, combo: dict[str, object], symbolic: list[str], to
         here = [s for s in sizes_up_to(model, combo, symbolic, max(w.values())) if _same_sizes(s, w, symbolic)]
         if not here:
             continue
-        run = _run(model, here[0], options)
+        # its own budget, the counters' per property: a CTI's size can be far beyond --up-to
+        # (N = 25 on the broadcast model, where an instance's liveness search ran 600 s)
+        run = _run(model, here[0], replace(options, timeout=options.timeout or ALL_SIZES_SECONDS))
         extra.append(run)
         if not any(x.name == v.name and x.status is Status.VIOLATED for x in run.result.verdicts):
             continue

@@ -28,6 +28,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import z3
+
 _lock = threading.Lock()
 _depth = 0  # fences open in this process
 _restore = False  # whether the collector was on when the first of them opened
@@ -52,3 +54,19 @@ def gc_fence() -> Iterator[None]:
             _depth -= 1
             if _depth == 0 and _restore:
                 gc.enable()
+
+
+@contextmanager
+def fresh_z3_context() -> Iterator[z3.Context]:
+    """Run the block in a new Z3 main context, and give the caller's back after it.
+    NOTE(z3-determinism): every term made inside starts from the same ids whatever ran
+    before in the process, so the block's answers (Spacer's search above all) do not depend
+    on it.  The block must make every term it uses (translate others with `translate`)
+    and return no term: terms of the two contexts cannot meet.  z3 has no public way to
+    swap its main context; it is the module's `_main_ctx`, which main_ctx() fills on use."""
+    saved = z3.z3._main_ctx
+    z3.z3._main_ctx = None
+    try:
+        yield z3.main_ctx()
+    finally:
+        z3.z3._main_ctx = saved

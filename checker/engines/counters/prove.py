@@ -32,7 +32,7 @@ from forkproof.engines.symbolic.encode import SymbolicOptions, SymProp, conj, ou
 from forkproof.engines.counters.l2s import LassoMonitor, Unsupported
 from forkproof.engines.symbolic.pdr import Known, prove_one
 from forkproof.semantics.compile import mentions
-from forkproof.semantics.gcfence import gc_fence
+from forkproof.semantics.gcfence import fresh_z3_context, gc_fence
 from forkproof.semantics.temporal import classify, fair_groups, group_label
 from forkproof.semantics.verdict import Status, Verdict
 from forkproof.spec import ir as I
@@ -75,7 +75,9 @@ def assumption_text(model: I.Model, symbolic: list[str]) -> str:
 
 def prove_all_sizes(model: I.Model, bound: dict[str, object], symbolic: list[str],
                     options: SymbolicOptions) -> AllSizes:
-    with gc_fence():  # NOTE(z3-determinism) in checker/semantics/gcfence.py
+    # NOTE(z3-determinism) in checker/semantics/gcfence.py; a fresh context, so that nothing
+    # the process did before changes Spacer's search (NOTE(order))
+    with gc_fence(), fresh_z3_context():
         return _prove_all_sizes(model, bound, symbolic, options)
 
 
@@ -179,16 +181,34 @@ def _decide(enc, props, make, depth: int, deadlock: bool, options: SymbolicOptio
     return out
 
 
+# NOTE(restarts): Spacer's time on one obligation is heavy-tailed over its random seed.  On
+# the broadcast model (models/srikanth_toueg_broadcast.fork) alone in a process, correctness
+# was unknown after 20 s with seed 0 and proved in 1.2-11 s with seeds 1-5; relay_to_all took
+# 1.7-10.3 s over seeds 0-5.  So PDR restarts: seed 0 for the first slice of the budget, then
+# seeds 1, 2, 3 for slices that double (1/15, 2/15, 4/15, 8/15 of it: 2, 4, 8 and 16 s of
+# 30 s).  A proof one seed finds in 10 s and the others not at all is lost; a proof most
+# seeds find in 2 s, which one unlucky seed would miss, is not.
+RESTART_SLICES = (1, 2, 4, 8)
+
+
 def _pdr(enc, p, known: Known, slots, options: SymbolicOptions, pool: float | None, tag: str):
     """PDR on one obligation within `known`, for its own budget and within the pool's
-    deadline: the outcome (None when no time was left to start it) and the seconds it took."""
+    deadline, with restarts (NOTE(restarts)): the outcome (None when no time was left to
+    start it) and the seconds it took."""
     t0 = time.perf_counter()
     mine = options.deadline()
     mine = pool if mine is None else min(mine, pool) if pool is not None else mine
     if out_of_time(mine):
         return None, 0.0
     options.working(f"every size: PDR on the {_what(tag)}: {p.name}")
-    o = prove_one(enc, p, mine, slots, known, options.budget_text(), every_size=True)
+    whole = sum(RESTART_SLICES)
+    o = None
+    for seed, part in enumerate(RESTART_SLICES):
+        last = mine is None or seed == len(RESTART_SLICES) - 1
+        stop = mine if last else min(mine, time.perf_counter() + (mine - t0) * part / whole)
+        o = prove_one(enc, p, stop, slots, known, options.budget_text(), every_size=True, seed=seed)
+        if last or o.status is not Status.UNKNOWN or not out_of_time(stop) or out_of_time(mine):
+            break
     return o, time.perf_counter() - t0
 
 
@@ -290,9 +310,7 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
                                    reason=why))
             _land(options, out[-1])
             continue
-        remake = lambda _inst=None, form=form, groups=groups: _Monitor(make(), form, groups)
-        lifted = Known(list(known.names), [inv for x in known.invariants for inv in _both(x, enc.n)])
-        got = _decide(mon, mon.props, remake, 1, False, options, start, lifted, "counters, l2s")[0]
+        got = _alone(model, form, groups, make, known, options, start)
         if got.status is Status.PROVED:
             got = SizeVerdict(got.name, got.kind, got.status, got.engine, got.seconds, got.reason,
                               ("liveness to safety on the counter abstraction: no fair lasso breaks it, for every "
@@ -300,6 +318,17 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
         out.append(got)
         _land(options, got)
     return out
+
+
+def _alone(model: I.Model, form, groups, make, known: Known, options: SymbolicOptions, start: float) -> SizeVerdict:
+    """One liveness property on its own monitor, in a new Z3 context: NOTE(order) (its verdict
+    and time depend neither on the order of the properties nor on the others; given only the
+    invariants of the safety properties proved before, all of which every property is given)."""
+    with fresh_z3_context() as ctx:
+        remake = lambda _inst=None: _Monitor(make(), form, groups)
+        mon = remake()
+        lifted = Known(list(known.names), [inv for x in known.invariants for inv in _both(x.translate(ctx), mon.n0)])
+        return _decide(mon, mon.props, remake, 1, False, options, start, lifted, "counters, l2s")[0]
 
 
 class _Monitor(LassoMonitor):

@@ -169,11 +169,12 @@ def printing_slots(inst: Instance, tag: str) -> dict[str, Slot]:
 
 
 def prove_one(enc: Encoding, p: SymProp, deadline: float | None, slots: dict[str, Slot], known: Known,
-              budget: str = "the time budget", every_size: bool = False) -> _Outcome:
+              budget: str = "the time budget", every_size: bool = False, seed: int = 0) -> _Outcome:
     """PDR on one obligation.  A failure is told in the model's terms (NOTE(solver-text)):
-    `budget` says what ran out, `every_size` that `enc` is the counter abstraction."""
+    `budget` says what ran out, `every_size` that `enc` is the counter abstraction, `seed`
+    is Spacer's random seed (NOTE(restarts) in checker/engines/counters/prove.py)."""
     start = time.perf_counter()
-    fp, inv, err = _horn(enc, p, deadline, known)
+    fp, inv, err = _horn(enc, p, deadline, known, seed)
     try:
         res = fp.query(err)
     except z3.Z3Exception as e:  # the timeout cancels the query; Spacer rejects some clauses
@@ -202,13 +203,15 @@ def _how_far(fp: z3.Fixedpoint) -> str | None:
     return f"PDR reached frame {depth}" if depth is not None else None
 
 
-def _horn(enc: Encoding, p: SymProp, deadline: float | None, known: Known):
+def _horn(enc: Encoding, p: SymProp, deadline: float | None, known: Known, seed: int = 0):
     s, t = enc.vars("s"), enc.vars("t")
     inv = z3.Function("Inv", *enc.sorts, z3.BoolSort())
     err = z3.Function("Err", z3.BoolSort())
     fp = z3.Fixedpoint()
     for k, v in SPACER.items():
         fp.set(k, v)
+    if seed:
+        fp.set("spacer.random_seed", seed)
     if deadline is not None:
         fp.set("timeout", _ms(deadline))
     fp.register_relation(inv, err)
