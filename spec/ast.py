@@ -74,7 +74,7 @@ class UnaryE:
 
 @dataclass(frozen=True, slots=True)
 class BinaryE:
-    op: str  # "+", "-", "*", "/", "div", "%", "==", ..., "and", "or", "implies", "iff", "~>"
+    op: str  # "+", "-", "*", "/", "div", "%", "==", ..., "in", "and", "or", "implies", "iff", "~>"
     left: ExprE
     right: ExprE
     span: Span | None = field(default=None, compare=False)
@@ -113,7 +113,35 @@ class MapTypeE:
     span: Span | None = field(default=None, compare=False)
 
 
-ExprE = Union[Name, NumLit, BoolLit, FieldE, IndexE, PrimeE, CallE, UnaryE, BinaryE, IteE, QuantE, RangeE, MapTypeE]
+@dataclass(frozen=True, slots=True)
+class SetTypeE:
+    """`set[K]`: a finite set of values of the finite domain K."""
+
+    elem: ExprE
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SetE:
+    """A set literal `{a, b}` (`{}` the empty set)."""
+
+    elems: tuple[ExprE, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SetCompE:
+    """A set comprehension `{x in D where cond}` (D a domain or a set)."""
+
+    var: str
+    domain: ExprE
+    cond: ExprE
+    var_span: Span | None = field(default=None, compare=False)
+    span: Span | None = field(default=None, compare=False)
+
+
+ExprE = Union[Name, NumLit, BoolLit, FieldE, IndexE, PrimeE, CallE, UnaryE, BinaryE, IteE, QuantE, RangeE, MapTypeE,
+              SetTypeE, SetE, SetCompE]
 
 # ---------------------------------------------------------------- statements
 

@@ -81,9 +81,12 @@ class MapType:
 
     key: Type
     value: Type
+    # NOTE(sets): `set[K]` is the map [K] bool (a key maps to true when it is in the set);
+    # only the type checker and the type's text know the difference
+    set: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
-        return f"[{self.key}] {self.value}"
+        return f"set[{self.key}]" if self.set else f"[{self.key}] {self.value}"
 
 
 Type = Union[BoolType, IntType, RatType, EnumType, ProcType, MapType]

@@ -122,7 +122,14 @@ def _syntax_error(err: UnexpectedInput, source: str) -> Diagnostic:
         if tok.type == "NAME" and str(tok) in KEYWORDS:
             message = f"unexpected keyword '{tok}'; expected {expected}"
         notes: tuple[Note, ...] = ()
-        if tok.type == "EQUAL" and "CMP" in err.expected:
+        if tok.type == "EQUAL" and "RBRACE" in err.expected and "COMMA" in err.expected:
+            # inside `{ ... }` read as a set: most often a body after an incomplete guard
+            before = source.splitlines()[tok.line - 1][:tok.column - 1] if tok.line else ""
+            brace = before.rfind("{")
+            where = Span(tok.line, brace + 1, tok.line, brace + 2) if brace >= 0 else None
+            notes = (Note("this '{' starts a set here ({a, b}); if it starts the action's body, the expression "
+                          "before it is incomplete", where),)
+        elif tok.type == "EQUAL" and "CMP" in err.expected:
             notes = (Note("comparison is '==', assignment '=' is only allowed in action bodies"),)
         return Diagnostic("FP102", message, span, notes)
     if isinstance(err, UnexpectedEOF):
@@ -306,6 +313,14 @@ class _ToAst(Transformer[Token, A.ModelD]):
 
     def compare(self, meta: Meta, c: list[Any]) -> A.BinaryE:
         return A.BinaryE(str(c[1]), c[0], c[2], _span_of_meta(meta))
+
+    member = _bin("in")
+
+    def set_lit(self, meta: Meta, c: list[Any]) -> A.SetE:
+        return A.SetE(tuple(x for x in c if x is not None), _span_of_meta(meta))
+
+    def set_comp(self, meta: Meta, c: list[Any]) -> A.SetCompE:
+        return A.SetCompE(_name(c[0]), c[1], c[2], _span_of_token(c[0]), _span_of_meta(meta))
 
     @staticmethod
     def _un(op: str) -> Callable[[_ToAst, Meta, list[Any]], A.UnaryE]:

@@ -100,6 +100,8 @@ class _Checker:
         self.uid = 0
         self.def_stack: list[str] = []
         self.defs_ir: dict[str, I.Def] = {}
+        self.set_defs: dict[str, I.Type] = {}  # NOTE(sets): a set-valued def's element type
+        self.member_sets: dict[str, str] = {}  # NOTE(sets): a global set of a family's ids -> the family
 
     # ------------------------------------------------------------ helpers
 
@@ -150,6 +152,13 @@ class _Checker:
                 raise _err("FP305", f"a map key must be a finite domain (bool, an enum, a range or a process family), not '{key}'", e.key.span)
             value = self.resolve_type(e.value, scope, seen)
             return I.MapType(key, value)
+        if isinstance(e, A.IndexE) and isinstance(e.base, A.Name) and e.base.id == "set" and "set" not in self.globals:
+            e = A.SetTypeE(e.key, e.span)  # `set[K]` parses as an index: `set` is not a keyword
+        if isinstance(e, A.SetTypeE):
+            elem = self.resolve_type(e.elem, scope, seen)
+            if not I.is_finite_domain(elem):
+                raise _err("FP305", f"a set's elements must come from a finite domain (bool, an enum, a range or a process family), not '{elem}'", e.elem.span)
+            return I.MapType(elem, I.BOOL, set=True)
         if isinstance(e, A.RangeE):
             lo = self.expr(e.lo, scope, _Ctx(const=True, what="a range bound"))
             hi = self.expr(e.hi, scope, _Ctx(const=True, what="a range bound"))
@@ -177,7 +186,7 @@ class _Checker:
                 assert isinstance(g.decl, A.TypeD)  # an alias is declared by its TypeD
                 return self.resolve_type(g.decl.type, scope, seen + (e.id,))
             raise _err("FP306", f"'{e.id}' is {_kind_word(g.kind)}, not a type", e.span, Note(f"'{e.id}' is defined here", g.span))
-        raise _err("FP306", "expected a type: bool, int, rat, an enum, a range lo..hi, a process family or [K] V", e.span)
+        raise _err("FP306", "expected a type: bool, int, rat, an enum, a range lo..hi, a process family, [K] V or set[K]", e.span)
 
     def domain(self, e: A.ExprE, scope: dict[str, I.Binder]) -> I.Type:
         t = self.resolve_type(e, scope)
@@ -216,7 +225,7 @@ class _Checker:
                 key = self.expr(e.key, scope, ctx)
                 if not _compatible(base.ty.key, key.ty) or (isinstance(base.ty.key, I.IntType) and not isinstance(key.ty, I.IntType)):
                     raise _err("FP310", f"map key has type {_article(key.ty)}, but the map's keys are {_article(base.ty.key)}", e.key.span)
-                return I.Index(base, key, base.ty.value, e.span)
+                return self.entry(base, key, e.span)
             case A.PrimeE():
                 if not ctx.primes:
                     raise _err("FP311", f"primed variables (x') are only allowed in invariants, not in {ctx.what}", e.span)
@@ -258,8 +267,10 @@ class _Checker:
                 return self.quant(e, scope, ctx, primed)
             case A.RangeE():
                 raise _err("FP313", "a range lo..hi is a type or a domain, not a value", e.span)
-            case A.MapTypeE():
-                raise _err("FP313", "a map type is not a value", e.span)
+            case A.MapTypeE() | A.SetTypeE():
+                raise _err("FP313", "a type is not a value", e.span)
+            case A.SetE() | A.SetCompE():
+                raise _set_as_value(e.span)
         raise _err("FP399", f"unsupported expression {type(e).__name__}", getattr(e, "span", None))
 
     def name(self, e: A.Name, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
@@ -300,6 +311,10 @@ class _Checker:
         g = self.globals.get(name)
         if g is None and name in ("min", "max"):
             return self.min_max(name, args, span, scope, ctx, primed)
+        if g is None and name in ("size", "subset"):
+            return self.set_call(name, args, span, scope, ctx, primed)
+        if g is None and name in SET_BUILDERS:
+            raise _set_as_value(span)
         if g is None:
             near = closest(name, [n for n, x in self.globals.items() if x.kind == "def"])
             raise _err("FP202", f"unknown definition '{name}'" + (f"; did you mean '{near}'?" if near else ""), name_span)
@@ -308,6 +323,8 @@ class _Checker:
         d = self.check_def(name)
         if d is None:
             raise _Fail(None)
+        if name in self.set_defs:
+            raise _set_as_value(span, name)
         if ctx.const:
             raise _err("FP308", f"{ctx.what} must be a constant, but '{name}' is a definition over the state", span)
         if len(args) != len(d.params):
@@ -351,6 +368,14 @@ class _Checker:
         op = e.op
         if op == "~>" and not ctx.temporal:
             raise _err("FP312", "'~>' (leads to) is a temporal operator, allowed only in a property", e.span)
+        if op == "in":
+            x = self.expr(e.left, scope, ctx, primed)
+            st = self.set_of(e.right, scope, ctx, primed, x.ty)
+            if not _compatible(st.elem, x.ty):
+                raise _err("FP302", f"'in' asks whether {_article(x.ty)} is in a set of {st.elem}", e.span)
+            return st.member(x, e.span)
+        if op in ("==", "!=") and (self.is_set(e.left, scope) or self.is_set(e.right, scope)):
+            return self.set_equal(e, scope, ctx, primed)
         left = self.expr(e.left, scope, ctx, primed)
         right = self.expr(e.right, scope, ctx, primed)
         if op in ("and", "or", "implies", "iff", "~>"):
@@ -382,7 +407,7 @@ class _Checker:
     def quant(self, e: A.QuantE, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
         if ctx.const:
             raise _err("FP308", f"{ctx.what} must be a constant; '{e.kind}' reads the state", e.span)
-        dom = self.domain(e.domain, scope)
+        dom, within = self.source(e.domain, scope, ctx, primed)
         b = self.binder(e.var, dom, e.var_span)
         inner = {**scope, e.var: b}
         cond = body = None
@@ -391,16 +416,217 @@ class _Checker:
             self.need_bool(cond, e.cond, f"the condition of '{e.kind}'")
         if e.body is not None:
             body = self.expr(e.body, inner, ctx, primed)
+        # NOTE(sets): over a set, the quantifier ranges over its element type, kept to members
+        mine = within.member(I.BoundRef(b, dom, e.var_span), e.domain.span) if within is not None else None
         kind = I.QuantKind(e.kind)
         if kind in (I.QuantKind.FORALL, I.QuantKind.EXISTS):
             assert body is not None and e.body is not None  # the grammar gives forall/exists a body
             self.need_bool(body, e.body, f"the body of '{e.kind}'")
+            if mine is not None:
+                op = I.BinOp.IMPLIES if kind is I.QuantKind.FORALL else I.BinOp.AND
+                body = I.Binary(op, mine, body, I.BOOL, e.span)
             return I.Quant(kind, b, dom, None, body, I.BOOL, e.span)
+        if mine is not None:
+            cond = mine if cond is None else I.Binary(I.BinOp.AND, mine, cond, I.BOOL, e.span)
         if kind is I.QuantKind.COUNT:
             return I.Quant(kind, b, dom, cond, None, I.INT, e.span)
         assert body is not None and e.body is not None  # the grammar gives sum a summand
         self.need_numeric(body, e.body, "'sum'")
         return I.Quant(kind, b, dom, cond, body, _join_numeric(body.ty, I.INT), e.span)
+
+    # ------------------------------------------------------------ sets (NOTE(sets))
+
+    def is_set(self, e: A.ExprE, scope: dict[str, I.Binder]) -> bool:
+        """Does `e` denote a set (where a domain or a value could stand)?  Never reports."""
+        match e:
+            case A.SetE() | A.SetCompE():
+                return True
+            case A.PrimeE():
+                return self.is_set(e.base, scope)
+            case A.Name() if e.id in scope:
+                return False
+            case A.Name() | A.CallE():
+                name = e.id if isinstance(e, A.Name) else e.name
+                g = self.globals.get(name)
+                if g is None:
+                    return isinstance(e, A.CallE) and name in SET_BUILDERS
+                if g.kind == "var":
+                    return isinstance(g.ty, I.MapType) and g.ty.set
+                if g.kind == "def" and not g.failed and name not in self.def_stack:
+                    return self.check_def(name) is not None and name in self.set_defs
+                return False
+            case A.FieldE() | A.IndexE():
+                try:
+                    x = self.expr(e, scope, _Ctx(primes=True))
+                except _Fail:
+                    return False
+                return isinstance(x.ty, I.MapType) and x.ty.set
+        return False
+
+    def source(self, e: A.ExprE, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> tuple[I.Type, _Set | None]:
+        """What a quantifier or `for` ranges over: a finite domain, or a set (its element
+        type, and the set whose members it keeps)."""
+        if self.is_set(e, scope):
+            got = self.set_of(e, scope, ctx, primed)
+            return got.elem, got
+        return self.domain(e, scope), None
+
+    def set_of(self, e: A.ExprE, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool,
+               hint: I.Type | None = None) -> _Set:
+        """`e` as a set: its element type and membership (NOTE(sets)).  `hint` is the element
+        type the context expects, for `{}`."""
+        if ctx.const:
+            raise _err("FP308", f"{ctx.what} must be a constant, but a set reads the state", e.span)
+        match e:
+            case A.SetE(elems=()):
+                if hint is None:
+                    raise _err("FP323", "cannot tell what '{}' would hold here: write it where the element type "
+                               "is known, as in 's == {}', 's = {}' or 'union(s, {})'", e.span)
+                return _Set(hint, lambda k, span: I.Lit(False, I.BOOL, span))
+            case A.SetE():
+                xs = [self.expr(x, scope, ctx, primed) for x in e.elems]
+                elem = hint if hint is not None and all(_compatible(hint, x.ty) for x in xs) else xs[0].ty
+                for x, src in zip(xs, e.elems):
+                    if not _compatible(elem, x.ty):
+                        raise _err("FP302", f"a set of {elem} cannot hold {_article(x.ty)}", src.span)
+                return _Set(elem, lambda k, span: _any_of([I.Binary(I.BinOp.EQ, k, x, I.BOOL, span) for x in xs], span))
+            case A.SetCompE():
+                dom, within = self.source(e.domain, scope, ctx, primed)
+                b = self.binder(e.var, dom, e.var_span)
+                cond = self.expr(e.cond, {**scope, e.var: b}, ctx, primed)
+                self.need_bool(cond, e.cond, "the condition of a set comprehension")
+
+                def comp(k: I.Expr, span: Span | None) -> I.Expr:
+                    mine = _instantiate(cond, b, k, self.fresh_binder)
+                    return mine if within is None else I.Binary(I.BinOp.AND, within.member(k, span), mine, I.BOOL, span)
+                return _Set(dom, comp)
+            case A.PrimeE():
+                if not ctx.primes:
+                    raise _err("FP311", f"primed variables (x') are only allowed in invariants, not in {ctx.what}", e.span)
+                if primed:
+                    raise _err("FP311", "a variable can be primed only once", e.span)
+                return self.set_of(e.base, scope, ctx, True, hint)
+            case A.CallE() if self.globals.get(e.name) is None and e.name in SET_BUILDERS:
+                least = 1 if e.name in ("union", "intersection") else 2
+                if len(e.args) < least or (e.name == "difference" and len(e.args) != 2):
+                    want = "two sets" if e.name == "difference" else "one or more sets"
+                    raise _err("FP303", f"'{e.name}' takes {want}, {len(e.args)} given", e.span)
+                known = next((self.set_of(a, scope, ctx, primed, hint) for a in e.args
+                              if not (isinstance(a, A.SetE) and not a.elems)), None)
+                elem = hint if hint is not None else known.elem if known is not None else None
+                sets = [self.set_of(a, scope, ctx, primed, elem) for a in e.args]
+                elem = sets[0].elem
+                for x, src in zip(sets, e.args):
+                    if not _compatible(elem, x.elem):
+                        raise _err("FP302", f"'{e.name}' of a set[{elem}] and a set[{x.elem}]", src.span)
+                if e.name == "union":
+                    return _Set(elem, lambda k, span: _any_of([x.member(k, span) for x in sets], span))
+                if e.name == "intersection":
+                    return _Set(elem, lambda k, span: _all_of([x.member(k, span) for x in sets], span))
+                a, c = sets
+                return _Set(elem, lambda k, span: I.Binary(
+                    I.BinOp.AND, a.member(k, span), I.Unary(I.UnOp.NOT, c.member(k, span), I.BOOL, span), I.BOOL, span))
+            case A.Name() | A.CallE() if self.is_set(e, scope) and (e.id if isinstance(e, A.Name) else e.name) in self.set_defs:
+                name = e.id if isinstance(e, A.Name) else e.name
+                args = () if isinstance(e, A.Name) else e.args
+                d = self.defs_ir[name]
+                if len(args) != len(d.params) - 1:
+                    raise _err("FP303", f"'{name}' takes {len(d.params) - 1} argument(s), {len(args)} given", e.span)
+                xs = []
+                for a, p in zip(args, d.params):
+                    x = self.expr(a, scope, ctx, primed)
+                    if not _compatible(p.ty, x.ty) or (isinstance(p.ty, I.IntType) and not isinstance(x.ty, I.IntType)):
+                        raise _err("FP302", f"argument '{p.name}' of '{name}' expects {_article(p.ty)}, found {_article(x.ty)}", a.span)
+                    xs.append(x)
+
+                def called(k: I.Expr, span: Span | None) -> I.Expr:
+                    call = I.Call(name, tuple(xs) + (k,), I.BOOL, span)
+                    return _primed_body(call, self.defs_ir, self.fresh_binder) if primed else call
+                return _Set(self.set_defs[name], called)
+        x = self.expr(e, scope, ctx, primed)
+        if not (isinstance(x.ty, I.MapType) and x.ty.set):
+            raise _err("FP302", f"expected a set (a set variable, a set def, {{a, b}}, {{x in D where ...}}, union(...), "
+                       f"...), found {_article(x.ty)}", e.span)
+        return _Set(x.ty.key, lambda k, span: self.entry(x, k, span))
+
+    def entry(self, base: I.Expr, key: I.Expr, span: Span | None) -> I.Expr:
+        """`base[key]`; for a member set (NOTE(sets)), the flag of copy `key`."""
+        if isinstance(base, I.VarRef) and base.name in self.member_sets:
+            return I.LocalRef(self.member_sets[base.name], base.name, key, I.BOOL, base.primed, span)
+        assert isinstance(base.ty, I.MapType)  # callers index maps only
+        return I.Index(base, key, base.ty.value, span)
+
+    def fresh_binder(self, b: I.Binder) -> I.Binder:
+        return self.binder(b.name, b.ty, b.span)
+
+    def set_equal(self, e: A.BinaryE, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
+        """`s == t` (`!=`): the same members, element by element."""
+        first, second = (e.right, e.left) if isinstance(e.left, A.SetE) and not e.left.elems else (e.left, e.right)
+        a = self.set_of(first, scope, ctx, primed)
+        c = self.set_of(second, scope, ctx, primed, a.elem)
+        if not _compatible(a.elem, c.elem):
+            raise _err("FP302", f"cannot compare a set[{a.elem}] with a set[{c.elem}]", e.span)
+        b = self.binder("_elem", a.elem, e.span)
+        k = I.BoundRef(b, a.elem, e.span)
+        same = I.Quant(I.QuantKind.FORALL, b, a.elem, None,
+                       I.Binary(I.BinOp.EQ, a.member(k, e.span), c.member(k, e.span), I.BOOL, e.span), I.BOOL, e.span)
+        return same if e.op == "==" else I.Unary(I.UnOp.NOT, same, I.BOOL, e.span)
+
+    def set_call(self, name: str, args: tuple[A.ExprE, ...], span: Span | None, scope: dict[str, I.Binder],
+                 ctx: _Ctx, primed: bool) -> I.Expr:
+        """`size(s)`: how many members; `subset(s, t)`: every member of s is one of t."""
+        want = 1 if name == "size" else 2
+        if len(args) != want:
+            raise _err("FP303", f"'{name}' takes {'one set' if want == 1 else 'two sets'}, {len(args)} given", span)
+        a = self.set_of(args[0], scope, ctx, primed)
+        b = self.binder("_elem", a.elem, span)
+        k = I.BoundRef(b, a.elem, span)
+        if name == "size":
+            return I.Quant(I.QuantKind.COUNT, b, a.elem, a.member(k, span), None, I.INT, span)
+        c = self.set_of(args[1], scope, ctx, primed, a.elem)
+        if not _compatible(a.elem, c.elem):
+            raise _err("FP302", f"'subset' of a set[{a.elem}] and a set[{c.elem}]", span)
+        return I.Quant(I.QuantKind.FORALL, b, a.elem, None,
+                       I.Binary(I.BinOp.IMPLIES, a.member(k, span), c.member(k, span), I.BOOL, span), I.BOOL, span)
+
+    def set_assign(self, target: I.Expr, s: A.AssignS, scope: dict[str, I.Binder], ctx: _Ctx,
+                   assigned: dict[str, Span | None]) -> I.Stmt:
+        """`s = E` for a set: every entry at once, `for k in K { s[k] = k in E }` (the body
+        reads the pre-state, so E may read s)."""
+        assert isinstance(target.ty, I.MapType)  # the caller checked it is a set
+        value = self.set_of(s.value, scope, ctx, False, target.ty.key)
+        if not _compatible(target.ty.key, value.elem):
+            raise _err("FP302", f"cannot assign a set[{value.elem}] to {_describe_target(target)} of type {target.ty}", s.value.span)
+        if isinstance(target, I.VarRef):
+            if target.name in assigned:
+                raise _err("FP206", f"'{target.name}' is assigned twice in one step (assignments are simultaneous)", s.span,
+                           Note("first assignment is here", assigned[target.name]))
+            assigned[target.name] = s.span
+        one = self.one_change(target, s.value, scope, ctx)
+        if one is not None:  # s = union(s, {x}) sets one entry: no loop that compares x with every key
+            key, on = one
+            return I.Assign(self.entry(target, key, s.span), I.Lit(on, I.BOOL, s.span), s.span)
+        b = self.binder("_elem", target.ty.key, s.span)
+        k = I.BoundRef(b, target.ty.key, s.span)
+        return I.For(b, target.ty.key, (I.Assign(self.entry(target, k, s.span), value.member(k, s.span), s.span),), s.span)
+
+    def one_change(self, target: I.Expr, value: A.ExprE, scope: dict[str, I.Binder], ctx: _Ctx
+                   ) -> tuple[I.Expr, bool] | None:
+        """(x, True) for `s = union(s, {x})` (or union({x}, s)), (x, False) for
+        `s = difference(s, {x})`; None otherwise."""
+        if not (isinstance(value, A.CallE) and value.name in ("union", "difference") and len(value.args) == 2
+                and self.globals.get(value.name) is None):
+            return None
+        pairs = [value.args] if value.name == "difference" else [value.args, value.args[::-1]]
+        for same, single in pairs:
+            if isinstance(single, A.SetE) and len(single.elems) == 1:
+                try:
+                    if self.expr(same, scope, ctx) != target:
+                        continue
+                except _Fail:
+                    return None
+                return self.expr(single.elems[0], scope, ctx), value.name == "union"
+        return None
 
     def need_bool(self, x: I.Expr, src: A.ExprE, where: str) -> None:
         if not isinstance(x.ty, I.BoolType):
@@ -437,6 +663,21 @@ class _Checker:
                 b = self.binder(f.name, t, f.span)
                 scope[f.name] = b
                 params.append(b)
+            declared_set = self.resolve_type(d.ret, {}) if _names_set_type(d.ret) else None
+            if declared_set is not None or self.is_set(d.body, scope):
+                # NOTE(sets): `def s: set[K] = E` is the def `s(..., k: K): bool = k in E`
+                got = self.set_of(d.body, scope, _Ctx(what=f"definition '{name}'"), False,
+                                  declared_set.key if isinstance(declared_set, I.MapType) else None)
+                if declared_set is not None and not _compatible(declared_set.key, got.elem):
+                    raise _err("FP302", f"'{name}' is declared {declared_set} but its body is set[{got.elem}]", d.body.span)
+                if d.is_threshold:
+                    raise _err("FP302", f"a threshold must be a condition ('bool'), but '{name}' is a set", d.body.span)
+                k = self.binder("_elem", got.elem, d.name_span)
+                body = got.member(I.BoundRef(k, got.elem, d.name_span), d.body.span)
+                self.set_defs[name] = got.elem
+                result = I.Def(name, tuple(params) + (k,), body, I.BOOL, False, d.span)
+                self.defs_ir[name] = result
+                return result
             body = self.expr(d.body, scope, _Ctx(what=f"definition '{name}'"))
             ty = body.ty
             if d.ret is not None:
@@ -481,6 +722,14 @@ class _Checker:
         while isinstance(value_ty, I.MapType):
             value_ty = value_ty.value
         init: I.Expr | I.InitAny
+        if isinstance(ty, I.MapType) and ty.set and v.init_kind == "expr":
+            assert v.init is not None  # the parser gives `= e` its expression
+            if not (isinstance(v.init, A.SetE) and not v.init.elems):
+                raise _err("FP322", "a set variable starts empty ('= {}') or as any subset ('= any'); add "
+                           "the members with an action", v.init.span)
+            return I.StateVar(v.name, ty, I.Lit(False, I.BOOL, v.init.span), family, v.span)
+        if isinstance(ty, I.MapType) and ty.set and v.init_kind == "in":
+            raise _err("FP322", "a set variable starts empty ('= {}') or as any subset ('= any'), not 'in D'", v.span)
         if v.init_kind == "expr":
             assert v.init is not None  # the parser gives `= e` its expression
             init = self.expr(v.init, {}, const)
@@ -507,6 +756,9 @@ class _Checker:
                     target = self.expr(s.target, scope, ctx)
                     if not _is_state_ref(target):
                         raise _err("FP317", "only state variables (x, p.x, m[k]) can be assigned", s.target.span)
+                    if isinstance(target.ty, I.MapType) and target.ty.set:
+                        out.append(self.set_assign(target, s, scope, ctx, assigned))
+                        continue
                     value = self.expr(s.value, scope, ctx)
                     if not _assignable(target.ty, value.ty):
                         if isinstance(target.ty, I.MapType):
@@ -525,9 +777,11 @@ class _Checker:
                     else_ = self.stmts(s.else_, scope, ctx, dict(assigned))
                     out.append(I.If(cond, then, else_, s.span))
                 case A.ForS():
-                    dom = self.domain(s.domain, scope)
+                    dom, within = self.source(s.domain, scope, ctx, False)
                     b = self.binder(s.var, dom, s.var_span)
                     inner = self.stmts(s.body, {**scope, s.var: b}, ctx, assigned)
+                    if within is not None:  # NOTE(sets): the element type, each member only
+                        inner = (I.If(within.member(I.BoundRef(b, dom, s.var_span), s.domain.span), inner, (), s.span),)
                     out.append(I.For(b, dom, inner, s.span))
         return tuple(out)
 
@@ -602,6 +856,11 @@ class _Checker:
         for g in [*self.globals.values(), *(x for table in self.locals.values() for x in table.values())]:
             if g.kind == "var":
                 self.guard(g, lambda g=g: setattr(g, "ty", self.resolve_type(g.decl.type, {})))
+        for name, g in self.globals.items():
+            t = g.ty
+            if g.kind == "var" and isinstance(t, I.MapType) and t.set and isinstance(t.key, I.ProcType) \
+                    and name not in self.locals.get(t.key.family, {}):
+                self.member_sets[name] = t.key.family
         assumes, families, globals_, actions, invariants, properties, fairness = [], [], [], [], [], [], []
         for d in decls:
             if isinstance(d, A.AssumeD):
@@ -613,6 +872,13 @@ class _Checker:
             if isinstance(d, A.VarD) and self.globals.get(d.name) and self.globals[d.name].decl is d:
                 g = self.globals[d.name]
                 self.guard(g, lambda d=d, g=g: globals_.append(self.set_ir(g, self.state_var(d, None, g.ty))))
+        for i, fam in enumerate(families):  # NOTE(sets): a member set is a flag of each copy
+            flags = [v for v in globals_ if self.member_sets.get(v.name) == fam.name]
+            if flags:
+                lifted = tuple(I.StateVar(v.name, I.BOOL, v.init if isinstance(v.init, I.Lit) else I.InitAny(I.BOOL),
+                                          fam.name, v.span) for v in flags)
+                families[i] = dataclasses.replace(fam, locals=fam.locals + lifted)
+                globals_ = [v for v in globals_ if v not in flags]
         for d in decls:
             if isinstance(d, A.DefD) and self.globals.get(d.name) and self.globals[d.name].decl is d:
                 self.check_def(d.name)
@@ -765,6 +1031,66 @@ class _Checker:
 _BOOL_OPS = {"and": I.BinOp.AND, "or": I.BinOp.OR, "implies": I.BinOp.IMPLIES, "~>": I.BinOp.LEADSTO}
 _CMP_OPS = {"==": I.BinOp.EQ, "!=": I.BinOp.NE, "<": I.BinOp.LT, "<=": I.BinOp.LE, ">": I.BinOp.GT, ">=": I.BinOp.GE}
 _ARITH_OPS = {"+": I.BinOp.ADD, "-": I.BinOp.SUB, "*": I.BinOp.MUL, "%": I.BinOp.MOD}
+
+
+SET_BUILDERS = ("union", "intersection", "difference")  # calls that make a set (NOTE(sets))
+
+
+def _names_set_type(e: A.ExprE | None) -> bool:
+    return isinstance(e, A.SetTypeE) or (isinstance(e, A.IndexE) and isinstance(e.base, A.Name) and e.base.id == "set")
+
+
+@dataclass(frozen=True)
+class _Set:
+    """NOTE(sets): a set is known to the checker by its element type and its membership
+    test; `member(k, span)` is the bool expression "k is in it", made anew at each use (its
+    quantifiers get binders of their own).  Engines never see a set: `set[K]` is the map
+    [K] bool, `x in s` its entry (or the test itself, for a literal, a comprehension, a
+    union...), `size(s)` a count, a quantifier over s one over K kept to members, and
+    `s = E` the loop that sets every entry."""
+
+    elem: I.Type
+    member: Callable[[I.Expr, Span | None], I.Expr]
+
+
+def _set_as_value(span: Span | None, name: str | None = None) -> _Fail:
+    what = f"'{name}' is a set, and a set" if name else "a set"
+    return _err("FP321", f"{what} is not a value here: use it with 'x in s', 'size(s)', 'subset(s, t)', "
+                f"'s == t', or as what forall, exists, count, sum or for range over", span)
+
+
+def _any_of(xs: list[I.Expr], span: Span | None) -> I.Expr:
+    if not xs:
+        return I.Lit(False, I.BOOL, span)
+    out = xs[0]
+    for x in xs[1:]:
+        out = I.Binary(I.BinOp.OR, out, x, I.BOOL, span)
+    return out
+
+
+def _all_of(xs: list[I.Expr], span: Span | None) -> I.Expr:
+    out = xs[0]
+    for x in xs[1:]:
+        out = I.Binary(I.BinOp.AND, out, x, I.BOOL, span)
+    return out
+
+
+def _instantiate(body: I.Expr, b: I.Binder, value: I.Expr, fresh: Callable[[I.Binder], I.Binder]) -> I.Expr:
+    """`body` with `value` in place of the bound `b`, and fresh binders for its quantifiers
+    (one copy per use, as for NOTE(primed-def))."""
+    subst: dict[int, I.Expr] = {b.uid: value}
+
+    def go(e: I.Expr) -> I.Expr | None:
+        if isinstance(e, I.BoundRef) and e.binder.uid in subst:
+            return subst[e.binder.uid]
+        if isinstance(e, I.Quant):
+            nb = fresh(e.binder)
+            subst[e.binder.uid] = I.BoundRef(nb, e.binder.ty, None)
+            sub = lambda x: None if x is None else I.substitute(x, go)
+            return dataclasses.replace(e, binder=nb, cond=sub(e.cond), body=sub(e.body))
+        return None
+
+    return I.substitute(body, go)
 
 
 def _kind_word(kind: str) -> str:

@@ -6,6 +6,8 @@ values, NOTE(values) in spec/ir.py).  A generated model covers, at random:
 
 - state variables of every type: bool, ranges (`0..3`, `-2..2`, `0..N`, via a `type`
   alias), an enum, maps (`[Color] 0..2`, `[0..2] bool`, `[bool] [bool] 0..1`, `[P] bool`),
+  sets (`set[Color]`, `set[Small]`, `set[P]`: read as entries, `k in s` and `size(s)`, written
+  entry by entry or whole with union, difference, intersection or {}),
   unbounded `int` and `rat` (fed only from bounded values, so the state space stays
   finite), a process id (`var lead: P`);
 - initial values `= c`, `= any` and `in D`;
@@ -68,6 +70,7 @@ class Ty:
     key: "Ty | None" = None
     val: "Ty | None" = None
     alias: str | None = None
+    set: bool = False  # a map to bool written `set[K]` (NOTE(sets)): the same entries, other syntax
 
     def text(self) -> str:
         if self.alias:
@@ -80,7 +83,7 @@ class Ty:
             case "proc":
                 return FAMILY
             case "map":
-                return f"[{self.key.text()}] {self.val.text()}"
+                return f"set[{self.key.text()}]" if self.set else f"[{self.key.text()}] {self.val.text()}"
         return self.kind
 
     @property
@@ -225,16 +228,28 @@ class _Gen:
             ty = ty.val
         return True
 
-    def location(self, base: str, ty: Ty) -> str:
-        """`base[k]...` down to a scalar, primed sometimes in step invariants."""
+    def location(self, base: str, ty: Ty, read: bool = True) -> str:
+        """`base[k]...` down to a scalar, primed sometimes in step invariants; a read of a
+        set's entry is sometimes `k in s` (NOTE(sets))."""
         primed = self.primes and not (self.m.counters and "." in base) and self.chance(2)
         saved, self.primes = self.primes, False  # keys are read in the pre-state
         text = base
+        if read and ty.set and self.chance(2):
+            key = self.key(ty.key)
+            self.primes = saved
+            return f"({key} in {base}{chr(39) if primed else ''})"
         while ty.kind == "map":
             text += f"[{self.key(ty.key)}]"
             ty = ty.val
         self.primes = saved
         return text + ("'" if primed else "")
+
+    def sets(self) -> list[str]:
+        """Readable set variables, as text (a local one of some copy)."""
+        out = [v.name for v in self.m.globals if v.ty.set and self.can(v.ty.key.vk)]
+        if self.can("proc"):
+            out += [f"{self.proc_atom()}.{v.name}" for v in self.m.locals if v.ty.set and self.can(v.ty.key.vk)]
+        return out
 
     def proc_atom(self) -> str:
         """A process id that can take `.x` directly: a bound name or the variable lead."""
@@ -346,10 +361,15 @@ class _Gen:
         raise AssertionError(f)
 
     def _num(self, d: int) -> str:
-        f = self.pick(["arith", "neg", "div", "count", "sum", "if", "call", "ratdiv", "minmax"])
+        f = self.pick(["arith", "neg", "div", "count", "sum", "if", "call", "ratdiv", "minmax", "size"])
         if f == "call" and not self.calls("num"):
             f = "arith"
+        if f == "size" and not self.sets():
+            f = "count"
         match f:
+            case "size":  # NOTE(sets)
+                s = self.pick(self.sets())
+                return f"size({s}{chr(39) if self.primes and '.' not in s and self.chance(2) else ''})"
             case "arith":
                 return f"({self.expr('num', d)} {self.pick(['+', '-', '*'])} {self.expr('num', d)})"
             case "neg":
@@ -483,14 +503,19 @@ def _var_type(g: _Gen, local: bool, budget: int) -> tuple[Ty, int] | None:
         small = Ty("range", "0", "2", 0, 2, alias="Small")
     options = [BOOL, rng(0, 3), rng(-2, 2), Ty("enum"), rng(0, n, hi_text="N"), small,
                mapt(Ty("enum"), rng(0, 2)), mapt(small, BOOL), mapt(BOOL, rng(-1, 1)),
-               mapt(BOOL, mapt(BOOL, rng(0, 1)))]
+               mapt(BOOL, mapt(BOOL, rng(0, 1))), Ty("map", key=Ty("enum"), val=BOOL, set=True)]
     if local and m.counters:  # a copy's local state: a few scalars of fixed ranges, or a flat map of them
-        options = [BOOL, rng(0, 3), rng(-2, 2), Ty("enum"), small, mapt(Ty("enum"), rng(0, 1)), mapt(BOOL, BOOL)]
+        options = [BOOL, rng(0, 3), rng(-2, 2), Ty("enum"), small, mapt(Ty("enum"), rng(0, 1)), mapt(BOOL, BOOL),
+                   Ty("map", key=Ty("enum"), val=BOOL, set=True)]
     if not local:
         options += [INT, RAT]
     ty = g.pick(options)
     if not local and m.family and not m.counters and g.chance(10):  # stores ids: no symmetry reduction for P
         ty = g.pick([PROC, mapt(PROC, BOOL)])
+    if not local and m.family and m.counters and g.chance(8):  # a set of ids: a flag of each copy (NOTE(sets))
+        ty = Ty("map", key=PROC, val=BOOL, set=True)
+    if ty.kind == "map" and ty.val == BOOL and g.chance(3):
+        ty = Ty("map", key=ty.key, val=BOOL, set=True)
     size = _size(ty, n, m.enum_size)
     if size > budget:
         return None
@@ -515,6 +540,8 @@ def _size(ty: Ty, n: int, enum_size: int) -> int:
 
 
 def _init(g: _Gen, ty: Ty) -> str:
+    if ty.set:
+        return g.pick(["= {}", "= any"])
     leaf = ty.leaf()
     finite = leaf.kind in ("bool", "range", "enum", "proc")
     f = g.draw(st.integers(0, 4))
@@ -622,9 +649,14 @@ def _assign(g: _Gen, roots: set[str]) -> list[str]:
     if not (ty.kind == "map" or how == "local") or not g.risky(20):
         roots.discard(root)  # else: may write one location twice (a runtime error)
     base = f"{g.proc_atom()}.{root[2:]}" if how == "local" else root
+    if ty.set and g.chance(2):  # the whole set (NOTE(sets)): every entry is written
+        roots.discard(root)
+        key = g.key(ty.key)
+        return [f"{base} = " + g.pick([f"union({base}, {{{key}}})", f"difference({base}, {{{key}}})",
+                                       f"intersection({base}, {{{key}}})", "{}"])]
     saved = g.bounded_only
     g.bounded_only = ty.leaf().kind in ("int", "rat")
-    target = g.location(base, ty)
+    target = g.location(base, ty, read=False)
     value = g.rhs(ty.leaf(), target)
     g.bounded_only = saved
     return [f"{target} = {value}"]
@@ -806,7 +838,7 @@ def models(draw, budget: int = BUDGET, counters: bool = False) -> Generated:
     inits = {id(v): _init(g, v.ty) for v in m.globals + m.locals}
     for v in m.globals + m.locals:
         if inits[id(v)].startswith("= ") and inits[id(v)] != "= any":
-            v.init = inits[id(v)][2:]
+            v.init = "false" if inits[id(v)] == "= {}" else inits[id(v)][2:]
     for i in range(draw(st.integers(0, 3))):
         text, d = _def(g, i)
         decls.append(text)
