@@ -298,7 +298,28 @@ class FairD:
     when: ExprE | None = None  # the fairness condition (`fair action relay when nsnt >= T + 1`)
 
 
-DeclD = Union[ParamD, AssumeD, EnumD, TypeD, VarD, ProcessD, DefD, ActionD, InvariantD, PropertyD, FairD]
+@dataclass(frozen=True, slots=True)
+class ClockD:
+    """`clock now: 0..H [= e] [when C]` (NOTE(clocks)): `var` is the clock as a variable
+    (its init `= 0` when none is written), `when` the condition under which it runs."""
+
+    var: VarD
+    when: ExprE | None
+    span: Span | None = field(default=None, compare=False)
+    body: tuple[StmtS, ...] = ()  # what else happens on a tick that advances it
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentD:
+    """`urgent action A`: time does not advance while A is enabled (NOTE(clocks))."""
+
+    action: str
+    span: Span | None = field(default=None, compare=False)
+    name_span: Span | None = field(default=None, compare=False)
+
+
+DeclD = Union[ParamD, AssumeD, EnumD, TypeD, VarD, ProcessD, DefD, ActionD, InvariantD, PropertyD, FairD, ClockD,
+              UrgentD]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from forkproof.spec.errors import Diagnostic, ModelError, Note, Span
 KEYWORDS = frozenset(
     "model param assume enum type process var any in def threshold action when invariant property "
     "strong fair if then else for forall exists count sum where and or not implies iff always "
-    "eventually true false div mod meant measures of expect violated".split()
+    "eventually true false div mod meant measures of expect violated clock urgent".split()
 )
 
 # How expected terminals are named in error messages.
@@ -52,7 +52,7 @@ def _span_of_meta(meta: Meta) -> Span | None:
 
 
 _DECL_WORDS = frozenset(
-    ["'action'", "'assume'", "'def'", "'enum'", "'fair'", "'invariant'", "'param'", "'process'",
+    ["'action'", "'assume'", "'clock'", "'def'", "'enum'", "'fair'", "'invariant'", "'param'", "'process'", "'urgent'",
      "'property'", "'strong'", "'threshold'", "'type'", "'var'"]
 )
 _OPERATOR_WORDS = frozenset(
@@ -122,7 +122,7 @@ def _syntax_error(err: UnexpectedInput, source: str) -> Diagnostic:
         if tok.type == "NAME" and str(tok) in KEYWORDS:
             message = f"unexpected keyword '{tok}'; expected {expected}"
         notes: tuple[Note, ...] = ()
-        if tok.type == "EQUAL" and "RBRACE" in err.expected and "COMMA" in err.expected:
+        if tok.type == "EQUAL" and {"RBRACE", "COMMA"} <= set(err.accepts or err.expected):
             # inside `{ ... }` read as a set: most often a body after an incomplete guard
             before = source.splitlines()[tok.line - 1][:tok.column - 1] if tok.line else ""
             brace = before.rfind("{")
@@ -267,6 +267,17 @@ class _ToAst(Transformer[Token, A.ModelD]):
 
     def fair_per(self, meta: Meta, c: list[Any]) -> tuple[str, ...]:
         return tuple(_name(t) for t in c)
+
+    def clock_decl(self, meta: Meta, c: list[Any]) -> A.ClockD:
+        name, ty, init = c[0], c[1], c[2]
+        when = next((x.expr for x in c[3:] if isinstance(x, _Guard)), None)
+        body = next((tuple(x) for x in c[3:] if isinstance(x, _Block)), ())
+        zero = A.NumLit(0, "0", _span_of_token(name))
+        var = A.VarD(_name(name), ty, "expr", init if init is not None else zero, _span_of_meta(meta), _span_of_token(name))
+        return A.ClockD(var, when, _span_of_meta(meta), body)
+
+    def urgent_decl(self, meta: Meta, c: list[Any]) -> A.UrgentD:
+        return A.UrgentD(_name(c[0]), _span_of_meta(meta), _span_of_token(c[0]))
 
     # -- statements
     def assign(self, meta: Meta, c: list[Any]) -> A.AssignS:

@@ -820,6 +820,8 @@ class _Checker:
                     self.locals[d.name] = table
                 case A.VarD():
                     self.declare(d.name, "var", d, d.name_span)
+                case A.ClockD():
+                    self.declare(d.var.name, "var", d.var, d.var.name_span)
                 case A.DefD():
                     self.declare(d.name, "def", d, d.name_span)
                 case A.ActionD():
@@ -868,10 +870,14 @@ class _Checker:
         for d in decls:
             if isinstance(d, A.ProcessD) and self.globals.get(d.name) and self.globals[d.name].decl is d:
                 self.guard(self.globals[d.name], lambda d=d: families.append(self.family(d)))
+        clocks: list[tuple[A.ClockD, I.StateVar]] = []
         for d in decls:
-            if isinstance(d, A.VarD) and self.globals.get(d.name) and self.globals[d.name].decl is d:
-                g = self.globals[d.name]
-                self.guard(g, lambda d=d, g=g: globals_.append(self.set_ir(g, self.state_var(d, None, g.ty))))
+            v = d.var if isinstance(d, A.ClockD) else d
+            if isinstance(v, A.VarD) and self.globals.get(v.name) and self.globals[v.name].decl is v:
+                g = self.globals[v.name]
+                self.guard(g, lambda v=v, g=g: globals_.append(self.set_ir(g, self.state_var(v, None, g.ty))))
+                if isinstance(d, A.ClockD) and not g.failed:
+                    self.guard(g, lambda d=d: self.clock_type(d) and clocks.append((d, globals_[-1])))
         for i, fam in enumerate(families):  # NOTE(sets): a member set is a flag of each copy
             flags = [v for v in globals_ if self.member_sets.get(v.name) == fam.name]
             if flags:
@@ -892,6 +898,9 @@ class _Checker:
                     self.guard(None, lambda d=d: properties.append(self.property(d)))
         action_names = {a.name: a for a in self.ast.decls if isinstance(a, A.ActionD)}
         checked = {a.name: a for a in actions}
+        urgent = [d for d in decls if isinstance(d, A.UrgentD)]
+        if clocks or urgent:
+            self.guard(None, lambda: self.tick(clocks, urgent, action_names, checked, actions, fairness))
         for d in decls:
             if isinstance(d, A.FairD):
                 self.guard(None, lambda d=d: fairness.append(self.fair(d, action_names, checked)))
@@ -912,6 +921,70 @@ class _Checker:
             properties=tuple(properties),
             fairness=tuple(fairness),
         )
+
+    # ------------------------------------------------------------ clocks (NOTE(clocks))
+
+    def clock_type(self, d: A.ClockD) -> bool:
+        g = self.globals[d.var.name]
+        if not (isinstance(g.ty, I.IntType) and g.ty.bounded):
+            raise _err("FP324", f"a clock counts ticks up to a bound: give '{d.var.name}' a range type such as 0..10, "
+                       f"not {_article(g.ty) if g.ty is not None else 'this'}", d.var.type.span)
+        return True
+
+    def tick(self, clocks: list[tuple[A.ClockD, I.StateVar]], urgent: list[A.UrgentD],
+             action_names: dict[str, A.ActionD], checked: dict[str, I.Action], actions: list[I.Action],
+             fairness: list[I.Fairness]) -> None:
+        """NOTE(clocks): the built-in action `tick`.  Time advances by one tick: every clock
+        whose condition holds and that is below its upper bound counts one more.  It is
+        enabled when some clock would count and no urgent action is enabled, and strongly
+        fair (time does not stop while it can go on).  A model without clocks has no tick."""
+        for u in urgent:
+            if u.action not in action_names:
+                near = closest(u.action, action_names)
+                raise _err("FP202", f"unknown action '{u.action}'" + (f"; did you mean '{near}'?" if near else ""), u.name_span)
+            if not clocks:
+                raise _err("FP325", f"'urgent action {u.action}' says the action fires before time advances, but the "
+                           f"model has no clock: declare one ('clock now: 0..10') or drop 'urgent'", u.span)
+        if "tick" in action_names:
+            raise _err("FP324", "the clocks' built-in action is named 'tick': rename this action", action_names["tick"].name_span)
+        span = clocks[0][0].span
+        runs, body = [], []
+        assigned: dict[str, Span | None] = {}
+        for d, v in clocks:
+            assert isinstance(v.ty, I.IntType) and v.ty.hi is not None  # clock_type
+            ref = I.VarRef(v.name, v.ty, False, d.var.name_span)
+            room = I.Binary(I.BinOp.LT, ref, v.ty.hi, I.BOOL, d.span)
+            if d.when is not None:
+                cond = self.expr(d.when, {}, _Ctx(what=f"the condition of clock '{v.name}'"))
+                self.need_bool(cond, d.when, f"'clock {v.name} when'")
+                room = I.Binary(I.BinOp.AND, cond, room, I.BOOL, d.span)
+            runs.append(room)
+            plus = I.Binary(I.BinOp.ADD, ref, I.Lit(1, I.INT, d.span), I.INT, d.span)
+            assigned[v.name] = d.var.name_span
+            more = self.stmts(d.body, {}, _Ctx(what=f"the tick of clock '{v.name}'"), assigned)
+            body.append(I.If(room, (I.Assign(ref, plus, d.span),) + more, (), d.span))
+        guard = _any_of(runs, span)
+        for u in urgent:
+            a = checked.get(u.action)
+            if a is None:  # the action failed to check, and was reported
+                raise _Fail(None)
+            guard = I.Binary(I.BinOp.AND, guard, I.Unary(I.UnOp.NOT, self.enabled(a, u.span), I.BOOL, u.span), I.BOOL, span)
+        actions.append(I.Action("tick", (), guard, tuple(body), span))
+        fairness.append(I.Fairness("tick", True, (), span))
+
+    def enabled(self, a: I.Action, span: Span | None) -> I.Expr:
+        """Some instance of `a` is enabled: its guard under `exists` over its parameters, with
+        binders of its own (the action keeps its)."""
+        subst: dict[int, I.Expr] = {}
+        fresh = []
+        for p in a.params:
+            b = self.binder(p.name, p.ty, p.span)
+            subst[p.uid] = I.BoundRef(b, p.ty, span)
+            fresh.append(b)
+        out = _rebind(a.guard, subst, self.fresh_binder)
+        for b in reversed(fresh):
+            out = I.Quant(I.QuantKind.EXISTS, b, b.ty, None, out, I.BOOL, span)
+        return out
 
     def guard(self, g: _Global | None, fn: Callable[..., object]) -> None:
         # `fn` is called with no arguments; it is typed `...` because callers pass lambdas that
@@ -1078,7 +1151,13 @@ def _all_of(xs: list[I.Expr], span: Span | None) -> I.Expr:
 def _instantiate(body: I.Expr, b: I.Binder, value: I.Expr, fresh: Callable[[I.Binder], I.Binder]) -> I.Expr:
     """`body` with `value` in place of the bound `b`, and fresh binders for its quantifiers
     (one copy per use, as for NOTE(primed-def))."""
-    subst: dict[int, I.Expr] = {b.uid: value}
+    return _rebind(body, {b.uid: value}, fresh)
+
+
+def _rebind(body: I.Expr, values: dict[int, I.Expr], fresh: Callable[[I.Binder], I.Binder]) -> I.Expr:
+    """`body` with each bound name whose uid is in `values` replaced, and fresh binders for
+    its quantifiers."""
+    subst: dict[int, I.Expr] = dict(values)
 
     def go(e: I.Expr) -> I.Expr | None:
         if isinstance(e, I.BoundRef) and e.binder.uid in subst:
