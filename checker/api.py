@@ -35,7 +35,7 @@ from forkproof.run.thresholds import exit_code as thresholds_exit_code
 from forkproof.semantics.control import Control
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 from forkproof.analysis.report import ThresholdReport
 
 # `params` values: an int, bool, rational or enum member name, a `range` or a list of them,
