@@ -10,10 +10,11 @@ that reach the user.  Codes are grouped by phase:
 
 `render` prints `file:line:col: error[FPnnn]: message`, the source line and a caret.
 
-NOTE(span-file): a span has no file while it is in the file being loaded; a span in a file
-that file imports names it (`Span.file`, the path as it is shown: relative to the directory
-the importing path is).  So a model merged from several files keeps, in every diagnostic
-and note, where each declaration was written; nothing below the spec layer needs to know.
+NOTE(span-file): a span in the file being loaded has no file; a span in a library that file
+imports names it (`Span.file`: the import's path joined to the directory of the importing
+file's path, as messages show it).  So a model merged from several files keeps, in every
+diagnostic, note and JSON document, where each declaration was written, and nothing below
+the spec layer needs to know that there were several files.
 """
 from __future__ import annotations
 
@@ -33,12 +34,8 @@ class Span:
     end_col: int
     file: str | None = None  # NOTE(span-file): None in the file being loaded, else the imported file
 
-    def to_json(self) -> dict[str, int | str]:
-        out: dict[str, int | str] = {"line": self.line, "col": self.col, "end_line": self.end_line,
-                                     "end_col": self.end_col}
-        if self.file is not None:
-            out["file"] = self.file
-        return out
+    def to_json(self) -> dict[str, int]:
+        return {"line": self.line, "col": self.col, "end_line": self.end_line, "end_col": self.end_col}
 
     def where(self) -> str:
         """`line 3`, or `line 3 of lib/bft.fork` for a span in an imported file."""
@@ -60,13 +57,23 @@ class Diagnostic:
     severity: str = "error"
 
     def to_json(self, path: str) -> dict[str, object]:
+        """`file` is the file the span is in (`path`, the file loaded, or a library it imports:
+        NOTE(span-file)); a note's span in another file than that one names its own `file`."""
+        file = (self.span.file or path) if self.span else path
+
+        def note_span(span: Span) -> dict[str, object]:
+            out: dict[str, object] = dict(span.to_json())
+            if (span.file or path) != file:
+                out["file"] = span.file or path
+            return out
+
         return {
             "code": self.code,
             "severity": self.severity,
             "message": self.message,
-            "file": (self.span.file or path) if self.span else path,
+            "file": file,
             "span": self.span.to_json() if self.span else None,
-            "notes": [{"message": n.message, "span": n.span.to_json() if n.span else None} for n in self.notes],
+            "notes": [{"message": n.message, "span": note_span(n.span) if n.span else None} for n in self.notes],
         }
 
 
