@@ -149,6 +149,9 @@ class _Loader:
         except OSError as e:
             raise ModelError(Diagnostic("FP601", f"cannot import '{imp.path}': cannot read {path}: {e.strerror or e}",
                                         imp.path_span)) from None
+        except ModelError as e:  # a reader of another source (diff --git: the file at a revision)
+            raise ModelError(Diagnostic("FP601", f"cannot import '{imp.path}': " + "; ".join(
+                d.message for d in e.diagnostics), imp.path_span)) from None
 
 
 # ---------------------------------------------------------------- names and messages
