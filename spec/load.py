@@ -106,7 +106,7 @@ class _Loader:
         if key in keys:
             chain = [p for _, p in stack[keys.index(key):]] + [path]
             if len(chain) == 2:
-                raise ModelError(Diagnostic("FP602", f"'{importer}' imports itself", imp.path_span))
+                raise ModelError(Diagnostic("FP602", f"{importer} imports itself", imp.path_span))
             raise ModelError(Diagnostic("FP602", "import cycle: " + " -> ".join(chain), imp.path_span,
                                         (Note("a library cannot need, through its imports, the file that imports it; "
                                               "move what both need into a library of its own"),)))
@@ -119,7 +119,7 @@ class _Loader:
             raise ModelError([_imported_from(_in_file(d, path), path, imp) for d in err.diagnostics]) from None
         if not ast.library:
             raise ModelError(Diagnostic(
-                "FP604", f"'{path}' is a model, and only a library can be imported", imp.path_span,
+                "FP604", f"{path} is a model, and only a library can be imported", imp.path_span,
                 (Note(f"a file of shared declarations starts with 'library {ast.name}' instead", ast.span),)))
         try:
             merged, files = self.resolve(ast, path, stack + ((key, path),))
