@@ -94,7 +94,7 @@ class _Loader:
             if name in owner:
                 diags.append(_clash_with_import(name, span, owner[name]))
         if diags:
-            raise ModelError(_unique(diags))
+            raise ModelError(diags)
         decls = tuple(d for f in files.values() for d in f.decls) + model.decls
         return dataclasses.replace(model, decls=decls, imports=()), tuple(files.values())
 
@@ -208,10 +208,6 @@ def _clash_of_imports(name: str, first: tuple[str, Span | None, A.ImportD], span
 def _imported_from(d: Diagnostic, path: str, imp: A.ImportD) -> Diagnostic:
     """A diagnostic in an imported file, with a note of the import that read it."""
     return dataclasses.replace(d, notes=d.notes + (Note(f"{path} is imported here", imp.span),))
-
-
-def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
-    return list(dict.fromkeys(diags))  # a clash of two imports is seen once per name they share
 
 
 N = TypeVar("N")
