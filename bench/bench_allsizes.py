@@ -25,7 +25,7 @@ from forkproof.engines.explicit import ExplicitOptions, check_explicit  # noqa: 
 from forkproof.semantics.instance import instantiate  # noqa: E402
 from forkproof.run.sizes import ALL_SIZES_K  # noqa: E402
 from bench.timing import best  # noqa: E402
-from forkproof.spec.typecheck import load_model, load_model_text  # noqa: E402
+from forkproof.spec.load import load_model, load_model_text  # noqa: E402
 
 LIBRA = ROOT / "models" / "libra_framework_upgrade.fork"
 NEAR = ROOT / "models" / "near_protocol_upgrade.fork"

@@ -31,7 +31,7 @@ from forkproof.engines.explicit import ExplicitOptions, ExplicitResult, check_ex
 from forkproof.semantics.instance import instantiate  # noqa: E402
 from forkproof.run.plan import parse_bindings, plan  # noqa: E402
 from forkproof.semantics.verdict import Status  # noqa: E402
-from forkproof.spec.typecheck import load_model_text  # noqa: E402
+from forkproof.spec.load import load_model_text  # noqa: E402
 
 LIBRA = ROOT / "models" / "libra_framework_upgrade.fork"
 NEAR = ROOT / "models" / "near_protocol_upgrade.fork"

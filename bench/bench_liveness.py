@@ -23,7 +23,7 @@ from forkproof.engines.explicit import ExplicitOptions, check_explicit  # noqa: 
 from forkproof.semantics.instance import instantiate  # noqa: E402
 from forkproof.spec import ir as I  # noqa: E402
 from bench.timing import best  # noqa: E402
-from forkproof.spec.typecheck import load_model  # noqa: E402
+from forkproof.spec.load import load_model  # noqa: E402
 
 CASES = [
     ("0L, RULE = Code", "libra_framework_upgrade.fork", {"N": 8, "RULE": 0}),

@@ -27,7 +27,7 @@ from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions  # noqa:
 from forkproof.engines.explicit import ExplicitOptions, check_explicit  # noqa: E402
 from forkproof.semantics.instance import instantiate  # noqa: E402
 from forkproof.engines.symbolic.engine import check_kind  # noqa: E402
-from forkproof.spec.typecheck import load_model  # noqa: E402
+from forkproof.spec.load import load_model  # noqa: E402
 
 INSTANCES = [
     ("libra_framework_upgrade.fork", {"N": 4, "RULE": 1}, "N = 4, RULE = Intended"),

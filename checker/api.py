@@ -35,7 +35,7 @@ from forkproof.run.thresholds import exit_code as thresholds_exit_code
 from forkproof.semantics.control import Control
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text, read_file
 from forkproof.analysis.report import ThresholdReport
 
 # `params` values: an int, bool, rational or enum member name, a `range` or a list of them,
@@ -61,10 +61,11 @@ def read_source(path: str | os.PathLike[str]) -> str:
         raise ModelError(Diagnostic("FP001", f"cannot read {path}: {e.strerror}")) from None
 
 
-def load_text(text: str, path: str = "<text>") -> I.Model:
-    """Parse and type-check a model's text; `path` is the name its diagnostics use."""
+def load_text(text: str, path: str = "<text>", read: Callable[[str], str] = read_file) -> I.Model:
+    """Parse and type-check a model's text; `path` is the name its diagnostics use, and its
+    directory is where the files it imports are (`read` gives one's text: a file on disk)."""
     try:
-        return load_model_text(text, path)
+        return load_model_text(text, path, read)
     except RecursionError:
         raise ModelError(Diagnostic("FP105", "the model is nested too deeply to read")) from None
 

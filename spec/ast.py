@@ -323,7 +323,21 @@ DeclD = Union[ParamD, AssumeD, EnumD, TypeD, VarD, ProcessD, DefD, ActionD, Inva
 
 
 @dataclass(frozen=True, slots=True)
+class ImportD:
+    """`import "PATH"`: a library's declarations, PATH relative to the importing file."""
+
+    path: str
+    span: Span | None = field(default=None, compare=False)
+    path_span: Span | None = field(default=None, compare=False)  # the quoted path
+
+
+@dataclass(frozen=True, slots=True)
 class ModelD:
+    """A file as parsed: `model Name` or `library Name`, its imports (not yet read: they are
+    forkproof.spec.load's) and its own declarations."""
+
     name: str
     decls: tuple[DeclD, ...]
     span: Span | None = field(default=None, compare=False)
+    library: bool = False
+    imports: tuple[ImportD, ...] = ()

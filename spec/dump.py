@@ -1,7 +1,7 @@
 """Any stage's value as JSON, for debugging (`forkproof parse --dump-ir`).
 
 Dataclass nodes become {"node": ClassName, field: value, ...}; spans become
-"line:col"; enums their value; Fractions "p/q".
+"line:col" ("file:line:col" in an imported library); enums their value; Fractions "p/q".
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from forkproof.spec.errors import Span
 
 
 def to_json(x: object) -> object:
-    if isinstance(x, Span):
-        return f"{x.line}:{x.col}"
+    if isinstance(x, Span):  # NOTE(span-file): a span in an imported library names it
+        return f"{x.line}:{x.col}" if x.file is None else f"{x.file}:{x.line}:{x.col}"
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
         out: dict[str, object] = {"node": type(x).__name__}
         for f in dataclasses.fields(x):

@@ -428,6 +428,14 @@ class Model:
     invariants: tuple[Invariant, ...]
     properties: tuple[Property, ...]
     fairness: tuple[Fairness, ...]
+    # a `library` file (NOTE(imports) in spec/load.py): params, assumptions, enums, types, defs
+    # and thresholds only, nothing to explore; `check` says so instead of running an engine
+    library: bool = False
+
+    @property
+    def header(self) -> str:
+        """`model Name` or `library Name`, as the file starts."""
+        return f"{'library' if self.library else 'model'} {self.name}"
 
     def def_named(self, name: str) -> Def:
         for d in self.defs:

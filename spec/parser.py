@@ -19,7 +19,7 @@ from forkproof.spec.errors import Diagnostic, ModelError, Note, Span
 KEYWORDS = frozenset(
     "model param assume enum type process var any in def threshold action when invariant property "
     "strong fair if then else for forall exists count sum where and or not implies iff always "
-    "eventually true false div mod meant measures of expect violated clock urgent".split()
+    "eventually true false div mod meant measures of expect violated clock urgent library import".split()
 )
 
 # How expected terminals are named in error messages.
@@ -52,7 +52,8 @@ def _span_of_meta(meta: Meta) -> Span | None:
 
 
 _DECL_WORDS = frozenset(
-    ["'action'", "'assume'", "'clock'", "'def'", "'enum'", "'fair'", "'invariant'", "'param'", "'process'", "'urgent'",
+    ["'action'", "'assume'", "'clock'", "'def'", "'enum'", "'fair'", "'import'", "'invariant'", "'param'",
+     "'process'", "'urgent'",
      "'property'", "'strong'", "'threshold'", "'type'", "'var'"]
 )
 _OPERATOR_WORDS = frozenset(
@@ -152,11 +153,25 @@ class _ToAst(Transformer[Token, A.ModelD]):
 
     # -- top level
     def start(self, meta: Meta, children: list[Any]) -> A.ModelD:
-        header, *decls = children
-        return A.ModelD(header[0], tuple(decls), header[1])
+        (name, span, library), *decls = children
+        imports = tuple(d for d in decls if isinstance(d, A.ImportD))
+        late = next((d for d in decls[len(imports):] if isinstance(d, A.ImportD)), None)
+        if late is not None:
+            # the imported names are the first the file has: nothing above an import may need
+            # them, and a reader finds every file a model reads at its top (as in Python)
+            first = next(d for d in decls if not isinstance(d, A.ImportD))
+            raise ModelError(Diagnostic("FP606", "an import must come before every other declaration", late.span,
+                                        (Note("the first declaration that is not an import is here", first.span),)))
+        return A.ModelD(name, tuple(decls[len(imports):]), span, library, imports)
 
-    def model_header(self, meta: Meta, c: list[Any]) -> tuple[str, Span | None]:
-        return (_name(c[0]), _span_of_meta(meta))
+    def model_header(self, meta: Meta, c: list[Any]) -> tuple[str, Span | None, bool]:
+        return (_name(c[0]), _span_of_meta(meta), False)
+
+    def library_header(self, meta: Meta, c: list[Any]) -> tuple[str, Span | None, bool]:
+        return (_name(c[0]), _span_of_meta(meta), True)
+
+    def import_decl(self, meta: Meta, c: list[Any]) -> A.ImportD:
+        return A.ImportD(str(c[0])[1:-1], _span_of_meta(meta), _span_of_token(c[0]))
 
     def param_decl(self, meta: Meta, c: list[Any]) -> A.ParamD:
         return A.ParamD(_name(c[0]), c[1], c[2], _span_of_meta(meta), _span_of_token(c[0]))

@@ -14,13 +14,11 @@ from __future__ import annotations
 import dataclasses
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 from forkproof.spec import ast as A
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError, Note, Span, closest
-from forkproof.spec.parser import parse
 
 BUILTIN_TYPES: dict[str, I.Type] = {"bool": I.BOOL, "int": I.INT, "rat": I.RAT}
 RESERVED_FINDINGS = ("deadlock", "runtime")  # names the checkers give their own findings
@@ -920,6 +918,7 @@ class _Checker:
             invariants=tuple(invariants),
             properties=tuple(properties),
             fairness=tuple(fairness),
+            library=self.ast.library,
         )
 
     # ------------------------------------------------------------ clocks (NOTE(clocks))
@@ -1252,13 +1251,7 @@ def _param_refs(e: object) -> list[I.ParamRef]:
 
 
 def check(model: A.ModelD, path: str) -> I.Model:
-    """Resolve and type-check a parsed model; raises ModelError with every independent error."""
+    """Resolve and type-check a parsed model whose imports forkproof.spec.load has merged
+    into its declarations; raises ModelError with every independent error."""
+    assert not model.imports, "imports are read and merged by forkproof.spec.load before type checking"
     return _Checker(model, path).run()
-
-
-def load_model_text(text: str, path: str = "<model>") -> I.Model:
-    return check(parse(text), path)
-
-
-def load_model(path: str) -> I.Model:
-    return load_model_text(Path(path).read_text(encoding="utf-8"), path)

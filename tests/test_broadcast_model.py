@@ -19,7 +19,7 @@ from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.instance import instantiate
 from forkproof.semantics.verdict import Status
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 from tests.golden.test_cli_golden import fresh_process_state
 
 H, V, P, B = Status.HOLDS, Status.VIOLATED, Status.PROVED, Status.BOUNDED

@@ -16,7 +16,7 @@ from forkproof.run.portfolio import EngineOptions
 from forkproof.analysis.report import set_str
 from forkproof.run.theta import theta_range
 from forkproof.semantics.verdict import Status
-from forkproof.spec.typecheck import load_model, load_model_text
+from forkproof.spec.load import load_model, load_model_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ from forkproof.run.check import check_model
 from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.verdict import Status
-from forkproof.spec.typecheck import load_model, load_model_text
+from forkproof.spec.load import load_model, load_model_text
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 LIBRA = MODELS / "libra_framework_upgrade.fork"

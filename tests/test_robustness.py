@@ -440,7 +440,7 @@ def test_non_utf8_file(tmp_path):
 def test_empty_file(tmp_path):
     path = write(tmp_path, "")
     r = run_check(path)
-    assert_clean_error(r, "expected 'model'")
+    assert_clean_error(r, "expected 'library' or 'model'")
     assert r.stderr.startswith(f"{path}:1:1: error[FP102]: ")
 
 
@@ -448,7 +448,7 @@ def test_file_with_only_a_comment(tmp_path):
     text = "// nothing here but a comment\n"
     path = write(tmp_path, text)
     r = run_check(path)
-    assert_clean_error(r, "expected 'model'")
+    assert_clean_error(r, "expected 'library' or 'model'")
     assert_located_error(r, path, text)
 
 

@@ -63,6 +63,8 @@ def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states,
             source = None
             try:
                 source = git_show(path, rev) if from_git else read_source(path)
+                if from_git:  # the libraries it imports are read at the same revision
+                    return load_text(source, label, lambda p: git_show(p, rev))
                 return load_text(source, label)
             except ModelError as err:
                 print_errors(err, label, source, fmt)

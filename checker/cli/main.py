@@ -200,6 +200,10 @@ def parse(model, dump_ir):
         sys.exit(internal_error(exc))
     if dump_ir:
         click.echo(json.dumps(to_json(m), indent=2))
+    elif m.library:
+        defs = sum(not d.is_threshold for d in m.defs)
+        click.echo(f"{model}: library {m.name} is well-formed: {len(m.params)} params, {len(m.enums)} enums, "
+                   f"{defs} defs, {len(m.defs) - defs} thresholds")
     else:
         click.echo(
             f"{model}: model {m.name} is well-formed: {len(m.params)} params, {len(m.families)} process families, "

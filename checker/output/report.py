@@ -352,7 +352,9 @@ def render_text(report: CheckReport, color: bool = False, require: str = "exhaus
     `verbose`."""
     m = report.model
     props = report.properties
-    out = [f"forkproof {VERSION}: {m.path}: model {m.name}"]
+    out = [f"forkproof {VERSION}: {m.path}: {m.header}"]
+    if m.library and not props:  # NOTE(imports) in spec/load.py: nothing was explored, so no table
+        return "\n".join(out + [line for n in report.notes for line in wrap(f"note: {n}", "")])
     groups = list(dict.fromkeys(p.group for p in props)) or [""]
     wheres = [_where(p) for p in props if p.verdict.status is not Status.VIOLATED] or [_where(p) for p in props]
     common = max(dict.fromkeys(wheres), key=wheres.count) if wheres else ""

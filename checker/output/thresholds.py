@@ -40,13 +40,17 @@ def _verdict_line(what: str, v: Verdict, size: str = "N") -> list[str]:
 
 
 def render_text(model: I.Model, reports: list[ThresholdReport], code: int) -> str:
-    lines = [f"forkproof {VERSION}: {model.path}: model {model.name}"]
+    lines = [f"forkproof {VERSION}: {model.path}: {model.header}"]
     if not reports:
         lines.append("no thresholds: the model declares no 'threshold' (nothing to analyse)")
         lines.append(f"exit code {code}")
         return "\n".join(lines)
     for r in reports:
-        lines += [""] + threshold_text(r)
+        text = threshold_text(r)
+        span = next((d.span for d in model.defs if d.name == r.name), None)
+        if span is not None and span.file is not None:  # NOTE(span-file): a rule an imported library declares
+            text.insert(1, f"  from:     {span.file}:{span.line}")
+        lines += [""] + text
     vs = verdicts(reports)
     counts = {s: sum(v.status == s for v in vs) for s in ("proved", "refuted", "unknown")}
     lines += ["", f"result: {counts['proved']} proved, {counts['refuted']} refuted, {counts['unknown']} unknown; exit code {code}"]

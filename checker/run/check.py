@@ -14,7 +14,7 @@ from pathlib import Path
 from forkproof.run.aggregate import aggregate
 from forkproof.run.plan import plan, scope_of, symbolic_params
 from forkproof.run.portfolio import EngineOptions, run_engine
-from forkproof.run.results import CheckReport, InstanceRun
+from forkproof.run.results import CheckReport, InstanceRun, Selection
 from forkproof.run.select import select
 from forkproof.run.sizes import ALL_SIZES_SECONDS, check_all_sizes
 from forkproof.semantics.control import Control
@@ -34,6 +34,11 @@ def check_model(model: I.Model, bindings: dict[str, list[object]], options: Engi
     model, selection, deadlock = select(model, only, skip, options.deadlock, also_known)
     if deadlock != options.deadlock:
         options = replace(options, deadlock=deadlock)
+    if model.library:  # NOTE(imports) in spec/load.py: no state, so nothing for an engine to explore
+        note = (f"library {model.name} has nothing to check on its own: it is checked with each model that imports "
+                "it, and `forkproof thresholds` analyses its rules")
+        return CheckReport(model, options.engine, (), (), (note,), time.perf_counter() - start, Selection(()),
+                           options.budget)
     symbolic = symbolic_params(model, bindings)
     if symbolic:
         budget = replace(options.budget, every_size=options.timeout or ALL_SIZES_SECONDS)

@@ -100,7 +100,7 @@ def plan(model: I.Model, bindings: dict[str, list[object]], skip: tuple[str, ...
             continue
         if len(combos) == 1:
             raise ModelError(Diagnostic("FP402", f"the parameters {scope_of(model, combo)} violate the assumption '{expr_str(broken[0].expr)}'", broken[0].span))
-        notes.append(f"skipped {scope_of(model, combo)}: violates 'assume' at line {broken[0].span.line if broken[0].span else '?'}")
+        notes.append(f"skipped {scope_of(model, combo)}: violates 'assume' at {broken[0].span.where() if broken[0].span else 'line ?'}")
     if not kept:
         first = next(a for a in assumes if not const_value(model, a.expr, combos[0]))
         raise ModelError(Diagnostic("FP402", f"no parameter values satisfy the model's assumptions: "

@@ -36,7 +36,7 @@ from forkproof.semantics.instance import Instance, instantiate
 from forkproof.semantics.replay import runtime_error_at
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
 from forkproof.spec.ir import Binary, BinOp, Call, EnumType, Index, ProcType, Unary, UnOp
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 from tests.gen import Generated, models
 
 MAX_DEPTH = 8  # BMC unrolling cap: every generated diameter is small, and BMC stays fast

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from forkproof.analysis.thresholds import analyse
-from forkproof.spec.typecheck import load_model, load_model_text
+from forkproof.spec.load import load_model, load_model_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SUI = "models/sui_protocol_upgrade.fork"

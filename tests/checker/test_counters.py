@@ -55,7 +55,7 @@ from forkproof.run.sizes import sizes_up_to
 from forkproof.semantics.verdict import EngineResult, Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 from tests.checker.test_agreement import folding_def_may_drop_an_error, known_runtime_difference
 from tests.gen import Generated, fairness_and_liveness, models
 

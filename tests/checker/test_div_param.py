@@ -21,7 +21,7 @@ from forkproof.engines.symbolic.engine import check_bmc, check_kind, check_pdr
 from forkproof.run import sizes as sizes_mod
 from forkproof.semantics.instance import instantiate
 from forkproof.semantics.verdict import Status
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 from tests.checker.test_counters import compare
 from tests.checker.test_sizes import check, only
 

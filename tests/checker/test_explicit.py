@@ -598,7 +598,7 @@ property passed_upgrades_resolve: (status == Voting and passed) ~> status == Res
 
 @pytest.mark.parametrize("n,reduced,full", [(1, 5, 5), (2, 8, 11), (4, 19, 91)])
 def test_design_example_pinned(n, reduced, full):
-    from forkproof.spec.typecheck import load_model_text
+    from forkproof.spec.load import load_model_text
     inst = instantiate(load_model_text(LIBRA, "libra.fork"), {"N": n})
     on, off = check_explicit(inst, ExplicitOptions()), check_explicit(inst, ExplicitOptions(symmetry=False))
     assert (on.states, off.states) == (reduced, full)
@@ -613,7 +613,7 @@ def test_design_example_pinned(n, reduced, full):
 
 
 def test_parsed_maps_loops_and_arithmetic():
-    from forkproof.spec.typecheck import load_model_text
+    from forkproof.spec.load import load_model_text
     text = """
 model Arith
 enum Coin { Heads, Tails }

@@ -15,7 +15,7 @@ from forkproof.run.check import check_model
 from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import EngineOptions
 from forkproof.spec.errors import ModelError
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 from tests.checker.test_lasso import B, H, P, V, engines, shape, statuses
 
 ENGINES = ("explicit", "bmc", "kind", "pdr")  # the order of `statuses`

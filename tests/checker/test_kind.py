@@ -9,7 +9,7 @@ from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.semantics.instance import instantiate
 from forkproof.engines.symbolic.engine import check_kind
 from forkproof.semantics.verdict import Status
-from forkproof.spec.typecheck import load_model, load_model_text
+from forkproof.spec.load import load_model, load_model_text
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 

@@ -25,7 +25,7 @@ from forkproof.engines.symbolic.engine import check_pdr
 from forkproof.run.portfolio import EngineOptions, run_engine
 from forkproof.semantics.temporal import Liveness
 from forkproof.semantics.verdict import Status
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 from tests.gen import fairness_and_liveness, models
 
 V, B, P, H, U = Status.VIOLATED, Status.BOUNDED, Status.PROVED, Status.HOLDS, Status.UNKNOWN

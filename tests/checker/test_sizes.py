@@ -16,7 +16,7 @@ from forkproof.run.portfolio import EngineOptions
 from forkproof.run.check import check_model
 from forkproof.run.plan import parse_bindings
 from forkproof.semantics.verdict import Status
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 
 WEIGHTED = """model StakeWeightedVote
 param N: int

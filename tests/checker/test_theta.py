@@ -13,7 +13,7 @@ from forkproof.analysis.report import Interval, set_str
 from forkproof.run.theta import parse_theta, theta_range
 from forkproof.run.thresholds import analyse_thresholds
 from forkproof.spec.errors import ModelError
-from forkproof.spec.typecheck import load_model, load_model_text
+from forkproof.spec.load import load_model, load_model_text
 
 ROOT = Path(__file__).resolve().parents[2]
 

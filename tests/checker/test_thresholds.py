@@ -19,7 +19,7 @@ from forkproof.cli.main import cli
 from forkproof.analysis.thresholds import analyse
 from forkproof.run.theta import theta_range
 from forkproof.analysis.report import Interval, intersect, merge, set_str
-from forkproof.spec.typecheck import load_model, load_model_text
+from forkproof.spec.load import load_model, load_model_text
 
 ROOT = Path(__file__).resolve().parents[2]
 ZERO_L = "models/libra_framework_upgrade.fork"

@@ -9,7 +9,7 @@ from fractions import Fraction
 import pytest
 
 from forkproof.analysis.thresholds import analyse
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 
 MODEL = """\
 model Weighted

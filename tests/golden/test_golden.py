@@ -1,6 +1,7 @@
 """Golden error messages: every `errors/*.fork` must print exactly its `.expect`
 (file:line:col, code, the line, a caret) and exit 2.  Regenerate with
-`python tests/golden/regen.py` after an intended change, and review the diff."""
+`python tests/golden/regen.py` after an intended change, and review the diff.  `errors/lib/`
+holds the libraries the `import_*` cases import: they are read, never run as cases."""
 from __future__ import annotations
 
 import pytest

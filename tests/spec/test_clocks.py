@@ -16,7 +16,7 @@ from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.verdict import Status
 from forkproof.spec.errors import ModelError
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 from tests.checker.test_lasso import B, H, P, V, engines, statuses
 
 U = Status.UNKNOWN

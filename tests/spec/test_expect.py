@@ -7,7 +7,7 @@ import pytest
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
 from forkproof.spec.ir import expr_str
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 
 HEAD = """model M
 enum Rule { Code, Intended }

@@ -13,7 +13,7 @@ from forkproof.semantics.verdict import Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
 from forkproof.spec.ir import expr_str
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 
 HEADER = """model T
 param N: int = 4

@@ -10,7 +10,7 @@ from forkproof.semantics.verdict import Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
 from forkproof.spec.ir import expr_str
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 
 HEAD = """model M
 param N: int = 3

@@ -17,7 +17,7 @@ from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.instance import instantiate
 from forkproof.semantics.verdict import Status
 from forkproof.spec.errors import ModelError
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 from tests.checker.test_counters import compare
 
 H, V, P, B = Status.HOLDS, Status.VIOLATED, Status.PROVED, Status.BOUNDED

@@ -1,0 +1,225 @@
+"""Loading: a file's text -> one type-checked model, with the libraries it imports read,
+checked on their own and merged in (errors FP6xx).
+
+NOTE(imports): `import "PATH"` at the top of a model or library names a library: a file that
+starts `library Name` and declares only params, assumptions, enums, type aliases, defs and
+thresholds.  PATH is relative to the directory of the importing file.  Each library is
+parsed and type-checked on its own first, with only its own names and those of what it
+imports, so a mistake in it is reported in that file, with a note for each import that led
+there.  Then its declarations, and those of everything it imports, are put before the
+importing file's own, as if written there: one model, one namespace (NOTE(one-namespace) in
+spec/typecheck.py), and every engine sees an ordinary model.  A library reached twice (two
+imports that both import it) is merged once; a name declared in two different files is an
+error (FP603), as is a file that imports itself through others (FP602).  Spans keep their
+file (NOTE(span-file)).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from forkproof.spec import ast as A
+from forkproof.spec import ir as I
+from forkproof.spec.errors import Diagnostic, ModelError, Note, Span
+from forkproof.spec.parser import parse
+from forkproof.spec.typecheck import check
+
+# what a library may declare: constants and shared definitions, nothing with state
+LIBRARY_DECLS = (A.ParamD, A.AssumeD, A.EnumD, A.TypeD, A.DefD)
+
+Reader = Callable[[str], str]
+
+
+def read_file(path: str) -> str:
+    """An imported file's text (OSError, UnicodeDecodeError when it cannot be read)."""
+    return Path(path).read_text(encoding="utf-8")
+
+
+def load_model_text(text: str, path: str = "<model>", read: Reader = read_file) -> I.Model:
+    """Parse `text` (the file `path`), read and check what it imports, and type-check the
+    whole; ModelError with diagnostics otherwise.  `read` gives an imported file's text."""
+    key = os.path.realpath(path) if os.path.isfile(path) else None
+    merged, _ = _Loader(read).resolve(parse(text), path, ((key, path),))
+    return check(merged, path)
+
+
+def load_model(path: str) -> I.Model:
+    return load_model_text(read_file(path), path)
+
+
+@dataclass(frozen=True)
+class _File:
+    """One file's own declarations, spans in that file."""
+
+    key: str  # its real path: the same file reached by two paths is one file
+    path: str  # as shown in messages
+    decls: tuple[A.DeclD, ...]
+
+
+@dataclass(frozen=True)
+class _Library:
+    files: tuple[_File, ...]  # every file the library brings, itself last, each after what it imports
+
+
+class _Loader:
+    def __init__(self, read: Reader):
+        self.read = read
+        self.loaded: dict[str, _Library] = {}  # by real path: a library reached twice is read once
+
+    def resolve(self, model: A.ModelD, path: str,
+                stack: tuple[tuple[str | None, str], ...]) -> tuple[A.ModelD, tuple[_File, ...]]:
+        """`model` (spans already in its file) with its imports' declarations merged in before
+        its own, and the files merged, each once.  `stack`: the files being loaded, outermost
+        first, for cycles."""
+        diags: list[Diagnostic] = []
+        if model.library:
+            diags.extend(_not_in_library(d) for d in model.decls if not isinstance(d, LIBRARY_DECLS))
+        files: dict[str, _File] = {}
+        owner: dict[str, tuple[str, Span | None, A.ImportD]] = {}  # name -> (file key, declared at, import)
+        for imp in model.imports:
+            lib = self.library(imp, path, stack)
+            for f in lib.files:
+                for name, span in _names(f.decls):
+                    first = owner.get(name)
+                    if first is None:
+                        owner[name] = (f.key, span, imp)
+                    elif first[0] != f.key:
+                        diags.append(_clash_of_imports(name, first, span, imp))
+                files.setdefault(f.key, f)
+        for name, span in _names(model.decls):
+            if name in owner:
+                diags.append(_clash_with_import(name, span, owner[name]))
+        if diags:
+            raise ModelError(diags)
+        decls = tuple(d for f in files.values() for d in f.decls) + model.decls
+        return dataclasses.replace(model, decls=decls, imports=()), tuple(files.values())
+
+    def library(self, imp: A.ImportD, importer: str, stack: tuple[tuple[str | None, str], ...]) -> _Library:
+        """The library `imp` names, read, checked on its own and with its own imports merged."""
+        path = os.path.normpath(os.path.join(os.path.dirname(importer), imp.path))
+        key = os.path.realpath(path)
+        keys = [k for k, _ in stack]
+        if key in keys:
+            chain = [p for _, p in stack[keys.index(key):]] + [path]
+            if len(chain) == 2:
+                raise ModelError(Diagnostic("FP602", f"{importer} imports itself", imp.path_span))
+            raise ModelError(Diagnostic("FP602", "import cycle: " + " -> ".join(chain), imp.path_span,
+                                        (Note("a library cannot need, through its imports, the file that imports it; "
+                                              "move what both need into a library of its own"),)))
+        if key in self.loaded:
+            return self.loaded[key]
+        text = self.text(imp, path, importer)
+        try:
+            ast = _in_file(parse(text), path)
+        except ModelError as err:  # the parser's spans have no file: they are in this one
+            raise ModelError([_imported_from(_in_file(d, path), path, imp) for d in err.diagnostics]) from None
+        if not ast.library:
+            raise ModelError(Diagnostic(
+                "FP604", f"{path} is a model, and only a library can be imported", imp.path_span,
+                (Note(f"a file of shared declarations starts with 'library {ast.name}' instead", ast.span),)))
+        try:
+            merged, files = self.resolve(ast, path, stack + ((key, path),))
+            check(merged, path)  # a library is checked on its own: its mistakes are its own
+        except ModelError as err:
+            raise ModelError([_imported_from(d, path, imp) for d in err.diagnostics]) from None
+        lib = _Library(files + (_File(key, path, ast.decls),))
+        self.loaded[key] = lib
+        return lib
+
+    def text(self, imp: A.ImportD, path: str, importer: str) -> str:
+        where = os.path.dirname(importer) or "the current directory"
+        relative = Note(f"an import's path is relative to the directory of the file that imports it ({where})")
+        if not imp.path:
+            raise ModelError(Diagnostic("FP601", "an import needs the path of a library file", imp.path_span))
+        try:
+            return self.read(path)
+        except FileNotFoundError:
+            raise ModelError(Diagnostic("FP601", f"cannot import '{imp.path}': no such file {path}", imp.path_span,
+                                        (relative,))) from None
+        except IsADirectoryError:
+            raise ModelError(Diagnostic("FP601", f"cannot import '{imp.path}': {path} is a directory, not a library file",
+                                        imp.path_span, (relative,))) from None
+        except UnicodeDecodeError as e:
+            raise ModelError(Diagnostic("FP601", f"cannot import '{imp.path}': {path} is not UTF-8 text (byte {e.start})",
+                                        imp.path_span)) from None
+        except OSError as e:
+            raise ModelError(Diagnostic("FP601", f"cannot import '{imp.path}': cannot read {path}: {e.strerror or e}",
+                                        imp.path_span)) from None
+        except ModelError as e:  # a reader of another source (diff --git: the file at a revision)
+            raise ModelError(Diagnostic("FP601", f"cannot import '{imp.path}': " + "; ".join(
+                d.message for d in e.diagnostics), imp.path_span)) from None
+
+
+# ---------------------------------------------------------------- names and messages
+
+
+def _names(decls: tuple[A.DeclD, ...]) -> list[tuple[str, Span | None]]:
+    """The global names `decls` declare (NOTE(one-namespace)), with where."""
+    out: list[tuple[str, Span | None]] = []
+    for d in decls:
+        match d:
+            case A.EnumD():
+                out.append((d.name, d.name_span))
+                out.extend(d.members)
+            case A.ParamD() | A.TypeD() | A.DefD() | A.ProcessD() | A.VarD() | A.ActionD() | A.InvariantD() \
+                    | A.PropertyD():
+                out.append((d.name, d.name_span))
+    return out
+
+
+def _not_in_library(d: A.DeclD) -> Diagnostic:
+    match d:
+        case A.ProcessD() | A.VarD() | A.ActionD() | A.InvariantD() | A.PropertyD():
+            kind = {A.ProcessD: "a process family", A.VarD: "a state variable", A.ActionD: "an action",
+                    A.InvariantD: "an invariant", A.PropertyD: "a property"}[type(d)]
+            what, span = f"'{d.name}' is {kind}", d.name_span
+        case A.FairD():
+            what, span = f"'fair action {d.action}' is a fairness declaration", d.name_span
+        case _:
+            raise AssertionError(f"{type(d).__name__} is allowed in a library (LIBRARY_DECLS)")
+    return Diagnostic(
+        "FP605", f"a library declares only params, assumptions, enums, types, defs and thresholds; {what}", span,
+        (Note("declare it in the model that imports this library, or make this file a model "
+              "('model NAME' in place of 'library NAME')"),))
+
+
+def _clash_with_import(name: str, span: Span | None, first: tuple[str, Span | None, A.ImportD]) -> Diagnostic:
+    _, declared, imp = first
+    where = declared.file if declared is not None and declared.file else imp.path
+    return Diagnostic("FP603", f"'{name}' is already declared in {where}, which this file imports; "
+                               "rename one of them", span,
+                      (Note(f"'{name}' is declared here", declared), Note("imported here", imp.span)))
+
+
+def _clash_of_imports(name: str, first: tuple[str, Span | None, A.ImportD], span: Span | None,
+                      imp: A.ImportD) -> Diagnostic:
+    _, declared, first_imp = first
+    a = declared.file if declared is not None else first_imp.path
+    b = span.file if span is not None else imp.path
+    return Diagnostic("FP603", f"'{name}' is declared both in {a} and in {b}, and this file imports both; "
+                               "rename one of them", imp.path_span,
+                      (Note(f"'{name}' is declared here", declared), Note("and here", span)))
+
+
+def _imported_from(d: Diagnostic, path: str, imp: A.ImportD) -> Diagnostic:
+    """A diagnostic in an imported file, with a note of the import that read it."""
+    return dataclasses.replace(d, notes=d.notes + (Note(f"{path} is imported here", imp.span),))
+
+
+N = TypeVar("N")
+
+
+def _in_file(node: N, path: str) -> N:
+    """`node` with every span that has no file put in `path` (NOTE(span-file))."""
+    if isinstance(node, Span):
+        return node if node.file is not None else dataclasses.replace(node, file=path)
+    if isinstance(node, tuple):
+        return tuple(_in_file(x, path) for x in node)  # type: ignore[return-value]
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return dataclasses.replace(node, **{f.name: _in_file(getattr(node, f.name), path)
+                                            for f in dataclasses.fields(node)})
+    return node
