@@ -511,34 +511,35 @@ class _Checker:
                     raise _err("FP303", f"'{e.name}' takes {want}, {len(e.args)} given", e.span)
                 known = next((self.set_of(a, scope, ctx, primed, hint) for a in e.args
                               if not (isinstance(a, A.SetE) and not a.elems)), None)
-                elem = hint if hint is not None else known.elem if known is not None else None
-                sets = [self.set_of(a, scope, ctx, primed, elem) for a in e.args]
+                want_elem = hint if hint is not None else known.elem if known is not None else None
+                sets = [self.set_of(a, scope, ctx, primed, want_elem) for a in e.args]
                 elem = sets[0].elem
-                for x, src in zip(sets, e.args):
-                    if not _compatible(elem, x.elem):
-                        raise _err("FP302", f"'{e.name}' of a set[{elem}] and a set[{x.elem}]", src.span)
+                for one, src in zip(sets, e.args):
+                    if not _compatible(elem, one.elem):
+                        raise _err("FP302", f"'{e.name}' of a set[{elem}] and a set[{one.elem}]", src.span)
                 if e.name == "union":
-                    return _Set(elem, lambda k, span: _any_of([x.member(k, span) for x in sets], span))
+                    return _Set(elem, lambda k, span: _any_of([one.member(k, span) for one in sets], span))
                 if e.name == "intersection":
-                    return _Set(elem, lambda k, span: _all_of([x.member(k, span) for x in sets], span))
-                a, c = sets
+                    return _Set(elem, lambda k, span: _all_of([one.member(k, span) for one in sets], span))
+                left, right = sets
                 return _Set(elem, lambda k, span: I.Binary(
-                    I.BinOp.AND, a.member(k, span), I.Unary(I.UnOp.NOT, c.member(k, span), I.BOOL, span), I.BOOL, span))
+                    I.BinOp.AND, left.member(k, span), I.Unary(I.UnOp.NOT, right.member(k, span), I.BOOL, span),
+                    I.BOOL, span))
             case A.Name() | A.CallE() if self.is_set(e, scope) and (e.id if isinstance(e, A.Name) else e.name) in self.set_defs:
                 name = e.id if isinstance(e, A.Name) else e.name
-                args = () if isinstance(e, A.Name) else e.args
+                args: tuple[A.ExprE, ...] = () if isinstance(e, A.Name) else e.args
                 d = self.defs_ir[name]
                 if len(args) != len(d.params) - 1:
                     raise _err("FP303", f"'{name}' takes {len(d.params) - 1} argument(s), {len(args)} given", e.span)
-                xs = []
-                for a, p in zip(args, d.params):
-                    x = self.expr(a, scope, ctx, primed)
-                    if not _compatible(p.ty, x.ty) or (isinstance(p.ty, I.IntType) and not isinstance(x.ty, I.IntType)):
-                        raise _err("FP302", f"argument '{p.name}' of '{name}' expects {_article(p.ty)}, found {_article(x.ty)}", a.span)
-                    xs.append(x)
+                xargs_: list[I.Expr] = []
+                for arg, p in zip(args, d.params):
+                    got_arg = self.expr(arg, scope, ctx, primed)
+                    if not _compatible(p.ty, got_arg.ty) or (isinstance(p.ty, I.IntType) and not isinstance(got_arg.ty, I.IntType)):
+                        raise _err("FP302", f"argument '{p.name}' of '{name}' expects {_article(p.ty)}, found {_article(got_arg.ty)}", arg.span)
+                    xargs_.append(got_arg)
 
                 def called(k: I.Expr, span: Span | None) -> I.Expr:
-                    call = I.Call(name, tuple(xs) + (k,), I.BOOL, span)
+                    call = I.Call(name, tuple(xargs_) + (k,), I.BOOL, span)
                     return _primed_body(call, self.defs_ir, self.fresh_binder) if primed else call
                 return _Set(self.set_defs[name], called)
         x = self.expr(e, scope, ctx, primed)
@@ -661,12 +662,12 @@ class _Checker:
                 b = self.binder(f.name, t, f.span)
                 scope[f.name] = b
                 params.append(b)
-            declared_set = self.resolve_type(d.ret, {}) if _names_set_type(d.ret) else None
+            declared_set = self.resolve_type(d.ret, {}) if d.ret is not None and _names_set_type(d.ret) else None
             if declared_set is not None or self.is_set(d.body, scope):
                 # NOTE(sets): `def s: set[K] = E` is the def `s(..., k: K): bool = k in E`
                 got = self.set_of(d.body, scope, _Ctx(what=f"definition '{name}'"), False,
                                   declared_set.key if isinstance(declared_set, I.MapType) else None)
-                if declared_set is not None and not _compatible(declared_set.key, got.elem):
+                if isinstance(declared_set, I.MapType) and not _compatible(declared_set.key, got.elem):
                     raise _err("FP302", f"'{name}' is declared {declared_set} but its body is set[{got.elem}]", d.body.span)
                 if d.is_threshold:
                     raise _err("FP302", f"a threshold must be a condition ('bool'), but '{name}' is a set", d.body.span)
@@ -857,11 +858,12 @@ class _Checker:
             if g.kind == "var":
                 self.guard(g, lambda g=g: setattr(g, "ty", self.resolve_type(g.decl.type, {})))
         for name, g in self.globals.items():
-            t = g.ty
-            if g.kind == "var" and isinstance(t, I.MapType) and t.set and isinstance(t.key, I.ProcType) \
-                    and name not in self.locals.get(t.key.family, {}):
-                self.member_sets[name] = t.key.family
-        assumes, families, globals_, actions, invariants, properties, fairness = [], [], [], [], [], [], []
+            vt = g.ty
+            if g.kind == "var" and isinstance(vt, I.MapType) and vt.set and isinstance(vt.key, I.ProcType) \
+                    and name not in self.locals.get(vt.key.family, {}):
+                self.member_sets[name] = vt.key.family
+        assumes, families, globals_, actions, invariants, properties = [], [], [], [], [], []
+        fairness: list[I.Fairness] = []
         for d in decls:
             if isinstance(d, A.AssumeD):
                 self.guard(None, lambda d=d: assumes.append(self.assume(d)))
@@ -870,12 +872,12 @@ class _Checker:
                 self.guard(self.globals[d.name], lambda d=d: families.append(self.family(d)))
         clocks: list[tuple[A.ClockD, I.StateVar]] = []
         for d in decls:
-            v = d.var if isinstance(d, A.ClockD) else d
-            if isinstance(v, A.VarD) and self.globals.get(v.name) and self.globals[v.name].decl is v:
-                g = self.globals[v.name]
-                self.guard(g, lambda v=v, g=g: globals_.append(self.set_ir(g, self.state_var(v, None, g.ty))))
+            vd = d.var if isinstance(d, A.ClockD) else d
+            if isinstance(vd, A.VarD) and self.globals.get(vd.name) and self.globals[vd.name].decl is vd:
+                g = self.globals[vd.name]
+                self.guard(g, lambda vd=vd, g=g: globals_.append(self.set_ir(g, self.state_var(vd, None, g.ty))))
                 if isinstance(d, A.ClockD) and not g.failed:
-                    self.guard(g, lambda d=d: self.clock_type(d) and clocks.append((d, globals_[-1])))
+                    self.guard(g, lambda d=d: self.clock_type(d) and self.keep(clocks, (d, globals_[-1])))
         for i, fam in enumerate(families):  # NOTE(sets): a member set is a flag of each copy
             flags = [v for v in globals_ if self.member_sets.get(v.name) == fam.name]
             if flags:
@@ -923,6 +925,11 @@ class _Checker:
 
     # ------------------------------------------------------------ clocks (NOTE(clocks))
 
+    @staticmethod
+    def keep(into: list, x: object) -> bool:
+        into.append(x)
+        return True
+
     def clock_type(self, d: A.ClockD) -> bool:
         g = self.globals[d.var.name]
         if not (isinstance(g.ty, I.IntType) and g.ty.bounded):
@@ -947,7 +954,8 @@ class _Checker:
         if "tick" in action_names:
             raise _err("FP324", "the clocks' built-in action is named 'tick': rename this action", action_names["tick"].name_span)
         span = clocks[0][0].span
-        runs, body = [], []
+        runs: list[I.Expr] = []
+        body: list[I.Stmt] = []
         assigned: dict[str, Span | None] = {}
         for d, v in clocks:
             assert isinstance(v.ty, I.IntType) and v.ty.hi is not None  # clock_type
