@@ -11,6 +11,9 @@ graph has a fair cycle of the right kind:
   always eventually Q  the same with P = true;
   eventually always P  a reachable fair cycle through a not-P state.
 A deadlock state is a cycle of its own (it stutters) and is fair (nothing is enabled).
+With assumptions (NOTE(assume) in checker/semantics/temporal.py) the cycle must also meet
+them: its region is cut to the states where every `eventually always A` holds, and a fair
+component counts only when it holds a state of each `always eventually A` (`_loops`).
 
 NOTE(fair-scc): the fair cycles of a region are found in its maximal fair components: split
 the region into SCCs; a component with no cycle (one state, no self-loop, not a deadlock) is
