@@ -302,8 +302,8 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
             why = f"unbounded state ({', '.join(open_slots)}): a run may never repeat a state"
         if why is None:
             groups = fair_groups(model, [(a.action, a.args) for a in enc.actions], group_label)
-            try:
-                mon = _Monitor(enc, form, groups)
+            try:  # built here only for what it refuses (Unsupported); `_alone` builds its own
+                _Monitor(enc, form, groups)
             except Unsupported as e:
                 why = str(e)
         if why is not None:
