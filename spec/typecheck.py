@@ -16,6 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
+from forkproof.spec import assume
 from forkproof.spec import ast as A
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError, Note, Span, closest
@@ -1071,6 +1072,8 @@ class _Checker:
     def property(self, d: A.PropertyD) -> I.Property:
         e = self.expr(d.expr, {}, _Ctx(temporal=True, what=f"property '{d.name}'"))
         self.need_bool(e, d.expr, "a property")
+        if (bad := assume.check(e)) is not None:  # NOTE(assume): assumptions in their one place and shape
+            raise _Fail(bad)
         return I.Property(d.name, e, d.span, self.expect(d.expect))
 
     def expect(self, d: A.ExpectD | None) -> I.Expect | None:

@@ -862,14 +862,16 @@ _BOOL_GLOBAL = re.compile(r"^var (\w+): bool", re.M)
 _BOOL_LOCAL = re.compile(r"^  var (\w+): bool", re.M)
 
 
-def fairness_and_liveness(draw, text: str, counters: bool = False) -> str:
+def fairness_and_liveness(draw, text: str, counters: bool = False, assume: bool | None = None) -> str:
     """Lines to append to a generated model: fairness declarations for some of its actions and
     one to three liveness properties over its bool variables.  A declaration is weak or
     strong, for the whole action or per some of its parameters, and sometimes has a condition
     of its own (NOTE(fair-when) in checker/semantics/temporal.py) over the state and the
-    action's bool parameters.  `counters`: no fairness per copy (the counters refuse it), and
-    conditions and properties also read the copies' bool locals (of the copy the action
-    moves, or over every copy)."""
+    action's bool parameters.  A liveness property sometimes (`assume` None; every one with
+    `assume` True, none with False) has one or two assumptions, `always eventually A` or
+    `eventually always A` (NOTE(assume)).  `counters`: no fairness per copy (the counters
+    refuse it), and conditions and properties also read the copies' bool locals (of the
+    copy the action moves, or over every copy)."""
     local = _BOOL_LOCAL.findall(text) if counters else []
     atoms = ["true", "false", *_BOOL_GLOBAL.findall(text),
              *(f"(exists q in {FAMILY}: q.{x})" for x in local), *(f"(forall q in {FAMILY}: q.{x})" for x in local)]
@@ -895,5 +897,11 @@ def fairness_and_liveness(draw, text: str, counters: bool = False) -> str:
     forms = [lambda: f"eventually {pred()}", lambda: f"{pred()} ~> {pred()}", lambda: f"always eventually {pred()}",
              lambda: f"eventually always {pred()}", lambda: pred()]
     for i in range(draw(st.integers(1, 3))):
-        lines.append(f"property live_{i}: {draw(st.sampled_from(forms))()}")
+        make = draw(st.sampled_from(forms[:4] if assume else forms))
+        form = make()
+        if make is not forms[4] and (assume or (assume is None and draw(st.integers(0, 3)) == 3)):
+            assumed = [f"{draw(st.sampled_from(['always eventually', 'eventually always']))} {pred()}"
+                       for _ in range(draw(st.integers(1, 2)))]
+            form = f"{' and '.join(assumed)} implies ({form})"
+        lines.append(f"property live_{i}: {form}")
     return "\n" + "\n".join(lines) + "\n"

@@ -11,6 +11,9 @@ graph has a fair cycle of the right kind:
   always eventually Q  the same with P = true;
   eventually always P  a reachable fair cycle through a not-P state.
 A deadlock state is a cycle of its own (it stutters) and is fair (nothing is enabled).
+With assumptions (NOTE(assume) in checker/semantics/temporal.py) the cycle must also meet
+them: its region is cut to the states where every `eventually always A` holds, and a fair
+component counts only when it holds a state of each `always eventually A` (`_loops`).
 
 NOTE(fair-scc): the fair cycles of a region are found in its maximal fair components: split
 the region into SCCs; a component with no cycle (one state, no self-loop, not a deadlock) is
@@ -32,7 +35,8 @@ from dataclasses import dataclass
 from forkproof.semantics.control import Control
 from forkproof.semantics.compile import EvalError, Program
 from forkproof.semantics.replay import action_args, action_label, make_trace
-from forkproof.semantics.temporal import FairGroup, Liveness, explain_loop, fair_groups, group_label, loop_excluders
+from forkproof.semantics.temporal import (FairGroup, Liveness, assumed_on_loop, explain_loop, fair_groups, group_label,
+                                         loop_excluders)
 from forkproof.semantics.verdict import Status, Step, Trace, Verdict
 
 
@@ -244,15 +248,17 @@ def _bfs(g: Graph, sources: list[int], allowed: set[int] | None, goal) -> list[t
     return None
 
 
-def _cycle(g: Graph, comp: set[int], entry: int, groups: list[_Group], must_visit: set[int]) -> list[tuple[int, int | None]]:
+def _cycle(g: Graph, comp: set[int], entry: int, groups: list[_Group], must_visit: list[set[int]]
+           ) -> list[tuple[int, int | None]]:
     """A cycle in `comp` from `entry` back to it (the closing step last, its target `entry`)
     that is fair: for each group enabled in every state of the cycle, a step that takes it;
-    and it passes through a state of `must_visit` when that is not empty.
+    and it passes through a state of each set of `must_visit` (each meets `comp`).
 
     NOTE(short-lasso): greedy and short: from where the walk is, the nearest state that meets
     a requirement still open (a group to take: the source of one of its steps; a weak group
     not enabled everywhere in `comp`: a state that disables it, or a step that takes it; a
-    state of `must_visit`), one breadth-first search at a time, then the shortest way back."""
+    state of a set of `must_visit` not visited yet), one breadth-first search at a time,
+    then the shortest way back."""
     if g.enabled[entry] == 0 and not g.succ[entry]:
         return []  # a deadlock: the stutter is the cycle
     walk: list[tuple[int, int | None]] = [(entry, None)]
@@ -265,12 +271,10 @@ def _cycle(g: Graph, comp: set[int], entry: int, groups: list[_Group], must_visi
                 take[n] = gr
         else:
             off[n] = gr
-    need_visit = bool(must_visit)
+    to_visit = [vs for vs in must_visit if vs]
 
     def settle(v: int, a: int | None) -> None:
-        nonlocal need_visit
-        if v in must_visit:
-            need_visit = False
+        to_visit[:] = [vs for vs in to_visit if v not in vs]
         for n, gr in list(off.items()):
             if not gr.on[v] or (a is not None and (1 << a) & gr.mask):
                 del off[n]
@@ -280,9 +284,9 @@ def _cycle(g: Graph, comp: set[int], entry: int, groups: list[_Group], must_visi
                     del take[n]
 
     settle(entry, None)
-    while take or off or need_visit:
+    while take or off or to_visit:
         here = walk[-1][0]
-        best = _nearest_need(g, comp, here, take, off, must_visit if need_visit else set())
+        best = _nearest_need(g, comp, here, take, off, set().union(*to_visit))
         if best is None:  # cannot happen in a fair component; close the cycle with what there is
             break
         path, step = best
@@ -417,17 +421,40 @@ class LivenessChecker:
         else:
             raise ValueError(prop.kind)
         if lasso is None:
+            if prop.assume and not self._loops(everything, prop, everything, self.groups)[0]:
+                notes.append("vacuous: no fair run satisfies the assumptions")
             return LiveOutcome(Status.HOLDS, notes=tuple(notes))
         trace, loop, reason = lasso
         return LiveOutcome(Status.VIOLATED, trace, reason, tuple(notes), depth=len(trace.steps) - 1)
 
     # ------------------------------------------------------------ searches
 
+    def _assumed(self, prop: Liveness) -> tuple[set[int] | None, list[set[int]]]:
+        """NOTE(assume): the states a loop must stay in (those where every `eventually always`
+        assumption holds; None: anywhere), and the sets a loop must visit (one per `always
+        eventually` assumption)."""
+        within, visit = None, []
+        for x in prop.assume:
+            holds = {v for v, h in enumerate(self.values(x.a)) if h}
+            if x.kind == "stabilizes":
+                within = holds if within is None else within & holds
+            else:
+                visit.append(holds)
+        return within, visit
+
+    def _loops(self, region: set[int], prop: Liveness, must_visit: set[int], groups):
+        """The fair components of `region` that hold a loop meeting the assumptions (and, for
+        eventually always P, visiting `must_visit`), and the sets such a loop visits.  A
+        component qualifies when it meets each set: a cycle through all its states is fair
+        and visits them all (NOTE(fair-scc)); staying in `within` is the region's part."""
+        within, visit = self._assumed(prop)
+        visits = visit + ([must_visit] if prop.kind == "stabilizes" else [])
+        comps = fair_components(self.g, region if within is None else region & within, groups)
+        return [c for c in comps if all(c & vs for vs in visits)], visits
+
     def _find(self, region: set[int], prefix_of, must_visit: set[int], prop: Liveness, groups=None, explain=True):
         groups = self.groups if groups is None else groups
-        comps = fair_components(self.g, region, groups)
-        if prop.kind == "stabilizes":
-            comps = [c for c in comps if c & must_visit]
+        comps, visits = self._loops(region, prop, must_visit, groups)
         if not comps:
             return None
         got = prefix_of(comps)
@@ -437,12 +464,12 @@ class LivenessChecker:
             return got
         # NOTE(short-lasso): the nearest fair component gives the shortest stem; a few others,
         # smallest first, may give a shorter stem and cycle together
-        best = self._stem_and_cycle(got, groups, must_visit)
+        best = self._stem_and_cycle(got, groups, visits)
         others = sorted((c for c in comps if c is not got[1]), key=len)[:LASSO_CANDIDATES]
         for c in others:
             alt = prefix_of([c])
             if alt is not None:
-                cand = self._stem_and_cycle(alt, groups, must_visit)
+                cand = self._stem_and_cycle(alt, groups, visits)
                 if len(cand[0]) + len(cand[1]) < len(best[0]) + len(best[1]):
                     best = cand
         path, cycle, comp = best
@@ -450,9 +477,9 @@ class LivenessChecker:
         trace = self._lasso(path, cycle)
         return trace, cycle, self._explain(cycle, entry, len(path) - 1, region, prefix_of, must_visit, prop, groups)
 
-    def _stem_and_cycle(self, got, groups, must_visit):
+    def _stem_and_cycle(self, got, groups, visits: list[set[int]]):
         path, comp = got
-        return path, _cycle(self.g, comp, path[-1][0], groups, must_visit & comp), comp
+        return path, _cycle(self.g, comp, path[-1][0], groups, [vs & comp for vs in visits]), comp
 
     def _prefix(self, sources, allowed, comps):
         inside = {}
@@ -496,10 +523,12 @@ class LivenessChecker:
         and on which action, would exclude this lasso, only when one would, and whether the
         property holds once it is added."""
         g = self.g
+        loop = [entry] + [v for v, _ in cycle[:-1]]
+        # NOTE(assume): the assumptions hold on the loop; say where
+        assumed = assumed_on_loop(prop.assume, [[self.values(x.a)[v] for v in loop] for x in prop.assume], loop_start)
         if not cycle:
             return ("the run reaches a deadlock (no action is enabled) and stutters there forever: "
-                    "a deadlock makes this property fail")
-        loop = [entry] + [v for v, _ in cycle[:-1]]
+                    "a deadlock makes this property fail" + (f"; {assumed}" if assumed else ""))
         taken = {a for _, a in cycle}
         instances = [(a.action.name, action_label(a)) for a in self.prog.actions]
         found = loop_excluders(self.prog.inst.model, instances, [g.enabled[v] for v in loop], taken, loop_start)
@@ -513,7 +542,7 @@ class LivenessChecker:
                            if name == e.action and (not e.per or label == e.label)]
                 extra.append(self._group(FairGroup(e.label, e.strong, frozenset(members))))
             holds_then = self._find(region, prefix_of, must_visit, prop, groups + extra, explain=False) is None
-        return explain_loop(self.prog.inst.model, found, holds_then)
+        return explain_loop(self.prog.inst.model, found, holds_then, assumed)
 
 
 def _mask(members) -> int:

@@ -16,6 +16,22 @@ is reported on its own; such finite runs are not behaviours).  The forms checked
 P and Q are state predicates (no temporal operator, no primes).  Other combinations are
 reported `unknown` with the reason.
 
+NOTE(assume): a liveness property may carry environment assumptions on its left,
+`A1 and ... and An implies F`, F one of the lasso forms above (eventually, ~>, always
+eventually, eventually always), each Ai one of
+  always eventually A     A holds infinitely often: some loop state of a lasso satisfies A
+  eventually always A     A holds from some point on: every loop state satisfies A
+with A a state predicate (the type checker refuses other shapes, FP326 and FP327 in
+spec/typecheck.py).  The property must hold on every fair behaviour that satisfies every
+assumption; a counterexample is a fair lasso whose loop satisfies every assumption and on
+which F fails.  An assumption reads the loop only, as fairness does, and every engine
+checks it there, beside the fairness groups: the explicit fair components
+(checker/engines/liveness.py), the lasso search and liveness to safety
+(checker/engines/symbolic/lasso.py) and the counters (checker/engines/counters/l2s.py).  A
+deadlock's loop is its one state.  As for P and Q, A must evaluate to hold: a state where it
+fails to evaluate satisfies no assumption, and the engines that prove say unknown when such
+a state is reachable, as they do for the property's own conditions.
+
 Fairness restricts the behaviours considered.  A fairness group is an action, or an action
 and values of the parameters listed (`fair action vote(v)`: one group per validator).  A
 group is enabled in a state when one of its instances is (its guard holds), and taken on a
@@ -50,28 +66,78 @@ from forkproof.spec import ir as I
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """NOTE(assume): `kind` is "infinitely" (always eventually A: some loop state satisfies
+    A) or "stabilizes" (eventually always A: every loop state does); `text` as written."""
+
+    kind: str
+    a: I.Expr
+    text: str
+
+    def on_loop(self, holds: list[bool]) -> bool:
+        """Whether it holds on a loop whose states satisfy A as `holds` says."""
+        return any(holds) if self.kind == "infinitely" else all(holds)
+
+
+@dataclass(frozen=True)
 class Liveness:
     """A property reduced to one of the forms above: `kind` is "initially" | "always" |
     "eventually" | "leadsto" | "infinitely" | "stabilizes"; `p` and `q` state predicates
-    (for "leadsto" p ~> q; for "infinitely" q is the predicate; for the others p)."""
+    (for "leadsto" p ~> q; for "infinitely" q is the predicate; for the others p);
+    `assume` its environment assumptions (NOTE(assume)), none for most properties."""
 
     name: str
     kind: str
     p: I.Expr | None
     q: I.Expr | None = None
+    assume: tuple[Assumption, ...] = ()
 
     @property
     def is_safety(self) -> bool:
         return self.kind in ("initially", "always")
 
+    def conditions(self) -> list[I.Expr]:
+        """Every state predicate the engines evaluate for it: p, q and the assumptions'."""
+        return [e for e in (self.p, self.q) if e is not None] + [x.a for x in self.assume]
+
 
 TRUE = I.Lit(True, I.BOOL)
+
+
+def _state(x: I.Expr) -> bool:
+    return not is_temporal(x) and not has_primes(x)
+
+
+def assumption(e: I.Expr) -> Assumption | None:
+    """`always eventually A` or `eventually always A` with A a state predicate, else None."""
+    if isinstance(e, I.Unary) and e.op in (I.UnOp.ALWAYS, I.UnOp.EVENTUALLY):
+        inner = e.arg
+        if isinstance(inner, I.Unary) and inner.op in (I.UnOp.ALWAYS, I.UnOp.EVENTUALLY) \
+                and inner.op is not e.op and _state(inner.arg):
+            kind = "infinitely" if e.op is I.UnOp.ALWAYS else "stabilizes"
+            return Assumption(kind, inner.arg, I.expr_str(e))
+    return None
+
+
+def conjuncts(e: I.Expr) -> list[I.Expr]:
+    if isinstance(e, I.Binary) and e.op is I.BinOp.AND:
+        return conjuncts(e.left) + conjuncts(e.right)
+    return [e]
 
 
 def classify(prop: I.Property) -> Liveness | str:
     """The property's form, or the reason it is not one that forkproof checks."""
     e = prop.expr
-    state = lambda x: not is_temporal(x) and not has_primes(x)
+    if isinstance(e, I.Binary) and e.op is I.BinOp.IMPLIES and is_temporal(e.left):
+        # NOTE(assume): the type checker let only these shapes through; anything else here
+        # came from elsewhere (a hand-built IR) and is not checked
+        assumed = [assumption(x) for x in conjuncts(e.left)]
+        form = classify(I.Property(prop.name, e.right))
+        if any(x is None for x in assumed) or isinstance(form, str) or form.is_safety or form.assume:
+            return ("not a form forkproof checks: assumptions are `always eventually A` or `eventually always A`, "
+                    "joined by `and`, on the left of `implies` with a liveness property on the right")
+        return Liveness(form.name, form.kind, form.p, form.q, tuple(assumed))  # type: ignore[arg-type]
+    state = _state
     if state(e):
         return Liveness(prop.name, "initially", e)
     if isinstance(e, I.Unary) and e.op is I.UnOp.ALWAYS:
@@ -255,14 +321,39 @@ def _quoted(names: list[str]) -> str:
     return q[0] if len(q) == 1 else ", ".join(q[:-1]) + " and " + q[-1]
 
 
-def explain_loop(model: I.Model, excluders: list[Excluder], holds_then: bool | None) -> str:
+def assumed_on_loop(assume: tuple[Assumption, ...], holds: list[list[bool]], loop_start: int) -> str:
+    """NOTE(assume): that a lasso's loop meets the property's assumptions, and where, for the
+    lasso's explanation; `holds[i]` says where the i-th assumption's A holds on the loop, the
+    first loop state being trace step `loop_start`.  Empty without assumptions."""
+    parts = []
+    for x, h in zip(assume, holds):
+        if x.kind == "infinitely" and len(h) > 1:
+            where = f"{I.expr_str(x.a)} at step {loop_start + h.index(True)}"
+        elif len(h) > 1:
+            where = f"{I.expr_str(x.a)} at every step of it"
+        else:
+            where = f"{I.expr_str(x.a)} at step {loop_start}"
+        parts.append(f"`{x.text}` ({where})")
+    if not parts:
+        return ""
+    return (f"the assumption{'s' if len(parts) > 1 else ''} {' and '.join(parts)} "
+            f"hold{'' if len(parts) > 1 else 's'} on the cycle")
+
+
+def explain_loop(model: I.Model, excluders: list[Excluder], holds_then: bool | None, assumed: str = "") -> str:
     """NOTE(lasso-fairness): why a fair lasso breaks a property, and which fairness (weak or
     strong, on which action) would exclude it, only when one would: weak ones when there are
     any (weak fairness is the smaller promise), else strong ones; whole actions before single
     action instances.  `holds_then`: whether the property holds once that fairness is
     declared (None: not known).  "a fairness problem" only when it then holds, and not when
     the model declares those actions fair with a condition (NOTE(fair-when)): fairness on the
-    guard is then what the author chose not to assume (faulty messages delivered)."""
+    guard is then what the author chose not to assume (faulty messages delivered).
+    `assumed` (NOTE(assume), `assumed_on_loop`) closes the explanation when not empty."""
+    why = _explain_loop(model, excluders, holds_then)
+    return f"{why}; {assumed}" if assumed else why
+
+
+def _explain_loop(model: I.Model, excluders: list[Excluder], holds_then: bool | None) -> str:
     head = "the cycle repeats forever without satisfying it, even though every fairness requirement is met"
     tier = min(((e.strong, bool(e.per)) for e in excluders), default=None)
     chosen = [e for e in excluders if (e.strong, bool(e.per)) == tier]

@@ -332,7 +332,7 @@ LIVE_FAST_TIMEOUT = 4.0  # seconds per property for the counters in the fast tie
 def live_counter_models(draw) -> Generated:
     """`models(counters=True)` with fairness and liveness properties (tests/gen.py
     `fairness_and_liveness`: no fairness per copy; conditions that read the moved copy's
-    locals, which the counters read for a copy in one local state)."""
+    locals, which the counters read for a copy in one local state; sometimes assumptions)."""
     g = draw(models(counters=True))
     return Generated(g.text + fairness_and_liveness(draw, g.text, counters=True), g.params)
 
@@ -381,6 +381,8 @@ def test_generated_liveness_for_every_size_agrees_with_explicit(tier):
                     assert (name, "property") in at.violated(), f"{name}: the counters break it at N = {n}, explicit does not"
         if re.search(r"^(strong )?fair action .* when ", g.text, re.M):
             seen["models with a fairness condition"] += 1
+        if re.search(r"^property \w+: .* implies \(", g.text, re.M):
+            seen["models with an assumption"] += 1  # NOTE(assume)
 
     seen: Counter[str] = Counter()
     run()

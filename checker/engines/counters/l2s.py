@@ -16,9 +16,16 @@ state.  The monitor's state is the original state `s`, a saved copy `h`, and fla
          g enabled in some state; and g taken on some step.  Enabled is for fairness
          (NOTE(fair-when) in checker/semantics/temporal.py): a member's guard and the
          group's condition.
-Bad: saved, s == h, keep (and seen), and every group fair on the loop (en_g implies tk_g);
-or a deadlock (no action enabled: the state stutters forever, every group disabled) while
-live (and, for eventually always P, P false there).
+  as_j   per assumption j (NOTE(assume) in checker/semantics/temporal.py), after the
+         groups' flags, since the save: `always eventually A`: A in some state (as a strong
+         group's en_g); `eventually always A`: A in every state (as a weak group's).
+Bad: saved, s == h, keep (and seen), every group fair on the loop (en_g implies tk_g) and
+every assumption met on it (as_j); or a deadlock (no action enabled: the state stutters
+forever, every group disabled) while live (and, for eventually always P, P false there)
+where every assumption's A holds.  An assumption read on the counters is read on every
+concrete state of the loop alike: a state predicate over the counters is symmetric, so the
+concrete cycle that goes round the counter loop several times (checker/engines/counters/prove.py
+`_liveness`) meets it as the counter loop does.
 Sound only when every run of one instance has finitely many states (every slot bounded):
 then every infinite run is a lasso, so "no bad state is reachable" proves the property.
 Callers give "unknown" for models with unbounded slots (checker/engines/counters/prove.py
@@ -51,7 +58,8 @@ class LassoMonitor:
         self.inst = enc.inst
         n = self.n0 = enc.n
         self.m = len(enc.actions)
-        self.flag_names = ["saved", "live", "keep", "seen"] + [f"{x}{i}" for i in range(len(groups)) for x in ("en", "tk")]
+        self.flag_names = (["saved", "live", "keep", "seen"] + [f"{x}{i}" for i in range(len(groups)) for x in ("en", "tk")]
+                           + [f"as{j}" for j in range(len(prop.assume))])
         self.n = 2 * n + len(self.flag_names)
         self.sorts = list(enc.sorts) * 2 + [z3.BoolSort()] * len(self.flag_names)
         self.names = (list(enc.inst.slot_names) + [f"saved.{x}" for x in enc.inst.slot_names]
@@ -130,6 +138,7 @@ class LassoMonitor:
                  z3.Not(f["keep"]), z3.Not(f["seen"])]
         for i in range(len(self.groups)):
             parts += [z3.Not(f[f"en{i}"]), z3.Not(f[f"tk{i}"])]
+        parts += [z3.Not(f[f"as{j}"]) for j in range(len(self.prop.assume))]
         return z3.And(*parts)
 
     def same(self, x: list, y: list) -> z3.BoolRef:
@@ -171,17 +180,23 @@ class LassoMonitor:
             grown = z3.Or(en, en_s) if gr.strong else z3.And(en, en_s)
             parts.append(g[f"en{i}"] == z3.If(saving, en_s, z3.If(f["saved"], grown, z3.BoolVal(False))))
             parts.append(g[f"tk{i}"] == z3.If(saving, taken, z3.If(f["saved"], z3.Or(tk, taken), z3.BoolVal(False))))
+        for j, x in enumerate(self.prop.assume):
+            a_s, was = self._pred(x.a, s), f[f"as{j}"]
+            grown = z3.Or(was, a_s) if x.kind == "infinitely" else z3.And(was, a_s)
+            parts.append(g[f"as{j}"] == z3.If(saving, a_s, z3.If(f["saved"], grown, z3.BoolVal(False))))
         return z3.And(*parts)
 
     def bad(self, x: list) -> z3.BoolRef:
         s, h, f = self.parts(x)
         fair = [z3.Implies(f[f"en{i}"], f[f"tk{i}"]) for i in range(len(self.groups))]
-        loop = [f["saved"], self.base.same(s, h), f["keep"], *fair]
+        assumed = [f[f"as{j}"] for j in range(len(self.prop.assume))]
+        loop = [f["saved"], self.base.same(s, h), f["keep"], *fair, *assumed]
+        assumed_dead = [self._pred(x.a, s) for x in self.prop.assume]
         if self.prop.kind == "stabilizes":
             loop.append(f["seen"])
-            dead = z3.And(self._deadlocked(s), z3.Not(self._pred(self.prop.p, s)))
+            dead = z3.And(self._deadlocked(s), z3.Not(self._pred(self.prop.p, s)), *assumed_dead)
         else:
-            dead = z3.And(self._deadlocked(s), f["live"])
+            dead = z3.And(self._deadlocked(s), f["live"], *assumed_dead)
         return z3.Or(z3.And(*loop), dead)
 
 

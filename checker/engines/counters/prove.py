@@ -268,7 +268,8 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
     a counter state that repeats is a concrete state that repeats up to a permutation of
     the copies; going round the loop as many times as the permutation's order closes a
     concrete cycle, and fairness of whole actions does not see the permutation (nor does
-    its condition, NOTE(fair-when): read like the guard, for a copy in one local state)."""
+    its condition, NOTE(fair-when): read like the guard, for a copy in one local state, nor
+    an assumption, NOTE(assume): a state predicate over the counters)."""
     out = []
     per_copy = [f for f in model.fairness if any(isinstance(p.ty, I.ProcType) for p in
                                                  model.actions[[a.name for a in model.actions].index(f.action)].params
@@ -301,8 +302,8 @@ def _liveness(model: I.Model, enc: CounterEncoding, make, options: SymbolicOptio
             why = f"unbounded state ({', '.join(open_slots)}): a run may never repeat a state"
         if why is None:
             groups = fair_groups(model, [(a.action, a.args) for a in enc.actions], group_label)
-            try:
-                mon = _Monitor(enc, form, groups)
+            try:  # built here only for what it refuses (Unsupported); `_alone` builds its own
+                _Monitor(enc, form, groups)
             except Unsupported as e:
                 why = str(e)
         if why is not None:

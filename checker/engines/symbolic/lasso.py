@@ -16,12 +16,16 @@ stutters forever; the loop is sk alone, with every group disabled), such that
          strong group disabled in every loop state or taken on some loop step;
   fails  eventually P: every state of the lasso is not-P; P ~> Q: some i with P at s_i and
          not-Q at every state from min(i, l) to k; always eventually Q: not-Q at every loop
-         state; eventually always P: not-P at some loop state.
-"P" and "not-P" both require P to evaluate (encode.py's (value, defined)): a state where a
-condition fails to evaluate never helps a violation.  One fresh solver per k (NOTE(bmc-fresh)
+         state; eventually always P: not-P at some loop state;
+  assumed  (NOTE(assume) in checker/semantics/temporal.py) for each `always eventually A`, A
+         at some loop state; for each `eventually always A`, A at every loop state (on a
+         deadlock, A at sk).
+"P" and "not-P" both require P to evaluate (encode.py's (value, defined)), and so does "A": a
+state where a condition fails to evaluate never helps a violation.  One fresh solver per k (NOTE(bmc-fresh)
 in checker/engines/symbolic/bmc.py); the first sat k gives a lasso with the fewest states.  The lasso is
 decoded and replayed through the compiled program, with the solver's own action choices,
-and fairness and the failure are checked again on the concrete states before it is shown.
+and fairness, the assumptions and the failure are checked again on the concrete states before
+it is shown.
 """
 from __future__ import annotations
 
@@ -39,8 +43,8 @@ from forkproof.engines.symbolic import solver as S
 from forkproof.engines.symbolic.encode import Encoding, SymbolicOptions, SymProp, as_bool, conj, disj, neg, out_of_time
 from forkproof.semantics.instance import Instance
 from forkproof.semantics.replay import ReplayError, action_args, action_label, make_trace
-from forkproof.semantics.temporal import (FairGroup, Liveness, classify, explain_loop, fair_groups, group_label,
-                                         loop_excluders)
+from forkproof.semantics.temporal import (FairGroup, Liveness, assumed_on_loop, classify, explain_loop, fair_groups,
+                                         group_label, loop_excluders)
 from forkproof.semantics.verdict import Status, Step, Trace, Verdict
 from forkproof.spec import ir as I
 
@@ -135,7 +139,8 @@ class _Path:
         hp, fp = _truth(enc, p, x) if p is not None else (z3.BoolVal(True), z3.BoolVal(False))
         hq, fq = _truth(enc, q, x) if q is not None else (z3.BoolVal(True), z3.BoolVal(False))
         self.info.append({"hp": hp, "fp": fp, "hq": hq, "fq": fq,
-                          "en": [fair_enabled(enc, g, x) for g in self.groups]})
+                          "en": [fair_enabled(enc, g, x) for g in self.groups],
+                          "ha": [_truth(enc, a.a, x)[0] for a in self.prop.assume]})
 
     def lasso_condition(self, k: int) -> tuple[z3.BoolRef, z3.ArithRef, z3.BoolRef, z3.ArithRef, list]:
         """NOTE(lasso-search) at k: (condition, loop start var, deadlock var, closing choice, y)."""
@@ -146,9 +151,10 @@ class _Path:
         choices = [None] + [enc.choice_var(j) for j in range(1, k + 1)]
         fair_at = self._fair_suffixes(k, choices, c_close)
         fail_at, fail_dead = self._fail_suffixes(k)
-        loops = [z3.And(loop == l, enc.same(y, xs[l]), fair_at[l], fail_at[l]) for l in range(k + 1)]
+        assumed_at = self._assumed_suffixes(k)
+        loops = [z3.And(loop == l, enc.same(y, xs[l]), fair_at[l], fail_at[l], assumed_at[l]) for l in range(k + 1)]
         closes = z3.And(z3.Not(dead), enc.trans(xs[k], y, f"close{k}"), z3.Or(*loops))
-        stutters = z3.And(dead, loop == k, _deadlocked(enc, xs[k]), fail_dead)
+        stutters = z3.And(dead, loop == k, _deadlocked(enc, xs[k]), fail_dead, assumed_at[k])
         return z3.Or(closes, stutters), loop, dead, c_close, y
 
     def _fair_suffixes(self, k: int, choices: list, c_close) -> list[z3.BoolRef]:
@@ -163,6 +169,18 @@ class _Path:
                 if l < k:
                     taken = z3.Or(_taken(g, choices[l + 1]), taken)
                 out[l].append(z3.Or(off_all if g.strong else off_any, taken))
+        return [z3.And(*parts) if parts else z3.BoolVal(True) for parts in out]
+
+    def _assumed_suffixes(self, k: int) -> list[z3.BoolRef]:
+        """assumed(l) for l = 0..k: every assumption holds on the loop l..k (NOTE(assume));
+        on a deadlock in sk, assumed(k): its one state."""
+        out = [[] for _ in range(k + 1)]
+        for i, a in enumerate(self.prop.assume):
+            acc = z3.BoolVal(a.kind != "infinitely")
+            for l in range(k, -1, -1):
+                here = self.info[l]["ha"][i]
+                acc = z3.Or(here, acc) if a.kind == "infinitely" else z3.And(here, acc)
+                out[l].append(acc)
         return [z3.And(*parts) if parts else z3.BoolVal(True) for parts in out]
 
     def _fail_suffixes(self, k: int) -> tuple[list[z3.BoolRef], z3.BoolRef]:
@@ -274,10 +292,16 @@ def replay_lasso(prog: Program, prop: Liveness, groups: list[FairGroup], lasso: 
             raise ReplayError(f"the loop is not fair to {g.label}")
     if not _fails(prog, prop, xs, l, env):
         raise ReplayError("the property does not fail on the lasso")
+    holds = [[_value(prog, a.a, x, env) is True for x in xs[l:]] for a in prop.assume]
+    for a, h in zip(prop.assume, holds):
+        if not a.on_loop(h):
+            raise ReplayError(f"the loop does not satisfy the assumption `{a.text}`")
+    assumed = assumed_on_loop(prop.assume, holds, l)  # NOTE(assume)
     trace = make_trace(prog.inst, xs, acts, l)
     closing = None
     if lasso.closing is None:
         why = "the run reaches a deadlock (no action is enabled) and stutters there forever"
+        why += f"; {assumed}" if assumed else ""
     else:
         closing = Step(close.action.name, action_args(close), prog.inst.display_state(xs[l]), ())
         # NOTE(lasso-fairness): the same explanation as the explicit engine's, from the replayed
@@ -285,7 +309,7 @@ def replay_lasso(prog: Program, prop: Liveness, groups: list[FairGroup], lasso: 
         labels = [(key[0], action_label(a) if a is not None else key[0]) for key, a in zip(lasso.keys, inst_of)]
         found = loop_excluders(prog.inst.model, labels, enabled[l:],
                                {i for i in range(len(labels)) if taken >> i & 1}, l)
-        why = explain_loop(prog.inst.model, found, None)
+        why = explain_loop(prog.inst.model, found, None, assumed)
     return Trace(trace.steps, l, closing), why
 
 
@@ -312,14 +336,18 @@ def _enabled_mask(acts: list, x: tuple, env: list) -> int:
     return mask
 
 
+def _value(prog: Program, e: I.Expr | None, x: tuple, env: list) -> bool | None:
+    """e in state x; None when it fails to evaluate (neither holds nor fails) or is absent."""
+    if e is None:
+        return None
+    try:
+        return bool(prog.compiler.expr(e)(x, None, env))
+    except EvalError:
+        return None
+
+
 def _fails(prog: Program, prop: Liveness, xs: list[tuple], l: int, env: list) -> bool:
-    def val(e, x):
-        if e is None:
-            return None
-        try:
-            return bool(prog.compiler.expr(e)(x, None, env))
-        except EvalError:
-            return None  # neither holds nor fails
+    val = lambda e, x: _value(prog, e, x, env)
 
     k = len(xs) - 1
     if prop.kind == "eventually":
@@ -446,21 +474,26 @@ def bmc_verdicts(inst: Instance, depth: int, deadline: float | None, enc: Encodi
 #   strong group g    en_g: g enabled in some state, tk_g: g taken on some step since the save;
 #   keep  (P ~> Q, always eventually Q) not-Q in every state since the save;
 #   seen  (eventually always P) not-P in some state since the save;
+#   as_j  per assumption j (NOTE(assume)), after the groups' flags: `always eventually A`: A
+#         in some state since the save; `eventually always A`: A in every state since it;
 # and, from the initial state on:
 #   never (eventually P) not-P in every state so far;
 #   pend  (P ~> Q) some earlier-or-current state had P, and not-Q holds from it to now.
 # Bad: saved, s == h (the run is back at the saved state s_l, so the states since the save
 # are a loop l..k and the steps since the save its steps, the last one the closing step),
-# every group fair (ok_g; en_g implies tk_g) and the property failing on that loop (never;
-# pend and keep; seen) -- or a deadlock (no action enabled: s stutters forever with every
-# group disabled) where the property fails (never; pend; not-P at s).  And, when a condition
-# of the property can fail to evaluate, a state where it does (then no proof is claimed).
+# every group fair (ok_g; en_g implies tk_g), every assumption met on it (as_j) and the
+# property failing on that loop (never; pend and keep; seen) -- or a deadlock (no action
+# enabled: s stutters forever with every group disabled) where every assumption's A holds
+# and the property fails (never; pend; not-P at s).  And, when a condition of the property
+# or of an assumption can fail to evaluate, a state where it does (then no proof is claimed).
 # Why this is exact: a bad state's run gives the lasso s_0..s_k + loop back to s_l, fair and
 # failing by the flags (pend at s_{k+1} = s_l with not-Q on the whole loop gives an i as
-# NOTE(lasso-search) asks); conversely a fair failing lasso drives the monitor to bad by
-# saving at l.  When every slot has a finite domain, every infinite run of the instance
-# visits finitely many states, so a fair run that breaks the property has a fair failing
-# lasso (its infinitely-often states form a cycle): "no bad state is reachable" is then a
+# NOTE(lasso-search) asks, and as_j the assumptions on the loop); conversely a fair failing
+# lasso that meets the assumptions drives the monitor to bad by saving at l.  When every slot
+# has a finite domain, every infinite run of the instance visits finitely many states, so a
+# fair run that breaks the property and meets its assumptions has a fair failing lasso (its
+# infinitely-often states form a cycle, which meets the assumptions: A infinitely often is A
+# in one of them, A from some point on is A in all): "no bad state is reachable" is then a
 # proof of the property.  `unbounded` names the slots that break this (engines say unknown).
 # `wf` also states "not saved implies h == s and every loop flag false" and "pend implies
 # not-Q, never implies not-P": facts of every reachable monitor state by construction,
@@ -488,6 +521,7 @@ class Monitor:
         loop_flags = ["saved"] + {"leadsto": ["keep"], "infinitely": ["keep"], "stabilizes": ["seen"]}.get(prop.kind, [])
         for i, g in enumerate(groups):
             loop_flags += [f"en{i}", f"tk{i}"] if g.strong else [f"ok{i}"]
+        loop_flags += [f"as{j}" for j in range(len(prop.assume))]
         self.loop_flags = loop_flags[1:]
         self.global_flags = {"eventually": ["never"], "leadsto": ["pend"], "infinitely": ["pend"]}.get(prop.kind, [])
         self.flag_names = loop_flags + self.global_flags
@@ -496,7 +530,7 @@ class Monitor:
         self.names = (list(enc.inst.slot_names) + [f"{x}#saved" for x in enc.inst.slot_names]
                       + [f"#{f}" for f in self.flag_names])
         probe = enc.vars("probe")
-        self.may_fail = any(_defined(enc, e, probe) is not True for e in (prop.p, prop.q))
+        self.may_fail = any(_defined(enc, e, probe) is not True for e in prop.conditions())
         self.props = [SymProp(prop.name, "property", False, lambda x, t=None: z3.Not(self.bad(x)))]
 
     # ------------------------------------------------------------ layout
@@ -575,6 +609,12 @@ class Monitor:
                 parts += [g[f"en{i}"] == acc(f[f"en{i}"], en), g[f"tk{i}"] == acc(f[f"tk{i}"], tk)]
             else:
                 parts.append(g[f"ok{i}"] == acc(f[f"ok{i}"], z3.Or(z3.Not(en), tk)))
+        for j, a in enumerate(self.prop.assume):
+            holds = _truth(self.base, a.a, s)[0]
+            if a.kind == "infinitely":
+                parts.append(g[f"as{j}"] == acc(f[f"as{j}"], holds))
+            else:  # "in every state since the save"
+                parts.append(g[f"as{j}"] == z3.And(now, z3.If(was, z3.And(f[f"as{j}"], holds), holds)))
         return z3.And(*parts)
 
     def bad(self, x: list) -> z3.BoolRef:
@@ -587,10 +627,12 @@ class Monitor:
             loop_fails, dead_fails = f["seen"], self._p(s)[1]
         else:
             loop_fails, dead_fails = z3.And(f["pend"], f["keep"]), f["pend"]
-        out = [z3.And(f["saved"], self.base.same(s, h), *fair, loop_fails),
-               z3.And(_deadlocked(self.base, s), dead_fails)]
+        assumed = [f[f"as{j}"] for j in range(len(self.prop.assume))]
+        assumed_dead = [_truth(self.base, a.a, s)[0] for a in self.prop.assume]
+        out = [z3.And(f["saved"], self.base.same(s, h), *fair, *assumed, loop_fails),
+               z3.And(_deadlocked(self.base, s), dead_fails, *assumed_dead)]
         if self.may_fail:
-            out += [z3.Not(as_bool(_defined(self.base, e, s))) for e in (self.prop.p, self.prop.q) if e is not None]
+            out += [z3.Not(as_bool(_defined(self.base, e, s))) for e in self.prop.conditions()]
         return z3.Or(*out)
 
 
