@@ -22,7 +22,7 @@ from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.temporal import Liveness, classify
 from forkproof.spec.errors import ModelError
-from forkproof.spec.typecheck import load_model_text
+from forkproof.spec.load import load_model_text
 from tests.checker.test_lasso import B, H, P, U, V, check_agreement, engines, shape, statuses
 from tests.gen import fairness_and_liveness, models
 
