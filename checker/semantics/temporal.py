@@ -194,7 +194,8 @@ class FairGroup:
         if not self.per_instance:
             mask, fn = sum(1 << i for i in members), compiler.expr(self.when)
             return lambda state, enabled: bool(enabled & mask) and holds(fn, state)
-        fns = [(1 << i, compiler.expr(self.when, self.bound(acts[i].args))) for i in members]
+        # an instance the program left out (None: its guard is false in every state) is never enabled
+        fns = [(1 << i, compiler.expr(self.when, self.bound(acts[i].args))) for i in members if acts[i] is not None]
         return lambda state, enabled: any(enabled & bit and holds(fn, state) for bit, fn in fns)
 
     @property

@@ -210,3 +210,19 @@ def test_the_condition_is_checked_in_the_actions_scope():
             load_model_text(RELAY + bad + "\n", "t.fork")
         (d,) = e.value.diagnostics
         assert (d.code, d.message) == (code, message)
+
+
+def test_a_condition_on_instances_whose_guard_never_holds_replays():
+    # the program leaves out act0's instances (their guard is false in every state); the
+    # lasso replay compiled the condition for them too and crashed (found by the slow tier's
+    # generated models)
+    text = """model Dropped
+param N: int = 2
+process P[N] { var l0: 0..1 = 0 }
+action act0(a0: bool, a1: 0..N - 1) when (exists q in 0..N - 1: false) and a0 { }
+action act1 { }
+fair action act0(a1) when not a0
+property never: eventually always false
+"""
+    got = engines(text, {"N": 2})
+    assert statuses(got, "never") == BROKEN_EVERYWHERE
