@@ -184,11 +184,15 @@ def _decide(enc, props, make, depth: int, deadlock: bool, options: SymbolicOptio
 # NOTE(restarts): Spacer's time on one obligation is heavy-tailed over its random seed.  On
 # the broadcast model (models/srikanth_toueg_broadcast.fork) alone in a process, correctness
 # was unknown after 20 s with seed 0 and proved in 1.2-11 s with seeds 1-5; relay_to_all took
-# 1.7-10.3 s over seeds 0-5.  So PDR restarts: seed 0 for the first slice of the budget, then
-# seeds 1, 2, 3 for slices that double (1/15, 2/15, 4/15, 8/15 of it: 2, 4, 8 and 16 s of
-# 30 s).  A proof one seed finds in 10 s and the others not at all is lost; a proof most
-# seeds find in 2 s, which one unlucky seed would miss, is not.
-RESTART_SLICES = (1, 2, 4, 8)
+# 1.7-10.3 s over seeds 0-5.  So PDR restarts: seeds 0, 1 and 2 each get a resource limit
+# (Z3's rlimit, a count of solver steps: the same on a loaded machine as on a quiet one, so
+# the outcome, and the invariant printed, do not depend on the load), doubling from
+# RESTART_RLIMIT, about 2 s of a quiet machine's time; seed 3 gets what is left of the
+# budget.  Every attempt also stops at the budget's deadline.  A proof that seed 0 finds
+# only after the first limit is found later, by seed 3, if the budget allows; one that most
+# seeds find within 2 s, which one unlucky seed would miss, is not lost.
+RESTART_RLIMIT = 25_000_000  # Spacer on the broadcast model: 10-14 million a second, quiet
+RESTARTS = 3
 
 
 def _pdr(enc, p, known: Known, slots, options: SymbolicOptions, pool: float | None, tag: str):
@@ -201,13 +205,11 @@ def _pdr(enc, p, known: Known, slots, options: SymbolicOptions, pool: float | No
     if out_of_time(mine):
         return None, 0.0
     options.working(f"every size: PDR on the {_what(tag)}: {p.name}")
-    whole = sum(RESTART_SLICES)
     o = None
-    for seed, part in enumerate(RESTART_SLICES):
-        last = mine is None or seed == len(RESTART_SLICES) - 1
-        stop = mine if last else min(mine, time.perf_counter() + (mine - t0) * part / whole)
-        o = prove_one(enc, p, stop, slots, known, options.budget_text(), every_size=True, seed=seed)
-        if last or o.status is not Status.UNKNOWN or not out_of_time(stop) or out_of_time(mine):
+    for seed in range(RESTARTS + 1):
+        limit = RESTART_RLIMIT << seed if seed < RESTARTS else None
+        o = prove_one(enc, p, mine, slots, known, options.budget_text(), every_size=True, seed=seed, rlimit=limit)
+        if limit is None or o.status is not Status.UNKNOWN or out_of_time(mine):
             break
     return o, time.perf_counter() - t0
 

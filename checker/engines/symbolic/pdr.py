@@ -169,12 +169,16 @@ def printing_slots(inst: Instance, tag: str) -> dict[str, Slot]:
 
 
 def prove_one(enc: Encoding, p: SymProp, deadline: float | None, slots: dict[str, Slot], known: Known,
-              budget: str = "the time budget", every_size: bool = False, seed: int = 0) -> _Outcome:
+              budget: str = "the time budget", every_size: bool = False, seed: int = 0,
+              rlimit: int | None = None) -> _Outcome:
     """PDR on one obligation.  A failure is told in the model's terms (NOTE(solver-text)):
     `budget` says what ran out, `every_size` that `enc` is the counter abstraction, `seed`
-    is Spacer's random seed (NOTE(restarts) in checker/engines/counters/prove.py)."""
+    is Spacer's random seed and `rlimit` its resource limit, a count of its steps that does
+    not depend on the machine's speed (NOTE(restarts) in checker/engines/counters/prove.py)."""
     start = time.perf_counter()
     fp, inv, err = _horn(enc, p, deadline, known, seed)
+    if rlimit is not None:
+        fp.set("rlimit", rlimit)
     try:
         res = fp.query(err)
     except z3.Z3Exception as e:  # the timeout cancels the query; Spacer rejects some clauses
