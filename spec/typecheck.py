@@ -1164,9 +1164,10 @@ def _instantiate(body: I.Expr, b: I.Binder, value: I.Expr, fresh: Callable[[I.Bi
     return _rebind(body, {b.uid: value}, fresh)
 
 
-def _rebind(body: I.Expr, values: dict[int, I.Expr], fresh: Callable[[I.Binder], I.Binder]) -> I.Expr:
+def _rebind(body: I.Expr, values: dict[int, I.Expr], fresh: Callable[[I.Binder], I.Binder],
+            more: Callable[[I.Expr, Callable[[I.Expr], I.Expr | None]], I.Expr | None] | None = None) -> I.Expr:
     """`body` with each bound name whose uid is in `values` replaced, and fresh binders for
-    its quantifiers."""
+    its quantifiers; `more(e, go)` rewrites other nodes (None: go on below)."""
     subst: dict[int, I.Expr] = dict(values)
 
     def go(e: I.Expr) -> I.Expr | None:
@@ -1177,7 +1178,7 @@ def _rebind(body: I.Expr, values: dict[int, I.Expr], fresh: Callable[[I.Binder],
             subst[e.binder.uid] = I.BoundRef(nb, e.binder.ty, None)
             sub = lambda x: None if x is None else I.substitute(x, go)
             return dataclasses.replace(e, binder=nb, cond=sub(e.cond), body=sub(e.body))
-        return None
+        return more(e, go) if more is not None else None
 
     return I.substitute(body, go)
 
@@ -1198,25 +1199,17 @@ def _primed_body(call: I.Call, defs: dict[str, I.Def], fresh: Callable[[I.Binder
     quantifiers get binders of their own (`fresh`): the def's, read before the step where
     it is called unprimed, are not shared with the copy read after it."""
     d = defs[call.name]
-    args: dict[int, I.Expr] = {b.uid: a for b, a in zip(d.params, call.args)}
 
-    def prime(e: I.Expr) -> I.Expr | None:
-        if isinstance(e, I.BoundRef) and e.binder.uid in args:
-            return args[e.binder.uid]
-        if isinstance(e, I.Quant):
-            nb = fresh(e.binder)
-            args[e.binder.uid] = I.BoundRef(nb, e.binder.ty, None)
-            sub = lambda x: None if x is None else I.substitute(x, prime)
-            return dataclasses.replace(e, binder=nb, cond=sub(e.cond), body=sub(e.body))
+    def prime(e: I.Expr, go: Callable[[I.Expr], I.Expr | None]) -> I.Expr | None:
         if isinstance(e, I.VarRef):
             return dataclasses.replace(e, primed=True)
         if isinstance(e, I.LocalRef):
-            return dataclasses.replace(e, primed=True, proc=I.substitute(e.proc, prime))
+            return dataclasses.replace(e, primed=True, proc=I.substitute(e.proc, go))
         if isinstance(e, I.Call):
-            return _primed_body(dataclasses.replace(e, args=tuple(I.substitute(a, prime) for a in e.args)), defs, fresh)
+            return _primed_body(dataclasses.replace(e, args=tuple(I.substitute(a, go) for a in e.args)), defs, fresh)
         return None
 
-    return I.substitute(d.body, prime)
+    return _rebind(d.body, {b.uid: a for b, a in zip(d.params, call.args)}, fresh, prime)
 
 
 def _is_state_ref(e: I.Expr) -> bool:

@@ -357,22 +357,6 @@ class LivenessChecker:
         fair_on = fg.concrete(self.prog.compiler, self.prog.actions, self.env)
         on = [fair_on(x, m) for x, m in zip(g.states, g.enabled)]
         return _Group(fg.label, fg.strong, mask, on)
-        comp, env, acts = self.prog.compiler, self.env, self.prog.actions
-
-        def holds(fn, s) -> bool:
-            try:
-                return bool(fn(s, None, env))
-            except EvalError:
-                return False
-
-        if not fg.per_instance:
-            fn = comp.expr(fg.when)
-            on = [x and holds(fn, s) for x, s in zip(on, g.states)]
-        else:
-            fns = [(1 << i, comp.expr(fg.when, fg.bound(acts[i].args))) for i in sorted(fg.members)]
-            on = [x and any(m & bit and holds(fn, s) for bit, fn in fns)
-                  for x, s, m in zip(on, g.states, g.enabled)]
-        return _Group(fg.label, fg.strong, mask, on)
 
     def values(self, expr) -> list[bool]:
         """The predicate in every state (EvalError propagates: the caller says unknown)."""
