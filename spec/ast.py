@@ -140,8 +140,16 @@ class SetCompE:
     span: Span | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True, slots=True)
+class RecordE:
+    """A record literal `{yes: 0, no: 0}`."""
+
+    fields: tuple[tuple[str, ExprE, Span | None], ...]
+    span: Span | None = field(default=None, compare=False)
+
+
 ExprE = Union[Name, NumLit, BoolLit, FieldE, IndexE, PrimeE, CallE, UnaryE, BinaryE, IteE, QuantE, RangeE, MapTypeE,
-              SetTypeE, SetE, SetCompE]
+              SetTypeE, SetE, SetCompE, RecordE]
 
 # ---------------------------------------------------------------- statements
 
@@ -201,6 +209,16 @@ class AssumeD:
 class EnumD:
     name: str
     members: tuple[tuple[str, Span | None], ...]
+    span: Span | None = field(default=None, compare=False)
+    name_span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordD:
+    """`record Tally { yes: 0..N, no: 0..N }` (NOTE(records))."""
+
+    name: str
+    fields: tuple[tuple[str, ExprE, Span | None], ...]
     span: Span | None = field(default=None, compare=False)
     name_span: Span | None = field(default=None, compare=False)
 
@@ -319,7 +337,7 @@ class UrgentD:
 
 
 DeclD = Union[ParamD, AssumeD, EnumD, TypeD, VarD, ProcessD, DefD, ActionD, InvariantD, PropertyD, FairD, ClockD,
-              UrgentD]
+              UrgentD, RecordD]
 
 
 @dataclass(frozen=True, slots=True)

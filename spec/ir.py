@@ -89,7 +89,23 @@ class MapType:
         return f"set[{self.key}]" if self.set else f"[{self.key}] {self.value}"
 
 
-Type = Union[BoolType, IntType, RatType, EnumType, ProcType, MapType]
+@dataclass(frozen=True, slots=True)
+class RecordType:
+    """`record R { f: T, ... }`, known to the type checker only (NOTE(records) in
+    spec/typecheck.py): a variable of a record type is one variable per field, so no model
+    that leaves the checker holds one."""
+
+    name: str
+    fields: tuple[tuple[str, "Type"], ...]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def field(self, name: str) -> "Type | None":
+        return next((t for f, t in self.fields if f == name), None)
+
+
+Type = Union[BoolType, IntType, RatType, EnumType, ProcType, MapType, RecordType]
 
 BOOL = BoolType()
 INT = IntType()

@@ -29,7 +29,7 @@ from forkproof.spec.parser import parse
 from forkproof.spec.typecheck import check
 
 # what a library may declare: constants and shared definitions, nothing with state
-LIBRARY_DECLS = (A.ParamD, A.AssumeD, A.EnumD, A.TypeD, A.DefD)
+LIBRARY_DECLS = (A.ParamD, A.AssumeD, A.EnumD, A.TypeD, A.RecordD, A.DefD)
 
 Reader = Callable[[str], str]
 
@@ -165,9 +165,11 @@ def _names(decls: tuple[A.DeclD, ...]) -> list[tuple[str, Span | None]]:
             case A.EnumD():
                 out.append((d.name, d.name_span))
                 out.extend(d.members)
-            case A.ParamD() | A.TypeD() | A.DefD() | A.ProcessD() | A.VarD() | A.ActionD() | A.InvariantD() \
-                    | A.PropertyD():
+            case A.ParamD() | A.TypeD() | A.RecordD() | A.DefD() | A.ProcessD() | A.VarD() | A.ActionD() \
+                    | A.InvariantD() | A.PropertyD():
                 out.append((d.name, d.name_span))
+            case A.ClockD():
+                out.append((d.var.name, d.var.name_span))
     return out
 
 
@@ -179,10 +181,15 @@ def _not_in_library(d: A.DeclD) -> Diagnostic:
             what, span = f"'{d.name}' is {kind}", d.name_span
         case A.FairD():
             what, span = f"'fair action {d.action}' is a fairness declaration", d.name_span
+        case A.ClockD():
+            what, span = f"'{d.var.name}' is a clock", d.var.name_span
+        case A.UrgentD():
+            what, span = f"'urgent action {d.action}' is about an action", d.name_span
         case _:
             raise AssertionError(f"{type(d).__name__} is allowed in a library (LIBRARY_DECLS)")
     return Diagnostic(
-        "FP605", f"a library declares only params, assumptions, enums, types, defs and thresholds; {what}", span,
+        "FP605", f"a library declares only params, assumptions, enums, types, records, defs and thresholds; {what}",
+        span,
         (Note("declare it in the model that imports this library, or make this file a model "
               "('model NAME' in place of 'library NAME')"),))
 

@@ -19,7 +19,7 @@ from forkproof.spec.errors import Diagnostic, ModelError, Note, Span
 KEYWORDS = frozenset(
     "model param assume enum type process var any in def threshold action when invariant property "
     "strong fair if then else for forall exists count sum where and or not implies iff always "
-    "eventually true false div mod meant measures of expect violated clock urgent library import".split()
+    "eventually true false div mod meant measures of expect violated clock urgent library import record".split()
 )
 
 # How expected terminals are named in error messages.
@@ -52,7 +52,7 @@ def _span_of_meta(meta: Meta) -> Span | None:
 
 
 _DECL_WORDS = frozenset(
-    ["'action'", "'assume'", "'clock'", "'def'", "'enum'", "'fair'", "'import'", "'invariant'", "'param'",
+    ["'action'", "'assume'", "'clock'", "'def'", "'enum'", "'fair'", "'import'", "'invariant'", "'param'", "'record'",
      "'process'", "'urgent'",
      "'property'", "'strong'", "'threshold'", "'type'", "'var'"]
 )
@@ -181,6 +181,16 @@ class _ToAst(Transformer[Token, A.ModelD]):
 
     def enum_decl(self, meta: Meta, c: list[Any]) -> A.EnumD:
         return A.EnumD(_name(c[0]), tuple((_name(t), _span_of_token(t)) for t in c[1:]), _span_of_meta(meta), _span_of_token(c[0]))
+
+    def record_decl(self, meta: Meta, c: list[Any]) -> A.RecordD:
+        return A.RecordD(_name(c[0]), tuple(c[1:]), _span_of_meta(meta), _span_of_token(c[0]))
+
+    def record_field(self, meta: Meta, c: list[Any]) -> tuple[str, A.ExprE, Span | None]:
+        return (_name(c[0]), c[1], _span_of_token(c[0]))
+
+    def record_lit(self, meta: Meta, c: list[Any]) -> A.RecordE:
+        return A.RecordE(tuple((_name(c[i]), c[i + 1], _span_of_token(c[i])) for i in range(0, len(c), 2)),
+                         _span_of_meta(meta))
 
     def type_decl(self, meta: Meta, c: list[Any]) -> A.TypeD:
         return A.TypeD(_name(c[0]), c[1], _span_of_meta(meta), _span_of_token(c[0]))

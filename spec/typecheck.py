@@ -179,6 +179,18 @@ class _Checker:
                 return g.ir
             if g.kind == "family":
                 return I.ProcType(e.id)
+            if g.kind == "record":
+                if e.id in seen:
+                    raise _err("FP208", f"record '{e.id}' contains itself", e.span)
+                assert isinstance(g.decl, A.RecordD)  # a record is declared by its RecordD
+                names: dict[str, Span | None] = {}
+                fields = []
+                for f, t, sp in g.decl.fields:
+                    if f in names:
+                        raise _err("FP201", f"field '{f}' is listed twice in record {e.id}", sp, Note("first listed here", names[f]))
+                    names[f] = sp
+                    fields.append((f, self.resolve_type(t, scope, seen + (e.id,))))
+                return I.RecordType(e.id, tuple(fields))
             if g.kind == "alias":
                 if e.id in seen:
                     raise _err("FP208", f"type alias '{e.id}' refers to itself", e.span)
@@ -205,6 +217,8 @@ class _Checker:
                 return self.name(e, scope, ctx, primed)
             case A.FieldE():
                 base = self.expr(e.base, scope, ctx)  # `p.x'`: p from the pre-state, x from the post-state
+                if isinstance(base.ty, I.RecordType):
+                    return _field(base, e.name, e.name_span, primed)
                 if not isinstance(base.ty, I.ProcType):
                     raise _err("FP307", f"'.{e.name}' needs a process id on its left, found {_article(base.ty)}", e.span)
                 fam = base.ty.family
@@ -258,6 +272,9 @@ class _Checker:
                 self.need_bool(cond, e.cond, "the condition of 'if'")
                 a = self.expr(e.then, scope, ctx, primed)
                 b = self.expr(e.else_, scope, ctx, primed)
+                if _has_record(a.ty) or _has_record(b.ty):
+                    raise _err("FP328", "an 'if' cannot give a record: write the 'if' per field, or assign in an 'if' "
+                               "statement", e.span)
                 if not _compatible(a.ty, b.ty):
                     raise _err("FP302", f"the branches of 'if' have different types: {_article(a.ty)} and {_article(b.ty)}", e.span)
                 ty = _join_numeric(a.ty, b.ty) if I.is_numeric(a.ty) else a.ty
@@ -270,6 +287,8 @@ class _Checker:
                 raise _err("FP313", "a type is not a value", e.span)
             case A.SetE() | A.SetCompE():
                 raise _set_as_value(e.span)
+            case A.RecordE():
+                raise _err("FP328", "a record literal stands only as an initial value, on the right of '=' or in '=='/'!='", e.span)
         raise _err("FP399", f"unsupported expression {type(e).__name__}", getattr(e, "span", None))
 
     def name(self, e: A.Name, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
@@ -375,6 +394,9 @@ class _Checker:
             return st.member(x, e.span)
         if op in ("==", "!=") and (self.is_set(e.left, scope) or self.is_set(e.right, scope)):
             return self.set_equal(e, scope, ctx, primed)
+        if op in ("==", "!=") and (isinstance(e.left, A.RecordE) or isinstance(e.right, A.RecordE)
+                                   or self.is_record(e.left, scope) or self.is_record(e.right, scope)):
+            return self.record_equal(e, scope, ctx, primed)
         left = self.expr(e.left, scope, ctx, primed)
         right = self.expr(e.right, scope, ctx, primed)
         if op in ("and", "or", "implies", "iff", "~>"):
@@ -556,6 +578,74 @@ class _Checker:
         assert isinstance(base.ty, I.MapType)  # callers index maps only
         return I.Index(base, key, base.ty.value, span)
 
+    # ------------------------------------------------------------ records (NOTE(records))
+
+    def is_record(self, e: A.ExprE, scope: dict[str, I.Binder]) -> bool:
+        """Does `e` denote a record (a record variable, or one entry or field of one)?  Never reports."""
+        if not isinstance(e, (A.Name, A.FieldE, A.IndexE, A.PrimeE)):
+            return False
+        try:
+            return isinstance(self.expr(e, scope, _Ctx(primes=True)).ty, I.RecordType)
+        except _Fail:
+            return False
+
+    def leaves(self, e: A.ExprE, ty: I.RecordType | None, scope: dict[str, I.Binder], ctx: _Ctx,
+               primed: bool = False, path: str = "") -> tuple[I.RecordType, list[tuple[str, I.Expr]]]:
+        """A record's fields, flattened: (".yes", its value) for each, nested records included;
+        `e` is a record place or, when `ty` says which record, a literal (whose fields may be
+        places: `{x: p, y: {a: 0, b: true}}`)."""
+        if isinstance(e, A.RecordE):
+            if ty is None:
+                raise _err("FP328", "compare a record literal with a record variable, not with another literal", e.span)
+            self.literal_fields(e, ty)
+            out: list[tuple[str, I.Expr]] = []
+            for f, t in ty.fields:
+                part = next(x for g, x, _ in e.fields if g == f)
+                if isinstance(t, I.RecordType):
+                    out.extend(self.leaves(part, t, scope, ctx, primed, f"{path}.{f}")[1])
+                else:
+                    out.append((f"{path}.{f}", self.expr(part, scope, ctx, primed)))
+            return ty, out
+        place = self.expr(e, scope, ctx, primed)
+        if not isinstance(place.ty, I.RecordType):
+            raise _err("FP302", f"expected a {ty} record, found {_article(place.ty)}" if ty else
+                       f"expected a record, found {_article(place.ty)}", e.span)
+        if ty is not None and place.ty.name != ty.name:
+            raise _err("FP302", f"expected a {ty} record, found a {place.ty}", e.span)
+        return place.ty, [(path + p, _pathed(place, p, t, False, e.span)) for p, t in _flat(place.ty)]
+
+    def record_equal(self, e: A.BinaryE, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
+        """`r == s` (`!=`): every field equal."""
+        first, second = (e.right, e.left) if isinstance(e.left, A.RecordE) else (e.left, e.right)
+        ty, a = self.leaves(first, None, scope, ctx, primed)
+        _, b = self.leaves(second, ty, scope, ctx, primed)
+        parts: list[I.Expr] = []
+        for (path, x), (_, y) in zip(a, b):
+            if not _compatible(x.ty, y.ty) or isinstance(x.ty, I.MapType):
+                raise _err("FP302", f"cannot compare field {path[1:]} of {ty}: {_article(x.ty)} with {_article(y.ty)}", e.span)
+            parts.append(I.Binary(I.BinOp.EQ, x, y, I.BOOL, e.span))
+        same = _all_of(parts, e.span)
+        return same if e.op == "==" else I.Unary(I.UnOp.NOT, same, I.BOOL, e.span)
+
+    def record_assign(self, target: I.Expr, value: A.ExprE, scope: dict[str, I.Binder], ctx: _Ctx,
+                      assigned: dict[str, Span | None], span: Span | None) -> list[I.Stmt]:
+        """`r = {yes: 0, no: 0}` or `r = s`: every field (the body reads the pre-state)."""
+        assert isinstance(target.ty, I.RecordType)  # the caller checked it
+        _, values = self.leaves(value, target.ty, scope, ctx)
+        out: list[I.Stmt] = []
+        for path, t in _flat(target.ty):
+            place = _pathed(target, path, t, False, span)
+            x = dict(values)[path]
+            if not _assignable(place.ty, x.ty):
+                raise _err("FP302", f"cannot assign {_article(x.ty)} to field {path[1:]} of type {_article(place.ty)}", value.span)
+            if isinstance(place, I.VarRef):
+                if place.name in assigned:
+                    raise _err("FP206", f"'{place.name}' is assigned twice in one step (assignments are simultaneous)", span,
+                               Note("first assignment is here", assigned[place.name]))
+                assigned[place.name] = span
+            out.append(I.Assign(place, x, span))
+        return out
+
     def fresh_binder(self, b: I.Binder) -> I.Binder:
         return self.binder(b.name, b.ty, b.span)
 
@@ -680,6 +770,9 @@ class _Checker:
                 return result
             body = self.expr(d.body, scope, _Ctx(what=f"definition '{name}'"))
             ty = body.ty
+            if _has_record(ty) or any(_has_record(p.ty) for p in params):
+                raise _err("FP328", f"a def neither takes nor gives a record ('{name}'): give it the fields it needs",
+                           d.name_span)
             if d.ret is not None:
                 declared = self.resolve_type(d.ret, {})
                 if not _assignable(declared, body.ty) and not _compatible(declared, body.ty):
@@ -711,6 +804,50 @@ class _Checker:
             return None
         finally:
             self.def_stack.pop()
+
+    def state_vars(self, v: A.VarD, family: str | None, ty: I.Type | None) -> list[I.StateVar]:
+        """The variable; for a record (or a map of records), one per field (NOTE(records))."""
+        if ty is None or not _has_record(ty):
+            return [self.state_var(v, family, ty)]
+        if v.init_kind == "in":
+            raise _err("FP328", "a record variable starts at a record literal ('= {f: value, ...}') or at '= any', "
+                       "not 'in D'", v.span)
+        out = []
+        for path, t in _flat(ty):
+            init = v
+            if v.init_kind == "expr":
+                assert v.init is not None  # the parser gives `= e` its expression
+                init = dataclasses.replace(v, init=self.literal_part(v.init, path, ty, v.name))
+            out.append(self.state_var(dataclasses.replace(init, name=v.name + path), family, t))
+        return out
+
+    def literal_part(self, e: A.ExprE, path: str, ty: I.Type, name: str) -> A.ExprE:
+        """The part of the record literal `e` at `path` (".yes", ".t.no") of a record-typed `ty`."""
+        while isinstance(ty, I.MapType):
+            ty = ty.value
+        for f in path.strip(".").split("."):
+            assert isinstance(ty, I.RecordType)  # _flat follows the record's fields
+            if not isinstance(e, A.RecordE):
+                raise _err("FP302", f"'{name}' holds {ty} records: its initial value is a record literal such as "
+                           f"{{{', '.join(x + ': ...' for x, _ in ty.fields)}}}", e.span)
+            self.literal_fields(e, ty)
+            e = next(x for g, x, _ in e.fields if g == f)
+            ty = ty.field(f)  # type: ignore[assignment]
+            while isinstance(ty, I.MapType):
+                ty = ty.value
+        return e
+
+    def literal_fields(self, e: A.RecordE, ty: I.RecordType) -> None:
+        got = [f for f, _, _ in e.fields]
+        want = [f for f, _ in ty.fields]
+        for f, _, sp in e.fields:
+            if f not in want:
+                near = closest(f, want)
+                raise _err("FP329", f"record {ty} has no field '{f}'" + (f"; did you mean '{near}'?" if near else ""), sp)
+        missing = [f for f in want if f not in got]
+        if missing or len(got) != len(set(got)):
+            what = f"misses {', '.join(repr(f) for f in missing)}" if missing else "lists a field twice"
+            raise _err("FP329", f"this {ty} literal {what}: a record literal gives every field once", e.span)
 
     def state_var(self, v: A.VarD, family: str | None, ty: I.Type | None) -> I.StateVar:
         if ty is None:
@@ -758,6 +895,9 @@ class _Checker:
                         raise _err("FP317", "only state variables (x, p.x, m[k]) can be assigned", s.target.span)
                     if isinstance(target.ty, I.MapType) and target.ty.set:
                         out.append(self.set_assign(target, s, scope, ctx, assigned))
+                        continue
+                    if isinstance(target.ty, I.RecordType):  # NOTE(records): field by field
+                        out.extend(self.record_assign(target, s.value, scope, ctx, assigned, s.span))
                         continue
                     value = self.expr(s.value, scope, ctx)
                     if not _assignable(target.ty, value.ty):
@@ -812,6 +952,8 @@ class _Checker:
                         self.declare(m, "member", d, sp)
                 case A.TypeD():
                     self.declare(d.name, "alias", d, d.name_span)
+                case A.RecordD():
+                    self.declare(d.name, "record", d, d.name_span)
                 case A.ProcessD():
                     self.declare(d.name, "family", d, d.name_span)
                     table: dict[str, _Global] = {}
@@ -876,7 +1018,7 @@ class _Checker:
             vd = d.var if isinstance(d, A.ClockD) else d
             if isinstance(vd, A.VarD) and self.globals.get(vd.name) and self.globals[vd.name].decl is vd:
                 g = self.globals[vd.name]
-                self.guard(g, lambda vd=vd, g=g: globals_.append(self.set_ir(g, self.state_var(vd, None, g.ty))))
+                self.guard(g, lambda vd=vd, g=g: globals_.extend(self.state_vars(vd, None, g.ty)))
                 if isinstance(d, A.ClockD) and not g.failed:
                     self.guard(g, lambda d=d: self.clock_type(d) and self.keep(clocks, (d, globals_[-1])))
         for i, fam in enumerate(families):  # NOTE(sets): a member set is a flag of each copy
@@ -1005,11 +1147,6 @@ class _Checker:
                 g.failed = True
             self.report(f)
 
-    @staticmethod
-    def set_ir(g: _Global, x: I.StateVar) -> I.StateVar:
-        g.ir = x
-        return x
-
     def param(self, d: A.ParamD) -> I.Param:
         g = self.globals[d.name]
         ty = self.resolve_type(d.type, {})
@@ -1048,7 +1185,7 @@ class _Checker:
             if g is None or g.decl is not v:
                 continue
             try:
-                locals_.append(self.set_ir(g, self.state_var(v, d.name, g.ty)))
+                locals_.extend(self.state_vars(v, d.name, g.ty))
             except _Fail as f:
                 g.failed = True
                 self.report(f)
@@ -1134,6 +1271,48 @@ class _Set:
 
     elem: I.Type
     member: Callable[[I.Expr, Span | None], I.Expr]
+
+
+def _has_record(ty: I.Type) -> bool:
+    while isinstance(ty, I.MapType):
+        ty = ty.value
+    return isinstance(ty, I.RecordType)
+
+
+def _flat(ty: I.Type, path: str = "") -> list[tuple[str, I.Type]]:
+    """NOTE(records): the variables a record-typed one is made of: (".yes", 0..N) for a field,
+    maps distributed over records (`[K] Tally` is `.yes: [K] 0..N` and `.no: [K] 0..N`)."""
+    if isinstance(ty, I.RecordType):
+        return [x for f, t in ty.fields for x in _flat(t, f"{path}.{f}")]
+    if isinstance(ty, I.MapType) and _has_record(ty.value):
+        return [(p, I.MapType(ty.key, t)) for p, t in _flat(ty.value, path)]
+    return [(path, ty)]
+
+
+def _field(base: I.Expr, name: str, span: Span | None, primed: bool) -> I.Expr:
+    """`base.name` for a record-typed place (NOTE(records))."""
+    assert isinstance(base.ty, I.RecordType)  # the caller checked it
+    t = base.ty.field(name)
+    if t is None:
+        near = closest(name, [f for f, _ in base.ty.fields])
+        raise _err("FP203", f"record {base.ty} has no field '{name}'" + (f"; did you mean '{near}'?" if near else ""), span)
+    return _pathed(base, f".{name}", t, primed, span)
+
+
+def _pathed(node: I.Expr, suffix: str, ty: I.Type, primed: bool, span: Span | None) -> I.Expr:
+    """The variable (or entry) that holds field `suffix` of the record at `node`: the record
+    variable's name gets the suffix, and the keys applied to the record apply to it."""
+    match node:
+        case I.VarRef():
+            return I.VarRef(node.name + suffix, ty, node.primed or primed, span)
+        case I.LocalRef():
+            return I.LocalRef(node.family, node.name + suffix, node.proc, ty, node.primed or primed, span)
+        case I.Index():
+            assert isinstance(node.base.ty, I.MapType)  # an Index indexes a map
+            inner = _pathed(node.base, suffix, I.MapType(node.base.ty.key, ty), primed, span)
+            return I.Index(inner, node.key, ty, span)
+    raise _err("FP328", "only a record variable, or an entry of a map of records, has fields here; "
+               "an 'if' or a def cannot give a record", span)
 
 
 def _set_as_value(span: Span | None, name: str | None = None) -> _Fail:

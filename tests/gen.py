@@ -7,7 +7,8 @@ values, NOTE(values) in spec/ir.py).  A generated model covers, at random:
 - state variables of every type: bool, ranges (`0..3`, `-2..2`, `0..N`, via a `type`
   alias), an enum, maps (`[Color] 0..2`, `[0..2] bool`, `[bool] [bool] 0..1`, `[P] bool`),
   sets (`set[Color]`, `set[Small]`, `set[P]`: read as entries, `k in s` and `size(s)`, written
-  entry by entry or whole with union, difference, intersection or {}),
+  entry by entry or whole with union, difference, intersection or {}), a clock
+  (`clock c: 0..2 when C { ... }`, sometimes with `urgent action act0`),
   unbounded `int` and `rat` (fed only from bounded values, so the state space stays
   finite), a process id (`var lead: P`);
 - initial values `= c`, `= any` and `in D`;
@@ -575,6 +576,16 @@ def _init(g: _Gen, ty: Ty) -> str:
     raise AssertionError(leaf)
 
 
+def _clock(g: _Gen, clock: Var) -> str:
+    """`clock c: 0..2 [when C] [{ ... }]` (NOTE(clocks)): what else the tick writes is any
+    root but the clock itself."""
+    when = f" when {g.expr('bool', 1)}" if g.chance(2) else ""
+    roots = {v.name for v in g.m.globals if v is not clock} | {f"P.{v.name}" for v in g.m.locals}
+    body = _stmts(g, roots, 1) if g.chance(2) else []
+    block = f" {{ {'  '.join(body)} }}" if body else ""
+    return f"clock {clock.name}: {clock.ty.text()}{when}{block}"
+
+
 def _action(g: _Gen, index: int) -> str:
     m = g.m
     params: list[tuple[str, Ty]] = []
@@ -835,7 +846,14 @@ def models(draw, budget: int = BUDGET, counters: bool = False) -> Generated:
             continue
         left //= size
         m.globals.append(Var(name, ty))
+    clock = None
+    if left >= 3 and g.chance(5):  # NOTE(clocks): read and written like any variable
+        clock = Var(f"c{len(m.globals)}", rng(0, 2), init="0")
+        left //= 3
+        m.globals.append(clock)
     inits = {id(v): _init(g, v.ty) for v in m.globals + m.locals}
+    if clock is not None:
+        inits[id(clock)] = "= 0"
     for v in m.globals + m.locals:
         if inits[id(v)].startswith("= ") and inits[id(v)] != "= any":
             v.init = "false" if inits[id(v)] == "= {}" else inits[id(v)][2:]
@@ -845,7 +863,11 @@ def models(draw, budget: int = BUDGET, counters: bool = False) -> Generated:
         m.defs.append(d)
     actions = [_action(g, i) for i in range(draw(st.integers(1, 4)))]
     invariants = _invariants(g)
-    var_lines = [f"var {v.name}: {v.ty.text()} {inits[id(v)]}" for v in m.globals]
+    var_lines = [f"var {v.name}: {v.ty.text()} {inits[id(v)]}" for v in m.globals if v is not clock]
+    if clock is not None:
+        var_lines.append(_clock(g, clock))
+        if g.chance(3):
+            var_lines.append("urgent action act0")
     if family:
         body = "".join(f"\n  var {v.name}: {v.ty.text()} {inits[id(v)]}" for v in m.locals)
         size = g.pick(["N", "N + 0"])
