@@ -258,6 +258,8 @@ class _Gen:
         return self.pick(names)
 
     def key(self, ty: Ty) -> str:
+        if ty.kind == "proc" and self.m.counters:  # a set of ids (NOTE(sets)): the copy itself, not one chosen by a condition
+            return self.proc_atom()
         if ty.kind != "range":
             return self.expr(ty.vk, 1)
         same = [n for n, t in self.scope.items() if t.kind == "range" and (t.lov, t.hiv) == (ty.lov, ty.hiv)]

@@ -274,7 +274,8 @@ def test_near_40_percent_counters_agree_with_explicit():
 def generated() -> st.SearchStrategy[Generated]:
     """Mostly models made for the counters, sometimes any model (which may have no family or
     be outside the abstraction: it must then say why)."""
-    return st.one_of(models(counters=True), models(counters=True), models(counters=True), models())
+    return st.one_of(models(counters=True), models(counters=True), models(counters=True), models(counters=True),
+                     models())
 
 
 def test_generated_counters_agree_with_explicit(tier):
