@@ -166,20 +166,10 @@ def oz(*params: str, up_to: int = 6):
 
 def test_oz_governor_two_proposals_with_per_proposal_ballots_at_one_to_three_holders():
     """Per-copy maps (NOTE(copy-maps)): a ballot per holder and proposal.  State counts pinned
-    at N = 1..3; the rounding of quorum() shows only from N = 6 (1 of 6 tokens is 16.7%)."""
+    at N = 1..3; the rounding of quorum() shows only from N = 6 (1 of 6 tokens is 16.7%).  The
+    check for every N (about 55 s) is pinned, verdicts, scopes and trace, by the example of
+    docs/models/oz_governor_proposals.md, which tests/test_docs.py runs in the slow tier."""
     got = oz("N=1..3")
     assert {n: (p.verdict.status, p.verdict.states) for n, p in got.items()} == {
         n: (H, 5633) for n in OZ_PROVED[:-1] + ["succeeded_with_the_stated_quorum", "deadlock"]}
     assert outcome(got["succeeded_with_the_stated_quorum"]) == "fixed"   # expected violated, holds here
-
-
-@pytest.mark.slow
-def test_oz_governor_is_proved_for_every_holder_count_and_its_quorum_rounds_down_at_six():
-    """About 30 s: the counters prove the safety properties for every N; quorum() rounding
-    (supply * 20 / 100, rounded down) lets 1 token of 6 succeed, as the model expects."""
-    got = oz()
-    every = "all N with N >= 1, MAXBAL = 1, QUORUM = 20"
-    assert {n: (got[n].verdict.status, got[n].scope) for n in OZ_PROVED} == {n: (P, every) for n in OZ_PROVED}
-    q = got["succeeded_with_the_stated_quorum"]
-    assert (q.verdict.status, q.scope, outcome(q)) == (V, "N = 6, MAXBAL = 1, QUORUM = 20", "expected")
-    assert [s.action for s in q.verdict.trace.steps] == [None, "start", "cast", "close"]

@@ -346,7 +346,7 @@ def test_lasso_search_agrees_with_explicit(tier):
 def test_liveness_to_safety_agrees_with_explicit(tier):
     """kind and pdr on the monitor never prove what explicit violates and never violate what
     it proves; their lassos replay."""
-    run_hypothesis(tier, 2, 20, lambda text, params: check_agreement(text, params, True))
+    run_hypothesis(tier, 2, 12, lambda text, params: check_agreement(text, params, True))
 
 
 @pytest.mark.parametrize("text,name,expect", [
