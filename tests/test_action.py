@@ -223,6 +223,7 @@ def pull_request(tmp_path):
     return repo, temp, github
 
 
+@pytest.mark.slow  # fast-tier budget: 3 min on 2 cores
 def test_the_steps_check_upload_diff_and_gate_a_pull_request(pull_request):
     repo, temp, github = pull_request
     # check's arguments include some diff does not take: the diff step leaves them out

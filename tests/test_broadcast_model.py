@@ -110,6 +110,7 @@ def _liveness_proofs(text: str) -> dict[str, tuple]:
     return {v.name: (v.status, v.notes) for v in got.verdicts if v.kind == "property"}
 
 
+@pytest.mark.slow  # fast-tier budget: 3 min on 2 cores
 def test_a_liveness_proof_depends_neither_on_the_order_nor_on_the_other_properties():
     # NOTE(order): the same invariant whatever was declared or proved before.  It depended on
     # Z3's history: correctness was unknown after 30 s when declared first, and proved in

@@ -239,6 +239,7 @@ def test_no_stream_lines_in_a_log_unless_asked_for():
     assert "resolved_had_two_thirds_yes: violated" not in r.stderr
 
 
+@pytest.mark.slow  # fast-tier budget: 3 min on 2 cores
 def test_verdicts_stream_as_they_land_not_at_the_end():
     """Read the child's stderr while it runs: the safety verdicts of the first instance arrive
     before the report, while the liveness proofs are still running."""

@@ -418,6 +418,7 @@ def test_the_api_carries_the_comparison(tmp_path):
     assert forkproof.diff(new, old, deadlock=False).exit_code == 0
 
 
+@pytest.mark.slow  # fast-tier budget: 3 min on 2 cores
 def test_git_head_catches_a_lowered_bar(tmp_path):
     """`forkproof diff NEW --git HEAD`, as the installed command, on an uncommitted 50% -> 40%."""
     repo = tmp_path / "repo"

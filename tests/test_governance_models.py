@@ -89,6 +89,7 @@ def aragon(text: str | None = None, *params: str):
     return {p.verdict.name: p for p in rep.properties}
 
 
+@pytest.mark.slow  # fast-tier budget: 3 min on 2 cores
 def test_aragon_every_property_is_proved_for_every_n():
     got = aragon()
     every = "all N with N >= 1, MAXBAL = 1"
@@ -127,6 +128,7 @@ def test_aragon_support_below_half_executes_a_vote_without_more_yea_than_nay():
     assert all(got[n].verdict.status is P for n in ARAGON_SAFETY if n not in bad)
 
 
+@pytest.mark.slow  # fast-tier budget: 3 min on 2 cores
 def test_aragon_support_ratio_theta_range_is_proved_for_every_n():
     # the acceptance goal of issue 11: yea / (yea + nay) > θ keeps "more yea than nay" exactly
     # for θ >= 1/2, proved for every N (θ below 1/2 executes a tie at N = 2)

@@ -88,6 +88,7 @@ def test_no_line_of_a_shipped_models_report_exceeds_160_columns(args):
         assert not too_long, too_long
 
 
+@pytest.mark.slow  # fast-tier budget: 3 min on 2 cores
 def test_invariants_only_with_verbose_and_in_the_models_syntax():
     args = ("check", str(ROOT / LIBRA), "-p", "N=2", "-p", "RULE=Intended", "--engine", "pdr")
     short, long = invoke(*args), invoke(*args, "-v")

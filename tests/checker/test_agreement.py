@@ -323,7 +323,7 @@ def test_bmc_agrees_with_explicit(tier):
         event(f"bmc depth {depth}")
         assert_bmc_agrees(inst, e, b, depth)
 
-    hypothesis_run(tier, 20, 300, body)
+    hypothesis_run(tier, 12, 300, body)
 
 
 # ---------------------------------------------------------------- explicit against the unbounded engines

@@ -281,7 +281,7 @@ def generated() -> st.SearchStrategy[Generated]:
 def test_generated_counters_agree_with_explicit(tier):
     slow = tier == "slow"
 
-    @settings(max_examples=80 if slow else 16, deadline=None,
+    @settings(max_examples=80 if slow else 10, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
     @given(generated())
     def run(g: Generated) -> None:

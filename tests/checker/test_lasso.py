@@ -242,6 +242,7 @@ def test_a_lasso_that_does_not_replay_is_reported_unknown():
     assert v.status is U and "did not replay" in v.reason
 
 
+@pytest.mark.slow  # fast-tier budget: 3 min on 2 cores
 def test_every_engine_reports_every_property():
     text = REQ + "fair action answer\nproperty odd: eventually (req ~> ack)\n"
     inst = inst_of(text)

@@ -56,6 +56,7 @@ def test_pdr_proves_the_0l_invariants_under_the_intended_rule(n):
     assert invariant_note(got["only_registered_hash_runs"]) == "ran_registered == ran_script"
 
 
+@pytest.mark.slow  # fast-tier budget: 3 min on 2 cores
 def test_pdr_finds_the_0l_code_rule_violation_with_the_shortest_trace():
     model = load_model(str(LIBRA))
     got = pdr(model, {"N": 2, "RULE": CODE})

@@ -329,6 +329,7 @@ def _passes(op: str, s: int, theta: Fraction, n: int, c: int) -> bool:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(p=st.integers(0, 5), q=st.integers(1, 5), c=st.integers(-2, 2), op=st.sampled_from([">", ">="]),
        mp=st.integers(0, 3), mq=st.integers(1, 4))
+@pytest.mark.slow  # fast-tier budget: 3 min on 2 cores
 def test_support_quorum_and_meant_match_brute_force(p, q, c, op, mp, mq):
     theta, mtheta = Fraction(p, q), Fraction(mp, mq)
     rule = f"yes {op} {p}/{q} * N + {c}" if c >= 0 else f"yes {op} {p}/{q} * N - {-c}"

@@ -240,6 +240,7 @@ def test_parse_check_and_thresholds_take_imports(tmp_path, monkeypatch):
     assert "skipped N = 3, F = 1: violates 'assume' at line 4 of lib/quorum.fork" in r.stdout
 
 
+@pytest.mark.slow  # fast-tier budget: 3 min on 2 cores
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_diff_git_reads_the_libraries_at_the_revision(tmp_path, monkeypatch):
     """A shared rule changed in the working tree is a change, though the model's text is not."""
