@@ -638,11 +638,7 @@ class _Checker:
             x = dict(values)[path]
             if not _assignable(place.ty, x.ty):
                 raise _err("FP302", f"cannot assign {_article(x.ty)} to field {path[1:]} of type {_article(place.ty)}", value.span)
-            if isinstance(place, I.VarRef):
-                if place.name in assigned:
-                    raise _err("FP206", f"'{place.name}' is assigned twice in one step (assignments are simultaneous)", span,
-                               Note("first assignment is here", assigned[place.name]))
-                assigned[place.name] = span
+            _once(place, assigned, span)
             out.append(I.Assign(place, x, span))
         return out
 
@@ -687,11 +683,7 @@ class _Checker:
         value = self.set_of(s.value, scope, ctx, False, target.ty.key)
         if not _compatible(target.ty.key, value.elem):
             raise _err("FP302", f"cannot assign a set[{value.elem}] to {_describe_target(target)} of type {target.ty}", s.value.span)
-        if isinstance(target, I.VarRef):
-            if target.name in assigned:
-                raise _err("FP206", f"'{target.name}' is assigned twice in one step (assignments are simultaneous)", s.span,
-                           Note("first assignment is here", assigned[target.name]))
-            assigned[target.name] = s.span
+        _once(target, assigned, s.span)
         one = self.one_change(target, s.value, scope, ctx)
         if one is not None:  # s = union(s, {x}) sets one entry: no loop that compares x with every key
             key, on = one
@@ -904,11 +896,7 @@ class _Checker:
                         if isinstance(target.ty, I.MapType):
                             raise _err("FP302", "a whole map cannot be assigned; assign its entries, e.g. with 'for k in K { m[k] = ... }'", s.span)
                         raise _err("FP302", f"cannot assign {_article(value.ty)} to {_describe_target(target)} of type {_article(target.ty)}", s.value.span)
-                    if isinstance(target, I.VarRef):
-                        if target.name in assigned:
-                            raise _err("FP206", f"'{target.name}' is assigned twice in one step (assignments are simultaneous)", s.span,
-                                       Note("first assignment is here", assigned[target.name]))
-                        assigned[target.name] = s.span
+                    _once(target, assigned, s.span)
                     out.append(I.Assign(target, value, s.span))
                 case A.IfS():
                     cond = self.expr(s.cond, scope, ctx)
@@ -1271,6 +1259,15 @@ class _Set:
 
     elem: I.Type
     member: Callable[[I.Expr, Span | None], I.Expr]
+
+
+def _once(target: I.Expr, assigned: dict[str, Span | None], span: Span | None) -> None:
+    """A whole variable is written at most once per step (FP206); `assigned` records where."""
+    if isinstance(target, I.VarRef):
+        if target.name in assigned:
+            raise _err("FP206", f"'{target.name}' is assigned twice in one step (assignments are simultaneous)", span,
+                       Note("first assignment is here", assigned[target.name]))
+        assigned[target.name] = span
 
 
 def _has_record(ty: I.Type) -> bool:
