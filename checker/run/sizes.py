@@ -22,7 +22,7 @@ import itertools
 import time
 from dataclasses import replace
 
-from forkproof.engines.counters.prove import AllSizes, SizeVerdict, assumption_text, prove_all_sizes
+from forkproof.engines.counters.prove import DEEP_ENGINE, AllSizes, SizeVerdict, assumption_text, prove_all_sizes
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.semantics.instance import instantiate
 from forkproof.run.portfolio import EngineOptions, run_engine
@@ -91,9 +91,15 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
             raise ModelError(Diagnostic("FP402", f"no value of {', '.join(symbolic)} up to {top} satisfies the "
                                         f"assumptions (raise --up-to)"))
         mine = [_run(model, s, options) for s in sizes]
+        partial: list[InstanceRun] = []
+        for v in proof.verdicts:  # found by the bounded search on the counters (NOTE(deep-base))
+            if v.status is Status.VIOLATED and v.witness and v.engine == DEEP_ENGINE \
+                    and not any(_same_sizes(v.witness, r.params, symbolic) for r in mine):
+                partial.append(_confirm(model, combo, symbolic, v, options, mine, notes))
+        mine.extend(partial)
         # a violation the counters found beyond the sizes checked: check up to it, or it alone
         beyond = [v.witness for v in proof.verdicts if v.status is Status.VIOLATED and v.witness
-                  and not any(_same_sizes(v.witness, r.params, symbolic) for r in mine)]
+                  and v.engine != DEEP_ENGINE and not any(_same_sizes(v.witness, r.params, symbolic) for r in mine)]
         for w in beyond:
             extra = [s for s in sizes_up_to(model, combo, symbolic, max(w.values()))
                      if not any(_same_sizes(s, r.params, symbolic) for r in mine)]
@@ -112,8 +118,9 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
         scope = what + (f", {fixed_scope}" if fixed_scope else "")
         group = ", ".join(f"{p.name} = {value_str(combo[p.name], p.ty)}" for p in model.params
                           if len({repr(c.get(p.name)) for c in fixed}) > 1)  # NOTE(report-groups)
+        whole = [r for r in mine if not any(r is x for x in partial)]
         results.extend(replace(p, group=group) for p in with_expectations(
-            model, _combine(model, proof, aggregate_group(model, mine), scope, mine, symbolic), combo))
+            model, _combine(model, proof, aggregate_group(model, mine), scope, whole, symbolic), combo))
     if len(fixed) > 1:
         order: dict[str, int] = {}
         for p in results:
@@ -154,6 +161,28 @@ def _cti_sizes(model: I.Model, combo: dict[str, object], symbolic: list[str], to
             continue
         extra.extend(_run(model, s, options) for s in between)
     return extra
+
+
+def _confirm(model: I.Model, combo: dict[str, object], symbolic: list[str], v: SizeVerdict, options: EngineOptions,
+             mine: list[InstanceRun], notes: list[str]) -> InstanceRun:
+    """NOTE(deep-base) in checker/engines/counters/prove.py: a run of `v.depth` steps the
+    bounded search on the counters found at the sizes `v.witness`, confirmed on that instance
+    by bmc to that depth; the instance's other verdicts (bounded) are left out, so it speaks
+    for this property only.  Sizes with a smaller sum not checked whole are named."""
+    w = v.witness or {}
+    params = next(s for s in sizes_up_to(model, combo, symbolic, max(w.values())) if _same_sizes(s, w, symbolic))
+    run = _run(model, params, replace(options, engine="bmc", depth=v.depth or 0,
+                                      timeout=options.timeout or ALL_SIZES_SECONDS))
+    mine_only = [x for x in run.result.verdicts if (x.name, x.kind) == (v.name, v.kind)]
+    run = replace(run, result=replace(run.result, verdicts=mine_only, notes=[]))
+    total = sum(int(w[n]) for n in symbolic)
+    smaller = [s for s in sizes_up_to(model, combo, symbolic, max(w.values()))
+               if sum(int(s[n]) for n in symbolic) < total and not any(_same_sizes(s, r.params, symbolic) for r in mine)]
+    if smaller:
+        notes.append(f"{v.name}: a search over every size found no run of up to {v.depth} steps that breaks it at "
+                     f"sizes smaller (in sum) than {_sizes(w)}; {_join([scope_of(model, x) for x in smaller])} "
+                     f"were not checked beyond that")
+    return run
 
 
 def _run(model: I.Model, params: dict[str, object], options: EngineOptions) -> InstanceRun:

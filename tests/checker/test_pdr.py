@@ -273,6 +273,20 @@ invariant scaled: (b > 0 and a / b * 2 >= 5) implies a >= 3
 invariant constant_first: b > 0 implies 1/2 <= (a + 1) / b or b > 2 * a
 """
 
+# a guarded ratio, the ledger's `x %? y` (NOTE(div-compare)): the comparison goes into both
+# branches of the `if`, and the division is cleared in the one that divides
+GUARDED = """model Guarded
+var yes: 0..3 = 0
+var no: 0..3 = 0
+def ratio: rat = if yes + no == 0 then 0 else yes / (yes + no)
+action vote_yes when yes < 3 { yes = yes + 1 }
+action vote_no when no < 3 { no = no + 1 }
+invariant two_thirds_means_more_yes: ratio >= 2/3 implies yes > no
+invariant never_zero_when_yes: yes > 0 implies 0 < ratio
+invariant half_means_no_more_no: 1/2 <= ratio implies no <= yes
+invariant below_one: ratio < 1
+"""
+
 
 @pytest.mark.parametrize("text,params", [
     (COUNTER, {"MAX": 3}),
@@ -283,7 +297,9 @@ invariant constant_first: b > 0 implies 1/2 <= (a + 1) / b or b > 2 * a
     (PHASES, {}),
     (RATIO, {}),
     (RATIO.replace("b != 0 implies a / b < 3", "a / b < 4"), {}),  # divides by zero once b reaches 0
-], ids=["counter", "counter-once", "mutex", "mutex-broken", "runtime-error", "phases", "ratio", "ratio-div-zero"])
+    (GUARDED, {}),
+], ids=["counter", "counter-once", "mutex", "mutex-broken", "runtime-error", "phases", "ratio", "ratio-div-zero",
+        "guarded-ratio"])
 def test_pdr_agrees_with_the_explicit_engine(text, params):
     model = load_model_text(text, "small.fork")
     inst = instantiate(model, params)

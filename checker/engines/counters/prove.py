@@ -169,7 +169,12 @@ def _decide(enc, props, make, depth: int, deadlock: bool, options: SymbolicOptio
     # PDR on each obligation in model order, within the invariants proved before it
     # (NOTE(strengthening) in checker/engines/symbolic/pdr.py), each with its own budget
     for i in sorted(opened):
-        o, secs = _pdr(enc, props[i], known, slots, options, deadline, tag)
+        deep = (lambda i=i: _deep_base(enc, props[i], states, path, k_reached, options, start)) \
+            if tag == "counters" and not stop else None  # NOTE(deep-base)
+        o, secs = _pdr(enc, props[i], known, slots, options, deadline, tag, deep)
+        if isinstance(o, SizeVerdict):
+            out[i] = dataclasses.replace(o, seconds=kind_seconds + secs)
+            continue
         if o is not None and o.status is Status.PROVED and o.invariant is not None \
                 and not z3.is_true(z3.simplify(o.invariant)):
             known.names.append(props[i].name)
@@ -179,6 +184,88 @@ def _decide(enc, props, make, depth: int, deadlock: bool, options: SymbolicOptio
         for v in out.values():
             _land(options, v)
     return out
+
+
+# NOTE(deep-base): k-induction on the counters stops at ALL_SIZES_K, and PDR finds a
+# counterexample by building frames, which on a model with sums over three families (the
+# Cardano model's committee, DReps and pools) reached frame 5 in 30 s: a committee rule
+# broken at C = 2 in 5 steps stayed unknown.  So when PDR's first restart has not decided
+# an obligation (NOTE(restarts)), the base case goes on before the next: a bounded search
+# over every size at once (the sizes are unknowns of the query), the obligation alone, up
+# to DEEP_K steps, each step count within DEEP_RLIMIT solver steps (counted, not timed, so
+# that the outcome does not depend on the machine's load; on the Cardano model the steps
+# up to the violation took 5-13 million each) and all within DEEP_SHARE of what is left of
+# the obligation's budget.  An obligation PDR decides at once costs nothing more; one it
+# proves later pays for the search (on that model 53 million steps before a step count
+# needs more than the limit).  A run the search finds is a run of the counter system for
+# some sizes; the sizes are then made small (the largest of the symbolic params, then their
+# sum, decreased while a run of the same length exists), and the caller confirms the run on that instance
+# before anything is called violated (checker/run/sizes.py), like any counter violation.
+# Nothing is concluded from what it does not find.
+DEEP_K = 12
+DEEP_ENGINE = "bmc (counters)"  # the engine of its verdicts, which the caller confirms by bmc
+DEEP_SHARE = 0.5
+DEEP_RLIMIT = 25_000_000
+
+
+def _deep_base(enc, p, states: list, path: list, k_reached: int, options: SymbolicOptions,
+               start: float) -> SizeVerdict | None:
+    """NOTE(deep-base): a violation of `p` found by a bounded search on the counters from
+    k_reached + 1 to DEEP_K steps, with the smallest sizes found, or None."""
+    mine = options.deadline()
+    if mine is None:
+        return None
+    deadline = time.perf_counter() + (mine - time.perf_counter()) * DEEP_SHARE
+    sizes = [states[0][at] for at in enc.param_at.values()]
+    for k in range(k_reached + 1, DEEP_K + 1):
+        while len(states) <= k:
+            j = len(states)
+            states.append(enc.vars(j))
+            path += [enc.trans(states[j - 1], states[j], j), enc.wf(states[j])]
+        options.working(f"every size: a bounded search on the counter abstraction: {p.name}, {k} steps")
+        bad = K.negation(p, states, k)
+        res, m = _solve(path[:2 * (k + 1)], bad, deadline)
+        if res == z3.sat:
+            m = _smallest(path[:2 * (k + 1)], bad, sizes, m, deadline)
+            return SizeVerdict(p.name, p.kind, Status.VIOLATED, DEEP_ENGINE, time.perf_counter() - start,
+                               witness=_witness(enc, m, states[0]), depth=k)
+        if res == z3.unknown or out_of_time(deadline):
+            return None
+    return None
+
+
+def _solve(path: list, bad, deadline: float):
+    """`path` and `bad` on a fresh solver, within the deadline and DEEP_RLIMIT steps."""
+    solver = z3.Solver()
+    solver.set("timeout", max(1, int((deadline - time.perf_counter()) * 1000)))
+    solver.set("rlimit", DEEP_RLIMIT)
+    solver.add(*path, bad)
+    res = solver.check()
+    return res, (solver.model() if res == z3.sat else None)
+
+
+def _smallest(path: list, bad, sizes: list, m, deadline):
+    """A model of `path` and `bad` with small sizes: the largest size as small as it gets
+    (tried from 1 up), then their sum decreased, as far as the deadline allows."""
+    if not sizes:
+        return m
+    top = max(m.eval(x, model_completion=True).as_long() for x in sizes)
+    for b in range(1, top):
+        if out_of_time(deadline):
+            return m
+        res, smaller = _solve(path, z3.And(bad, *[x <= b for x in sizes]), deadline)
+        if res == z3.sat:
+            m = smaller
+            break
+        if res != z3.unsat:
+            return m
+    total = z3.Sum(*sizes) if len(sizes) > 1 else sizes[0]
+    while not out_of_time(deadline):
+        res, smaller = _solve(path, z3.And(bad, total < m.eval(total, model_completion=True)), deadline)
+        if res != z3.sat:
+            break
+        m = smaller
+    return m
 
 
 # NOTE(restarts): Spacer's time on one obligation is heavy-tailed over its random seed.  On
@@ -195,10 +282,11 @@ RESTART_RLIMIT = 25_000_000  # Spacer on the broadcast model: 10-14 million a se
 RESTARTS = 3
 
 
-def _pdr(enc, p, known: Known, slots, options: SymbolicOptions, pool: float | None, tag: str):
+def _pdr(enc, p, known: Known, slots, options: SymbolicOptions, pool: float | None, tag: str, deep=None):
     """PDR on one obligation within `known`, for its own budget and within the pool's
     deadline, with restarts (NOTE(restarts)): the outcome (None when no time was left to
-    start it) and the seconds it took."""
+    start it) and the seconds it took.  Before the last restart, `deep()` may find a
+    violation by a bounded search (NOTE(deep-base)): then that verdict is the outcome."""
     t0 = time.perf_counter()
     mine = options.deadline()
     mine = pool if mine is None else min(mine, pool) if pool is not None else mine
@@ -208,6 +296,12 @@ def _pdr(enc, p, known: Known, slots, options: SymbolicOptions, pool: float | No
     o = None
     for seed in range(RESTARTS + 1):
         limit = RESTART_RLIMIT << seed if seed < RESTARTS else None
+        if seed == 1 and deep is not None:
+            found = deep()
+            if found is not None:
+                return found, time.perf_counter() - t0
+            if out_of_time(mine):
+                break
         o = prove_one(enc, p, mine, slots, known, options.budget_text(), every_size=True, seed=seed, rlimit=limit)
         if limit is None or o.status is not Status.UNKNOWN or out_of_time(mine):
             break

@@ -678,8 +678,10 @@ def _root(e: I.Expr) -> I.Expr:
 # would make c * y a product that Spacer takes here, but the θ analysis of
 # checker/run/theta.py then spends its budget on products: 79 s instead of 4 s on Aragon.)  At y = 0 the division is a
 # runtime error, which the comparison's definedness (`ok`, y != 0) reports wherever it is
-# evaluated; the value there is taken as false.  Only this shape is rewritten; anything else
-# keeps the division as it is.
+# evaluated; the value there is taken as false.  A comparison of a guarded ratio,
+# `(if y == 0 then 0 else x / y) >= c` (the ledger's `x %? y` in the Cardano model), is the
+# `if` of the two comparisons, each cleared where it has this shape.  Only these shapes are
+# rewritten; anything else keeps the division as it is.
 _FLIPPED = {I.BinOp.LT: I.BinOp.GT, I.BinOp.LE: I.BinOp.GE, I.BinOp.GT: I.BinOp.LT, I.BinOp.GE: I.BinOp.LE}
 _COMPARISONS = frozenset(_FLIPPED) | {I.BinOp.EQ, I.BinOp.NE}
 
@@ -720,11 +722,39 @@ def _clear_division(op: I.BinOp, za, zb):
     else:
         return None
     if got is None:
+        t = zb if _numeral(za) else za
+        if z3.is_app_of(t, z3.Z3_OP_ITE) and _divides(t):  # a guarded ratio, `if y == 0 then 0 else x / y`
+            return z3.If(t.arg(0), _compare_cleared(op, t.arg(1), c), _compare_cleared(op, t.arg(2), c))
         return None
     k, x, y = got
     x, y, c = _real(x), _real(y), _real(c)
     kx = x if k is None else _real(k) * x
     return z3.If(y > 0, _compare(op, kx, c * y), z3.If(y < 0, _compare(_FLIPPED[op], kx, c * y), z3.BoolVal(False)))
+
+
+def _divides(t) -> bool:
+    """Does term `t` divide by a term that is not a numeral?  (Each shared subterm once.)"""
+    seen: set[int] = set()
+    todo = [t]
+    while todo:
+        u = todo.pop()
+        if u.get_id() in seen:
+            continue
+        seen.add(u.get_id())
+        if z3.is_div(u) and not _numeral(u.arg(1)):
+            return True
+        todo.extend(u.children())
+    return False
+
+
+def _compare_cleared(op: I.BinOp, t, c):
+    """`t op c` (c a numeral), the division cleared where `t` has the shape of NOTE(div-compare)."""
+    cleared = _clear_division(op, t, c)
+    if cleared is not None:
+        return cleared
+    if t.sort() != c.sort() and z3.is_arith(t):
+        t, c = _real(t), _real(c)
+    return _compare(op, t, c)
 
 
 # ---------------------------------------------------------------- NOTE(div-param)
