@@ -11,7 +11,14 @@ values, NOTE(values) in spec/ir.py).  A generated model covers, at random:
   (`clock c: 0..2 when C { ... }`, sometimes with `urgent action act0`),
   unbounded `int` and `rat` (fed only from bounded values, so the state space stays
   finite), a process id (`var lead: P`);
-- initial values `= c`, `= any` and `in D`;
+- records (NOTE(records)): `record R0 { f0: 0..N, f1: Color }`, sometimes nested (`record R1
+  { f0: R0, ... }`) or (not for the counters) with a map field; global record variables, maps
+  of records (`[Color] R0`) and record locals of the family (for the counters, only records
+  whose sizes do not depend on N); fields read anywhere a variable is (`r.f0`, `m[k].f0.f1`,
+  `p.l0.f0`, primed in step invariants), written one at a time (`r.f0 = ...`) or whole (`r =
+  {f0: ..., f1: ...}`, `r = s`, swaps, in `for` over a map's keys or the family), compared
+  whole with `==` and `!=` to a literal (on either side) or to another record of the type;
+- initial values `= c`, `= any`, `in D` and record literals `= {f0: 0, f1: Red}`;
 - a process family `process P[N] { var ... }` with N in 1..3;
 - params `N: int`, sometimes `Q: rat` and `B: bool`, `assume`;
 - defs and thresholds, with and without parameters (`x > 2/3 * N`, `count`, `sum`);
@@ -31,7 +38,8 @@ The state space is kept under `BUDGET` states (before symmetry reduction) and va
 usually kept in range (assignments wrap with `%` or are clamped), so most models run
 clean; a few percent of the choices are unsafe on purpose (a divisor that may be zero, a
 write that may leave its range, a map key that may miss, two writes to one location), so
-that the engines must agree on runtime errors too.
+that the engines must agree on runtime errors too.  A step writes each variable the type
+checker makes (each field of a record, NOTE(records)) at most once, so FP206 never fires.
 
 Choices are drawn so that Hypothesis shrinks towards the simplest model: index 0 of every
 choice list is the simplest option.
@@ -45,6 +53,7 @@ from fractions import Fraction
 from hypothesis import strategies as st
 
 BUDGET = 3000  # states of the full product of the slot domains, before symmetry reduction
+COUNTERS_LOCAL = 12  # local states of a record local in a model for the counters (the other locals: 8 at most)
 FAMILY = "P"
 ENUM = "Color"
 MEMBERS = ("Red", "Green", "Blue")
@@ -60,8 +69,28 @@ class Generated:
 
 
 @dataclass(frozen=True)
+class Rec:
+    """A declared record type (NOTE(records) in spec/typecheck.py): `record R0 { f0: T, ... }`."""
+
+    name: str
+    fields: tuple[tuple[str, "Ty"], ...]
+
+    def field(self, name: str) -> "Ty":
+        return dict(self.fields)[name]
+
+    def whole(self) -> bool:
+        """Compared and assigned as a whole: no field is a map (a map is never a value)."""
+        return all(t.kind != "map" and (t.rec is None or t.rec.whole()) for _, t in self.fields)
+
+    def fixed(self) -> bool:
+        """Every part has a size that does not depend on N (a copy's local, for the counters)."""
+        return all(t.kind != "range" or (t.lo.lstrip("-").isdigit() and t.hi.lstrip("-").isdigit())
+                   for _, t in slots(Ty("record", rec=self)))
+
+
+@dataclass(frozen=True)
 class Ty:
-    """A generator-side type: `kind` is bool | range | int | rat | enum | proc | map."""
+    """A generator-side type: `kind` is bool | range | int | rat | enum | proc | map | record."""
 
     kind: str
     lo: str = ""  # range bounds as text, and their values in this instance
@@ -72,6 +101,7 @@ class Ty:
     val: "Ty | None" = None
     alias: str | None = None
     set: bool = False  # a map to bool written `set[K]` (NOTE(sets)): the same entries, other syntax
+    rec: Rec | None = None  # kind record
 
     def text(self) -> str:
         if self.alias:
@@ -85,6 +115,8 @@ class Ty:
                 return FAMILY
             case "map":
                 return f"set[{self.key.text()}]" if self.set else f"[{self.key.text()}] {self.val.text()}"
+            case "record":
+                return self.rec.name
         return self.kind
 
     @property
@@ -117,12 +149,53 @@ def lit(v: int) -> str:
     return str(v) if v >= 0 else f"-{-v}"
 
 
+Path = tuple[str, ...]  # fields, outermost first: ("x", "f0") is `r.x.f0` (or `m[k].x.f0`)
+
+
+def slots(ty: Ty, path: Path = ()) -> list[tuple[Path, Ty]]:
+    """The scalar parts of a location of type `ty`: (field path, type), one per field of a
+    record, nested records included (the variables the type checker makes, NOTE(records));
+    for any other type just ((), its leaf)."""
+    while ty.kind == "map":
+        ty = ty.val
+    if ty.kind == "record":
+        return [s for f, t in ty.rec.fields for s in slots(t, path + (f,))]
+    return [(path, ty)]
+
+
+def unindexed(ty: Ty, path: Path = ()) -> list[tuple[Path, Ty]]:
+    """The scalar parts of `ty` that are read without a key: `x`, `r.f0`, `r.x.f1`."""
+    if ty.kind == "map":
+        return []
+    if ty.kind == "record":
+        return [s for f, t in ty.rec.fields for s in unindexed(t, path + (f,))]
+    return [(path, ty)]
+
+
+def records_in(ty: Ty, path: Path = ()) -> list[tuple[Path, Ty]]:
+    """(field path, record type) of every record in a location of type `ty`, itself first."""
+    while ty.kind == "map":
+        ty = ty.val
+    if ty.kind != "record":
+        return []
+    return [(path, ty)] + [r for f, t in ty.rec.fields for r in records_in(t, path + (f,))]
+
+
+def root(name: str, path: Path) -> str:
+    """The name of a variable the type checker makes: `g1.x.f0`; each is written once a step."""
+    return name + "".join(f".{f}" for f in path)
+
+
 @dataclass
 class Var:
     name: str
     ty: Ty
     local: bool = False  # a local of the family P
     init: str | None = None  # the initial value of every entry, when it is one constant
+    field_inits: dict[Path, str] = field(default_factory=dict)  # the same, of each field of a record
+
+    def init_of(self, path: Path) -> str | None:
+        return self.field_inits.get(path) if path else self.init
 
 
 @dataclass
@@ -141,6 +214,7 @@ class _Model:
     has_q: bool
     has_b: bool
     counters: bool = False  # only what the counter abstraction handles (`models(counters=True)`)
+    records: list[Rec] = field(default_factory=list)
     globals: list[Var] = field(default_factory=list)
     locals: list[Var] = field(default_factory=list)
     defs: list[Def] = field(default_factory=list)
@@ -156,6 +230,7 @@ class _Gen:
         self.primes = False  # step invariants: state reads may be primed
         self.bounded_only = False  # right-hand sides of unbounded variables: no int/rat reads
         self.unsafe = True  # whether risky choices are allowed here
+        self.keys = 0  # keys being drawn, one inside another (`m[n[k]]`)
 
     # ------------------------------------------------------------ choices
 
@@ -190,48 +265,54 @@ class _Gen:
 
     def reads(self, vk: str) -> list:
         """Producers of state reads of value kind vk (each a function of no arguments)."""
-        return [f for _, f in self.var_reads(vk)]
+        return [f for *_, f in self.var_reads(vk)]
 
     def var_reads(self, vk: str) -> list:
-        """(variable, producer of a read of one of its entries) for value kind vk."""
+        """(variable, field path, type, producer of a read of one of its entries) for value
+        kind vk: a variable, or a field of a record in it."""
         out = []
         for v in self.m.globals:
-            if self.bounded_only and v.ty.leaf().kind in ("int", "rat"):
-                continue
-            if v.ty.leaf().vk == vk and self.indexable(v.ty):
-                out.append((v, lambda v=v: self.location(v.name, v.ty)))
+            for path, leaf in slots(v.ty):
+                if self.bounded_only and leaf.kind in ("int", "rat"):
+                    continue
+                if leaf.vk == vk and self.indexable(v.ty):
+                    out.append((v, path, leaf, lambda v=v, path=path: self.location(v.name, v.ty, path=path)))
         if self.can("proc"):
             for v in self.m.locals:
-                if v.ty.leaf().vk == vk and self.indexable(v.ty):
-                    out.append((v, lambda v=v: self.location(f"{self.proc_atom()}.{v.name}", v.ty)))
+                for path, leaf in slots(v.ty):
+                    if leaf.vk == vk and self.indexable(v.ty):
+                        out.append((v, path, leaf, lambda v=v, path=path:
+                                    self.location(f"{self.proc_atom()}.{v.name}", v.ty, path=path)))
         return out
 
     def near_start(self) -> str | None:
-        """A condition true in the initial states that actions may falsify: an entry still
-        at, or not far from, its initial value."""
-        pairs = [(v, f) for vk in ("num", "bool", "enum") for v, f in self.var_reads(vk)
-                 if v.init is not None and v.ty.leaf().kind != "int"]
+        """A condition true in the initial states that actions may falsify: an entry (or a
+        field) still at, or not far from, its initial value."""
+        pairs = [(v, path, leaf, f) for vk in ("num", "bool", "enum") for v, path, leaf, f in self.var_reads(vk)
+                 if v.init_of(path) is not None and leaf.kind != "int"]
         if not pairs:
             return None
-        v, f = self.pick(pairs)
-        x, leaf = f(), v.ty.leaf()
+        v, path, leaf, f = self.pick(pairs)
+        x, init = f(), v.init_of(path)
         if leaf.kind == "range":
-            init = int(v.init)
+            start = int(init)
             if self.chance(2):
-                return f"{x} >= {lit(self.draw(st.integers(leaf.lov, init)))}"
-            return f"{x} <= {lit(self.draw(st.integers(init, leaf.hiv)))}"
-        return f"{x} == {v.init}"
+                return f"{x} >= {lit(self.draw(st.integers(leaf.lov, start)))}"
+            return f"{x} <= {lit(self.draw(st.integers(start, leaf.hiv)))}"
+        return f"{x} == {init}"
 
     def indexable(self, ty: Ty) -> bool:
-        while ty.kind == "map":
-            if not self.can(ty.key.vk):
-                return False
-            ty = ty.val
+        """Every key of the maps in `ty` (in its records' fields too) can be written here."""
+        if ty.kind == "map":
+            return self.can(ty.key.vk) and self.indexable(ty.val)
+        if ty.kind == "record":
+            return all(self.indexable(t) for _, t in ty.rec.fields)
         return True
 
-    def location(self, base: str, ty: Ty, read: bool = True) -> str:
-        """`base[k]...` down to a scalar, primed sometimes in step invariants; a read of a
-        set's entry is sometimes `k in s` (NOTE(sets))."""
+    def location(self, base: str, ty: Ty, read: bool = True, path: Path = ()) -> str:
+        """`base[k]...` down to a scalar, through the fields in `path` (`base[k].x.f0`), or
+        down to the record at the end of `path`; primed sometimes in step invariants; a read
+        of a set's entry is sometimes `k in s` (NOTE(sets))."""
         primed = self.primes and not (self.m.counters and "." in base) and self.chance(2)
         saved, self.primes = self.primes, False  # keys are read in the pre-state
         text = base
@@ -239,11 +320,70 @@ class _Gen:
             key = self.key(ty.key)
             self.primes = saved
             return f"({key} in {base}{chr(39) if primed else ''})"
-        while ty.kind == "map":
-            text += f"[{self.key(ty.key)}]"
-            ty = ty.val
+        fields = list(path)
+        while ty.kind == "map" or (ty.kind == "record" and fields):
+            if ty.kind == "map":
+                text += f"[{self.key(ty.key)}]"
+                ty = ty.val
+            else:
+                text += f".{fields[0]}"
+                ty = ty.rec.field(fields.pop(0))
         self.primes = saved
         return text + ("'" if primed else "")
+
+    # ------------------------------------------------------------ records (NOTE(records))
+
+    def record_places(self, rec: Rec) -> list:
+        """Producers of readable places that hold a `rec` record: a variable, a map entry, a
+        copy's local or a field of any of them of that record type."""
+        out = []
+        for v in self.m.globals:
+            if self.indexable(v.ty):
+                out += [lambda v=v, path=path: self.location(v.name, v.ty, path=path)
+                        for path, t in records_in(v.ty) if t.rec == rec]
+        if self.can("proc"):
+            for v in self.m.locals:
+                if self.indexable(v.ty):
+                    out += [lambda v=v, path=path: self.location(f"{self.proc_atom()}.{v.name}", v.ty, path=path)
+                            for path, t in records_in(v.ty) if t.rec == rec]
+        return out
+
+    def comparable(self) -> list[Rec]:
+        """Record types that have a readable place here and can be compared whole."""
+        return [r for r in self.m.records if r.whole() and self.record_places(r)]
+
+    def record_literal(self, rec: Rec, value) -> str:
+        """`{f0: ..., f1: ...}`: `value(field type, path)` gives each scalar field; a record
+        field is another place of its type or a literal of its own."""
+        def build(r: Rec, path: Path) -> str:
+            parts = []
+            for f, t in r.fields:
+                if t.kind == "record":
+                    places = self.record_places(t.rec)
+                    inner = self.pick(places)() if places and self.chance(3) else build(t.rec, path + (f,))
+                    parts.append(f"{f}: {inner}")
+                else:
+                    parts.append(f"{f}: {value(t, path + (f,))}")
+            return "{" + ", ".join(parts) + "}"
+        return build(rec, ())
+
+    def record_equal(self, d: int) -> str:
+        """`r == s` or `r != {f0: 0, ...}` (a literal sometimes on the left)."""
+        rec = self.pick(self.comparable())
+        a = self.pick(self.record_places(rec))()
+        op = self.pick(["==", "!="])
+        if self.chance(2):
+            return f"({a} {op} {self.pick(self.record_places(rec))()})"
+        b = self.record_literal(rec, lambda t, _: _const(self, t) if not self.chance(3) else self.expr(t.vk, d))
+        return f"({b} {op} {a})" if self.chance(3) else f"({a} {op} {b})"
+
+    def record_value(self, rec: Rec, target: str) -> str:
+        """A value for the record place `target`: another place of its type (`r = s`) or a
+        literal whose fields are written like scalar locations (`{f0: (if r.f0 < 2 then ...)}`)."""
+        places = self.record_places(rec)
+        if places and self.chance(3):
+            return self.pick(places)()
+        return self.record_literal(rec, lambda t, path: self.rhs(t, root(target, path), 1))
 
     def sets(self) -> list[str]:
         """Readable set variables, as text (a local one of some copy)."""
@@ -260,6 +400,18 @@ class _Gen:
     def key(self, ty: Ty) -> str:
         if ty.kind == "proc" and self.m.counters:  # a set of ids (NOTE(sets)): the copy itself, not one chosen by a condition
             return self.proc_atom()
+        if self.keys >= 2:  # a key in a key in a key: a constant or a bound name, so that reads end
+            if ty.kind == "proc":
+                return self.proc_atom()
+            bound = [n for n, t in self.scope.items() if t == ty]
+            return self.pick(bound) if bound and self.chance(2) else _const(self, ty)
+        self.keys += 1
+        try:
+            return self._key(ty)
+        finally:
+            self.keys -= 1
+
+    def _key(self, ty: Ty) -> str:
         if ty.kind != "range":
             return self.expr(ty.vk, 1)
         same = [n for n, t in self.scope.items() if t.kind == "range" and (t.lov, t.hiv) == (ty.lov, ty.hiv)]
@@ -325,10 +477,14 @@ class _Gen:
 
     def _bool(self, d: int) -> str:
         forms = ["cmp", "cmp", "not", "andor", "andor", "eq", "quant", "if", "call", "rat_threshold", "div_threshold"]
+        if self.comparable():
+            forms += ["record", "record"]
         f = self.pick(forms)
         if f == "call" and not self.calls("bool"):
             f = "cmp"
         match f:
+            case "record":  # NOTE(records)
+                return self.record_equal(d)
             case "cmp":
                 a, b = self.pick([("num", "num"), ("num", "rat"), ("rat", "num")])
                 return f"({self.expr(a, d)} {self.pick(['<', '<=', '>', '>=', '==', '!='])} {self.expr(b, d)})"
@@ -519,6 +675,18 @@ def _var_type(g: _Gen, local: bool, budget: int) -> tuple[Ty, int] | None:
         ty = Ty("map", key=PROC, val=BOOL, set=True)
     if ty.kind == "map" and ty.val == BOOL and g.chance(3):
         ty = Ty("map", key=ty.key, val=BOOL, set=True)
+    # a record (NOTE(records)), or a map of them; a copy's local for the counters has fields of
+    # fixed sizes, no map field (that would be a map of maps), and few local states, like the
+    # other locals there: the explicit runs that check the counters go up to N = 6 or 8
+    recs = [Ty("record", rec=r) for r in m.records]
+    if local and m.counters:
+        recs = [r for r in recs if r.rec.fixed() and _size(r, n, m.enum_size) <= COUNTERS_LOCAL]
+    if recs and not g.chance(3):
+        rec = g.pick(recs)
+        ty = g.pick([rec, mapt(Ty("enum"), rec), rec, mapt(BOOL, rec), rec]
+                    + ([] if m.counters else [mapt(small, rec)]))
+        if local and m.counters and _size(ty, n, m.enum_size) > COUNTERS_LOCAL:
+            ty = rec
     size = _size(ty, n, m.enum_size)
     if size > budget:
         return None
@@ -539,7 +707,65 @@ def _size(ty: Ty, n: int, enum_size: int) -> int:
             return 6  # fed from bounded values only: a handful of values in practice
         case "map":
             return _size(ty.val, n, enum_size) ** _size(ty.key, n, enum_size)
+        case "record":
+            size = 1
+            for _, t in ty.rec.fields:
+                size *= _size(t, n, enum_size)
+            return size
     raise AssertionError(ty)
+
+
+def _records(g: _Gen) -> list[Rec]:
+    """One or two record types (NOTE(records)): fields of small finite types, sometimes a
+    record declared before (nested), sometimes (outside the counters' models) a map, which
+    leaves the record to be read and written field by field only."""
+    m, out = g.m, []
+    for i in range(g.draw(st.integers(1, 2))):
+        fields = []
+        for j in range(g.draw(st.integers(1, 3))):
+            options = [BOOL, rng(0, 2), Ty("enum"), rng(-1, 1), rng(0, m.n, hi_text="N"),
+                       Ty("range", "0", "2", 0, 2, alias="Small")]
+            options += [Ty("record", rec=r) for r in out] * 3
+            ty = g.pick(options)
+            if not m.counters and g.chance(10):
+                ty = g.pick([mapt(BOOL, rng(0, 1)), mapt(Ty("enum"), BOOL)])
+            fields.append((f"f{j}", ty))
+        out.append(Rec(f"R{i}", tuple(fields)))
+    return out
+
+
+def _const(g: _Gen, ty: Ty) -> str:
+    """A constant of a finite scalar type, valid for every N in the counters' models."""
+    match ty.kind:
+        case "bool":
+            return g.pick(["false", "true"])
+        case "range":  # mostly the low end, so counters have a way to go
+            if g.m.counters and not ty.hi.lstrip("-").isdigit():
+                return ty.lo  # valid for every N
+            return lit(ty.lov if g.chance(2) else g.draw(st.integers(ty.lov, ty.hiv)))
+        case "enum":
+            return g.pick(g.members())
+    raise AssertionError(ty)
+
+
+def _record_init(g: _Gen, v: Var) -> str:
+    """`= any`, or `= {f0: c, ...}` (for a map of records, every entry) with constants, which
+    `v.field_inits` keeps for `near_start`."""
+    if g.chance(4):
+        return "= any"
+
+    def value(t: Ty, path: Path) -> str:
+        if t.kind == "map":  # a map field: every entry
+            t = t.leaf()
+        v.field_inits[path] = _const(g, t)
+        return v.field_inits[path]
+
+    rec = v.ty.leaf().rec
+
+    def build(r: Rec, path: Path) -> str:
+        return "{" + ", ".join(f"{f}: {build(t.rec, path + (f,)) if t.kind == 'record' else value(t, path + (f,))}"
+                               for f, t in r.fields) + "}"
+    return "= " + build(rec, ())
 
 
 def _init(g: _Gen, ty: Ty) -> str:
@@ -561,14 +787,8 @@ def _init(g: _Gen, ty: Ty) -> str:
             return "in 0..2"
         return f"in {leaf.text()}"
     match leaf.kind:
-        case "bool":
-            return "= " + g.pick(["false", "true"])
-        case "range":  # mostly the low end, so counters have a way to go
-            if g.m.counters and not leaf.hi.lstrip("-").isdigit():
-                return "= " + leaf.lo  # valid for every N
-            return "= " + lit(leaf.lov if g.chance(2) else g.draw(st.integers(leaf.lov, leaf.hiv)))
-        case "enum":
-            return "= " + g.pick(g.members())
+        case "bool" | "range" | "enum":
+            return "= " + _const(g, leaf)
         case "proc":
             return "= any"
         case "int":
@@ -582,7 +802,7 @@ def _clock(g: _Gen, clock: Var) -> str:
     """`clock c: 0..2 [when C] [{ ... }]` (NOTE(clocks)): what else the tick writes is any
     root but the clock itself."""
     when = f" when {g.expr('bool', 1)}" if g.chance(2) else ""
-    roots = {v.name for v in g.m.globals if v is not clock} | {f"P.{v.name}" for v in g.m.locals}
+    roots = _roots(g.m, skip=clock)
     body = _stmts(g, roots, 1) if g.chance(2) else []
     block = f" {{ {'  '.join(body)} }}" if body else ""
     return f"clock {clock.name}: {clock.ty.text()}{when}{block}"
@@ -604,7 +824,7 @@ def _action(g: _Gen, index: int) -> str:
         guard = f" when {g.expr('bool', 2)}"
     elif form in (3, 4) and (fact := g.near_start()):  # enabled at first, maybe not later
         guard = f" when {fact}" if form == 3 else f" when {fact} and {g.expr('bool', 1)}"
-    roots = {v.name for v in m.globals} | {f"P.{v.name}" for v in m.locals}
+    roots = _roots(m)
     body = _stmts(g, roots, 2)
     g.scope.clear()
     formals = f"({', '.join(f'{n}: {t.text()}' for n, t in params)})" if params else ""
@@ -641,48 +861,91 @@ def _stmts(g: _Gen, roots: set[str], depth: int) -> list[str]:
     return lines
 
 
-def _targets(g: _Gen, roots: set[str]) -> list[tuple[str, Ty, str]]:
-    """(root, type, how to write it) for the roots still writable here."""
+def _root(m: _Model, v: Var, name: str, path: Path) -> str:
+    """What writing part `path` of `v` (named `name`) uses up: the variable the type checker
+    makes for it; in a model for the counters, a copy's local record is one root, written once
+    a step (one field or whole), so that writes to it do not move copies in two ways."""
+    return name if m.counters and v.local else root(name, path)
+
+
+def _roots(m: _Model, skip: Var | None = None) -> set[str]:
+    """Every root (`_root`) of the model, a family's local named `P.x`: what a step may write
+    once."""
+    out = {_root(m, v, v.name, p) for v in m.globals if v is not skip for p, _ in slots(v.ty)}
+    return out | {_root(m, v, f"P.{v.name}", p) for v in m.locals for p, _ in slots(v.ty)}
+
+
+def _parts(m: _Model, v: Var, name: str, roots: set[str]) -> list[tuple[Path, bool]]:
+    """What of variable `v` (its roots named from `name`) is still writable here: (path,
+    False) for a scalar part, (path, True) for a record in it that can be assigned whole
+    (`r = {...}`, `r = s`), all of whose fields are still writable."""
+    left = [p for p, _ in slots(v.ty) if _root(m, v, name, p) in roots]
+    whole = [(p, True) for p, t in records_in(v.ty) if t.rec.whole() and all(q in left for q, _ in slots(t, p))]
+    return [(p, False) for p in left] + whole
+
+
+def _under(m: _Model, v: Var, name: str, path: Path) -> set[str]:
+    """The roots a write of `path` in `v` uses up: the field's, or those of every field of a record."""
+    return {_root(m, v, name, p) for p, _ in slots(v.ty) if p[: len(path)] == path}
+
+
+def _targets(g: _Gen, roots: set[str]) -> list[tuple[Var, str]]:
+    """(variable, "" or "P.") for the variables with a part still writable here."""
     out = []
     for v in g.m.globals:
-        if v.name in roots and g.indexable(v.ty) and (v.ty.leaf().kind != "proc" or g.can("proc")):
-            out.append((v.name, v.ty, v.name))
+        if _parts(g.m, v, v.name, roots) and g.indexable(v.ty) and (v.ty.leaf().kind != "proc" or g.can("proc")):
+            out.append((v, ""))
     if g.can("proc"):
         for v in g.m.locals:
-            if f"P.{v.name}" in roots and g.indexable(v.ty):
-                out.append((f"P.{v.name}", v.ty, "local"))
+            if _parts(g.m, v, f"P.{v.name}", roots) and g.indexable(v.ty):
+                out.append((v, "P."))
     return out
+
+
+def _write(g: _Gen, base: str, ty: Ty, path: Path, whole: bool) -> str:
+    """`target = value` for part `path` of the location `base` of type `ty`: a scalar, or a
+    whole record (NOTE(records))."""
+    if whole:
+        target = g.location(base, ty, read=False, path=path)
+        return f"{target} = {g.record_value(dict(records_in(ty))[path].rec, target)}"
+    leaf = dict(slots(ty))[path]
+    saved = g.bounded_only
+    g.bounded_only = leaf.kind in ("int", "rat")
+    target = g.location(base, ty, read=False, path=path)
+    value = g.rhs(leaf, target)
+    g.bounded_only = saved
+    return f"{target} = {value}"
 
 
 def _assign(g: _Gen, roots: set[str]) -> list[str]:
     targets = _targets(g, roots)
     if not targets:
         return []
-    root, ty, how = g.pick(targets)
-    if not (ty.kind == "map" or how == "local") or not g.risky(20):
-        roots.discard(root)  # else: may write one location twice (a runtime error)
-    base = f"{g.proc_atom()}.{root[2:]}" if how == "local" else root
-    if ty.set and g.chance(2):  # the whole set (NOTE(sets)): every entry is written
-        roots.discard(root)
-        key = g.key(ty.key)
+    v, prefix = g.pick(targets)
+    name = prefix + v.name
+    path, whole = g.pick(_parts(g.m, v, name, roots))
+    # a map entry or a copy's local written twice is a runtime error; a variable, FP206
+    if not (v.ty.kind == "map" or prefix) or not g.risky(20):
+        roots.difference_update(_under(g.m, v, name, path))
+    base = f"{g.proc_atom()}.{v.name}" if prefix else v.name
+    if v.ty.set and g.chance(2):  # the whole set (NOTE(sets)): every entry is written
+        roots.discard(name)
+        key = g.key(v.ty.key)
         return [f"{base} = " + g.pick([f"union({base}, {{{key}}})", f"difference({base}, {{{key}}})",
                                        f"intersection({base}, {{{key}}})", "{}"])]
-    saved = g.bounded_only
-    g.bounded_only = ty.leaf().kind in ("int", "rat")
-    target = g.location(base, ty, read=False)
-    value = g.rhs(ty.leaf(), target)
-    g.bounded_only = saved
-    return [f"{target} = {value}"]
+    return [_write(g, base, v.ty, path, whole)]
 
 
 def _swap(g: _Gen, roots: set[str]) -> list[str]:
-    scalars = [v for v in g.m.globals if v.name in roots and v.ty.kind not in ("map", "int", "rat")]
+    """`a = b  b = a` for two scalar variables of one type, or two records (NOTE(records))."""
+    scalars = [v for v in g.m.globals if v.name in roots and v.ty.kind not in ("map", "int", "rat", "record")]
+    scalars += [v for v in g.m.globals if v.ty.kind == "record" and v.ty.rec.whole()
+                and ((), True) in _parts(g.m, v, v.name, roots)]
     pairs = [(a, b) for a in scalars for b in scalars if a.name < b.name and a.ty == b.ty]
     if not pairs:
         return _assign(g, roots)
     a, b = g.pick(pairs)
-    roots.discard(a.name)
-    roots.discard(b.name)
+    roots.difference_update(_under(g.m, a, a.name, ()) | _under(g.m, b, b.name, ()))
     return [f"{a.name} = {b.name}", f"{b.name} = {a.name}"]
 
 
@@ -690,29 +953,26 @@ def _for(g: _Gen, roots: set[str]) -> list[str]:
     """A loop whose writes are indexed by the loop variable, so they never collide."""
     m = g.m
     options = []
-    if m.family and any(f"P.{v.name}" in roots for v in m.locals):
-        options.append((PROC, [v for v in m.locals if f"P.{v.name}" in roots], "local"))
+    locals_left = [v for v in m.locals if _parts(g.m, v, f"P.{v.name}", roots)]
+    if m.family and locals_left:
+        options.append((PROC, locals_left, "local"))
     for v in m.globals:
-        if v.name in roots and v.ty.kind == "map":
+        if v.ty.kind == "map" and _parts(g.m, v, v.name, roots):
             options.append((v.ty.key, [v], "map"))
     if not options:
         return _assign(g, roots)
     dom, vs, how = g.pick(options)
     v = g.pick(vs)
-    name = g.fresh("i")
-    with g.bind(name, dom):
-        base = f"{name}.{v.name}" if how == "local" else f"{v.name}[{name}]"
-        leaf_ty = v.ty if how == "local" else v.ty.val
-        target = base
-        t = leaf_ty
-        while t.kind == "map":
-            target += f"[{g.key(t.key)}]"
-            t = t.val
-        stmt = f"{target} = {g.rhs(t, target)}"
+    name = f"P.{v.name}" if how == "local" else v.name
+    path, whole = g.pick(_parts(g.m, v, name, roots))
+    i = g.fresh("i")
+    with g.bind(i, dom):
+        base = f"{i}.{v.name}" if how == "local" else f"{v.name}[{i}]"
+        stmt = _write(g, base, v.ty if how == "local" else v.ty.val, path, whole)
         if g.chance(3):
             stmt = f"if {g.expr('bool', 1)} {{ {stmt} }}"
-    roots.discard(f"P.{v.name}" if how == "local" else v.name)
-    return [f"for {name} in {dom.text()} {{ {stmt} }}"]
+    roots.difference_update(_under(g.m, v, name, path))
+    return [f"for {i} in {dom.text()} {{ {stmt} }}"]
 
 
 def _def(g: _Gen, index: int) -> tuple[str, Def]:
@@ -764,10 +1024,11 @@ def _invariants(g: _Gen) -> list[str]:
         elif form == 0:
             text = g.expr("bool", 2)
         elif form == 1:  # facts about ranges: usually true
-            ranged = [v for v in m.globals if v.ty.kind == "range"]
+            ranged = [(root(v.name, p), t) for v in m.globals for p, t in unindexed(v.ty)
+                      if t.kind == "range"]  # a variable or a field of a record
             if ranged:
-                v = g.pick(ranged)
-                text = f"{v.name} >= {v.ty.lo} and {v.name} <= {g.pick([v.ty.hi, lit(v.ty.hiv - 1)])}"
+                x, t = g.pick(ranged)
+                text = f"{x} >= {t.lo} and {x} <= {g.pick([t.hi, lit(t.hiv - 1)])}"
             else:
                 text = g.expr("bool", 2)
         elif form == 2 and m.family:
@@ -776,9 +1037,10 @@ def _invariants(g: _Gen) -> list[str]:
                 text = f"count({name} in P where {g.expr('bool', 1)}) <= {g.pick(['N', 'N - 1', '2/3 * N'])}"
         elif form == 3 or (form == 5 and g.chance(2)):  # a step invariant
             g.primes = True
-            monotone = [v.name for v in m.globals if v.ty.kind == "range"]
+            monotone = [root(v.name, p) for v in m.globals for p, t in unindexed(v.ty) if t.kind == "range"]
             if not m.counters:  # primed locals are outside the counter abstraction
-                monotone += [f"q.{v.name}" for v in m.locals if v.ty.kind == "range"]  # over every copy
+                monotone += [root(f"q.{v.name}", p) for v in m.locals
+                             for p, t in unindexed(v.ty) if t.kind == "range"]  # over every copy
             if monotone and g.chance(2):
                 x = g.pick(monotone)
                 text = f"{x}' {g.pick(['>=', '<=', '=='])} {x}"
@@ -831,6 +1093,9 @@ def models(draw, budget: int = BUDGET, counters: bool = False) -> Generated:
         decls.append("assume N >= 1")
     decls.append(f"enum {ENUM} {{ {', '.join(MEMBERS[: m.enum_size])} }}")
     decls.append("type Small = 0..2")
+    if draw(st.integers(0, 2)) > 0:  # NOTE(records): variables of these types come next
+        m.records = _records(g)
+        decls += [f"record {r.name} {{ {', '.join(f'{f}: {t.text()}' for f, t in r.fields)} }}" for r in m.records]
     if family:  # locals first: their cost is a power of N
         for i in range(0 if g.chance(6) else draw(st.integers(1, 2))):
             got = _var_type(g, True, left)
@@ -853,11 +1118,11 @@ def models(draw, budget: int = BUDGET, counters: bool = False) -> Generated:
         clock = Var(f"c{len(m.globals)}", rng(0, 2), init="0")
         left //= 3
         m.globals.append(clock)
-    inits = {id(v): _init(g, v.ty) for v in m.globals + m.locals}
+    inits = {id(v): _record_init(g, v) if records_in(v.ty) else _init(g, v.ty) for v in m.globals + m.locals}
     if clock is not None:
         inits[id(clock)] = "= 0"
     for v in m.globals + m.locals:
-        if inits[id(v)].startswith("= ") and inits[id(v)] != "= any":
+        if inits[id(v)].startswith("= ") and inits[id(v)] != "= any" and not records_in(v.ty):
             v.init = "false" if inits[id(v)] == "= {}" else inits[id(v)][2:]
     for i in range(draw(st.integers(0, 3))):
         text, d = _def(g, i)

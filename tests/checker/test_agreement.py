@@ -13,6 +13,10 @@ too.  The explicit engine, run to completion, is the reference; on each model:
 - k-induction and PDR (when checker/engines/symbolic/kind.py and checker/engines/symbolic/pdr.py exist) never prove what
   explicit violates and never violate what explicit proves exhaustively.
 
+Each run also counts the models with a record (NOTE(records)) and fails if too few had one:
+records are flattened to one variable per field before any engine sees them, and the
+agreement covers that flattening only if the engines meet it.
+
 A disagreement is a bug in one engine; the confirmed ones are pinned at the end as
 strict xfail tests named after the bug, with the minimal model inline.
 
@@ -21,6 +25,7 @@ tier, hundreds in the slow one (`pytest --slow`).
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -35,7 +40,7 @@ from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.semantics.instance import Instance, instantiate
 from forkproof.semantics.replay import runtime_error_at
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
-from forkproof.spec.ir import Binary, BinOp, Call, EnumType, Index, ProcType, Unary, UnOp
+from forkproof.spec.ir import Binary, BinOp, Call, EnumType, Index, Model, ProcType, Unary, UnOp
 from forkproof.spec.load import load_model_text
 from tests.gen import Generated, models
 
@@ -47,9 +52,10 @@ TIMEOUT = 60.0  # seconds per symbolic run; hitting it skips the model, it is no
 # ---------------------------------------------------------------- running the engines
 
 
-def hypothesis_run(tier: str, fast: int, slow: int, body) -> None:
+def hypothesis_run(tier: str, fast: int, slow: int, body) -> Counter[str]:
     """Run `body(generated)` on `fast` models in the fast tier, `slow` in the slow tier;
-    derandomized or not as the Hypothesis profile says (tests/conftest.py)."""
+    derandomized or not as the Hypothesis profile says (tests/conftest.py).  Returns how
+    many models `body` went through (not rejected), and how many of them had a record."""
     n = slow if tier == "slow" else fast
 
     @settings(max_examples=n, deadline=None,
@@ -58,8 +64,27 @@ def hypothesis_run(tier: str, fast: int, slow: int, body) -> None:
     def run(g: Generated) -> None:
         note(str(g))
         body(g)
+        seen["models"] += 1
+        seen["with records"] += has_records(load_model_text(g.text, "gen.fork"))
 
+    seen: Counter[str] = Counter()
     run()
+    return seen
+
+
+def has_records(model: Model) -> bool:
+    """A variable of the model is a record, or a map of them (NOTE(records)): the type checker
+    made it one variable per field, named `r.f`."""
+    return any("." in v.name for v in [*model.globals, *(x for f in model.families for x in f.locals)])
+
+
+def assert_exercises_records(models: int, with_records: int) -> None:
+    """The engines met records in a quarter of `models` (the generator gives about half of its
+    models one); in a run of 8 to 29 models, in one at least, and in a shorter one not
+    necessarily (so that a fast-tier run on fresh examples, `--slow` without CI, does not
+    fail by chance)."""
+    floor = models / 4 if models >= 30 else 1 if models >= 8 else 0
+    assert with_records >= floor, f"{with_records} of {models} models had a record"
 
 
 def instance(g: Generated) -> Instance:
@@ -268,7 +293,8 @@ def test_symmetry_reduction_keeps_every_verdict(tier):
         assert reduced.states <= full.states
         event(f"reduced: {reduced.states < full.states}")
 
-    hypothesis_run(tier, 30, 1000, body)
+    seen = hypothesis_run(tier, 30, 1000, body)
+    assert_exercises_records(seen["models"], seen["with records"])
 
 
 # ---------------------------------------------------------------- explicit against BMC
@@ -323,7 +349,8 @@ def test_bmc_agrees_with_explicit(tier):
         event(f"bmc depth {depth}")
         assert_bmc_agrees(inst, e, b, depth)
 
-    hypothesis_run(tier, 12, 300, body)
+    seen = hypothesis_run(tier, 12, 300, body)
+    assert_exercises_records(seen["models"], seen["with records"])
 
 
 # ---------------------------------------------------------------- explicit against the unbounded engines
@@ -374,7 +401,8 @@ def unbounded_engine_agrees(tier: str, check, runs: int, slow_runs: int) -> None
         r = safety(inst, check(inst, SymbolicOptions(depth=MAX_DEPTH, timeout=TIMEOUT)))
         assert_unbounded_agrees(inst, e, r, shortest=True)
 
-    hypothesis_run(tier, runs, slow_runs, body)
+    seen = hypothesis_run(tier, runs, slow_runs, body)
+    assert_exercises_records(seen["models"], seen["with records"])
 
 
 def test_kind_agrees_with_explicit(tier):

@@ -17,7 +17,9 @@ explicit state space at a size exceeds MAX_STATES):
   shortest violation over ALL sizes, and explicit's shortest trace at every size is
   >= d.  (It need not be d at the smallest violating size: a larger family may break
   the property sooner, so only the witness size is pinned to d.)
-- an ineligible model has a reason; eligible models never fail to encode.
+- an ineligible model has a reason; eligible models never fail to encode;
+- enough of the eligible generated models have a record (NOTE(records)) for the agreement to
+  cover records (tests/checker/test_agreement.py `assert_exercises_records`).
 
 Known disagreements between the explicit engine and the Z3 encoding on runtime errors
 (pinned in tests/checker/test_agreement.py) are told apart with BMC on the same instance and
@@ -56,7 +58,8 @@ from forkproof.semantics.verdict import EngineResult, Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
 from forkproof.spec.load import load_model_text
-from tests.checker.test_agreement import folding_def_may_drop_an_error, known_runtime_difference
+from tests.checker.test_agreement import (assert_exercises_records, folding_def_may_drop_an_error, has_records,
+                                          known_runtime_difference)
 from tests.gen import Generated, fairness_and_liveness, models
 
 MAX_STATES = 20_000  # an explicit run above this at some size: that size and larger ones are not compared
@@ -294,6 +297,8 @@ def test_generated_counters_agree_with_explicit(tier):
         if cmp.proof.ineligible is None and not cmp.runs:
             reject()
         seen[what] += 1
+        if what == "eligible":  # the counters met records (NOTE(records)) in some of them
+            seen["records (eligible)"] += has_records(model)
         seen["sizes compared"] += len(cmp.runs)
         for v in cmp.proof.verdicts:
             seen[f"counters {v.status.value}"] += 1
@@ -304,6 +309,7 @@ def test_generated_counters_agree_with_explicit(tier):
     print(f"\n{dict(seen)} in {time.perf_counter() - start:.1f} s")
     # the test means something only if most models are inside the abstraction
     assert seen["eligible"] >= 0.4 * sum(n for k, n in seen.items() if k.startswith(("eligible", "ineligible"))), seen
+    assert_exercises_records(seen["eligible"], seen["records (eligible)"])
 
 
 def test_unreachable_local_states_are_pruned_and_the_proofs_get_simpler():
