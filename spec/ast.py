@@ -148,8 +148,18 @@ class RecordE:
     span: Span | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True, slots=True)
+class TypedE:
+    """An expression the type checker has already checked (`expr`, an IR expression), made
+    by the checker only, never by the parser: the value an option holds when it is `none`
+    (NOTE(options) in spec/typecheck.py)."""
+
+    expr: object
+    span: Span | None = field(default=None, compare=False)
+
+
 ExprE = Union[Name, NumLit, BoolLit, FieldE, IndexE, PrimeE, CallE, UnaryE, BinaryE, IteE, QuantE, RangeE, MapTypeE,
-              SetTypeE, SetE, SetCompE, RecordE]
+              SetTypeE, SetE, SetCompE, RecordE, TypedE]
 
 # ---------------------------------------------------------------- statements
 

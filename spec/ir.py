@@ -97,6 +97,7 @@ class RecordType:
 
     name: str
     fields: tuple[tuple[str, "Type"], ...]
+    option: bool = False  # `option[T]`: the fields `some: bool` and `value: T` (NOTE(options) in spec/typecheck.py)
 
     def __str__(self) -> str:
         return self.name

@@ -14,7 +14,8 @@ from __future__ import annotations
 import dataclasses
 
 from dataclasses import dataclass
-from typing import Callable
+from fractions import Fraction
+from typing import Callable, cast
 
 from forkproof.spec import assume
 from forkproof.spec import ast as A
@@ -151,6 +152,8 @@ class _Checker:
                 raise _err("FP305", f"a map key must be a finite domain (bool, an enum, a range or a process family), not '{key}'", e.key.span)
             value = self.resolve_type(e.value, scope, seen)
             return I.MapType(key, value)
+        if isinstance(e, A.IndexE) and isinstance(e.base, A.Name) and e.base.id == "option" and "option" not in self.globals:
+            return self.option_type(e.key, scope, seen)  # NOTE(options): `option` is not a keyword either
         if isinstance(e, A.IndexE) and isinstance(e.base, A.Name) and e.base.id == "set" and "set" not in self.globals:
             e = A.SetTypeE(e.key, e.span)  # `set[K]` parses as an index: `set` is not a keyword
         if isinstance(e, A.SetTypeE):
@@ -199,6 +202,53 @@ class _Checker:
             raise _err("FP306", f"'{e.id}' is {_kind_word(g.kind)}, not a type", e.span, Note(f"'{e.id}' is defined here", g.span))
         raise _err("FP306", "expected a type: bool, int, rat, an enum, a range lo..hi, a process family, [K] V or set[K]", e.span)
 
+    # NOTE(options): `option[T]` is a record (NOTE(records)) of two fields, `some: bool` and
+    # `value: T`, marked `option` so that its fields cannot be named.  `none` and `some(v)`
+    # become the record literals `{some: false, value: <T's first value>}` and `{some: true,
+    # value: v}` where an option is expected (option_literal), so that initial values,
+    # assignments and `==` are the records' own; the first value is a checked constant
+    # carried by A.TypedE.  Since nothing else writes an option (no field access, no `=
+    # any`), a none always holds T's first value, and a model has the states of the same
+    # model written by hand with a flag and that rule.  `x == none` reads the flag alone
+    # (fewer terms for the solvers; the same value on every reachable state), and
+    # `value_or(x, d)` is `if x.some then x.value else d`.  T is a bool, a number type or
+    # an enum: a process id has no first value when its family is empty.
+    def option_type(self, e: A.ExprE, scope: dict[str, I.Binder], seen: tuple[str, ...]) -> I.RecordType:
+        """NOTE(options): `option[T]` is the record of `some: bool` and `value: T`."""
+        elem = self.resolve_type(e, scope, seen)
+        if not isinstance(elem, (I.BoolType, I.IntType, I.RatType, I.EnumType)):
+            if isinstance(elem, I.ProcType):
+                hint = f"; for at most one copy, use a set[{elem}] and keep its size at most 1"
+            elif isinstance(elem, I.RecordType):
+                hint = ("; one option is enough: none already says the value is missing" if elem.option else
+                        "; give the record a bool field that says whether it holds a value")
+            elif isinstance(elem, I.MapType) and elem.set:
+                hint = "; a set already holds no member, one or several"
+            else:
+                hint = "; a map of options, [K] option[V], has an option per key"
+            raise _err("FP330", f"an option holds a bool, a number or an enum value, not {_article(elem)}{hint}", e.span)
+        return I.RecordType(f"option[{elem}]", (("some", I.BOOL), ("value", elem)), option=True)
+
+    def is_none(self, e: A.ExprE, scope: dict[str, I.Binder]) -> bool:
+        return isinstance(e, A.Name) and e.id == "none" and e.id not in scope and "none" not in self.globals
+
+    def is_some(self, e: A.ExprE) -> bool:
+        return isinstance(e, A.CallE) and e.name == "some" and "some" not in self.globals
+
+    def option_literal(self, e: A.ExprE, ty: I.RecordType, scope: dict[str, I.Binder]) -> A.ExprE:
+        """NOTE(options): `none` and `some(v)`, where an option of type `ty` stands, as the record
+        literals `{some: false, value: <the type's first value>}` and `{some: true, value: v}`;
+        anything else as it is."""
+        if self.is_none(e, scope):
+            value = _none_value(ty.fields[1][1], e.span)
+            return A.RecordE((("some", A.BoolLit(False, e.span), e.span), ("value", A.TypedE(value, e.span), e.span)),
+                             e.span)
+        if isinstance(e, A.CallE) and self.is_some(e):
+            if len(e.args) != 1:
+                raise _err("FP303", f"'some' takes one value, {len(e.args)} given", e.span)
+            return A.RecordE((("some", A.BoolLit(True, e.span), e.span), ("value", e.args[0], e.span)), e.span)
+        return e
+
     def domain(self, e: A.ExprE, scope: dict[str, I.Binder]) -> I.Type:
         t = self.resolve_type(e, scope)
         if not I.is_finite_domain(t):
@@ -215,8 +265,13 @@ class _Checker:
                 return I.Lit(v, I.BOOL, e.span)
             case A.Name():
                 return self.name(e, scope, ctx, primed)
+            case A.TypedE():
+                return cast(I.Expr, e.expr)  # made by option_literal only: a constant
             case A.FieldE():
                 base = self.expr(e.base, scope, ctx)  # `p.x'`: p from the pre-state, x from the post-state
+                if isinstance(base.ty, I.RecordType) and base.ty.option:
+                    raise _err("FP331", f"an option has no fields: compare it with none or some(v), or read its value "
+                               f"with value_or({_src_name(e.base)}, default)", e.span)
                 if isinstance(base.ty, I.RecordType):
                     return _field(base, e.name, e.name_span, primed)
                 if not isinstance(base.ty, I.ProcType):
@@ -268,10 +323,14 @@ class _Checker:
             case A.BinaryE():
                 return self.binary(e, scope, ctx, primed)
             case A.IteE():
+                if any(self.is_none(x, scope) or self.is_some(x) for x in (e.then, e.else_)):
+                    raise _ite_option(e.span)
                 cond = self.expr(e.cond, scope, ctx, primed)
                 self.need_bool(cond, e.cond, "the condition of 'if'")
                 a = self.expr(e.then, scope, ctx, primed)
                 b = self.expr(e.else_, scope, ctx, primed)
+                if _has_option(a.ty) or _has_option(b.ty):
+                    raise _ite_option(e.span)
                 if _has_record(a.ty) or _has_record(b.ty):
                     raise _err("FP328", "an 'if' cannot give a record: write the 'if' per field, or assign in an 'if' "
                                "statement", e.span)
@@ -298,6 +357,9 @@ class _Checker:
                 raise _err("FP308", f"{ctx.what} must be a constant, but '{e.id}' is a bound variable", e.span)
             return I.BoundRef(b, b.ty, e.span)
         g = self.globals.get(e.id)
+        if g is None and e.id == "none":
+            raise _err("FP331", "'none' is an option's value: it stands where an option is expected (an option "
+                       "variable's initial value, the right of '=', beside '==' or '!=')", e.span)
         if g is None:
             raise self.unknown(e.id, e.span, scope)
         if g.failed:
@@ -329,6 +391,12 @@ class _Checker:
         g = self.globals.get(name)
         if g is None and name in ("min", "max"):
             return self.min_max(name, args, span, scope, ctx, primed)
+        if g is None and name == "value_or":
+            return self.value_or(args, span, scope, ctx, primed)
+        if g is None and name == "some":
+            raise _err("FP331", "'some(v)' is an option's value: it stands where an option is expected (an option "
+                       "variable's initial value, the right of '=', beside '==' or '!='); read one with value_or(x, "
+                       "default)", span)
         if g is None and name in ("size", "subset"):
             return self.set_call(name, args, span, scope, ctx, primed)
         if g is None and name in SET_BUILDERS:
@@ -382,6 +450,24 @@ class _Checker:
             out = I.Ite(pick, out, x, ty, span)
         return out
 
+    def value_or(self, args: tuple[A.ExprE, ...], span: Span | None, scope: dict[str, I.Binder], ctx: _Ctx,
+                 primed: bool) -> I.Expr:
+        """NOTE(options): `value_or(x, d)`, the value of option x, or d when x is none."""
+        if len(args) != 2:
+            raise _err("FP303", f"'value_or' takes an option and a default value, {len(args)} given", span)
+        opt = self.expr(args[0], scope, ctx, primed)
+        if not (isinstance(opt.ty, I.RecordType) and opt.ty.option):
+            raise _err("FP302", f"'value_or' reads an option, not {_article(opt.ty)}", args[0].span)
+        elem = opt.ty.fields[1][1]
+        d = self.expr(args[1], scope, ctx, primed)
+        if not _compatible(elem, d.ty):
+            raise _err("FP302", f"the default of value_or is {_article(d.ty)}, but the option holds {_article(elem)}",
+                       args[1].span)
+        some = _pathed(opt, ".some", I.BOOL, False, span)
+        value = _pathed(opt, ".value", elem, False, span)
+        ty = _join_numeric(elem, d.ty) if I.is_numeric(elem) else elem
+        return I.Ite(some, value, d, ty, span)
+
     def binary(self, e: A.BinaryE, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
         op = e.op
         if op == "~>" and not ctx.temporal:
@@ -395,7 +481,8 @@ class _Checker:
         if op in ("==", "!=") and (self.is_set(e.left, scope) or self.is_set(e.right, scope)):
             return self.set_equal(e, scope, ctx, primed)
         if op in ("==", "!=") and (isinstance(e.left, A.RecordE) or isinstance(e.right, A.RecordE)
-                                   or self.is_record(e.left, scope) or self.is_record(e.right, scope)):
+                                   or self.is_record(e.left, scope) or self.is_record(e.right, scope)
+                                   or any(self.is_none(x, scope) or self.is_some(x) for x in (e.left, e.right))):
             return self.record_equal(e, scope, ctx, primed)
         left = self.expr(e.left, scope, ctx, primed)
         right = self.expr(e.right, scope, ctx, primed)
@@ -593,7 +680,11 @@ class _Checker:
                primed: bool = False, path: str = "") -> tuple[I.RecordType, list[tuple[str, I.Expr]]]:
         """A record's fields, flattened: (".yes", its value) for each, nested records included;
         `e` is a record place or, when `ty` says which record, a literal (whose fields may be
-        places: `{x: p, y: {a: 0, b: true}}`)."""
+        places: `{x: p, y: {a: 0, b: true}}`); for an option, `none` or `some(v)` (NOTE(options))."""
+        if ty is not None and ty.option:
+            e = self.option_literal(e, ty, scope)
+        elif self.is_none(e, scope) or self.is_some(e):
+            raise _err("FP331", "compare none or some(v) with an option variable, not with another literal", e.span)
         if isinstance(e, A.RecordE):
             if ty is None:
                 raise _err("FP328", "compare a record literal with a record variable, not with another literal", e.span)
@@ -616,12 +707,18 @@ class _Checker:
 
     def record_equal(self, e: A.BinaryE, scope: dict[str, I.Binder], ctx: _Ctx, primed: bool) -> I.Expr:
         """`r == s` (`!=`): every field equal."""
-        first, second = (e.right, e.left) if isinstance(e.left, A.RecordE) else (e.left, e.right)
+        literal = isinstance(e.left, A.RecordE) or self.is_none(e.left, scope) or self.is_some(e.left)
+        first, second = (e.right, e.left) if literal else (e.left, e.right)
         ty, a = self.leaves(first, None, scope, ctx, primed)
+        if ty.option and self.is_none(second, scope):  # NOTE(options): `x == none` reads the flag alone
+            some = a[0][1]
+            return I.Unary(I.UnOp.NOT, some, I.BOOL, e.span) if e.op == "==" else some
         _, b = self.leaves(second, ty, scope, ctx, primed)
         parts: list[I.Expr] = []
         for (path, x), (_, y) in zip(a, b):
             if not _compatible(x.ty, y.ty) or isinstance(x.ty, I.MapType):
+                if ty.option and path == ".value":
+                    raise _err("FP302", f"cannot compare an {ty} with some(v) where v is {_article(y.ty)}", e.span)
                 raise _err("FP302", f"cannot compare field {path[1:]} of {ty}: {_article(x.ty)} with {_article(y.ty)}", e.span)
             parts.append(I.Binary(I.BinOp.EQ, x, y, I.BOOL, e.span))
         same = _all_of(parts, e.span)
@@ -637,6 +734,8 @@ class _Checker:
             place = _pathed(target, path, t, False, span)
             x = dict(values)[path]
             if not _assignable(place.ty, x.ty):
+                if target.ty.option and path == ".value":
+                    raise _err("FP302", f"cannot assign some(v) where v is {_article(x.ty)} to an {target.ty}", value.span)
                 raise _err("FP302", f"cannot assign {_article(x.ty)} to field {path[1:]} of type {_article(place.ty)}", value.span)
             _once(place, assigned, span)
             out.append(I.Assign(place, x, span))
@@ -762,6 +861,9 @@ class _Checker:
                 return result
             body = self.expr(d.body, scope, _Ctx(what=f"definition '{name}'"))
             ty = body.ty
+            if _has_option(ty) or any(_has_option(p.ty) for p in params):
+                raise _err("FP331", f"a def neither takes nor gives an option ('{name}'): give it the value, or "
+                           f"compare the option inside it", d.name_span)
             if _has_record(ty) or any(_has_record(p.ty) for p in params):
                 raise _err("FP328", f"a def neither takes nor gives a record ('{name}'): give it the fields it needs",
                            d.name_span)
@@ -801,6 +903,9 @@ class _Checker:
         """The variable; for a record (or a map of records), one per field (NOTE(records))."""
         if ty is None or not _has_record(ty):
             return [self.state_var(v, family, ty)]
+        if _has_option(ty) and v.init_kind in ("in", "any"):  # NOTE(options): a none holds one value
+            raise _err("FP330", f"an option variable starts at none or some(v), not '{'= any' if v.init_kind == 'any' else 'in D'}'; "
+                       "to start anywhere, start at none and add an action that sets it", v.span)
         if v.init_kind == "in":
             raise _err("FP328", "a record variable starts at a record literal ('= {f: value, ...}') or at '= any', "
                        "not 'in D'", v.span)
@@ -819,6 +924,10 @@ class _Checker:
             ty = ty.value
         for f in path.strip(".").split("."):
             assert isinstance(ty, I.RecordType)  # _flat follows the record's fields
+            if ty.option:
+                e = self.option_literal(e, ty, {})
+                if not isinstance(e, A.RecordE):
+                    raise _err("FP302", f"'{name}' holds {ty} values: its initial value is none or some(v)", e.span)
             if not isinstance(e, A.RecordE):
                 raise _err("FP302", f"'{name}' holds {ty} records: its initial value is a record literal such as "
                            f"{{{', '.join(x + ': ...' for x, _ in ty.fields)}}}", e.span)
@@ -1274,6 +1383,32 @@ def _has_record(ty: I.Type) -> bool:
     while isinstance(ty, I.MapType):
         ty = ty.value
     return isinstance(ty, I.RecordType)
+
+
+def _has_option(ty: I.Type) -> bool:
+    while isinstance(ty, I.MapType):
+        ty = ty.value
+    return isinstance(ty, I.RecordType) and (ty.option or any(_has_option(t) for _, t in ty.fields))
+
+
+def _none_value(ty: I.Type, span: Span | None) -> I.Expr:
+    """NOTE(options): the value an option of `ty` holds when it is none: the type's first."""
+    if isinstance(ty, I.IntType) and ty.lo is not None:
+        return ty.lo
+    if isinstance(ty, I.BoolType):
+        return I.Lit(False, I.BOOL, span)
+    if isinstance(ty, I.RatType):
+        return I.Lit(Fraction(0), I.RAT, span)
+    return I.Lit(0, ty if isinstance(ty, I.EnumType) else I.INT, span)
+
+
+def _ite_option(span: Span | None) -> _Fail:
+    return _err("FP331", "an 'if' cannot give an option: assign in an 'if' statement ('if c { x = some(v) } "
+                "else { x = none }'), or compare in each branch", span)
+
+
+def _src_name(e: A.ExprE) -> str:
+    return e.id if isinstance(e, A.Name) else "x"
 
 
 def _flat(ty: I.Type, path: str = "") -> list[tuple[str, I.Type]]:
