@@ -44,7 +44,7 @@ def load_model_text(text: str, path: str = "<model>", read: Reader = read_file) 
     whole; ModelError with diagnostics otherwise.  `read` gives an imported file's text."""
     key = os.path.realpath(path) if os.path.isfile(path) else None
     merged, _ = _Loader(read).resolve(parse(text), path, ((key, path),))
-    return check(merged, path)
+    return _with_record_keys(check(merged, path), merged)
 
 
 def load_model(path: str) -> I.Model:
@@ -152,6 +152,53 @@ class _Loader:
         except ModelError as e:  # a reader of another source (diff --git: the file at a revision)
             raise ModelError(Diagnostic("FP601", f"cannot import '{imp.path}': " + "; ".join(
                 d.message for d in e.diagnostics), imp.path_span)) from None
+
+
+# ---------------------------------------------------------------- record fields as written
+
+
+def _with_record_keys(model: I.Model, ast: A.ModelD) -> I.Model:
+    """`model` with `record_keys` set on each variable the type checker made of a record's
+    field (NOTE(record-names) in spec/ir.py), read from the declarations as written: for
+    `var props: [Proposal] Prop`, `props.tally.yes` has one key after `props`, none after
+    `tally`.  The IR alone cannot tell: `var s: R` with `record R { v: [K] bool }` and
+    `var s: [K] R` with `record R { v: bool }` both give `s.v: [K] bool`."""
+    records = {d.name: d for d in ast.decls if isinstance(d, A.RecordD)}
+    aliases = {d.name: d.type for d in ast.decls if isinstance(d, A.TypeD)}
+
+    def peel(t: A.ExprE) -> tuple[int, A.RecordD | None]:
+        """How many map levels `t` has before a record, and that record (None: not a record)."""
+        n = 0
+        for _ in range(len(aliases) + 64):  # a checked model has no cycle of aliases
+            if isinstance(t, A.MapTypeE):
+                n, t = n + 1, t.value
+            elif isinstance(t, A.Name) and t.id in aliases:
+                t = aliases[t.id]
+            elif isinstance(t, A.Name) and t.id in records:
+                return n, records[t.id]
+            else:
+                break
+        return n, None
+
+    def paths(t: A.ExprE, depth: int = 0) -> dict[str, tuple[int, ...]]:
+        """".tally.yes" -> the keys after each part but the last, for every field below `t`."""
+        n, rec = peel(t)
+        if rec is None or depth > len(records):  # a record cannot contain itself (FP208)
+            return {"": ()}
+        return {f".{f}{p}": (n,) + ks for f, ft, _ in rec.fields for p, ks in paths(ft, depth + 1).items()}
+
+    def fix(v: I.StateVar, decls: dict[str, A.VarD]) -> I.StateVar:
+        name, _, path = v.name.partition(".")
+        d = decls.get(name)
+        keys = paths(d.type).get("." + path) if path and d is not None else None
+        return dataclasses.replace(v, record_keys=keys) if keys is not None else v
+
+    top = {d.name: d for d in ast.decls if isinstance(d, A.VarD)}
+    families = {d.name: {x.name: x for x in d.vars} for d in ast.decls if isinstance(d, A.ProcessD)}
+    return dataclasses.replace(
+        model, globals=tuple(fix(v, top) for v in model.globals),
+        families=tuple(dataclasses.replace(f, locals=tuple(fix(v, families.get(f.name, {})) for v in f.locals))
+                       for f in model.families))
 
 
 # ---------------------------------------------------------------- names and messages
