@@ -455,15 +455,50 @@ def _itf_action(step: Step | None) -> dict:
 
 
 def _itf_layout(m: I.Model) -> list[tuple[str, I.Type]]:
-    """The ITF variables, in declaration order: globals, then `Family.local` (NOTE(itf-vars))."""
-    out = [(g.name, g.ty) for g in m.globals]
+    """The ITF variables, in declaration order: globals, then `Family.local` (NOTE(itf-vars));
+    a record variable is one variable, whatever the type checker made of it."""
+    out = _itf_records(list(m.globals))
     for fam in m.families:
-        out.extend((f"{fam.name}.{x.name}", I.MapType(I.ProcType(fam.name), x.ty)) for x in fam.locals)
+        out.extend((f"{fam.name}.{name}", I.MapType(I.ProcType(fam.name), ty)) for name, ty in _itf_records(list(fam.locals)))
     return out
 
 
+def _itf_records(variables: list[I.StateVar]) -> list[tuple[str, I.Type]]:
+    """(name, type) of each variable as the model declares it: the variables the type checker
+    made of a record's fields (NOTE(record-names)) put back together into one whose type is
+    the record (an `I.RecordType` named after the variable, fields in their order), with the
+    maps where the model has them: `props.tally.yes`, `props.tally.no: [Proposal] 0..N` and
+    `props.stage: [Proposal] Stage` are `props: [Proposal] {tally: {yes, no}, stage}`."""
+    tries: dict[str, dict] = {}
+    out: list[tuple[str, object]] = []
+    for v in variables:
+        parts, per = v.name.split("."), v.record_keys
+        if per is None or len(per) != len(parts) - 1:
+            out.append((v.name, v.ty))
+            continue
+        if parts[0] not in tries:
+            tries[parts[0]] = {}
+            out.append((parts[0], tries[parts[0]]))
+        node, ty = tries[parts[0]], v.ty
+        for i, part in enumerate(parts[1:]):  # the keys after the part before it, then the field
+            for _ in range(per[i]):
+                assert isinstance(ty, I.MapType)  # the keys come from the variable's map type
+                node = node.setdefault(("key", ty.key), {})
+                ty = ty.value
+            node = node.setdefault(("field", part), {} if i < len(parts) - 2 else ty)
+    return [(name, _trie_type(name, t) if isinstance(t, dict) else t) for name, t in out]  # type: ignore[misc]
+
+
+def _trie_type(name: str, node: dict) -> I.Type:
+    (kind, what), sub = next(iter(node.items()))
+    if kind == "key":
+        return I.MapType(what, _trie_type(name, sub))
+    return I.RecordType(name, tuple((f, _trie_type(name, t) if isinstance(t, dict) else t)
+                                    for (_, f), t in node.items()))
+
+
 def _itf_values(state: dict[str, object], m: I.Model, layout: list[tuple[str, I.Type]]) -> dict[str, object]:
-    """Locations (`x`, `m[k]`, `F[i].x`, `F[i].m[k]`) regrouped into ITF variables."""
+    """Locations (`x`, `m[k]`, `r.f`, `m[k].f`, `F[i].x`, `F[i].m[k].f`) regrouped into ITF variables."""
     tree: dict[str, dict] = {name: {} for name, _ in layout}
     scalars: dict[str, object] = {}
     families = {f.name for f in m.families}
@@ -483,25 +518,25 @@ def _itf_values(state: dict[str, object], m: I.Model, layout: list[tuple[str, I.
 
 
 def _split_location(loc: str, families: set[str]) -> tuple[str, list[str]]:
-    """"Validator[2].m[Yes]" -> ("Validator.m", ["Validator[2]", "Yes"]); "blocks[0]" -> ("blocks", ["0"])."""
-    name_end = loc.find("[")
-    if name_end < 0:
-        return loc, []
-    head, rest = loc[:name_end], loc[name_end:]
-    keys = []
-    if head in families:
-        close = _close(rest, 0)
-        keys.append(head + rest[: close + 1])
-        rest = rest[close + 1:]
-        dot = rest.find("[")
-        local, rest = (rest[1:], "") if dot < 0 else (rest[1:dot], rest[dot:])
-        head = f"{head}.{local}"
+    """The ITF variable of a location and the keys and fields under it, outermost first:
+    "Validator[2].m[Yes]" -> ("Validator.m", ["Validator[2]", "Yes"]); "blocks[0]" -> ("blocks",
+    ["0"]); "props[P1].tally.yes" -> ("props", ["P1", "tally", "yes"]) (a record's fields by
+    name, NOTE(record-names))."""
+    end = min((i for i in (loc.find("["), loc.find(".")) if i >= 0), default=len(loc))
+    head, rest, steps = loc[:end], loc[end:], []
     i = 0
     while i < len(rest):
-        close = _close(rest, i)
-        keys.append(rest[i + 1: close])
-        i = close + 1
-    return head, keys
+        if rest[i] == "[":
+            close = _close(rest, i)
+            steps.append(rest[i + 1: close])
+            i = close + 1
+        else:  # ".field"
+            j = min((x for x in (rest.find("[", i + 1), rest.find(".", i + 1)) if x >= 0), default=len(rest))
+            steps.append(rest[i + 1: j])
+            i = j
+    if head in families:  # F[i].x...: the variable F.x, keyed by the process id first
+        return f"{head}.{steps[1]}", [f"{head}[{steps[0]}]"] + steps[2:]
+    return head, steps
 
 
 def _close(text: str, start: int) -> int:
@@ -518,10 +553,12 @@ def _close(text: str, start: int) -> int:
 
 
 def _itf_map(node: dict, ty: I.Type) -> object:
+    """A map (`#map`) or a record (an object of its fields, ADR-015), from the tree of its entries."""
+    if isinstance(ty, I.RecordType):
+        return {f: _itf_map(node[f], t) for f, t in ty.fields}
     if not isinstance(ty, I.MapType):
         return _itf_leaf(node, ty)
-    return {"#map": [[_itf_key(k, ty.key), _itf_map(sub, ty.value) if isinstance(ty.value, I.MapType)
-                      else _itf_leaf(sub, ty.value)] for k, sub in node.items()]}
+    return {"#map": [[_itf_key(k, ty.key), _itf_map(sub, ty.value)] for k, sub in node.items()]}
 
 
 def _itf_key(text: str, ty: I.Type) -> object:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from forkproof.spec.errors import Diagnostic, ModelError
 from forkproof.spec.ir import (Action, Assign, Binary, BinOp, Binder, BoundRef, Call, Expr, For, If, Index,
                      IntType, Ite, Lit, LocalRef, MapType, Model, ParamRef, Quant, QuantKind,
-                     RatType, Stmt, Unary, UnOp, VarRef)
+                     RatType, Stmt, Unary, UnOp, VarRef, expr_str)
 
 if TYPE_CHECKING:
     from forkproof.semantics.instance import Instance
@@ -243,6 +243,8 @@ class Compiler:
                 off, primed, what = self.loc(m, b)
                 if off is None:
                     return None, primed, what
+                if _of_record(inst.model, m):  # the map a key indexes, as the model writes it (NOTE(record-names))
+                    what = expr_str(m, inst.model)
                 assert isinstance(m.ty, MapType)
                 lo, n = inst.key_index(m.ty.key)
                 stride = inst.width(m.ty.value)
@@ -515,7 +517,7 @@ def _compile_body(comp: Compiler, a: Action, b: dict) -> Callable[[tuple, list],
     inst = comp.inst
     items: list = []
     _flatten(comp, a.body, b, items)
-    names, bounds = inst.slot_names, inst.slot_bounds
+    names, bounds = inst.slot_labels, inst.slot_bounds  # NOTE(slot-labels): in messages
 
     def twice(k: int) -> EvalError:
         return EvalError(f"two assignments to {names[k]} in one step of action {a.name}")
@@ -595,3 +597,13 @@ def _straight_update(dyn: tuple, consts: tuple, checks: tuple, out_of_range):
                 raise out_of_range(k, v)
         return tuple(new)
     return update
+
+
+def _of_record(model: Model, e: Expr) -> bool:
+    """Whether `e` is (an entry of) a variable made of a record's field (NOTE(record-names))."""
+    while isinstance(e, Index):
+        e = e.base
+    if not isinstance(e, (VarRef, LocalRef)):
+        return False
+    v = model.state_var(e.name, e.family if isinstance(e, LocalRef) else None)
+    return v is not None and v.record_keys is not None

@@ -8,6 +8,12 @@ Each copy's chunk has the same shape, so local `name` of copy `p` of family F st
 
 Every engine sees the same instance: the explicit engine runs on the tuples, symbolic
 engines reuse `domain`, `slot_names`, `slot_types` and `slot_bounds`.
+
+NOTE(slot-labels): a slot has two names.  `slot_names` are the engines' (`props.tally.yes[P1]`,
+the type checker's variable of a record's field with its keys): Z3 names its constants
+after them, so they stay as they are.  `slot_labels` are the model's (`props[P1].tally.yes`,
+`StateVar.location`, NOTE(record-names) in spec/ir.py): every state, trace step and message
+a person reads names a slot by its label.
 """
 from __future__ import annotations
 
@@ -42,6 +48,7 @@ class Instance:
     globals_at: dict[str, VarSlots] = field(default_factory=dict)
     locals_at: dict[tuple[str, str], VarSlots] = field(default_factory=dict)
     slot_names: list[str] = field(default_factory=list)
+    slot_labels: list[str] = field(default_factory=list)  # NOTE(slot-labels)
     slot_types: list[Type] = field(default_factory=list)  # the leaf (non-map) type of each slot
     slot_bounds: list[tuple[int, int] | None] = field(default_factory=list)
     _domains: dict = field(default_factory=dict, repr=False)
@@ -113,7 +120,7 @@ class Instance:
         return str(display_value(value, ty))
 
     def display_state(self, state: tuple) -> dict[str, object]:
-        return {n: display_value(v, t) for n, v, t in zip(self.slot_names, state, self.slot_types)}
+        return {n: display_value(v, t) for n, v, t in zip(self.slot_labels, state, self.slot_types)}
 
     def scope(self) -> str:
         """"N = 4, RULE = Code": the params in declaration order, "" when there are none."""
@@ -136,7 +143,7 @@ class Instance:
                         self.check_slot(k, v, "initial value ")
                 choices.extend((k, dom) for k in slots)
                 continue
-            value = self.const(vs.var.init, f"the initial value of {vs.var.name}")
+            value = self.const(vs.var.init, f"the initial value of {vs.var.shown}")
             for k in slots:
                 self.check_slot(k, value, "initial value ")
                 base[k] = value
@@ -149,7 +156,7 @@ class Instance:
     def check_slot(self, k: int, value: object, what: str = "value ") -> None:
         b = self.slot_bounds[k]
         if b is not None and not b[0] <= value <= b[1]:
-            raise EvalError(f"{what}{value} is outside {b[0]}..{b[1]} for {self.slot_names[k]}")
+            raise EvalError(f"{what}{value} is outside {b[0]}..{b[1]} for {self.slot_labels[k]}")
 
     def all_slots(self) -> list[VarSlots]:
         return list(self.globals_at.values()) + list(self.locals_at.values())
@@ -158,12 +165,13 @@ class Instance:
 
     def _lay_out(self) -> None:
         for v in self.model.globals:
-            self.globals_at[v.name] = self._add_var(v, len(self.slot_names), 0, 1, v.name)
+            self.globals_at[v.name] = self._add_var(v, len(self.slot_names), 0, 1)
         for fam in self.model.families:
             n, base = self.family_sizes[fam.name], len(self.slot_names)
             chunk = sum(self.width(v.ty) for v in fam.locals)
             self.family_base[fam.name], self.chunk[fam.name] = base, chunk
             self.slot_names.extend([""] * (n * chunk))
+            self.slot_labels.extend([""] * (n * chunk))
             self.slot_types.extend([None] * (n * chunk))
             self.slot_bounds.extend([None] * (n * chunk))
             off = 0
@@ -171,31 +179,42 @@ class Instance:
                 vs = VarSlots(v, base + off, self.width(v.ty), chunk, n)
                 self.locals_at[(fam.name, v.name)] = vs
                 for p in range(n):
-                    self._name_slots(v, vs.base + p * chunk, f"{fam.name}[{p}].{v.name}")
+                    self._name_slots(v, vs.base + p * chunk, f"{fam.name}[{p}].")
                 off += vs.width
 
-    def _add_var(self, v: StateVar, base: int, stride: int, copies: int, name: str) -> VarSlots:
+    def _add_var(self, v: StateVar, base: int, stride: int, copies: int) -> VarSlots:
         width = self.width(v.ty)
         self.slot_names.extend([""] * width)
+        self.slot_labels.extend([""] * width)
         self.slot_types.extend([None] * width)
         self.slot_bounds.extend([None] * width)
-        self._name_slots(v, base, name)
+        self._name_slots(v, base)
         return VarSlots(v, base, width, stride, copies)
 
-    def _name_slots(self, v: StateVar, base: int, name: str) -> None:
-        names, ty = [name], v.ty
+    def _name_slots(self, v: StateVar, base: int, owner: str = "") -> None:
+        """Name the slots of `v` from `base` on (`owner`: "F[p]." for copy p's local)."""
+        keys, ty = self.key_texts(v.ty), v.ty
         while isinstance(ty, MapType):
-            keys = [self.key_str(k, ty.key) for k in self.domain(ty.key)]
-            names = [f"{n}[{k}]" for n in names for k in keys]
             ty = ty.value
         bounds = None
         if isinstance(ty, IntType) and ty.bounded:
             bounds = self.bounds(ty)
             if bounds[0] > bounds[1]:
                 raise ModelError(Diagnostic(
-                    "FP403", f"the range {bounds[0]}..{bounds[1]} of '{v.name}' is empty", span=v.span))
-        for i, n in enumerate(names):
-            self.slot_names[base + i], self.slot_types[base + i], self.slot_bounds[base + i] = n, ty, bounds
+                    "FP403", f"the range {bounds[0]}..{bounds[1]} of '{v.shown}' is empty", span=v.span))
+        for i, ks in enumerate(keys):
+            self.slot_names[base + i] = owner + v.name + "".join(f"[{k}]" for k in ks)
+            self.slot_labels[base + i] = owner + v.location(ks)
+            self.slot_types[base + i], self.slot_bounds[base + i] = ty, bounds
+
+    def key_texts(self, ty: Type) -> list[tuple[str, ...]]:
+        """The keys of every entry of a value of `ty`, as text, in slot order (row-major):
+        [()] for a scalar, [("P1",), ("P2",)] for a map over {P1, P2}."""
+        keys: list[tuple[str, ...]] = [()]
+        while isinstance(ty, MapType):
+            keys = [k + (self.key_str(x, ty.key),) for k in keys for x in self.domain(ty.key)]
+            ty = ty.value
+        return keys
 
 
 def instantiate(model: Model, params: dict[str, object]) -> Instance:

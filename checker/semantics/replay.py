@@ -29,7 +29,7 @@ def action_label(a: ActionInstance) -> str:
 def make_trace(inst: Instance, xs: list[tuple], acts: list[ActionInstance | None], loop_start: int | None = None) -> Trace:
     """States and the action instances between them (None before the first) as a Trace."""
 
-    names, steps, prev = inst.slot_names, [], None
+    names, steps, prev = inst.slot_labels, [], None
     spelled = Explainer(inst).notes(list(xs))
     for x, a, why in zip(xs, acts, spelled):
         changed = tuple(names) if prev is None else tuple(n for n, u, v in zip(names, prev, x) if u != v)

@@ -153,7 +153,7 @@ def decided(r: EngineResult) -> dict[str, Seen]:
 def runtime_state(inst: Instance, shown: dict[str, object]) -> tuple:
     """A trace step's display values (NOTE(display)) back to the state tuple."""
     out = []
-    for name, ty in zip(inst.slot_names, inst.slot_types):
+    for name, ty in zip(inst.slot_labels, inst.slot_types):
         v = shown[name]
         if isinstance(ty, EnumType):
             v = ty.members.index(v)

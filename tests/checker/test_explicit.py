@@ -156,14 +156,14 @@ def assert_replays(inst, trace: Trace) -> None:
     prog = compile_program(inst)
     env = prog.new_env()
     x = next(s for s in inst.initial_states() if inst.display_state(s) == trace.steps[0].state)
-    assert trace.steps[0].action is None and set(trace.steps[0].changed) == set(inst.slot_names)
+    assert trace.steps[0].action is None and set(trace.steps[0].changed) == set(inst.slot_labels)
     for step in trace.steps[1:]:
         a = next(a for a in prog.actions if a.action.name == step.action and tuple(
             (p.name, inst.display(v, p.ty)) for p, v in zip(a.action.params, a.args)) == step.args)
         assert a.guard is None or a.guard(x, None, env)
         t = a.update(x, env)
         assert inst.display_state(t) == step.state
-        assert step.changed == tuple(n for n, u, w in zip(inst.slot_names, x, t) if u != w)
+        assert step.changed == tuple(n for n, u, w in zip(inst.slot_labels, x, t) if u != w)
         x = t
 
 

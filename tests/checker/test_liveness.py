@@ -48,7 +48,7 @@ def assert_lasso_replays(inst, trace):
 def _raw(inst, shown):
     from forkproof.spec import ir as I
     out = []
-    for name, ty in zip(inst.slot_names, inst.slot_types):
+    for name, ty in zip(inst.slot_labels, inst.slot_types):
         v = shown[name]
         if isinstance(ty, I.EnumType):
             v = ty.members.index(v)

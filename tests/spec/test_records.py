@@ -112,7 +112,7 @@ def test_every_engine_agrees_on_the_governor():
     trace = next(v for v in got["explicit"].verdicts if v.name == "both_pass").trace
     actions = [s.action for s in trace.steps]
     assert sorted(actions[1:]) == ["close", "close", "vote", "vote"] and actions[-1] == "close"
-    assert {trace.steps[-1].state["props.stage[P1]"], trace.steps[-1].state["props.stage[P2]"]} == {"Passed"}
+    assert {trace.steps[-1].state["props[P1].stage"], trace.steps[-1].state["props[P2].stage"]} == {"Passed"}
 
 
 def test_the_governor_is_proved_for_every_size_and_its_break_found_at_the_smallest():
