@@ -218,7 +218,7 @@ class _Job:
             for fam in (fo, fn):
                 for v in (fam.locals if fam is not None else ()):
                     if v.name in slots and type_key(slots[v.name]) != type_key(v.ty):
-                        raise Mismatch(f"the type of {name}.{v.name} changed ({slots[v.name]} -> {v.ty})")
+                        raise Mismatch(f"the type of {name}.{v.shown} changed ({slots[v.name]} -> {v.ty})")
                     slots.setdefault(v.name, v.ty)
             self.joint[name] = list(slots.items())
         self.global_types: dict[str, I.Type] = {}

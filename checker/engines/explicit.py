@@ -67,8 +67,8 @@ class _Failure:
 def symmetric_families(inst: Instance) -> tuple[list[tuple[int, int, int]], list[str]]:
     """(base, copies, chunk) for every family that can be reduced; notes for the others."""
     groups, notes = [], []
-    variables = [(v.name, v) for v in inst.model.globals]
-    variables += [(f"{f.name}.{v.name}", v) for f in inst.model.families for v in f.locals]
+    variables = [(v.shown, v) for v in inst.model.globals]
+    variables += [(f"{f.name}.{v.shown}", v) for f in inst.model.families for v in f.locals]
     for fam in inst.model.families:
         n, chunk = inst.family_sizes[fam.name], inst.chunk[fam.name]
         culprit = next(((name, v) for name, v in variables

@@ -344,7 +344,7 @@ def usage_polarity(model: I.Model, name: str) -> tuple[int | None, str]:
                 walk(e, None, f"the body of action {a.name}", ())
     for v in model.globals + tuple(v for f in model.families for v in f.locals):
         if not isinstance(v.init, I.InitAny):
-            walk(v.init, None, f"the initial value of {v.name}", ())
+            walk(v.init, None, f"the initial value of {v.shown}", ())
     if bad:
         return None, f"the rule is used in {bad[0]}"
     if len(seen) != 1:

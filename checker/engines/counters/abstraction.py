@@ -74,9 +74,10 @@ class Part:
 
     local: str
     key: object  # the entry's key (runtime value), None for a scalar local
-    label: str
+    name: str  # the engine's (`ballot.yes[P1]`), in Z3's names of the counters
     ty: I.Type  # the entry's (or the local's) type
     var: I.StateVar
+    label: str  # the model's (`ballot[P1].yes`), for people (NOTE(slot-labels))
 
 
 def _flat_map(ty: I.MapType) -> bool:
@@ -89,9 +90,10 @@ def _parts_of(inst: Instance, fam: I.Family) -> list[Part]:
     for v in fam.locals:
         if isinstance(v.ty, I.MapType):
             for k in inst.domain(v.ty.key):
-                out.append(Part(v.name, k, f"{v.name}[{inst.key_str(k, v.ty.key)}]", v.ty.value, v))
+                key = inst.key_str(k, v.ty.key)
+                out.append(Part(v.name, k, f"{v.name}[{key}]", v.ty.value, v, v.location([key])))
         else:
-            out.append(Part(v.name, None, v.name, v.ty, v))
+            out.append(Part(v.name, None, v.name, v.ty, v, v.location()))
     return out
 
 
@@ -117,16 +119,16 @@ def static_reasons(model: I.Model) -> list[str]:
 
     for v in list(model.globals) + [x for f in model.families for x in f.locals]:
         if proc(v.ty):
-            add(f"the state variable '{v.name}' holds copies of a process family", v)
+            add(f"the state variable '{v.shown}' holds copies of a process family", v)
     for f in model.families:
         for v in f.locals:
             if isinstance(v.ty, I.MapType) and not _flat_map(v.ty):
-                add(f"the local '{v.name}' of {f.name} is a map of maps or of an unbounded type (a per-copy map "
+                add(f"the local '{v.shown}' of {f.name} is a map of maps or of an unbounded type (a per-copy map "
                     f"must map a finite key to a bool, an enum or a bounded int)", v)
             elif isinstance(v.ty, I.IntType) and not v.ty.bounded:
-                add(f"the local '{v.name}' of {f.name} is an unbounded int", v)
+                add(f"the local '{v.shown}' of {f.name} is an unbounded int", v)
             elif isinstance(v.ty, I.RatType):
-                add(f"the local '{v.name}' of {f.name} is a rational", v)
+                add(f"the local '{v.shown}' of {f.name} is a rational", v)
     for d in model.defs:
         if isinstance(d.ty, I.ProcType):
             add(f"'{d.name}' returns a copy of {d.ty.family}", d)
@@ -241,9 +243,10 @@ class CounterEncoding(Encoding):
 
     # ------------------------------------------------------------ layout
 
-    def _slot(self, name: str, ty: I.Type | None, bounds) -> int:
+    def _slot(self, name: str, ty: I.Type | None, bounds, label: str | None = None) -> int:
         inst = self.inst
         inst.slot_names.append(name)
+        inst.slot_labels.append(name if label is None else label)  # NOTE(slot-labels)
         inst.slot_types.append(ty)
         inst.slot_bounds.append(bounds)
         return len(inst.slot_names) - 1
@@ -256,19 +259,18 @@ class CounterEncoding(Encoding):
             self.param_at[name] = self._slot(name, p.ty, None)
         for v in model.globals:
             base = len(inst.slot_names)
-            names, ty = [v.name], v.ty
+            keys, ty = inst.key_texts(v.ty), v.ty
             while isinstance(ty, I.MapType):
-                names = [f"{n}[{inst.key_str(k, ty.key)}]" for n in names for k in inst.domain(ty.key)]
                 ty = ty.value
             bounds = None
             sym = isinstance(ty, I.IntType) and ty.bounded and mentions((ty.lo, ty.hi), self.symbolic)
             if isinstance(ty, I.IntType) and ty.bounded and not sym:
                 bounds = inst.bounds(ty)
-            for n in names:
-                k = self._slot(n, ty, bounds)
+            for ks in keys:
+                k = self._slot(v.name + "".join(f"[{x}]" for x in ks), ty, bounds, v.location(ks))
                 if sym:
                     self.sym_bounds[k] = (ty.lo, ty.hi)
-            inst.globals_at[v.name] = VarSlots(v, base, len(names), 0, 1)
+            inst.globals_at[v.name] = VarSlots(v, base, len(keys), 0, 1)
         for fam in model.families:
             self.parts[fam.name] = parts = _parts_of(inst, fam)
             doms = [inst.domain(pt.ty) for pt in parts]
@@ -279,15 +281,15 @@ class CounterEncoding(Encoding):
                 raise Ineligible(f"{fam.name} has {total:,} local states (at most {MAX_LOCAL_STATES} are counted)")
             states = [LocalState(fam.name, i, vals) for i, vals in enumerate(itertools.product(*doms))]
             self.local_states[fam.name] = states
-            self.counters[fam.name] = [self._slot(self._counter_name(fam, ls), None, None) for ls in states]
+            self.counters[fam.name] = [self._slot(f"#{fam.name}({self.local_text(fam, ls, engine=True)})", None, None,
+                                                  f"#{fam.name}({self.local_text(fam, ls)})") for ls in states]
             inst.family_sizes[fam.name] = 0
 
-    def _counter_name(self, fam: I.Family, ls: LocalState) -> str:
-        return f"#{fam.name}({self.local_text(fam, ls)})"
-
-    def local_text(self, fam: I.Family, ls: LocalState) -> str:
-        """"ballot[0] = Yes, ballot[1] = No, staked = true": one local state, for people."""
-        return ", ".join(f"{pt.label} = {_show(display_value(x, pt.ty))}" for pt, x in zip(self.parts[fam.name], ls.values))
+    def local_text(self, fam: I.Family, ls: LocalState, engine: bool = False) -> str:
+        """"ballot[0] = Yes, ballot[1] = No, staked = true": one local state, for people; with
+        `engine`, by the engine's names, for Z3's (NOTE(slot-labels))."""
+        return ", ".join(f"{pt.name if engine else pt.label} = {_show(display_value(x, pt.ty))}"
+                         for pt, x in zip(self.parts[fam.name], ls.values))
 
     def part_at(self, family: str, local: str, key: object = None) -> int:
         """The position in a local state of `local` (of the entry `key` of a map local)."""
@@ -315,23 +317,23 @@ class CounterEncoding(Encoding):
                     for j in range(vs.width):
                         rng = self._in_range(vs.base + j, x, s)
                         if rng is not True:
-                            bad.append((f"an initial value of {v.name} (in {expr_str(dom.lo)}..{expr_str(dom.hi)})",
+                            bad.append((f"an initial value of {v.shown} (in {expr_str(dom.lo)}..{expr_str(dom.hi)})",
                                         z3.And(x >= zval(lo), x <= zval(hi), z3.Not(rng))))
                 continue
             value, ok = self.expr(v.init, s, None, {})
-            bad.append((f"the initial value of {v.name}", neg(ok)))
+            bad.append((f"the initial value of {v.shown}", neg(ok)))
             for j in range(vs.width):
                 rng = self._in_range(vs.base + j, value, s)
-                bad.append((f"the initial value of {v.name}", neg(rng)))
+                bad.append((f"the initial value of {v.shown}", neg(rng)))
         for fam in self.inst.model.families:
             for v in fam.locals:
                 if isinstance(v.init, I.InitAny):
                     values = self.inst.domain(_leaf(v.init.domain))
                 else:
-                    values = [self.inst.const(v.init, f"the initial value of {fam.name}.{v.name}")]
+                    values = [self.inst.const(v.init, f"the initial value of {fam.name}.{v.shown}")]
                 own = self.inst.domain(_leaf(v.ty))
                 if any(x not in own for x in values):
-                    raise Ineligible(f"an initial value of {fam.name}.{v.name} lies outside {v.ty} (a runtime error "
+                    raise Ineligible(f"an initial value of {fam.name}.{v.shown} lies outside {v.ty} (a runtime error "
                                      f"in the initial state of every instance with a copy)")
         for what, cond in bad:
             if cond is False:
@@ -414,7 +416,7 @@ class CounterEncoding(Encoding):
                 if isinstance(v.init, I.InitAny):
                     allowed.append(set(self.inst.domain(_leaf(v.init.domain))))
                 else:
-                    allowed.append({self.inst.const(v.init, f"the initial value of {fam.name}.{v.name}")})
+                    allowed.append({self.inst.const(v.init, f"the initial value of {fam.name}.{v.shown}")})
             for ls, k in zip(self.local_states[fam.name], self.counters[fam.name]):
                 if not all(x in a for x, a in zip(ls.values, allowed)):
                     parts.append(s[k] == 0)
@@ -823,7 +825,7 @@ class CounterEncoding(Encoding):
     def describe(self, state: tuple) -> dict[str, object]:
         """A decoded counter state for people: params, globals, and the non-zero counters."""
         out: dict[str, object] = {}
-        for k, (name, ty) in enumerate(zip(self.inst.slot_names, self.inst.slot_types)):
+        for k, (name, ty) in enumerate(zip(self.inst.slot_labels, self.inst.slot_types)):
             v = state[k]
             if ty is None:
                 if v:

@@ -64,6 +64,8 @@ class LassoMonitor:
         self.sorts = list(enc.sorts) * 2 + [z3.BoolSort()] * len(self.flag_names)
         self.names = (list(enc.inst.slot_names) + [f"saved.{x}" for x in enc.inst.slot_names]
                       + [f"#{f}" for f in self.flag_names])
+        self.labels = (list(enc.inst.slot_labels) + [f"saved.{x}" for x in enc.inst.slot_labels]  # NOTE(slot-labels)
+                       + [f"#{f}" for f in self.flag_names])
         self.types = list(enc.inst.slot_types) * 2 + [I.BOOL] * len(self.flag_names)
         self.props = [SymProp(prop.name, "property", False, lambda x, t=None: z3.Not(self.bad(x)))]
         self.actions = enc.actions

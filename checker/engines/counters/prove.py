@@ -164,8 +164,8 @@ def _decide(enc, props, make, depth: int, deadlock: bool, options: SymbolicOptio
     kind_seconds = time.perf_counter() - kind_start
     for i, v in list(out.items()):  # decided together: each took the joint k-induction's time
         out[i] = dataclasses.replace(v, seconds=kind_seconds)
-    slots = {f"{name}@inv": Slot(name, tuple(ty.members) if isinstance(ty, I.EnumType) else None)
-             for name, ty in _slots(enc)}
+    slots = {f"{name}@inv": Slot(label, tuple(ty.members) if isinstance(ty, I.EnumType) else None)
+             for name, label, ty in _slots(enc)}
     # PDR on each obligation in model order, within the invariants proved before it
     # (NOTE(strengthening) in checker/engines/symbolic/pdr.py), each with its own budget
     for i in sorted(opened):
@@ -337,12 +337,12 @@ def _what(tag: str) -> str:
     return {"counters": "counter abstraction", "counters, l2s": "counter abstraction (liveness to safety)"}.get(tag, tag)
 
 
-def _slots(enc) -> list[tuple[str, object]]:
-    """(name, type) of each slot: a counter encoding's, or a liveness monitor's (its state, the
-    saved copy, and its flags)."""
+def _slots(enc) -> list[tuple[str, str, object]]:
+    """(name, label, type) of each slot (NOTE(slot-labels)): a counter encoding's, or a liveness
+    monitor's (its state, the saved copy, and its flags)."""
     if isinstance(enc, LassoMonitor):
-        return list(zip(enc.names, enc.types))
-    return list(zip(enc.inst.slot_names, enc.inst.slot_types))
+        return list(zip(enc.names, enc.labels, enc.types))
+    return list(zip(enc.inst.slot_names, enc.inst.slot_labels, enc.inst.slot_types))
 
 
 def _counters_of(enc) -> CounterEncoding:
@@ -459,7 +459,7 @@ def unbounded_slots(enc: CounterEncoding) -> list[str]:
     size and params are constant along a run."""
     out = []
     params = set(enc.param_at.values())
-    for k, (name, ty) in enumerate(zip(enc.inst.slot_names, enc.inst.slot_types)):
+    for k, (name, ty) in enumerate(zip(enc.inst.slot_labels, enc.inst.slot_types)):
         if ty is None or k in params or isinstance(ty, (I.BoolType, I.EnumType, I.ProcType)):
             continue
         if isinstance(ty, I.IntType) and ty.bounded:

@@ -238,7 +238,7 @@ class Encoding:
                         dom = self.inst.domain(v.init.domain)
                         parts.append(z3.Or(*[s[k] == zval(x) for x in dom]) if dom else z3.BoolVal(False))
                     else:
-                        parts.append(s[k] == zval(self.inst.const(v.init, f"the initial value of {v.name}")))
+                        parts.append(s[k] == zval(self.inst.const(v.init, f"the initial value of {v.shown}")))
         return z3.And(*parts) if parts else z3.BoolVal(True)
 
     def same(self, s: list, t: list) -> z3.BoolRef:

@@ -507,7 +507,7 @@ class Unsupported(Exception):
 
 def unbounded(inst: Instance) -> list[str]:
     """The slots whose domain is not finite (unbounded int or rat)."""
-    return [name for name, ty, b in zip(inst.slot_names, inst.slot_types, inst.slot_bounds)
+    return [name for name, ty, b in zip(inst.slot_labels, inst.slot_types, inst.slot_bounds)
             if b is None and not isinstance(ty, (I.BoolType, I.EnumType, I.ProcType))]
 
 

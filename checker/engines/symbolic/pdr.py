@@ -155,13 +155,13 @@ def _verdict(inst: Instance, prog, p: SymProp, o: _Outcome) -> Verdict:
 def printing_slots(inst: Instance, tag: str) -> dict[str, Slot]:
     """How certificate.Printer names the slot constants `location@tag` of this instance."""
     out = {}
-    for name, ty in zip(inst.slot_names, inst.slot_types):
+    for name, label, ty in zip(inst.slot_names, inst.slot_labels, inst.slot_types):
         members = None
         if isinstance(ty, I.EnumType):
             members = tuple(ty.members)
         elif isinstance(ty, I.ProcType):
             members = tuple(display_value(i, ty) for i in range(inst.family_sizes[ty.family]))
-        out[f"{name}@{tag}"] = Slot(name, members)
+        out[f"{name}@{tag}"] = Slot(label, members)  # Z3's constant by the engine's name, shown by the label
     return out
 
 
