@@ -191,6 +191,7 @@ class VarRef:
     ty: Type
     primed: bool = False
     span: Span | None = field(default=None, compare=False)
+    record_keys: tuple[int, ...] | None = field(default=None, compare=False)  # NOTE(record-names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +204,7 @@ class LocalRef:
     ty: Type
     primed: bool = False
     span: Span | None = field(default=None, compare=False)
+    record_keys: tuple[int, ...] | None = field(default=None, compare=False)  # NOTE(record-names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,37 +348,46 @@ class StateVar:
     init: Expr | InitAny
     family: str | None = None
     span: Span | None = field(default=None, compare=False)
-    # NOTE(record-names): for a field of a record variable (NOTE(records) in spec/typecheck.py),
-    # how many of the variable's keys follow each part of its name but the last, which takes
-    # the rest; None for any other variable.  Set by spec/load.py, read by `location`.
-    record_keys: tuple[int, ...] | None = field(default=None, compare=False)
+    record_keys: tuple[int, ...] | None = field(default=None, compare=False)  # NOTE(record-names)
 
-    def location(self, keys: Sequence[str] = (), primed: bool = False) -> str:
-        """NOTE(record-names): the entry at `keys` (their text, outermost first), as the model
-        writes it, for every report: `blocks[2]`; for the field variable `props.tally.yes`
-        (`var props: [Proposal] Prop`), `props[P1].tally.yes`, the keys after the record
-        variable's name and before the field path.  A name part is a NAME, which has no dot
-        (grammar.lark), so the dots in a name are the record's.  Keys that end before the
-        field give the map they index (`props` for no keys).  `primed` primes the variable's
-        own name (`props'[P1].tally.yes`, as `last'.yes` is written)."""
-        tick = "'" if primed else ""
-        parts, per = self.name.split("."), self.record_keys
-        if per is None or len(per) != len(parts) - 1:
-            return self.name + tick + "".join(f"[{k}]" for k in keys)
-        out, at = [], 0
-        for i, part in enumerate(parts):
-            n = per[i] if i < len(per) else len(keys)
-            mine, at = keys[at:at + n], at + n
-            out.append(part + (tick if i == 0 else "") + "".join(f"[{k}]" for k in mine))
-            if len(mine) < n:
-                break
-        return ".".join(out)
+    def location(self, keys: Sequence[str] = ()) -> str:
+        """The entry at `keys` as the model writes it (NOTE(record-names))."""
+        return location(self.name, self.record_keys, keys)
 
     @property
     def shown(self) -> str:
         """The variable as a whole, in messages: its name, or for a field of a map of records
         the field of every entry (`props[*].tally.yes`, NOTE(record-names))."""
-        return self.location(["*"] * sum(self.record_keys)) if self.record_keys is not None else self.name
+        return self.name if self.record_keys is None else location(self.name, self.record_keys, ["*"] * sum(self.record_keys))
+
+
+def location(name: str, record_keys: tuple[int, ...] | None, keys: Sequence[str] = (), primed: bool = False) -> str:
+    """NOTE(record-names): the entry at `keys` (their text, outermost first) of the variable
+    `name`, as the model writes it; the one rendering of a location every report uses
+    (slots, traces, messages, expressions).  The type checker makes a variable of each field
+    of a record (NOTE(records) in spec/typecheck.py): `var props: [Proposal] Prop` gives
+    `props.tally.yes: [Proposal] 0..N`, whose entry P1 the model writes `props[P1].tally.yes`,
+    the keys after the record variable's name and before the field path.  `record_keys`
+    says how many keys follow each part of the name but the last, which takes the rest
+    ((1, 0) here; None for a variable that is no record's field).  The IR alone cannot
+    tell (`var s: R` with `record R { v: [K] bool }` and `var s: [K] R` with `record R { v:
+    bool }` both give `s.v: [K] bool`): spec/load.py sets it on the variable and on every
+    reference to it from the declarations as written.  A name part is a NAME, which has no
+    dot (grammar.lark), so the dots in a name are the record's.  Keys that end before the
+    field give the map they index (`props` for none); `primed` primes the variable's own
+    name (`props'[P1].tally.yes`, as `last'.yes` is written)."""
+    tick = "'" if primed else ""
+    parts = name.split(".")
+    if record_keys is None or len(record_keys) != len(parts) - 1:
+        return name + tick + "".join(f"[{k}]" for k in keys)
+    out, at = [], 0
+    for i, part in enumerate(parts):
+        n = record_keys[i] if i < len(record_keys) else len(keys)
+        mine, at = keys[at:at + n], at + n
+        out.append(part + (tick if i == 0 else "") + "".join(f"[{k}]" for k in mine))
+        if len(mine) < n:
+            break
+    return ".".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -497,11 +508,6 @@ class Model:
                 return f
         raise KeyError(name)
 
-    def state_var(self, name: str, family: str | None = None) -> StateVar | None:
-        """The global `name`, or the local `name` of `family`; None when there is none."""
-        pool = self.globals if family is None else next((f.locals for f in self.families if f.name == family), ())
-        return next((v for v in pool if v.name == name), None)
-
 
 # ---------------------------------------------------------------- rewriting
 
@@ -553,10 +559,8 @@ def value_str(value: object, ty: Type | None = None) -> str:
     return str(value)
 
 
-def expr_str(e: Expr, model: Model | None = None) -> str:
-    """`e` as forkproof text; with the `model` it is from, a field of a record variable as the
-    model writes it (`props[p].tally.yes`, NOTE(record-names)), else by its variable's name."""
-    return _fmt(e, model)[0]
+def expr_str(e: Expr) -> str:
+    return _fmt(e)[0]
 
 
 def _wrap(pair: tuple[str, int], need: int) -> str:
@@ -564,30 +568,26 @@ def _wrap(pair: tuple[str, int], need: int) -> str:
     return f"({text})" if prec < need else text
 
 
-def _ref(e: Expr, m: Model | None) -> str:
-    if m is not None and isinstance(e, (VarRef, LocalRef, Index)):
-        keys: list[Expr] = []
-        base: Expr = e
-        while isinstance(base, Index):
-            keys.insert(0, base.key)
-            base = base.base
-        var = m.state_var(base.name, base.family if isinstance(base, LocalRef) else None) \
-            if isinstance(base, (VarRef, LocalRef)) else None
-        if var is not None and var.record_keys is not None:
-            assert isinstance(base, (VarRef, LocalRef))  # var is only found for these
-            text = var.location([expr_str(k, m) for k in keys], base.primed)
-            return f"{_wrap(_fmt(base.proc, m), _ATOM)}.{text}" if isinstance(base, LocalRef) else text
+def _ref(e: Expr) -> str:
+    keys: list[Expr] = []
+    base = e
+    while isinstance(base, Index):
+        keys.insert(0, base.key)
+        base = base.base
+    if isinstance(base, (VarRef, LocalRef)) and base.record_keys is not None:  # NOTE(record-names)
+        text = location(base.name, base.record_keys, [expr_str(k) for k in keys], base.primed)
+        return f"{_wrap(_fmt(base.proc), _ATOM)}.{text}" if isinstance(base, LocalRef) else text
     match e:
         case VarRef():
             return e.name + ("'" if e.primed else "")
         case LocalRef():
-            return f"{_wrap(_fmt(e.proc, m), _ATOM)}.{e.name}" + ("'" if e.primed else "")
+            return f"{_wrap(_fmt(e.proc), _ATOM)}.{e.name}" + ("'" if e.primed else "")
         case Index():
-            return f"{_ref(e.base, m) if isinstance(e.base, (VarRef, LocalRef, Index)) else _wrap(_fmt(e.base, m), _ATOM)}[{expr_str(e.key, m)}]"
+            return f"{_ref(e.base) if isinstance(e.base, (VarRef, LocalRef, Index)) else _wrap(_fmt(e.base), _ATOM)}[{expr_str(e.key)}]"
     raise TypeError(e)
 
 
-def _fmt(e: Expr, m: Model | None = None) -> tuple[str, int]:
+def _fmt(e: Expr) -> tuple[str, int]:
     match e:
         case Lit():
             if isinstance(e.value, Fraction) and e.value.denominator != 1:
@@ -596,13 +596,13 @@ def _fmt(e: Expr, m: Model | None = None) -> tuple[str, int]:
         case ParamRef():
             return e.name, _ATOM
         case VarRef() | LocalRef() | Index():
-            return _ref(e, m), _ATOM
+            return _ref(e), _ATOM
         case BoundRef():
             return e.binder.name, _ATOM
         case Unary(op=UnOp.NEG):
-            return "-" + _wrap(_fmt(e.arg, m), _UNARY_MINUS), _UNARY_MINUS
+            return "-" + _wrap(_fmt(e.arg), _UNARY_MINUS), _UNARY_MINUS
         case Unary():
-            return f"{e.op.value} {_wrap(_fmt(e.arg, m), _PREFIX)}", _PREFIX
+            return f"{e.op.value} {_wrap(_fmt(e.arg), _PREFIX)}", _PREFIX
         case Binary(op=BinOp.DIV, left=Lit(value=int() as num), right=Lit(value=int() as den)) if not isinstance(num, bool):
             return f"{num}/{den}", 9  # a literal fraction reads best unspaced
         case Binary():
@@ -612,24 +612,24 @@ def _fmt(e: Expr, m: Model | None = None) -> tuple[str, int]:
             right_need = p if e.op is BinOp.IMPLIES else p + 1
             if e.op in (BinOp.AND, BinOp.OR, BinOp.ADD, BinOp.MUL):
                 right_need = p + 1
-            return f"{_wrap(_fmt(e.left, m), left_need)} {e.op.value} {_wrap(_fmt(e.right, m), right_need)}", p
+            return f"{_wrap(_fmt(e.left), left_need)} {e.op.value} {_wrap(_fmt(e.right), right_need)}", p
         case Ite():
-            return f"if {expr_str(e.cond, m)} then {expr_str(e.then, m)} else {expr_str(e.else_, m)}", _PREFIX
+            return f"if {expr_str(e.cond)} then {expr_str(e.then)} else {expr_str(e.else_)}", _PREFIX
         case Quant():
             dom = str(e.domain)
             b = e.binder.name
             if e.kind in (QuantKind.FORALL, QuantKind.EXISTS):
                 assert e.body is not None  # forall/exists: the predicate is the body (ir.Quant)
-                return f"{e.kind.value} {b} in {dom}: {expr_str(e.body, m)}", _PREFIX
+                return f"{e.kind.value} {b} in {dom}: {expr_str(e.body)}", _PREFIX
             if e.kind is QuantKind.COUNT:
                 assert e.cond is not None  # count: the predicate is the cond (ir.Quant)
-                return f"count({b} in {dom} where {expr_str(e.cond, m)})", _ATOM
-            where = f" where {expr_str(e.cond, m)}" if e.cond is not None else ""
+                return f"count({b} in {dom} where {expr_str(e.cond)})", _ATOM
+            where = f" where {expr_str(e.cond)}" if e.cond is not None else ""
             assert e.body is not None  # sum: the body is the summand (ir.Quant)
-            return f"sum({b} in {dom}{where}: {expr_str(e.body, m)})", _ATOM
+            return f"sum({b} in {dom}{where}: {expr_str(e.body)})", _ATOM
         case Call():
             if not e.args:
                 return e.name, _ATOM
-            return f"{e.name}({', '.join(expr_str(a, m) for a in e.args)})", _ATOM
+            return f"{e.name}({', '.join(expr_str(a) for a in e.args)})", _ATOM
         case _:
             assert_never(e)

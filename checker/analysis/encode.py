@@ -22,6 +22,7 @@ prove the guards before trusting an answer (`Unsupported` otherwise).
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -54,7 +55,7 @@ def inline(e: I.Expr, model: I.Model, sub: dict[int, I.Expr] | None = None) -> I
         case I.Lit() | I.ParamRef() | I.VarRef() | I.BoundRef():
             return e
         case I.LocalRef():
-            return I.LocalRef(e.family, e.name, inline(e.proc, model, sub), e.ty, e.primed, e.span)
+            return dataclasses.replace(e, proc=inline(e.proc, model, sub))  # keeps its record_keys (NOTE(record-names))
         case I.Index():
             return I.Index(inline(e.base, model, sub), inline(e.key, model, sub), e.ty, e.span)
         case I.Unary():

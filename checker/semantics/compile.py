@@ -243,8 +243,8 @@ class Compiler:
                 off, primed, what = self.loc(m, b)
                 if off is None:
                     return None, primed, what
-                if _of_record(inst.model, m):  # the map a key indexes, as the model writes it (NOTE(record-names))
-                    what = expr_str(m, inst.model)
+                if _of_record(m):  # the map a key indexes, as the model writes it (NOTE(record-names))
+                    what = expr_str(m)
                 assert isinstance(m.ty, MapType)
                 lo, n = inst.key_index(m.ty.key)
                 stride = inst.width(m.ty.value)
@@ -599,11 +599,8 @@ def _straight_update(dyn: tuple, consts: tuple, checks: tuple, out_of_range):
     return update
 
 
-def _of_record(model: Model, e: Expr) -> bool:
+def _of_record(e: Expr) -> bool:
     """Whether `e` is (an entry of) a variable made of a record's field (NOTE(record-names))."""
     while isinstance(e, Index):
         e = e.base
-    if not isinstance(e, (VarRef, LocalRef)):
-        return False
-    v = model.state_var(e.name, e.family if isinstance(e, LocalRef) else None)
-    return v is not None and v.record_keys is not None
+    return isinstance(e, (VarRef, LocalRef)) and e.record_keys is not None

@@ -99,10 +99,9 @@ class Explainer:
             return None
         except Exception:  # an explanation is a courtesy: it must never cost the trace
             return None
-        model = self.inst.model  # fields of records as the model writes them (NOTE(record-names))
-        inputs = ", ".join(f"{expr_str(a, model)} = {_show(display_value(v, a.ty))}" for a, v in vals.items())
+        inputs = ", ".join(f"{expr_str(a)} = {_show(display_value(v, a.ty))}" for a, v in vals.items())
         lits = {a: I.Lit(v, a.ty) for a, v in vals.items()}
-        filled = expr_str(I.substitute(rule.body, lambda x: lits.get(x) if x in lits else None), model)
+        filled = expr_str(I.substitute(rule.body, lambda x: lits.get(x) if x in lits else None))
         return value, (f"{inputs}: {filled}" if inputs else filled)
 
     def notes(self, xs: list[tuple]) -> list[tuple[str, ...]]:
