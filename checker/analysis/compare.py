@@ -30,7 +30,7 @@ from fractions import Fraction
 
 import z3
 
-from forkproof.analysis.encode import (Config, Encoder, Unsupported, inline, params_used,
+from forkproof.analysis.encode import (Config, Encoder, Unsupported, entry_text, inline, params_used,
                                        preorder, py_value, zv)
 from forkproof.analysis.relation import RuleComparison, Witness, relation_of
 from forkproof.analysis.report import compress
@@ -457,14 +457,15 @@ class _Job:
         parts = []
         for fam, counters in e.cfg.counters.items():
             values = {st: py_value(mdl.eval(c, model_completion=True)) for st, c in counters.items()}
-            parts += [f"{v} x ({st.show})" for st, v in values.items() if v]
+            parts += [f"{v} x ({st.label})" for st, v in values.items() if v]
             if not any(values.values()):
                 parts.append(f"no {fam}")
         for (name, path), t in sorted(e.cfg.globals.items(), key=lambda kv: kv[0]):
             ty = self.global_types[name]
+            where = entry_text(_global(self.models[1], name) or _global(self.models[0], name), name, ty, path)
             for _ in path:
                 ty = ty.value  # type: ignore[union-attr]
-            parts.append(f"{name}{''.join(f'[{k}]' for k in path)} = {value_str(py_value(mdl.eval(t, model_completion=True)), ty)}")
+            parts.append(f"{where} = {value_str(py_value(mdl.eval(t, model_completion=True)), ty)}")
         for b in self.defs[1].params:
             t = e.cfg_new.tparams[b.uid]
             parts.append(f"{b.name} = {value_str(py_value(mdl.eval(t, model_completion=True)), b.ty)}")

@@ -186,7 +186,19 @@ class LocalState:
     family: str
     values: tuple  # one Python value per local slot, in `slots` order
     slots: tuple[str, ...]  # "ballot", "m[k]" ...
-    show: str  # "ballot = Yes"
+    show: str  # "ballot = Yes", in Z3's names of the counters
+    label: str = ""  # the same for people, locations as the model writes them (NOTE(record-names))
+
+
+def entry_text(var: I.StateVar | None, name: str, ty: I.Type, path: tuple) -> str:
+    """The entry `path` (runtime keys) of the variable `name` of type `ty`, as the model
+    writes it (NOTE(record-names)): `props[P1].tally.yes`, `votes[Yes]`."""
+    texts = []
+    for k in path:
+        assert isinstance(ty, I.MapType)  # a path has a key per map level
+        texts.append(value_str(k, ty.key))
+        ty = ty.value
+    return I.location(name, var.record_keys if var is not None else None, texts)
 
 
 class Copy:
@@ -256,7 +268,9 @@ class Encoder:
         got = self._states.get(family)
         if got is not None:
             return got
-        slots, doms = [], []
+        slots, doms, labels = [], [], []
+        own = {v.name: v for v in self.model.family_named(family).locals} if \
+            any(f.name == family for f in self.model.families) else {}
         for name, ty in self.locals_of(family):
             paths: list[tuple[tuple, I.Type]] = [((), ty)]
             while isinstance(paths[0][1], I.MapType):
@@ -264,6 +278,7 @@ class Encoder:
             for path, leaf in paths:
                 slots.append((name, path))
                 doms.append((leaf, self.domain(leaf)))
+                labels.append(entry_text(own.get(name), name, ty, path))
         total = 1
         for _, d in doms:
             total *= len(d)
@@ -273,7 +288,8 @@ class Encoder:
         names = tuple(n + "".join(f"[{k}]" for k in p) for n, p in slots)
         for combo in itertools.product(*(d for _, d in doms)):
             show = ", ".join(f"{n} = {value_str(x, t)}" for n, x, (t, _) in zip(names, combo, doms))
-            out.append(LocalState(family, tuple(combo), tuple(slots), show or "(no locals)"))
+            label = ", ".join(f"{n} = {value_str(x, t)}" for n, x, (t, _) in zip(labels, combo, doms))
+            out.append(LocalState(family, tuple(combo), tuple(slots), show or "(no locals)", label or "(no locals)"))
         self._states[family] = out
         return out
 

@@ -39,8 +39,8 @@ from forkproof.analysis.anatomy import (Anatomy, Measure, atom_kind, fold, infer
                                         is_whole, kind_of, size_of as _size, stated)
 from forkproof.analysis.quorum import weighted_quorum
 from forkproof.analysis.report import ClauseReport, Row, Table, ThresholdReport, Variant, Verdict, compress
-from forkproof.analysis.encode import (Config, Encoder, Unsupported, defs_used, inline, params_used, preorder,
-                                       py_value, zv)
+from forkproof.analysis.encode import (Config, Encoder, Unsupported, defs_used, entry_text, inline, params_used,
+                                       preorder, py_value, zv)
 from forkproof.semantics.gcfence import gc_fence
 from forkproof.spec import ir as I
 from forkproof.spec.ir import expr_str, value_str
@@ -870,7 +870,7 @@ def show_config(mdl: z3.ModelRef, cfg: Config, enc: Encoder) -> str:
         for st, c in counters.items():
             v = mdl.eval(c, model_completion=True).as_long()
             if v:
-                parts.append(f"{v} x ({st.show})")
+                parts.append(f"{v} x ({st.label})")
         if not any(mdl.eval(c, model_completion=True).as_long() for c in counters.values()):
             parts.append(f"no {fam}")
     for (name, path), t in sorted(cfg.globals.items(), key=lambda kv: kv[0]):
@@ -878,7 +878,7 @@ def show_config(mdl: z3.ModelRef, cfg: Config, enc: Encoder) -> str:
         ty = var.ty
         for _ in path:
             ty = ty.value
-        parts.append(f"{name}{''.join(f'[{k}]' for k in path)} = {value_str(py_value(mdl.eval(t, model_completion=True)), ty)}")
+        parts.append(f"{entry_text(var, name, var.ty, path)} = {value_str(py_value(mdl.eval(t, model_completion=True)), ty)}")
     binders = {b.uid: b for b in _all_binders(enc.model)}
     for uid, t in cfg.tparams.items():
         b = binders.get(uid)
