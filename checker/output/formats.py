@@ -20,7 +20,8 @@ docs/formats.md is the reference for what each format holds; the choices in shor
   of the rule "fixed-expectation" at the `expect` clause.
 - ITF (Apalache ADR-015): one file per counterexample, states as ITF values, `loop` for
   lassos; an expected violation's file says so in `#meta` (`expected`).  NOTE(itf-vars): a global is one variable (a map `m[k]` is one `#map`); a family
-  local `F[i].x` is one variable `F.x`, a map from the process id "F[i]" to the value.
+  local `F[i].x` is one variable `F.x`, a map from the process id "F[i]" to the value; a
+  record variable is one variable whose values are ITF records (NOTE(record-names)).
 
 NOTE(determinism): the same input gives the same bytes.  No clock reading, host name or
 absolute path is added; wall-clock times appear only with `timings=True` (`--timings`).

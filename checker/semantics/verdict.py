@@ -3,7 +3,8 @@
 NOTE(display): values in traces are display values, not runtime values (NOTE(values) in
 spec/ir.py): bool -> bool, int -> int, enum -> member name, process id -> "Family[i]"
 (0-based), rational -> int when integral else "p/q".  Locations are named `x`, `m[k]`,
-`Validator[2].ballot`, `Validator[2].m[k]` (see `forkproof.semantics.instance`).
+`Validator[2].ballot`, `Validator[2].m[k]`, a record's field as the model writes it,
+`props[P1].tally.yes` (the slots' labels: NOTE(slot-labels) in `forkproof.semantics.instance`).
 """
 from __future__ import annotations
 
