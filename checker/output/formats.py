@@ -471,7 +471,7 @@ def _itf_records(variables: list[I.StateVar]) -> list[tuple[str, I.Type]]:
     maps where the model has them: `props.tally.yes`, `props.tally.no: [Proposal] 0..N` and
     `props.stage: [Proposal] Stage` are `props: [Proposal] {tally: {yes, no}, stage}`."""
     tries: dict[str, dict] = {}
-    out: list[tuple[str, object]] = []
+    out: list[tuple[str, I.Type | dict]] = []  # a dict: the trie of a record variable's keys and fields
     for v in variables:
         parts, per = v.name.split("."), v.record_keys
         if per is None or len(per) != len(parts) - 1:
@@ -487,7 +487,7 @@ def _itf_records(variables: list[I.StateVar]) -> list[tuple[str, I.Type]]:
                 node = node.setdefault(("key", ty.key), {})
                 ty = ty.value
             node = node.setdefault(("field", part), {} if i < len(parts) - 2 else ty)
-    return [(name, _trie_type(name, t) if isinstance(t, dict) else t) for name, t in out]  # type: ignore[misc]
+    return [(name, _trie_type(name, t) if isinstance(t, dict) else t) for name, t in out]
 
 
 def _trie_type(name: str, node: dict) -> I.Type:
