@@ -162,12 +162,15 @@ def _with_record_keys(model: I.Model, ast: A.ModelD) -> I.Model:
     field (NOTE(record-names) in spec/ir.py), read from the declarations as written: for
     `var props: [Proposal] Prop`, `props.tally.yes` has one key after `props`, none after
     `tally`.  The IR alone cannot tell: `var s: R` with `record R { v: [K] bool }` and
-    `var s: [K] R` with `record R { v: bool }` both give `s.v: [K] bool`."""
-    records = {d.name: d for d in ast.decls if isinstance(d, A.RecordD)}
+    `var s: [K] R` with `record R { v: bool }` both give `s.v: [K] bool`.  An option is the
+    record of `some` and `value` (NOTE(options) in spec/typecheck.py): `[P] option[bool]`
+    gives `b.some`, written `b[P1].some`."""
+    records = {d.name: tuple((f, t) for f, t, _ in d.fields) for d in ast.decls if isinstance(d, A.RecordD)}
     aliases = {d.name: d.type for d in ast.decls if isinstance(d, A.TypeD)}
+    option = "option" not in {name for name, _ in _names(ast.decls)}  # not a keyword: a model may declare it
 
-    def peel(t: A.ExprE) -> tuple[int, A.RecordD | None]:
-        """How many map levels `t` has before a record, and that record (None: not a record)."""
+    def peel(t: A.ExprE) -> tuple[int, tuple[tuple[str, A.ExprE], ...] | None]:
+        """How many map levels `t` has before a record, and the record's fields (None: not a record)."""
         n = 0
         for _ in range(len(aliases) + 64):  # a checked model has no cycle of aliases
             if isinstance(t, A.MapTypeE):
@@ -176,16 +179,18 @@ def _with_record_keys(model: I.Model, ast: A.ModelD) -> I.Model:
                 t = aliases[t.id]
             elif isinstance(t, A.Name) and t.id in records:
                 return n, records[t.id]
+            elif option and isinstance(t, A.IndexE) and isinstance(t.base, A.Name) and t.base.id == "option":
+                return n, (("some", A.Name("bool")), ("value", t.key))
             else:
                 break
         return n, None
 
     def paths(t: A.ExprE, depth: int = 0) -> dict[str, tuple[int, ...]]:
         """".tally.yes" -> the keys after each part but the last, for every field below `t`."""
-        n, rec = peel(t)
-        if rec is None or depth > len(records):  # a record cannot contain itself (FP208)
+        n, fields = peel(t)
+        if fields is None or depth > len(records) + 1:  # a record cannot contain itself (FP208)
             return {"": ()}
-        return {f".{f}{p}": (n,) + ks for f, ft, _ in rec.fields for p, ks in paths(ft, depth + 1).items()}
+        return {f".{f}{p}": (n,) + ks for f, ft in fields for p, ks in paths(ft, depth + 1).items()}
 
     def fix(v: I.StateVar, decls: dict[str, A.VarD]) -> I.StateVar:
         name, _, path = v.name.partition(".")

@@ -11,7 +11,8 @@ Pinned: a violated invariant's trace in text and JSON (a map-of-records entry, a
 record local, a record with a map field, a threshold spelled out along it), a change to
 every copy collapsing to `Member[*].ballot[P2].no` as a plain local's would, ITF records,
 the slots of records with map fields at every level, expressions, a runtime error, PDR's
-invariant, the counters' counters, and `forkproof thresholds`.
+invariant, the counters' counters, `forkproof thresholds`, and options (records of `some`
+and `value`: `ballots[P1].some`).
 """
 from __future__ import annotations
 
@@ -212,3 +213,29 @@ def test_thresholds_show_rules_and_configurations_as_written(tmp_path):
     flat = " ".join(r.output.split())
     assert "(ballot[P1].yes = 1, ballot[P2].yes = " in flat
     assert "props[P1].yes = " in flat and "props.yes[" not in flat and "ballot.yes[" not in flat
+
+
+# An option is the record of `some` and `value` (NOTE(options) in spec/typecheck.py): its
+# keys go before them as a record's do.
+OPTIONS = """model Opt
+enum Version { V1, V2 }
+enum Proposal { P1, P2 }
+record Slot { vote: option[Version], n: 0..2 }
+process Node[1] { var vote: option[Version] = none }
+var pending: option[Version] = none
+var ballots: [Proposal] option[bool] = none
+var slots: [Proposal] Slot = {vote: none, n: 0}
+action cast(p: Proposal, b: bool) when ballots[p] == none { ballots[p] = some(b)  slots[p].vote = some(V2) }
+invariant never: ballots[P2] == none
+"""
+
+
+def test_options_are_named_as_the_records_they_are(tmp_path):
+    r = invoke("check", "--no-deadlock", model_file(tmp_path, OPTIONS))
+    flat = " ".join(r.output.split())
+    assert "start: pending.some = false, pending.value = V1, ballots[P1].some = false," in flat, r.output
+    assert "cast(p = P2, b = false): ballots[P2].some = true, slots[P2].vote.some = true, " \
+           "slots[P2].vote.value = V2" in flat
+    assert "Node[0].vote.some = false" in flat
+    model = load_model_text(OPTIONS, "opt.fork")
+    assert expr_str(model.invariants[0].expr) == "not ballots[P2].some"
