@@ -44,7 +44,7 @@ def load_model_text(text: str, path: str = "<model>", read: Reader = read_file) 
     whole; ModelError with diagnostics otherwise.  `read` gives an imported file's text."""
     key = os.path.realpath(path) if os.path.isfile(path) else None
     merged, _ = _Loader(read).resolve(parse(text), path, ((key, path),))
-    return _with_record_keys(check(merged, path), merged)
+    return _with_record_keys(check(merged, path))
 
 
 def load_model(path: str) -> I.Model:
@@ -157,53 +157,11 @@ class _Loader:
 # ---------------------------------------------------------------- record fields as written
 
 
-def _with_record_keys(model: I.Model, ast: A.ModelD) -> I.Model:
-    """`model` with `record_keys` set on each variable the type checker made of a record's
-    field (NOTE(record-names) in spec/ir.py), read from the declarations as written: for
-    `var props: [Proposal] Prop`, `props.tally.yes` has one key after `props`, none after
-    `tally`.  The IR alone cannot tell: `var s: R` with `record R { v: [K] bool }` and
-    `var s: [K] R` with `record R { v: bool }` both give `s.v: [K] bool`.  An option is the
-    record of `some` and `value` (NOTE(options) in spec/typecheck.py): `[P] option[bool]`
-    gives `b.some`, written `b[P1].some`."""
-    records = {d.name: tuple((f, t) for f, t, _ in d.fields) for d in ast.decls if isinstance(d, A.RecordD)}
-    aliases = {d.name: d.type for d in ast.decls if isinstance(d, A.TypeD)}
-    option = "option" not in {name for name, _ in _names(ast.decls)}  # not a keyword: a model may declare it
-
-    def peel(t: A.ExprE) -> tuple[int, tuple[tuple[str, A.ExprE], ...] | None]:
-        """How many map levels `t` has before a record, and the record's fields (None: not a record)."""
-        n = 0
-        for _ in range(len(aliases) + 64):  # a checked model has no cycle of aliases
-            if isinstance(t, A.MapTypeE):
-                n, t = n + 1, t.value
-            elif isinstance(t, A.Name) and t.id in aliases:
-                t = aliases[t.id]
-            elif isinstance(t, A.Name) and t.id in records:
-                return n, records[t.id]
-            elif option and isinstance(t, A.IndexE) and isinstance(t.base, A.Name) and t.base.id == "option":
-                return n, (("some", A.Name("bool")), ("value", t.key))
-            else:
-                break
-        return n, None
-
-    def paths(t: A.ExprE, depth: int = 0) -> dict[str, tuple[int, ...]]:
-        """".tally.yes" -> the keys after each part but the last, for every field below `t`."""
-        n, fields = peel(t)
-        if fields is None or depth > len(records) + 1:  # a record cannot contain itself (FP208)
-            return {"": ()}
-        return {f".{f}{p}": (n,) + ks for f, ft in fields for p, ks in paths(ft, depth + 1).items()}
-
-    def fix(v: I.StateVar, decls: dict[str, A.VarD]) -> I.StateVar:
-        name, _, path = v.name.partition(".")
-        d = decls.get(name)
-        keys = paths(d.type).get("." + path) if path and d is not None else None
-        return dataclasses.replace(v, record_keys=keys) if keys is not None else v
-
-    top = {d.name: d for d in ast.decls if isinstance(d, A.VarD)}
-    families = {d.name: {x.name: x for x in d.vars} for d in ast.decls if isinstance(d, A.ProcessD)}
-    model = dataclasses.replace(
-        model, globals=tuple(fix(v, top) for v in model.globals),
-        families=tuple(dataclasses.replace(f, locals=tuple(fix(v, families.get(f.name, {})) for v in f.locals))
-                       for f in model.families))
+def _with_record_keys(model: I.Model) -> I.Model:
+    """`model` with `record_keys` on every reference to a variable of a record's field
+    (NOTE(record-names) in spec/ir.py), copied from the variable, on which the type checker
+    set it (it knows the record's type: `var s: R` with `record R { v: [K] bool }` and `var
+    s: [K] R` with `record R { v: bool }` both give `s.v: [K] bool`)."""
     known: dict[tuple[str | None, str], tuple[int, ...]] = {
         (None, v.name): v.record_keys for v in model.globals if v.record_keys is not None}
     known.update({(f.name, v.name): v.record_keys for f in model.families for v in f.locals if v.record_keys is not None})

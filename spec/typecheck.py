@@ -915,7 +915,8 @@ class _Checker:
             if v.init_kind == "expr":
                 assert v.init is not None  # the parser gives `= e` its expression
                 init = dataclasses.replace(v, init=self.literal_part(v.init, path, ty, v.name))
-            out.append(self.state_var(dataclasses.replace(init, name=v.name + path), family, t))
+            sv = self.state_var(dataclasses.replace(init, name=v.name + path), family, t)
+            out.append(dataclasses.replace(sv, record_keys=_record_keys(ty, path)))
         return out
 
     def literal_part(self, e: A.ExprE, path: str, ty: I.Type, name: str) -> A.ExprE:
@@ -1419,6 +1420,21 @@ def _flat(ty: I.Type, path: str = "") -> list[tuple[str, I.Type]]:
     if isinstance(ty, I.MapType) and _has_record(ty.value):
         return [(p, I.MapType(ty.key, t)) for p, t in _flat(ty.value, path)]
     return [(path, ty)]
+
+
+def _record_keys(ty: I.Type, path: str) -> tuple[int, ...]:
+    """NOTE(record-names) in spec/ir.py: for the field `path` (".tally.yes") of a variable of
+    type `ty` (`[Proposal] Prop`), how many of its keys follow each part of its name but the
+    last: (1, 0), written `props[P1].tally.yes`."""
+    out = []
+    for f in path.strip(".").split("."):
+        n = 0
+        while isinstance(ty, I.MapType):
+            n, ty = n + 1, ty.value
+        assert isinstance(ty, I.RecordType)  # `path` follows the record's fields (_flat)
+        out.append(n)
+        ty = ty.field(f)  # type: ignore[assignment]
+    return tuple(out)
 
 
 def _field(base: I.Expr, name: str, span: Span | None, primed: bool) -> I.Expr:
