@@ -770,6 +770,19 @@ def _var_type(g: _Gen, local: bool, budget: int) -> tuple[Ty, int] | None:
     if not local:
         options += [INT, RAT]
     ty = g.pick(options)
+    # an option (NOTE(options)), or a map of them; a copy's local for the counters holds a
+    # value of a fixed size, alone or in a map with two keys (few local states, as below);
+    # a record drawn next takes the place of either, as of any other type
+    if g.chance(3):
+        vals = [BOOL, rng(0, 2), Ty("enum"), rng(0, n, hi_text="N"), small, rng(-2, 2)]
+        if not local:
+            vals += [INT, RAT]
+        if local and m.counters:
+            vals = [t for t in vals if t.fixed()]
+        o = opt(g.pick(vals))
+        ty = g.pick([o, o, o] if o.unbounded() else [o, mapt(Ty("enum"), o), o, mapt(BOOL, o)])
+        if local and m.counters and _size(ty, n, m.enum_size) > COUNTERS_LOCAL:
+            ty = o
     if not local and m.family and not m.counters and g.chance(10):  # stores ids: no symmetry reduction for P
         ty = g.pick([PROC, mapt(PROC, BOOL)])
     if not local and m.family and m.counters and g.chance(8):  # a set of ids: a flag of each copy (NOTE(sets))
@@ -788,18 +801,6 @@ def _var_type(g: _Gen, local: bool, budget: int) -> tuple[Ty, int] | None:
                     + ([] if m.counters else [mapt(small, rec)]))
         if local and m.counters and _size(ty, n, m.enum_size) > COUNTERS_LOCAL:
             ty = rec
-    # an option (NOTE(options)), or a map of them; a copy's local for the counters holds a
-    # value of a fixed size, alone or in a map with two keys (few local states, as above)
-    if g.chance(4):
-        vals = [BOOL, rng(0, 2), Ty("enum"), rng(0, n, hi_text="N"), small, rng(-2, 2)]
-        if not local:
-            vals += [INT, RAT]
-        if local and m.counters:
-            vals = [t for t in vals if t.fixed()]
-        o = opt(g.pick(vals))
-        ty = g.pick([o, o, o] if o.unbounded() else [o, mapt(Ty("enum"), o), o, mapt(BOOL, o)])
-        if local and m.counters and _size(ty, n, m.enum_size) > COUNTERS_LOCAL:
-            ty = o
     size = _size(ty, n, m.enum_size)
     if size > budget:
         return None
