@@ -18,6 +18,14 @@ values, NOTE(values) in spec/ir.py).  A generated model covers, at random:
   `p.l0.f0`, primed in step invariants), written one at a time (`r.f0 = ...`) or whole (`r =
   {f0: ..., f1: ...}`, `r = s`, swaps, in `for` over a map's keys or the family), compared
   whole with `==` and `!=` to a literal (on either side) or to another record of the type;
+- options (NOTE(options)): `option[T]` for T bool, a range (`0..2`, `0..N`, `Small`), the
+  enum and (globals only) `int` and `rat`, as global variables, map values (`[Color]
+  option[0..2]`), locals of the family (for the counters, of fixed sizes and few local
+  states) and record fields; read with `x == none`, `x != none`, `x == some(e)`, `x == y`
+  (a literal sometimes on the left) and `value_or(x, d)` wherever a value of T stands;
+  written whole only, `x = none`, `x = some(v)` (v kept in range like any write, now and
+  then not: a runtime error), `x = y`, swaps; initial values `= none` and `= some(c)`, never
+  `= any` or `in D` (nor `= any` for a record with an option field);
 - initial values `= c`, `= any`, `in D` and record literals `= {f0: 0, f1: Red}`;
 - a process family `process P[N] { var ... }` with N in 1..3;
 - params `N: int`, sometimes `Q: rat` and `B: bool`, `assume`;
@@ -39,7 +47,8 @@ usually kept in range (assignments wrap with `%` or are clamped), so most models
 clean; a few percent of the choices are unsafe on purpose (a divisor that may be zero, a
 write that may leave its range, a map key that may miss, two writes to one location), so
 that the engines must agree on runtime errors too.  A step writes each variable the type
-checker makes (each field of a record, NOTE(records)) at most once, so FP206 never fires.
+checker makes (each field of a record, NOTE(records); an option's flag and value, always
+together) at most once, so FP206 never fires.
 
 Choices are drawn so that Hypothesis shrinks towards the simplest model: index 0 of every
 choice list is the simplest option.
@@ -84,13 +93,13 @@ class Rec:
 
     def fixed(self) -> bool:
         """Every part has a size that does not depend on N (a copy's local, for the counters)."""
-        return all(t.kind != "range" or (t.lo.lstrip("-").isdigit() and t.hi.lstrip("-").isdigit())
-                   for _, t in slots(Ty("record", rec=self)))
+        return all(t.fixed() for _, t in slots(Ty("record", rec=self)))
 
 
 @dataclass(frozen=True)
 class Ty:
-    """A generator-side type: `kind` is bool | range | int | rat | enum | proc | map | record."""
+    """A generator-side type: `kind` is bool | range | int | rat | enum | proc | map | record |
+    option (NOTE(options): `val` is the type of the value it may hold)."""
 
     kind: str
     lo: str = ""  # range bounds as text, and their values in this instance
@@ -117,6 +126,8 @@ class Ty:
                 return f"set[{self.key.text()}]" if self.set else f"[{self.key.text()}] {self.val.text()}"
             case "record":
                 return self.rec.name
+            case "option":
+                return f"option[{self.val.text()}]"
         return self.kind
 
     @property
@@ -129,6 +140,15 @@ class Ty:
         while t.kind == "map":
             t = t.val
         return t
+
+    def fixed(self) -> bool:
+        """A size that does not depend on N (an option's, its value's)."""
+        t = self.val if self.kind == "option" else self
+        return t.kind != "range" or (t.lo.lstrip("-").isdigit() and t.hi.lstrip("-").isdigit())
+
+    def unbounded(self) -> bool:
+        """An int or a rat, or an option of one: written only from bounded values."""
+        return self.kind in ("int", "rat") or (self.kind == "option" and self.val.unbounded())
 
 
 BOOL = Ty("bool")
@@ -145,6 +165,11 @@ def mapt(key: Ty, val: Ty) -> Ty:
     return Ty("map", key=key, val=val)
 
 
+def opt(val: Ty) -> Ty:
+    """`option[val]` (NOTE(options))."""
+    return Ty("option", val=val)
+
+
 def lit(v: int) -> str:
     return str(v) if v >= 0 else f"-{-v}"
 
@@ -155,7 +180,9 @@ Path = tuple[str, ...]  # fields, outermost first: ("x", "f0") is `r.x.f0` (or `
 def slots(ty: Ty, path: Path = ()) -> list[tuple[Path, Ty]]:
     """The scalar parts of a location of type `ty`: (field path, type), one per field of a
     record, nested records included (the variables the type checker makes, NOTE(records));
-    for any other type just ((), its leaf)."""
+    for any other type just ((), its leaf).  An option is one part: the type checker makes it
+    two variables, `x.some` and `x.value` (NOTE(options)), but it is only ever written whole
+    (`x = none`, `x = some(v)`, `x = y`), both at once."""
     while ty.kind == "map":
         ty = ty.val
     if ty.kind == "record":
@@ -182,7 +209,8 @@ def records_in(ty: Ty, path: Path = ()) -> list[tuple[Path, Ty]]:
 
 
 def root(name: str, path: Path) -> str:
-    """The name of a variable the type checker makes: `g1.x.f0`; each is written once a step."""
+    """The name of a variable the type checker makes: `g1.x.f0` (for an option, of the pair
+    `g1.x.f0.some` and `.value`, written together); each is written once a step."""
     return name + "".join(f".{f}" for f in path)
 
 
@@ -269,11 +297,12 @@ class _Gen:
 
     def var_reads(self, vk: str) -> list:
         """(variable, field path, type, producer of a read of one of its entries) for value
-        kind vk: a variable, or a field of a record in it."""
+        kind vk: a variable, or a field of a record in it; for vk "option", the places that
+        hold an option (NOTE(options)), read only through `==`, `!=` and `value_or`."""
         out = []
         for v in self.m.globals:
             for path, leaf in slots(v.ty):
-                if self.bounded_only and leaf.kind in ("int", "rat"):
+                if self.bounded_only and leaf.unbounded():
                     continue
                 if leaf.vk == vk and self.indexable(v.ty):
                     out.append((v, path, leaf, lambda v=v, path=path: self.location(v.name, v.ty, path=path)))
@@ -288,12 +317,12 @@ class _Gen:
     def near_start(self) -> str | None:
         """A condition true in the initial states that actions may falsify: an entry (or a
         field) still at, or not far from, its initial value."""
-        pairs = [(v, path, leaf, f) for vk in ("num", "bool", "enum") for v, path, leaf, f in self.var_reads(vk)
+        pairs = [(v, path, leaf, f) for vk in ("num", "bool", "enum", "option") for v, path, leaf, f in self.var_reads(vk)
                  if v.init_of(path) is not None and leaf.kind != "int"]
         if not pairs:
             return None
         v, path, leaf, f = self.pick(pairs)
-        x, init = f(), v.init_of(path)
+        x, init = f(), v.init_of(path)  # an option's: `x == none`, `x == some(1)`
         if leaf.kind == "range":
             start = int(init)
             if self.chance(2):
@@ -374,7 +403,8 @@ class _Gen:
         op = self.pick(["==", "!="])
         if self.chance(2):
             return f"({a} {op} {self.pick(self.record_places(rec))()})"
-        b = self.record_literal(rec, lambda t, _: _const(self, t) if not self.chance(3) else self.expr(t.vk, d))
+        b = self.record_literal(rec, lambda t, _: self.option_operand(t, d) if t.kind == "option" else
+                                _const(self, t) if not self.chance(3) else self.expr(t.vk, d))
         return f"({b} {op} {a})" if self.chance(3) else f"({a} {op} {b})"
 
     def record_value(self, rec: Rec, target: str) -> str:
@@ -384,6 +414,68 @@ class _Gen:
         if places and self.chance(3):
             return self.pick(places)()
         return self.record_literal(rec, lambda t, path: self.rhs(t, root(target, path), 1))
+
+    # ------------------------------------------------------------ options (NOTE(options))
+
+    def option_places(self, ty: Ty) -> list:
+        """Producers of readable places that hold an option of type `ty` (a variable, a map
+        entry, a copy's local, a record's field), unbounded ones too: a copy (`x = y`) or a
+        comparison never makes a value grow."""
+        saved, self.bounded_only = self.bounded_only, False
+        try:
+            return [f for _, _, t, f in self.var_reads("option") if t == ty]
+        finally:
+            self.bounded_only = saved
+
+    def option_operand(self, ty: Ty, d: int) -> str:
+        """What an option of type `ty` is compared with or set to: `none`, `some(e)` (e of
+        the value's kind, in its range or not), or another place of the type."""
+        choice = self.draw(st.integers(0, 3))
+        if choice == 0:
+            return "none"
+        if choice == 1 and (places := self.option_places(ty)):
+            return self.pick(places)()
+        if choice == 2 and ty.val.kind != "int" and ty.val.kind != "rat":
+            return f"some({_const(self, ty.val)})"
+        return f"some({self.expr(ty.val.vk, d)})"
+
+    def option_test(self, d: int) -> str:
+        """`x == none`, `x != some(e)`, `x == y` (the literal sometimes on the left)."""
+        ty, f = self.pick([(t, f) for _, _, t, f in self.var_reads("option")])
+        a, b = f(), "none" if not self.chance(2) else self.option_operand(ty, d)
+        op = self.pick(["==", "!="])
+        return f"({b} {op} {a})" if self.chance(4) else f"({a} {op} {b})"
+
+    def option_value(self, ty: Ty, target: str, depth: int) -> str:
+        """A value for the option place `target`: `none`, another option of its type (`x =
+        y`), or `some(v)` with v written like a scalar location whose present value is
+        `value_or(target, first)` (kept in range, now and then not: a runtime error)."""
+        choice = self.draw(st.integers(0, 4))
+        if choice == 0:
+            return "none"
+        if choice == 1 and (places := self.option_places(ty)):
+            return self.pick(places)()
+        return f"some({self.rhs(ty.val, f'value_or({target}, {_first(ty.val)})', depth)})"
+
+    def value_or(self, vk: str) -> list:
+        """Producers of `value_or(x, d)` of value kind vk (NOTE(options)): d a constant, a
+        bound name or a plain state read (never another value_or, so that reads end)."""
+        out = []
+        for _, _, t, f in self.var_reads("option"):
+            if t.val.vk == vk:
+                out.append(lambda f=f: f"value_or({f()}, {self.default(vk)})")
+        return out
+
+    def default(self, vk: str) -> str:
+        lits = {"bool": ["false", "true"], "num": ["0", "1", "2", "N"], "rat": ["0", "(1/2)", "1"],
+                "enum": self.members()}[vk]
+        bound = [n for n, t in self.scope.items() if t.vk == vk and not (self.bounded_only and t.kind in ("int", "rat"))]
+        choice = self.draw(st.integers(0, 2))
+        if choice == 1 and bound:
+            return self.pick(bound)
+        if choice == 2 and (reads := self.reads(vk)):
+            return self.pick(reads)()
+        return self.pick(lits)
 
     def sets(self) -> list[str]:
         """Readable set variables, as text (a local one of some copy)."""
@@ -442,10 +534,13 @@ class _Gen:
             lits.append("Q")
         if vk == "bool" and self.m.has_b:
             lits.append("B")
+        options = self.value_or(vk)  # NOTE(options)
         # weighted towards state reads: constant-heavy expressions decide nothing
         kinds = [k for k, ok in (("lit", lits), ("bound", bound), ("bound", bound), ("read", opts), ("read", opts),
-                                 ("read", opts)) if ok]
+                                 ("read", opts), ("option", options)) if ok]
         k = self.pick(kinds)
+        if k == "option":
+            return self.pick(options)()
         if k == "lit":
             text = self.pick(lits)
             return f"({text})" if "/" in text else text
@@ -479,10 +574,14 @@ class _Gen:
         forms = ["cmp", "cmp", "not", "andor", "andor", "eq", "quant", "if", "call", "rat_threshold", "div_threshold"]
         if self.comparable():
             forms += ["record", "record"]
+        if self.var_reads("option"):
+            forms += ["option", "option"]
         f = self.pick(forms)
         if f == "call" and not self.calls("bool"):
             f = "cmp"
         match f:
+            case "option":  # NOTE(options)
+                return self.option_test(d)
             case "record":  # NOTE(records)
                 return self.record_equal(d)
             case "cmp":
@@ -649,6 +748,8 @@ class _Gen:
             return text
         if ty.kind == "int":
             return self.expr("num", depth)
+        if ty.kind == "option":
+            return self.option_value(ty, current, depth)
         return self.expr(ty.vk, depth)
 
 
@@ -669,6 +770,19 @@ def _var_type(g: _Gen, local: bool, budget: int) -> tuple[Ty, int] | None:
     if not local:
         options += [INT, RAT]
     ty = g.pick(options)
+    # an option (NOTE(options)), or a map of them; a copy's local for the counters holds a
+    # value of a fixed size, alone or in a map with two keys (few local states, as below);
+    # a record drawn next takes the place of either, as of any other type
+    if g.chance(3):
+        vals = [BOOL, rng(0, 2), Ty("enum"), rng(0, n, hi_text="N"), small, rng(-2, 2)]
+        if not local:
+            vals += [INT, RAT]
+        if local and m.counters:
+            vals = [t for t in vals if t.fixed()]
+        o = opt(g.pick(vals))
+        ty = g.pick([o, o, o] if o.unbounded() else [o, mapt(Ty("enum"), o), o, mapt(BOOL, o)])
+        if local and m.counters and _size(ty, n, m.enum_size) > COUNTERS_LOCAL:
+            ty = o
     if not local and m.family and not m.counters and g.chance(10):  # stores ids: no symmetry reduction for P
         ty = g.pick([PROC, mapt(PROC, BOOL)])
     if not local and m.family and m.counters and g.chance(8):  # a set of ids: a flag of each copy (NOTE(sets))
@@ -707,6 +821,8 @@ def _size(ty: Ty, n: int, enum_size: int) -> int:
             return 6  # fed from bounded values only: a handful of values in practice
         case "map":
             return _size(ty.val, n, enum_size) ** _size(ty.key, n, enum_size)
+        case "option":  # none is one state (NOTE(options))
+            return 1 + _size(ty.val, n, enum_size)
         case "record":
             size = 1
             for _, t in ty.rec.fields:
@@ -729,14 +845,28 @@ def _records(g: _Gen) -> list[Rec]:
             ty = g.pick(options)
             if not m.counters and g.chance(10):
                 ty = g.pick([mapt(BOOL, rng(0, 1)), mapt(Ty("enum"), BOOL)])
+            elif g.chance(5):  # NOTE(options): a field that may hold no value
+                ty = opt(g.pick([BOOL, rng(0, 2), Ty("enum"), rng(0, m.n, hi_text="N")]))
             fields.append((f"f{j}", ty))
         out.append(Rec(f"R{i}", tuple(fields)))
     return out
 
 
+def _first(ty: Ty) -> str:
+    """The first value of an option's value type: what a none holds (NOTE(options))."""
+    return {"bool": "false", "range": ty.lo, "enum": MEMBERS[0]}.get(ty.kind, "0")
+
+
 def _const(g: _Gen, ty: Ty) -> str:
-    """A constant of a finite scalar type, valid for every N in the counters' models."""
+    """A constant of a finite scalar type, or an option's (`none`, `some(c)`: of int and
+    rat too), valid for every N in the counters' models."""
     match ty.kind:
+        case "option":  # mostly none: a value to set
+            if not g.chance(3):
+                return "none"
+            if ty.val.kind in ("int", "rat"):
+                return f"some({g.pick(['0', '1', '2'] if ty.val.kind == 'int' else ['0', '(1/2)'])})"
+            return f"some({_const(g, ty.val)})"
         case "bool":
             return g.pick(["false", "true"])
         case "range":  # mostly the low end, so counters have a way to go
@@ -751,7 +881,7 @@ def _const(g: _Gen, ty: Ty) -> str:
 def _record_init(g: _Gen, v: Var) -> str:
     """`= any`, or `= {f0: c, ...}` (for a map of records, every entry) with constants, which
     `v.field_inits` keeps for `near_start`."""
-    if g.chance(4):
+    if g.chance(4) and not any(t.kind == "option" for _, t in slots(v.ty)):  # an option never starts anywhere
         return "= any"
 
     def value(t: Ty, path: Path) -> str:
@@ -772,6 +902,8 @@ def _init(g: _Gen, ty: Ty) -> str:
     if ty.set:
         return g.pick(["= {}", "= any"])
     leaf = ty.leaf()
+    if leaf.kind == "option":  # none or some(c), never = any or in D (NOTE(options))
+        return "= " + _const(g, leaf)
     finite = leaf.kind in ("bool", "range", "enum", "proc")
     f = g.draw(st.integers(0, 4))
     if f == 1 and finite:
@@ -910,7 +1042,7 @@ def _write(g: _Gen, base: str, ty: Ty, path: Path, whole: bool) -> str:
         return f"{target} = {g.record_value(dict(records_in(ty))[path].rec, target)}"
     leaf = dict(slots(ty))[path]
     saved = g.bounded_only
-    g.bounded_only = leaf.kind in ("int", "rat")
+    g.bounded_only = leaf.unbounded()
     target = g.location(base, ty, read=False, path=path)
     value = g.rhs(leaf, target)
     g.bounded_only = saved

@@ -13,9 +13,10 @@ too.  The explicit engine, run to completion, is the reference; on each model:
 - k-induction and PDR (when checker/engines/symbolic/kind.py and checker/engines/symbolic/pdr.py exist) never prove what
   explicit violates and never violate what explicit proves exhaustively.
 
-Each run also counts the models with a record (NOTE(records)) and fails if too few had one:
-records are flattened to one variable per field before any engine sees them, and the
-agreement covers that flattening only if the engines meet it.
+Each run also counts the models with a record (NOTE(records)) and those with an option
+(NOTE(options)), and fails if too few had one: both are flattened to one variable per field
+before any engine sees them (an option to a flag and a value, the value kept at its first
+while the flag is down), and the agreement covers that flattening only if the engines meet it.
 
 A disagreement is a bug in one engine; the confirmed ones are pinned at the end as
 strict xfail tests named after the bug, with the minimal model inline.
@@ -40,7 +41,8 @@ from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.semantics.instance import Instance, instantiate
 from forkproof.semantics.replay import runtime_error_at
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
-from forkproof.spec.ir import Binary, BinOp, Call, EnumType, Index, Model, ProcType, Unary, UnOp
+from forkproof.spec.ir import (Binary, BinOp, BoolType, Call, EnumType, Index, MapType, Model, ProcType, Type, Unary,
+                               UnOp)
 from forkproof.spec.load import load_model_text
 from tests.gen import Generated, models
 
@@ -55,7 +57,8 @@ TIMEOUT = 60.0  # seconds per symbolic run; hitting it skips the model, it is no
 def hypothesis_run(tier: str, fast: int, slow: int, body) -> Counter[str]:
     """Run `body(generated)` on `fast` models in the fast tier, `slow` in the slow tier;
     derandomized or not as the Hypothesis profile says (tests/conftest.py).  Returns how
-    many models `body` went through (not rejected), and how many of them had a record."""
+    many models `body` went through (not rejected), and how many of them had a record, and
+    an option."""
     n = slow if tier == "slow" else fast
 
     @settings(max_examples=n, deadline=None,
@@ -65,26 +68,58 @@ def hypothesis_run(tier: str, fast: int, slow: int, body) -> Counter[str]:
         note(str(g))
         body(g)
         seen["models"] += 1
-        seen["with records"] += has_records(load_model_text(g.text, "gen.fork"))
+        model = load_model_text(g.text, "gen.fork")
+        seen["with records"] += has_records(model)
+        seen["with options"] += has_options(model)
 
     seen: Counter[str] = Counter()
     run()
     return seen
 
 
+def _state_vars(model: Model) -> dict[str, Type]:
+    return {v.name: v.ty for v in [*model.globals, *(x for f in model.families for x in f.locals)]}
+
+
+def _options(names: dict[str, Type]) -> set[str]:
+    """The options among the variables (NOTE(options)): `x` for the pair the type checker made,
+    `x.some` (a bool, or a map of bools) beside `x.value`."""
+    out = set()
+    for name, ty in names.items():
+        while isinstance(ty, MapType):
+            ty = ty.value
+        if name.endswith(".some") and isinstance(ty, BoolType) and name.removesuffix(".some") + ".value" in names:
+            out.add(name.removesuffix(".some"))
+    return out
+
+
 def has_records(model: Model) -> bool:
     """A variable of the model is a record, or a map of them (NOTE(records)): the type checker
-    made it one variable per field, named `r.f`."""
-    return any("." in v.name for v in [*model.globals, *(x for f in model.families for x in f.locals)])
+    made it one variable per field, named `r.f`.  An option's own pair (`x.some`, `x.value`)
+    is not one; an option field of a record (`r.f.some`) is in one."""
+    names = _state_vars(model)
+    options = _options(names)
+    return any("." in (n.rsplit(".", 1)[0] if n.rsplit(".", 1)[0] in options else n) for n in names)
 
 
-def assert_exercises_records(models: int, with_records: int) -> None:
-    """The engines met records in a quarter of `models` (the generator gives about half of its
-    models one); in a run of 8 to 29 models, in one at least, and in a shorter one not
-    necessarily (so that a fast-tier run on fresh examples, `--slow` without CI, does not
-    fail by chance)."""
+def has_options(model: Model) -> bool:
+    """A variable of the model is an option, or a map of them, or a record with an option
+    field (NOTE(options)): the type checker made it a flag `x.some` beside a value `x.value`."""
+    return bool(_options(_state_vars(model)))
+
+
+def assert_exercises(construct: str, models: int, having: int) -> None:
+    """The engines met the construct (a record, an option) in a quarter of `models` (the
+    generator gives about half of its models one); in a run of 8 to 29 models, in one at
+    least, and in a shorter one not necessarily (so that a fast-tier run on fresh examples,
+    `--slow` without CI, does not fail by chance)."""
     floor = models / 4 if models >= 30 else 1 if models >= 8 else 0
-    assert with_records >= floor, f"{with_records} of {models} models had a record"
+    assert having >= floor, f"{having} of {models} models had {construct}"
+
+
+def assert_exercises_records_and_options(seen: Counter[str]) -> None:
+    assert_exercises("a record", seen["models"], seen["with records"])
+    assert_exercises("an option", seen["models"], seen["with options"])
 
 
 def instance(g: Generated) -> Instance:
@@ -294,7 +329,7 @@ def test_symmetry_reduction_keeps_every_verdict(tier):
         event(f"reduced: {reduced.states < full.states}")
 
     seen = hypothesis_run(tier, 30, 1000, body)
-    assert_exercises_records(seen["models"], seen["with records"])
+    assert_exercises_records_and_options(seen)
 
 
 # ---------------------------------------------------------------- explicit against BMC
@@ -350,7 +385,7 @@ def test_bmc_agrees_with_explicit(tier):
         assert_bmc_agrees(inst, e, b, depth)
 
     seen = hypothesis_run(tier, 12, 300, body)
-    assert_exercises_records(seen["models"], seen["with records"])
+    assert_exercises_records_and_options(seen)
 
 
 # ---------------------------------------------------------------- explicit against the unbounded engines
@@ -402,7 +437,7 @@ def unbounded_engine_agrees(tier: str, check, runs: int, slow_runs: int) -> None
         assert_unbounded_agrees(inst, e, r, shortest=True)
 
     seen = hypothesis_run(tier, runs, slow_runs, body)
-    assert_exercises_records(seen["models"], seen["with records"])
+    assert_exercises_records_and_options(seen)
 
 
 def test_kind_agrees_with_explicit(tier):

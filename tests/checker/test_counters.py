@@ -18,8 +18,9 @@ explicit state space at a size exceeds MAX_STATES):
   >= d.  (It need not be d at the smallest violating size: a larger family may break
   the property sooner, so only the witness size is pinned to d.)
 - an ineligible model has a reason; eligible models never fail to encode;
-- enough of the eligible generated models have a record (NOTE(records)) for the agreement to
-  cover records (tests/checker/test_agreement.py `assert_exercises_records`).
+- enough of the eligible generated models have a record (NOTE(records)), and an option
+  (NOTE(options)), for the agreement to cover them (tests/checker/test_agreement.py
+  `assert_exercises`).
 
 Known disagreements between the explicit engine and the Z3 encoding on runtime errors
 (pinned in tests/checker/test_agreement.py) are told apart with BMC on the same instance and
@@ -58,7 +59,7 @@ from forkproof.semantics.verdict import EngineResult, Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError
 from forkproof.spec.load import load_model_text
-from tests.checker.test_agreement import (assert_exercises_records, folding_def_may_drop_an_error, has_records,
+from tests.checker.test_agreement import (assert_exercises, folding_def_may_drop_an_error, has_options, has_records,
                                           known_runtime_difference)
 from tests.gen import Generated, fairness_and_liveness, models
 
@@ -297,8 +298,9 @@ def test_generated_counters_agree_with_explicit(tier):
         if cmp.proof.ineligible is None and not cmp.runs:
             reject()
         seen[what] += 1
-        if what == "eligible":  # the counters met records (NOTE(records)) in some of them
+        if what == "eligible":  # the counters met records (NOTE(records)) and options (NOTE(options))
             seen["records (eligible)"] += has_records(model)
+            seen["options (eligible)"] += has_options(model)
         seen["sizes compared"] += len(cmp.runs)
         for v in cmp.proof.verdicts:
             seen[f"counters {v.status.value}"] += 1
@@ -309,7 +311,8 @@ def test_generated_counters_agree_with_explicit(tier):
     print(f"\n{dict(seen)} in {time.perf_counter() - start:.1f} s")
     # the test means something only if most models are inside the abstraction
     assert seen["eligible"] >= 0.4 * sum(n for k, n in seen.items() if k.startswith(("eligible", "ineligible"))), seen
-    assert_exercises_records(seen["eligible"], seen["records (eligible)"])
+    assert_exercises("a record", seen["eligible"], seen["records (eligible)"])
+    assert_exercises("an option", seen["eligible"], seen["options (eligible)"])
 
 
 def test_unreachable_local_states_are_pruned_and_the_proofs_get_simpler():
