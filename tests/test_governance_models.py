@@ -51,18 +51,6 @@ def test_sui_every_property_holds_at_two_validators():
     }
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("params, broken, states, graph", [
-    (("D=1", "S=1", "C=2", "MAXSTAKE=2"), "ratified_with_yes_from_two_thirds_of_the_seats", 92970, 139512),
-])
-def test_cardano_the_ledger_ratifies_what_the_cip_words_reject(params, broken, states, graph):
-    got = check("cardano_cip1694_ratification.fork", *params)
-    assert [name for (name, _), (st, _) in got.items() if st is V] == [broken]
-    live = "every_action_is_ratified_or_expires"  # liveness: the full graph, no symmetry reduction
-    assert {name: n for (name, _), (st, n) in got.items() if name == live} == {live: graph}
-    assert all(n == states for (name, _), (st, n) in got.items() if st is H and name != live)
-
-
 @pytest.mark.slow  # 60 s
 def test_cardano_every_property_is_decided_for_every_size():
     """D, S and C open: nine properties proved for every size (the DRep ratio `x %? y` and
