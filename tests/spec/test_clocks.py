@@ -17,6 +17,7 @@ from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.verdict import Status
 from forkproof.spec.errors import ModelError
 from forkproof.spec.load import load_model_text
+from tests.spec import assert_first_error
 from tests.checker.test_lasso import B, H, P, V, engines, statuses
 
 U = Status.UNKNOWN
@@ -109,10 +110,7 @@ def test_a_clocked_model_is_proved_for_every_size():
     (("urgent action check", "urgent action chek"), "FP202", "unknown action 'chek'; did you mean 'check'?"),
 ])
 def test_clock_errors(change, code, message):
-    with pytest.raises(ModelError) as e:
-        load_model_text(PERIOD.replace(*change), "m.fork")
-    d = e.value.diagnostics[0]
-    assert d.code == code and message in d.message, d.message
+    assert_first_error(PERIOD.replace(*change), code, message)
 
 
 def test_urgent_needs_a_clock():

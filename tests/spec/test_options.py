@@ -17,8 +17,8 @@ from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.instance import instantiate
 from forkproof.semantics.verdict import Status
-from forkproof.spec.errors import ModelError
 from forkproof.spec.load import load_model_text
+from tests.spec import assert_first_error
 
 H, V, P, B = Status.HOLDS, Status.VIOLATED, Status.PROVED, Status.BOUNDED
 
@@ -168,10 +168,7 @@ action clear { x = none  y = none }
     ("action a { x = some(Red, Green) }", "FP303", "'some' takes one value, 2 given"),
 ])
 def test_option_errors_say_what_to_write(body, code, message):
-    with pytest.raises(ModelError) as e:
-        load_model_text(SMALL + body + "\n", "m.fork")
-    d = e.value.diagnostics[0]
-    assert d.code == code and message in d.message, d.message
+    assert_first_error(SMALL + body + "\n", code, message)
 
 
 def test_names_none_some_and_option_stay_free_for_models():

@@ -16,8 +16,8 @@ from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.instance import instantiate
 from forkproof.semantics.verdict import Status
-from forkproof.spec.errors import ModelError
 from forkproof.spec.load import load_model_text
+from tests.spec import assert_first_error
 from tests.checker.test_counters import compare
 
 H, V, P, B = Status.HOLDS, Status.VIOLATED, Status.PROVED, Status.BOUNDED
@@ -167,8 +167,5 @@ invariant only_members: forall c in C: painted[c] implies c in s
     ("action q { s = {1} }", "FP302", "cannot assign a set[int] to"),
 ])
 def test_set_errors_say_what_to_write(body, code, message):
-    with pytest.raises(ModelError) as e:
-        load_model_text(SMALL.replace("var t: set[C] = any\n", "") .replace(
-            "action keep_red { t = intersection(t, {R}) }\n", "") + body + "\n", "m.fork")
-    d = e.value.diagnostics[0]
-    assert d.code == code and message in d.message, d.message
+    assert_first_error(SMALL.replace("var t: set[C] = any\n", "").replace(
+        "action keep_red { t = intersection(t, {R}) }\n", "") + body + "\n", code, message)
