@@ -371,8 +371,8 @@ def location(name: str, record_keys: tuple[int, ...] | None, keys: Sequence[str]
     says how many keys follow each part of the name but the last, which takes the rest
     ((1, 0) here; None for a variable that is no record's field).  The IR alone cannot
     tell (`var s: R` with `record R { v: [K] bool }` and `var s: [K] R` with `record R { v:
-    bool }` both give `s.v: [K] bool`): spec/load.py sets it on the variable and on every
-    reference to it from the declarations as written.  A name part is a NAME, which has no
+    bool }` both give `s.v: [K] bool`): the type checker sets it on the variable, from the
+    record's type, and on every reference to it.  A name part is a NAME, which has no
     dot (grammar.lark), so the dots in a name are the record's.  Keys that end before the
     field give the map they index (`props` for none); `primed` primes the variable's own
     name (`props'[P1].tally.yes`, as `last'.yes` is written)."""

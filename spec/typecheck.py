@@ -711,7 +711,7 @@ class _Checker:
         first, second = (e.right, e.left) if literal else (e.left, e.right)
         ty, a = self.leaves(first, None, scope, ctx, primed)
         if ty.option and self.is_none(second, scope):  # NOTE(options): `x == none` reads the flag alone
-            some = a[0][1]
+            some = dict(a)[".some"]
             return I.Unary(I.UnOp.NOT, some, I.BOOL, e.span) if e.op == "==" else some
         _, b = self.leaves(second, ty, scope, ctx, primed)
         parts: list[I.Expr] = []
@@ -1585,4 +1585,57 @@ def check(model: A.ModelD, path: str) -> I.Model:
     """Resolve and type-check a parsed model whose imports forkproof.spec.load has merged
     into its declarations; raises ModelError with every independent error."""
     assert not model.imports, "imports are read and merged by forkproof.spec.load before type checking"
-    return _Checker(model, path).run()
+    return _with_record_keys(_Checker(model, path).run())
+
+
+# ---------------------------------------------------------------- record fields as written
+
+
+def _with_record_keys(model: I.Model) -> I.Model:
+    """`model` with `record_keys` on every reference to a variable of a record's field
+    (NOTE(record-names) in spec/ir.py), copied from the variable (set by `state_vars`, which
+    knows the record's type: `var s: R` with `record R { v: [K] bool }` and `var s: [K] R`
+    with `record R { v: bool }` both give `s.v: [K] bool`)."""
+    known: dict[tuple[str | None, str], tuple[int, ...]] = {
+        (None, v.name): v.record_keys for v in model.globals if v.record_keys is not None}
+    known.update({(f.name, v.name): v.record_keys for f in model.families for v in f.locals if v.record_keys is not None})
+    return _refs_with_record_keys(model, known) if known else model
+
+
+def _refs_with_record_keys(model: I.Model, known: dict[tuple[str | None, str], tuple[int, ...]]) -> I.Model:
+    """`model` with `record_keys` on every reference to a variable of a record's field, so
+    that an expression prints as the model writes it without the model at hand."""
+
+    def ref(e: I.Expr) -> I.Expr | None:
+        if isinstance(e, I.VarRef) and (None, e.name) in known:
+            return dataclasses.replace(e, record_keys=known[(None, e.name)])
+        if isinstance(e, I.LocalRef):
+            return dataclasses.replace(e, proc=expr(e.proc), record_keys=known.get((e.family, e.name)))
+        return None
+
+    def expr(e: I.Expr) -> I.Expr:
+        return I.substitute(e, ref)
+
+    def opt(e: I.Expr | None) -> I.Expr | None:
+        return None if e is None else expr(e)
+
+    def stmts(body: tuple[I.Stmt, ...]) -> tuple[I.Stmt, ...]:
+        out: list[I.Stmt] = []
+        for st in body:
+            match st:
+                case I.Assign():
+                    out.append(dataclasses.replace(st, target=expr(st.target), value=expr(st.value)))
+                case I.If():
+                    out.append(dataclasses.replace(st, cond=expr(st.cond), then=stmts(st.then), else_=stmts(st.else_)))
+                case I.For():
+                    out.append(dataclasses.replace(st, body=stmts(st.body)))
+        return tuple(out)
+
+    return dataclasses.replace(
+        model,
+        actions=tuple(dataclasses.replace(a, guard=expr(a.guard), body=stmts(a.body)) for a in model.actions),
+        invariants=tuple(dataclasses.replace(x, expr=expr(x.expr)) for x in model.invariants),
+        properties=tuple(dataclasses.replace(x, expr=expr(x.expr)) for x in model.properties),
+        fairness=tuple(dataclasses.replace(x, when=opt(x.when)) for x in model.fairness),
+        defs=tuple(dataclasses.replace(d, body=expr(d.body), meant=opt(d.meant), support=opt(d.support),
+                                       population=opt(d.population)) for d in model.defs))
