@@ -120,7 +120,7 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
                           if len({repr(c.get(p.name)) for c in fixed}) > 1)  # NOTE(report-groups)
         whole = [r for r in mine if not any(r is x for x in partial)]
         results.extend(replace(p, group=group) for p in with_expectations(
-            model, _combine(model, proof, aggregate_group(model, mine), scope, whole, symbolic), combo))
+            model, _combine(model, proof, aggregate_group(model, mine), scope, mine, whole, symbolic), combo))
     if len(fixed) > 1:
         order: dict[str, int] = {}
         for p in results:
@@ -168,21 +168,30 @@ def _confirm(model: I.Model, combo: dict[str, object], symbolic: list[str], v: S
     """NOTE(deep-base) in checker/engines/counters/prove.py: a run of `v.depth` steps the
     bounded search on the counters found at the sizes `v.witness`, confirmed on that instance
     by bmc to that depth; the instance's other verdicts (bounded) are left out, so it speaks
-    for this property only.  Sizes with a smaller sum not checked whole are named."""
+    for this property only.  Where smaller sizes were not checked and the search showed none
+    of them breaks it in as many steps (`v.smallest`), a note says so."""
     w = v.witness or {}
     params = next(s for s in sizes_up_to(model, combo, symbolic, max(w.values())) if _same_sizes(s, w, symbolic))
     run = _run(model, params, replace(options, engine="bmc", depth=v.depth or 0,
                                       timeout=options.timeout or ALL_SIZES_SECONDS))
     mine_only = [x for x in run.result.verdicts if (x.name, x.kind) == (v.name, v.kind)]
     run = replace(run, result=replace(run.result, verdicts=mine_only, notes=[]))
-    total = sum(int(w[n]) for n in symbolic)
-    smaller = [s for s in sizes_up_to(model, combo, symbolic, max(w.values()))
-               if sum(int(s[n]) for n in symbolic) < total and not any(_same_sizes(s, r.params, symbolic) for r in mine)]
-    if smaller:
+    if v.smallest and _smaller_unchecked(model, symbolic, params, mine):
         notes.append(f"{v.name}: a search over every size found no run of up to {v.depth} steps that breaks it at "
-                     f"sizes smaller (in sum) than {_sizes(w)}; {_join([scope_of(model, x) for x in smaller])} "
-                     f"were not checked beyond that")
+                     f"sizes smaller in sum than {_sizes(w)}")
     return run
+
+
+def _smaller_unchecked(model: I.Model, symbolic: list[str], params: dict[str, object],
+                       runs: list[InstanceRun]) -> list[dict[str, object]]:
+    """The sizes the assumptions allow whose sum of open params is below that of `params`
+    (the others as in `params`) and that no run of `runs` checked."""
+    combo = {k: x for k, x in params.items() if k not in symbolic}
+    total = sum(int(params[n]) for n in symbolic)
+    top = max(int(params[n]) for n in symbolic)
+    return [s for s in sizes_up_to(model, combo, symbolic, top)
+            if sum(int(s[n]) for n in symbolic) < total
+            and not any(_same_sizes(s, r.params, symbolic) for r in runs)]
 
 
 def _run(model: I.Model, params: dict[str, object], options: EngineOptions) -> InstanceRun:
@@ -200,8 +209,10 @@ def _sizes(w: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in w.items())
 
 
-def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope: str, runs: list[InstanceRun],
-             symbolic: list[str]) -> list[PropertyResult]:
+def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope: str, every: list[InstanceRun],
+             runs: list[InstanceRun], symbolic: list[str]) -> list[PropertyResult]:
+    """One result per property from the counters' verdicts and the instances' (`every`; `runs`
+    are those checked whole, for every property)."""
     by_name: dict[tuple[str, str], SizeVerdict] = {(v.name, v.kind): v for v in proof.verdicts}
     fixed = {(p.verdict.name, p.verdict.kind): p for p in small}
     checked = sweep_scope(model, [r.params for r in runs])
@@ -216,7 +227,11 @@ def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope
                                     f"abstraction, but violated at {p.scope} (a bug in forkproof; please report it)"))
                 continue
             held = [s for s, st in per if st in (Status.HOLDS, Status.PROVED)]
-            note = "the smallest size that breaks it" + (f"; holds for {_join(held)}" if held else "")
+            at = next((r.params for r in every if r.scope == p.scope), None)
+            unchecked = _smaller_unchecked(model, symbolic, at, runs) if at is not None else []
+            note = ("the smallest size that breaks it" if not unchecked else
+                    f"the smallest size found that breaks it; {_join([scope_of(model, x) for x in unchecked])} "
+                    f"(smaller in sum) were not checked whole") + (f"; holds for {_join(held)}" if held else "")
             out.append(PropertyResult(replace(p.verdict, notes=p.verdict.notes + (note,)), p.scope, per))
             continue
         if a is None:

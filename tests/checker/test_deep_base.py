@@ -45,7 +45,7 @@ def search(text: str, name: str, symbolic=("N", "M")):
 def test_the_search_finds_the_run_at_the_smallest_sizes():
     v = search(TWO, "few")
     assert v is not None and v.status is Status.VIOLATED and v.engine == P.DEEP_ENGINE
-    assert v.depth == 4 and v.witness == {"N": 3, "M": 1}
+    assert v.depth == 4 and v.witness == {"N": 3, "M": 1} and v.smallest
 
 
 def test_the_search_concludes_nothing_from_a_property_that_holds():
@@ -61,15 +61,33 @@ def test_a_violation_only_the_search_finds_is_confirmed_by_bmc_on_its_instance(m
     def gives_up(enc, p, *a, **kw):
         o = real(enc, p, *a, **kw)
         if p.name == "few":
-            return dataclasses.replace(o, status=Status.UNKNOWN, invariant=None, states=None, reason="gave up")
+            return dataclasses.replace(o, status=Status.UNKNOWN, invariant=None, states=[], reason="gave up")
         return o
 
     monkeypatch.setattr(P, "prove_one", gives_up)
     rep = check(TWO, up_to=2)
     few = only(rep, "few")
     assert few.verdict.status is Status.VIOLATED and few.scope == "N = 3, M = 1"
+    assert any(n.startswith("the smallest size that breaks it") for n in few.verdict.notes)  # sums 2, 3: all checked
     assert few.verdict.engine == "bmc" and len(few.verdict.trace.steps) == 5
     counted = only(rep, "counted")
     assert counted.verdict.status is Status.PROVED
     assert counted.cross_check is not None and "3" not in counted.cross_check[0]
     assert sorted((r.params["N"], r.params["M"]) for r in rep.instances) == [(1, 1), (1, 2), (2, 1), (2, 2), (3, 1)]
+
+
+def test_smaller_sizes_left_unchecked_are_named_not_claimed(monkeypatch):
+    """Checked up to 1 only: N = 1, M = 2 and N = 2, M = 1 have a smaller sum than the
+    witness and were not checked whole, so the witness is the smallest found, not the
+    smallest; the search's own finding (no run of 4 steps there) is a note of the report."""
+    real = P.prove_one
+    monkeypatch.setattr(P, "prove_one", lambda enc, p, *a, **kw: dataclasses.replace(
+        real(enc, p, *a, **kw), status=Status.UNKNOWN, invariant=None, states=[], reason="gave up")
+        if p.name == "few" else real(enc, p, *a, **kw))
+    rep = check(TWO, up_to=1)
+    few = only(rep, "few")
+    assert few.verdict.status is Status.VIOLATED and few.scope == "N = 3, M = 1"
+    assert few.verdict.notes[-1] == "the smallest size found that breaks it; N = 1, M = 2 | N = 2, M = 1 (smaller " \
+        "in sum) were not checked whole; holds for N = 1"
+    assert "few: a search over every size found no run of up to 4 steps that breaks it at sizes smaller in sum " \
+           "than N = 3, M = 1" in rep.notes

@@ -51,6 +51,7 @@ class SizeVerdict:
     witness: dict[str, int] | None = None  # param values of a counter run that breaks it
     depth: int | None = None  # steps of that run
     cti: dict[str, int] | None = None  # unknown: param values of k-induction's counterexample to induction
+    smallest: bool = False  # NOTE(deep-base): no run as long breaks it at sizes with a smaller sum
 
 
 @dataclass(frozen=True)
@@ -224,48 +225,37 @@ def _deep_base(enc, p, states: list, path: list, k_reached: int, options: Symbol
             path += [enc.trans(states[j - 1], states[j], j), enc.wf(states[j])]
         options.working(f"every size: a bounded search on the counter abstraction: {p.name}, {k} steps")
         bad = K.negation(p, states, k)
-        res, m = _solve(path[:2 * (k + 1)], bad, deadline)
+        res, m = solve(path[:2 * (k + 1)], bad, deadline, rlimit=DEEP_RLIMIT)
         if res == z3.sat:
-            m = _smallest(path[:2 * (k + 1)], bad, sizes, m, deadline)
+            m, exact = _smallest(path[:2 * (k + 1)], bad, sizes, m, deadline)
             return SizeVerdict(p.name, p.kind, Status.VIOLATED, DEEP_ENGINE, time.perf_counter() - start,
-                               witness=_witness(enc, m, states[0]), depth=k)
+                               witness=_witness(enc, m, states[0]), depth=k, smallest=exact)
         if res == z3.unknown or out_of_time(deadline):
             return None
     return None
 
 
-def _solve(path: list, bad, deadline: float):
-    """`path` and `bad` on a fresh solver, within the deadline and DEEP_RLIMIT steps."""
-    solver = z3.Solver()
-    solver.set("timeout", max(1, int((deadline - time.perf_counter()) * 1000)))
-    solver.set("rlimit", DEEP_RLIMIT)
-    solver.add(*path, bad)
-    res = solver.check()
-    return res, (solver.model() if res == z3.sat else None)
-
-
-def _smallest(path: list, bad, sizes: list, m, deadline):
+def _smallest(path: list, bad, sizes: list, m, deadline) -> tuple[object, bool]:
     """A model of `path` and `bad` with small sizes: the largest size as small as it gets
-    (tried from 1 up), then their sum decreased, as far as the deadline allows."""
+    (tried from 1 up), then their sum decreased, as far as the deadline and the step limit
+    allow; and whether the sum is the least (the last query said there is no smaller)."""
     if not sizes:
-        return m
+        return m, True
     top = max(m.eval(x, model_completion=True).as_long() for x in sizes)
     for b in range(1, top):
-        if out_of_time(deadline):
-            return m
-        res, smaller = _solve(path, z3.And(bad, *[x <= b for x in sizes]), deadline)
+        res, smaller = solve(path, z3.And(bad, *[x <= b for x in sizes]), deadline, rlimit=DEEP_RLIMIT)
         if res == z3.sat:
             m = smaller
             break
         if res != z3.unsat:
-            return m
+            return m, False
     total = z3.Sum(*sizes) if len(sizes) > 1 else sizes[0]
-    while not out_of_time(deadline):
-        res, smaller = _solve(path, z3.And(bad, total < m.eval(total, model_completion=True)), deadline)
+    while True:
+        res, smaller = solve(path, z3.And(bad, total < m.eval(total, model_completion=True)), deadline,
+                             rlimit=DEEP_RLIMIT)
         if res != z3.sat:
-            break
+            return m, res == z3.unsat
         m = smaller
-    return m
 
 
 # NOTE(restarts): Spacer's time on one obligation is heavy-tailed over its random seed.  On
@@ -285,7 +275,7 @@ RESTARTS = 3
 def _pdr(enc, p, known: Known, slots, options: SymbolicOptions, pool: float | None, tag: str, deep=None):
     """PDR on one obligation within `known`, for its own budget and within the pool's
     deadline, with restarts (NOTE(restarts)): the outcome (None when no time was left to
-    start it) and the seconds it took.  Before the last restart, `deep()` may find a
+    start it) and the seconds it took.  After the first restart, `deep()` may find a
     violation by a bounded search (NOTE(deep-base)): then that verdict is the outcome."""
     t0 = time.perf_counter()
     mine = options.deadline()

@@ -86,12 +86,16 @@ def bmc_safety(inst: Instance, options: SymbolicOptions, enc: Encoding, start: f
     return EngineResult(verdicts, 0, reached, 0, seconds, False, [])
 
 
-def solve(path: list, bad, deadline, said: list[str] | None = None) -> tuple[object, z3.ModelRef | None]:
-    """One fresh solver on `path` and `bad`, within the deadline; on `unknown` the solver's own
-    reason is appended to `said` (for solver.py to classify, never to be shown)."""
+def solve(path: list, bad, deadline, said: list[str] | None = None,
+          rlimit: int | None = None) -> tuple[object, z3.ModelRef | None]:
+    """One fresh solver on `path` and `bad`, within the deadline (and `rlimit` solver steps);
+    on `unknown` the solver's own reason is appended to `said` (for solver.py to classify,
+    never to be shown)."""
     solver = z3.Solver()
     if deadline is not None:
         solver.set("timeout", max(1, int((deadline - time.perf_counter()) * 1000)))
+    if rlimit is not None:
+        solver.set("rlimit", rlimit)
     solver.add(*path, bad)
     res = solver.check()
     if res == z3.unknown and said is not None:
