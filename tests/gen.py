@@ -449,13 +449,18 @@ class _Gen:
     def option_value(self, ty: Ty, target: str, depth: int) -> str:
         """A value for the option place `target`: `none`, another option of its type (`x =
         y`), or `some(v)` with v written like a scalar location whose present value is
-        `value_or(target, first)` (kept in range, now and then not: a runtime error)."""
+        `value_or(target, first)` (kept in range, now and then not: a runtime error, a
+        little more often than for a plain range, which a some(v) of a bool or an enum
+        never risks)."""
         choice = self.draw(st.integers(0, 4))
         if choice == 0:
             return "none"
         if choice == 1 and (places := self.option_places(ty)):
             return self.pick(places)()
-        return f"some({self.rhs(ty.val, f'value_or({target}, {_first(ty.val)})', depth)})"
+        current = f"value_or({target}, {_first(ty.val)})"
+        if ty.val.kind == "range" and self.risky(10):  # may leave the range: some(v) fails as x = v would
+            return f"some({self.pick([f'{current} + 1', f'{current} - 1', self.expr('num', depth)])})"
+        return f"some({self.rhs(ty.val, current, depth)})"
 
     def value_or(self, vk: str) -> list:
         """Producers of `value_or(x, d)` of value kind vk (NOTE(options)): d a constant, a
