@@ -28,7 +28,7 @@ from forkproof.run.check import check_model
 from forkproof.run.diff import check_version, match, threshold_changes
 from forkproof.run.diff import exit_code as diff_exit_code
 from forkproof.run.plan import parse_bindings
-from forkproof.run.portfolio import ENGINES, EngineOptions
+from forkproof.run.portfolio import ENGINES, SIMULATE_DEPTH, EngineOptions, new_seed
 from forkproof.run.results import Change, CheckReport, ThresholdChange, Version, exit_code
 from forkproof.run.thresholds import analyse_thresholds
 from forkproof.run.thresholds import exit_code as thresholds_exit_code
@@ -152,22 +152,28 @@ class Report:
 
 def check(model: I.Model, params: Mapping[str, ParamValue] | None = None, *, engine: str = "explicit",
           require: str = "exhaustive", symmetry: bool = True, deadlock: bool = True, max_states: int | None = None,
-          timeout: float | None = None, depth: int = 20, up_to: int = 6, certificate: str | None = None,
+          timeout: float | None = None, depth: int | None = None, up_to: int = 6, certificate: str | None = None,
           progress: Callable[[str, int, int, int, float], None] | None = None, properties: Iterable[str] = (),
-          skip: Iterable[str] = ()) -> Report:
+          skip: Iterable[str] = (), runs: int = 1000, seed: int | None = None) -> Report:
     """Check every invariant and property of `model`, as `forkproof check` does with the same
     options (README, "Command line").  Params left out take their default or sweep; an int
     param with no value at all is checked for every size.  `progress(scope, states, depth,
     queue, seconds)` is called about twice a second during an explicit search.  A
     KeyboardInterrupt during the search ends it: what was found stands, the rest is unknown.
-    `properties` / `skip`: names or globs, as --property / --skip (ModelError FP520, FP521)."""
+    `properties` / `skip`: names or globs, as --property / --skip (ModelError FP520, FP521).
+    `depth`: bmc's unrolling and kind's largest k (default 20), or the steps per run of
+    `engine="simulate"` (default 100); `runs` and `seed`: simulate's runs per instance and
+    its seed (None: a fresh one, in the report's notes)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if require not in ("proof", "exhaustive", "bounded"):
         raise ValueError(f"require must be proof, exhaustive or bounded, not {require!r}")
+    if engine == "simulate" and seed is None:
+        seed = new_seed()  # one per check, as the CLI draws it
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
-                            timeout=timeout, depth=depth, certificate=certificate, require=require, up_to=up_to,
-                            control=Control(progress=progress))
+                            timeout=timeout, depth=depth if depth is not None else 20, certificate=certificate,
+                            require=require, up_to=up_to, control=Control(progress=progress), runs=runs, seed=seed,
+                            sim_depth=depth if depth is not None else SIMULATE_DEPTH)
     raw = check_model(model, bindings(model, params), options, list(properties), list(skip))
     doc = report_output.report_json(raw, timings=True, require=require)
     results = tuple(Result(p["name"], p["kind"], p["verdict"], p["verdict_text"], p["scope"], p["engine"], p["states"],

@@ -27,8 +27,8 @@ from forkproof.spec.errors import ModelError
 @click.option("--param", "-p", "params", multiple=True, metavar="K=V",
               help="Bind a param in both versions: N=4, or a range N=1..6. Repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--engine", type=click.Choice(list(ENGINES)), default="explicit", show_default=True,
-              help="The engine for both versions (as for `check`).")
+@click.option("--engine", type=click.Choice([e for e in ENGINES if e != "simulate"]), default="explicit",
+              show_default=True, help="The engine for both versions (as for `check`; random runs compare nothing).")
 @search_options
 @selection_options
 @click.option("--up-to", "up_to", type=click.IntRange(min=0), default=6, show_default=True,
@@ -49,7 +49,7 @@ def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states,
     rejected), 2 a model, the revision or the command line is wrong, 3 a verdict got weaker
     (e.g. proved -> unknown) or a rule comparison has no answer, with no regression."""
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
-                            timeout=timeout, depth=depth, certificate=None, require="exhaustive", up_to=up_to)
+                            timeout=timeout, depth=depth if depth is not None else 20, certificate=None, require="exhaustive", up_to=up_to)
     if rev is None and len(files) != 2:
         raise click.UsageError("give two model files, OLD NEW, or one with --git REV")
     if rev is not None and len(files) != 1:

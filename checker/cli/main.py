@@ -23,7 +23,7 @@ from forkproof.output import formats
 from forkproof.output import report as R
 from forkproof.run.check import check_model
 from forkproof.run.plan import parse_bindings
-from forkproof.run.portfolio import ENGINES, EngineOptions
+from forkproof.run.portfolio import ENGINES, SIMULATE_DEPTH, EngineOptions, new_seed
 from forkproof.run.results import exit_code, outcome
 from forkproof.semantics.control import Control
 from forkproof.semantics.verdict import ExitCode
@@ -56,7 +56,14 @@ def cli() -> None:
                    "same input gives the same bytes).")
 @click.option("--engine", type=click.Choice(list(ENGINES)), default="explicit", show_default=True,
               help="explicit: search every reachable state; bmc: bounded search with Z3 (--depth); "
-                   "kind: k-induction proofs; pdr: PDR proofs with a checked invariant; auto: a portfolio.")
+                   "kind: k-induction proofs; pdr: PDR proofs with a checked invariant; auto: a portfolio; "
+                   "simulate: random runs (--runs, --depth, --seed), for models too big to explore: finds "
+                   "violations, never proves.")
+@click.option("--runs", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="simulate: how many random runs per instance.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="simulate: the random seed (default: a fresh one, printed in the report, so that the run can be "
+                   "repeated).")
 @search_options
 @selection_options
 @click.option("--certificate", type=click.Path(dir_okay=False), default=None,
@@ -75,7 +82,7 @@ def cli() -> None:
 @click.option("--stream/--no-stream", "stream", default=None,
               help="A line on stderr for each property's verdict on each instance as it lands. Default: on a "
                    "terminal, once a run has taken 2 s; never in a CI log unless given.")
-def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, symmetry, deadlock, max_states,
+def check(models, params, fmt, trace_dir, timings, engine, runs, seed, depth, certificate, symmetry, deadlock, max_states,
           timeout, only, skip, require, up_to, verbose, show_progress, stream):
     """Check every invariant and property of each MODEL.
 
@@ -94,9 +101,12 @@ def check(models, params, fmt, trace_dir, timings, engine, depth, certificate, s
         control.on_work = line.work
     if stream or (stream is None and tty):  # NOTE(stream-lines)
         control.on_verdict = progress.Stream(line, after=0.0 if stream else progress.STREAM_AFTER)
+    if engine == "simulate" and seed is None:
+        seed = new_seed()  # one per check, printed: every instance draws from it (NOTE(simulate))
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
-                            timeout=timeout, depth=depth, certificate=certificate, require=require, up_to=up_to,
-                            control=control)
+                            timeout=timeout, depth=depth if depth is not None else 20, certificate=certificate,
+                            require=require, up_to=up_to, control=control, runs=runs, seed=seed,
+                            sim_depth=depth if depth is not None else SIMULATE_DEPTH)
     restore = _on_ctrl_c(control)
     try:
         code = _check(models, params, fmt, options, line, trace_dir, timings, only, skip, verbose)

@@ -7,8 +7,9 @@ import click
 def search_options(f):
     """--depth, --symmetry, --deadlock, --max-states, --timeout: how each instance is explored."""
     options = [
-        click.option("--depth", type=click.IntRange(min=0), default=20, show_default=True,
-                     help="bmc: how many steps to unroll; kind: the largest k."),
+        click.option("--depth", type=click.IntRange(min=0), default=None,
+                     help="bmc: how many steps to unroll (default 20); kind: the largest k (default 20); "
+                          "simulate: steps per run (default 100)."),
         click.option("--symmetry/--no-symmetry", default=True, show_default=True,
                      help="Explore one representative per permutation of a process family's copies."),
         click.option("--deadlock/--no-deadlock", default=True, show_default=True,

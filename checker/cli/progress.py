@@ -150,5 +150,7 @@ def _verdict_text(v) -> str:
     status = v.status.value
     if status == "holds up to depth" and v.depth is not None:
         status = f"holds up to depth {v.depth}"
+    if status == "no violation found" and v.runs is not None:  # NOTE(simulate)
+        status = f"no violation in {v.runs:,} runs of up to {v.depth} steps"
     out = f"{v.name}: {status} ({v.engine}, {v.seconds:.2f}s)"
     return out + (f": {v.reason}" if v.reason and status in ("unknown", "violated") else "")

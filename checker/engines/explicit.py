@@ -19,11 +19,11 @@ from typing import Callable
 from forkproof.semantics.control import Control
 from forkproof.engines.liveness import liveness_verdicts
 from forkproof.semantics.replay import action_label, make_trace, successors
-from forkproof.semantics.temporal import Liveness, classify
-from forkproof.semantics.compile import ActionInstance, EvalError, Fn, Program, compile_program, has_primes, is_temporal, walk
+from forkproof.semantics.temporal import Liveness, SafetyCheck, safety_checks
+from forkproof.semantics.compile import ActionInstance, EvalError, Fn, compile_program, walk
 from forkproof.semantics.instance import Instance
 from forkproof.semantics.verdict import EngineResult, Status, Trace, Verdict
-from forkproof.spec.ir import MapType, ProcType, Type, Unary, UnOp
+from forkproof.spec.ir import MapType, ProcType, Type
 
 
 
@@ -40,14 +40,6 @@ ExplicitResult = EngineResult  # the explicit engine's result is the shared engi
 
 
 @dataclass(frozen=True)
-class _Check:
-    name: str
-    kind: str
-    fn: Fn
-    step: bool
-
-
-@dataclass(frozen=True)
 class _Failure:
     """Where a check failed or a runtime error struck: the canonical state, and for a
     transition the action instance and the canonical successor."""
@@ -58,7 +50,7 @@ class _Failure:
     succ: tuple | None = None
     message: str = ""
     phase: str = ""  # runtime errors: "init" | "guard" | "update" | "check"
-    check: _Check | None = None
+    check: SafetyCheck | None = None
 
 
 # ---------------------------------------------------------------- symmetry
@@ -115,23 +107,6 @@ def make_canon(groups: list[tuple[int, int, int]], width: int) -> Callable[[tupl
 # ---------------------------------------------------------------- search
 
 
-def _checks(prog: Program) -> tuple[list[_Check], list[Liveness | tuple[str, str]]]:
-    """The safety checks (invariants and `always P`) and the other properties: their form
-    (checker/semantics/temporal.py), or (name, why it is not checked)."""
-    comp, out, live = prog.compiler, [], []
-    for inv in prog.inst.model.invariants:
-        step = inv.step or has_primes(inv.expr)
-        out.append(_Check(inv.name, "step invariant" if step else "invariant", comp.expr(inv.expr), step))
-    for p in prog.inst.model.properties:
-        e = p.expr
-        if isinstance(e, Unary) and e.op is UnOp.ALWAYS and not is_temporal(e.arg):
-            out.append(_Check(p.name, "property", comp.expr(e.arg), has_primes(e.arg)))
-        else:
-            form = classify(p)
-            live.append(form if isinstance(form, Liveness) else (p.name, form))
-    return out, live
-
-
 def check_explicit(inst: Instance, options: ExplicitOptions) -> ExplicitResult:
     """Explore every reachable state of `inst` and decide its safety properties."""
     return _Search(inst, options).run()
@@ -143,7 +118,7 @@ class _Search:
         self.control = options.control if options.control is not None else Control()
         self.start = time.monotonic()
         self.prog = compile_program(inst)
-        self.checks, self.liveness = _checks(self.prog)
+        self.checks, self.liveness = safety_checks(self.prog)
         groups, self.notes = symmetric_families(inst) if options.symmetry else ([], [])
         self.canon = make_canon(groups, len(inst.slot_names))
         self.parent: dict[tuple, tuple | None] = {}
@@ -153,8 +128,8 @@ class _Search:
         self.runtime: _Failure | None = None
         self.transitions = 0
         self.stopped: str | None = None  # why the search ended early
-        self.state_checks: list[_Check] = []
-        self.step_checks: list[_Check] = []
+        self.state_checks: list[SafetyCheck] = []
+        self.step_checks: list[SafetyCheck] = []
         self.last_progress = -1.0
         self.ever_enabled = bytearray(len(self.prog.actions))  # per action instance: enabled in a reached state
         self._refresh()

@@ -352,7 +352,7 @@ def _code_flow(m: I.Model, trace: Trace) -> dict:
             locations.append(_flow_location(m.path, start, text, {}, last))
     n = len(trace.steps) - 1
     what = f"a lasso: {n} steps, then a cycle from step {trace.loop_start}" if trace.loop_start is not None \
-        else f"the shortest trace, {n} step{'s' if n != 1 else ''}"
+        else f"the {R.trace_title(trace)}"
     return {"message": {"text": what}, "threadFlows": [{"locations": locations}]}
 
 

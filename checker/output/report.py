@@ -24,6 +24,7 @@ JSON_STATUS = {
     Status.PROVED: "proved",
     Status.HOLDS: "holds_exhaustive",
     Status.BOUNDED: "holds_bounded",
+    Status.SAMPLED: "no_violation_sampled",
     Status.VIOLATED: "violated",
     Status.UNKNOWN: "unknown",
 }
@@ -38,6 +39,8 @@ def show(v: object) -> str:
 def verdict_text(v: Verdict) -> str:
     if v.status is Status.BOUNDED and v.depth is not None:
         return f"holds up to depth {v.depth}"
+    if v.status is Status.SAMPLED and v.runs is not None:  # NOTE(simulate): never "holds"
+        return f"no violation in {v.runs:,} runs of up to {v.depth} steps"
     return v.status.value
 
 
@@ -107,7 +110,7 @@ def violation_lines(p: PropertyResult, start: dict | None = None) -> list[str]:
         out.extend(trace_lines(v.trace, start))
     elif v.trace is not None:
         n = len(v.trace.steps) - 1
-        out.extend(wrap(f"{lead}shortest trace, {n} step{'s' if n != 1 else ''}:", "  "))
+        out.extend(wrap(f"{lead}{trace_title(v.trace)}:", "  "))
         out.extend(trace_lines(v.trace, start))
     elif others:
         out.extend(wrap(others, "  "))
@@ -143,7 +146,7 @@ def scope_detail(p: PropertyResult) -> str:
     prefix = f"{p.scope}: " if p.scope else ""
     if v.status is Status.HOLDS and v.states is not None:
         return f"{prefix}{v.states:,} states, depth {v.depth}"
-    if v.status is Status.UNKNOWN and v.reason:
+    if v.status in (Status.UNKNOWN, Status.SAMPLED) and v.reason:
         return f"{prefix}{v.reason}"
     return p.scope or "(no params)"
 
@@ -153,10 +156,21 @@ def other_instances(p: PropertyResult) -> str:
         return ""
     bad = [s for s, st in p.per_instance if st is Status.VIOLATED]
     good = [s for s, st in p.per_instance if st in (Status.HOLDS, Status.PROVED, Status.BOUNDED)]
+    sampled = [s for s, st in p.per_instance if st is Status.SAMPLED]
     unknown = [s for s, st in p.per_instance if st is Status.UNKNOWN]
     parts = [f"{word} for {join_ints(group)}" for word, group in
-             (("violated", bad), ("holds", good), ("unknown", unknown)) if group]
+             (("violated", bad), ("holds", good), ("no violation found", sampled), ("unknown", unknown)) if group]
     return " (" + "; ".join(parts) + ")"
+
+
+def trace_title(trace: Trace) -> str:
+    """"shortest trace, 3 steps", or for a random run's (NOTE(shorten)) what it is."""
+    n = len(trace.steps) - 1
+    steps = f"{n} step{'s' if n != 1 else ''}"
+    if trace.shortened_from is not None:
+        how = f"shortened from a random run of {trace.shortened_from}" if trace.shortened_from > n else "a random run"
+        return f"trace, {steps}, {how} (not necessarily the shortest)"
+    return f"shortest trace, {steps}"
 
 
 def trace_lines(trace: Trace, start: dict | None = None) -> list[str]:
@@ -266,7 +280,7 @@ def engines_line(report: CheckReport) -> str:
     states (and the states of the liveness graphs, which have no symmetry reduction), the
     symbolic engines' depth or k, proofs for every size on the counter abstraction."""
     explicit_states, explicit_runs, live_states, depth = 0, [], 0, 0
-    bmc, kind, pdr = None, None, False
+    bmc, kind, pdr, runs = None, None, False, 0
     for r in report.instances:
         vs = r.result.verdicts
         if any(v.engine.startswith("explicit") for v in vs):
@@ -283,6 +297,7 @@ def engines_line(report: CheckReport) -> str:
                                         .replace(",", " ").split() if x.startswith("k=") and x[2:].isdigit()), 0)
             if v.engine.startswith("pdr"):
                 pdr = True
+        runs += max((v.runs or 0 for v in vs if v.engine == "simulate"), default=0)
     parts = []
     if explicit_runs:
         n = len(explicit_runs)
@@ -296,6 +311,8 @@ def engines_line(report: CheckReport) -> str:
         parts.append(f"kind up to k = {kind}")
     if pdr:
         parts.append("pdr (unbounded)")
+    if runs:
+        parts.append(f"simulate {runs:,} runs")
     if any("counters" in p.verdict.engine for p in report.properties):
         parts.append("counters: all sizes")
     return "engines: " + ("; ".join(parts) or "none ran") + f"; {report.seconds:.2f}s"
@@ -505,7 +522,8 @@ def summary_line(reports: list[CheckReport], code: int, require: str = "exhausti
 
 
 def _paint(text: str, status: Status, expected: str | None = None) -> str:
-    colors = {Status.VIOLATED: "31", Status.UNKNOWN: "33", Status.PROVED: "32", Status.HOLDS: "32", Status.BOUNDED: "36"}
+    colors = {Status.VIOLATED: "31", Status.UNKNOWN: "33", Status.PROVED: "32", Status.HOLDS: "32", Status.BOUNDED: "36",
+              Status.SAMPLED: "36"}
     color = {"expected": "35", "fixed": "31", "inconclusive": "33"}.get(expected or "", colors[status])
     return f"\x1b[{color}m{text}\x1b[0m"
 
@@ -519,7 +537,7 @@ def trace_json(trace: Trace | None) -> dict | None:
     closing = None
     if trace.closing is not None:
         closing = {"action": trace.closing.action, "args": {k: v for k, v in trace.closing.args}}
-    return {
+    out = {
         "loop_start": trace.loop_start,
         "closing": closing,
         "steps": [
@@ -528,6 +546,9 @@ def trace_json(trace: Trace | None) -> dict | None:
             for i, s in enumerate(trace.steps)
         ],
     }
+    if trace.shortened_from is not None:  # NOTE(shorten): not necessarily a shortest trace
+        out["shortened_from"] = trace.shortened_from
+    return out
 
 
 def expect_json(p: PropertyResult, require: str = "exhaustive") -> dict | None:
@@ -560,6 +581,8 @@ def property_json(p: PropertyResult, timings: bool = False, require: str = "exha
         "cross_check": ({"scope": p.cross_check[0], "verdict": p.cross_check[1]}
                         if p.cross_check is not None else None),
     }
+    if v.runs is not None:  # simulate (NOTE(simulate)): how many random runs found nothing
+        out["runs"] = v.runs
     return out if timings else _untimed(out)
 
 

@@ -69,7 +69,8 @@ def aggregate_group(model: I.Model, runs: list[InstanceRun]) -> list[PropertyRes
             engines = list(dict.fromkeys(x.engine for _, x in per))
             merged = Verdict(v.name, v.kind, v.status, sweep_scope(model, [r.params for r, _ in per]), ", ".join(engines),
                              total if v.status is Status.HOLDS else None, depth, sum(x.seconds for _, x in per), None,
-                             v.reason, v.notes)
+                             v.reason, v.notes,
+                             sum(x.runs or 0 for _, x in per) if v.status is Status.SAMPLED else None)
             out.append(PropertyResult(merged, merged.scope, statuses))
     return with_expectations(model, out, runs[0].params) if runs else out
 

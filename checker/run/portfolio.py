@@ -25,13 +25,14 @@ from dataclasses import dataclass, replace
 from forkproof.engines.symbolic.engine import check_bmc, check_kind, check_pdr
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.engines.simulate import SimulateOptions, check_simulate, new_seed
 from forkproof.run.results import Budget
 from forkproof.semantics.compile import EvalError
 from forkproof.semantics.control import Control
 from forkproof.semantics.instance import Instance
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
 
-ENGINES = ("explicit", "bmc", "kind", "pdr", "auto")
+ENGINES = ("explicit", "bmc", "kind", "pdr", "auto", "simulate")
 AUTO_STATE_BUDGET = 250_000
 # NOTE(budgets): (seconds, per what) when --timeout is not given
 DEFAULT_BUDGETS: dict[str, tuple[float, str]] = {
@@ -40,8 +41,10 @@ DEFAULT_BUDGETS: dict[str, tuple[float, str]] = {
     "kind": (30.0, "property"),
     "pdr": (30.0, "property"),
     "auto": (120.0, "instance"),
+    "simulate": (60.0, "instance"),
 }
 AUTO_DEFAULT_SECONDS = DEFAULT_BUDGETS["auto"][0]
+SIMULATE_DEPTH = 100  # simulate: steps per run when --depth is not given
 
 
 def budget_of(engine: str, timeout: float | None) -> Budget:
@@ -62,6 +65,9 @@ class EngineOptions:
     require: str = "exhaustive"
     control: Control | None = None  # cancellation and progress (checker/semantics/control.py)
     up_to: int = 6  # params with no value: fixed sizes checked up to this value
+    runs: int = 1000  # simulate: how many random runs (NOTE(simulate))
+    seed: int | None = None  # simulate: the seed; None: drawn once per check and printed
+    sim_depth: int = 100  # simulate: steps per run
 
     @property
     def budget(self) -> Budget:
@@ -100,6 +106,10 @@ def run_engine(inst: Instance, opt: EngineOptions) -> EngineResult:
         return res
     if opt.engine == "auto":
         return _auto(inst, opt)
+    if opt.engine == "simulate":
+        seed = opt.seed if opt.seed is not None else new_seed()  # the CLI draws one per check instead
+        return check_simulate(inst, SimulateOptions(runs=opt.runs, depth=opt.sim_depth, seed=seed,
+                                                    deadlock=opt.deadlock, timeout=seconds, control=opt.control))
     engine = {"bmc": check_bmc, "kind": check_kind, "pdr": check_pdr}[opt.engine]
     return engine(inst, opt.symbolic(seconds, control=opt.control))
 

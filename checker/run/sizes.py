@@ -240,7 +240,7 @@ def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope
                     why = f"the counter abstraction does not apply: {proof.ineligible}"
                 else:
                     why = "the counters prove safety properties only (invariants, always P, deadlock, runtime errors)"
-                if p.verdict.status in (Status.HOLDS, Status.PROVED, Status.BOUNDED):
+                if p.verdict.status in (Status.HOLDS, Status.PROVED, Status.BOUNDED, Status.SAMPLED):
                     out.append(_unknown(p.verdict, scope, per,
                                         f"{p.verdict.status.value} for {checked} only; no proof for every size: {why}"))
                 else:
@@ -256,7 +256,12 @@ def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope
             continue
         base = p.verdict if p is not None else Verdict(a.name, a.kind, Status.UNKNOWN, scope, a.engine, None, None,
                                                        a.seconds)
-        if a.status is Status.VIOLATED:
+        if a.status is Status.VIOLATED and (p is None or p.verdict.status in (Status.UNKNOWN, Status.SAMPLED)):
+            # the instances' engine left it open (simulate does not check liveness): nothing disagrees
+            why = (f"the counter abstraction breaks it at {_sizes(a.witness or {})} in {a.depth} steps; "
+                   f"the instances checked did not decide it ({p.verdict.status.value if p else 'not checked'}"
+                   f"{': ' + p.verdict.reason if p and p.verdict.reason else ''})")
+        elif a.status is Status.VIOLATED:
             why = (f"the counter abstraction breaks it at {_sizes(a.witness or {})} in {a.depth} steps, "
                    f"but no checked instance confirmed it (a bug in forkproof; please report it)")
         else:

@@ -60,7 +60,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forkproof.semantics.compile import EvalError, has_primes, is_temporal, walk
+from forkproof.semantics.compile import EvalError, Fn, Program, has_primes, is_temporal, walk
 from forkproof.semantics.instance import display_value
 from forkproof.spec import ir as I
 
@@ -389,3 +389,31 @@ def _explain_loop(model: I.Model, excluders: list[Excluder], holds_then: bool | 
                 f"so {weak} does not exclude the cycle; with {decl} the property holds")
     return (f"{head}; only {decl} would exclude this lasso ({names} never taken; {spots})"
             + (", and another lasso would still break the property" if holds_then is False else ""))
+
+
+@dataclass(frozen=True)
+class SafetyCheck:
+    """An invariant or `always P`, compiled: checked on a state (`step` false) or on a
+    transition (a step invariant, or one that reads primed variables)."""
+
+    name: str
+    kind: str  # "invariant" | "step invariant" | "property"
+    fn: Fn
+    step: bool
+
+
+def safety_checks(prog: Program) -> tuple[list[SafetyCheck], list[Liveness | tuple[str, str]]]:
+    """The safety checks (invariants and `always P`) and the other properties: their form,
+    or (name, why it is not checked).  What the explicit search and the simulation check."""
+    comp, out, live = prog.compiler, [], []
+    for inv in prog.inst.model.invariants:
+        step = inv.step or has_primes(inv.expr)
+        out.append(SafetyCheck(inv.name, "step invariant" if step else "invariant", comp.expr(inv.expr), step))
+    for p in prog.inst.model.properties:
+        e = p.expr
+        if isinstance(e, I.Unary) and e.op is I.UnOp.ALWAYS and not is_temporal(e.arg):
+            out.append(SafetyCheck(p.name, "property", comp.expr(e.arg), has_primes(e.arg)))
+        else:
+            form = classify(p)
+            live.append(form if isinstance(form, Liveness) else (p.name, form))
+    return out, live

@@ -29,6 +29,7 @@ class Status(enum.Enum):
     PROVED = "proved"
     HOLDS = "holds (exhaustive)"
     BOUNDED = "holds up to depth"
+    SAMPLED = "no violation found"  # random runs found none (NOTE(simulate)): never "holds"
     VIOLATED = "violated"
     UNKNOWN = "unknown"
 
@@ -54,6 +55,9 @@ class Trace:
     # (its state is that state again); None for a finite trace and for a deadlock lasso,
     # whose last state stutters forever (then loop_start is the last index)
     closing: Step | None = None
+    # NOTE(shorten): the length of the random run this trace was shortened from (simulate);
+    # None: the engine's trace is a shortest one (explicit, bmc)
+    shortened_from: int | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Verdict:
     trace: Trace | None = None
     reason: str | None = None  # why UNKNOWN, or what a runtime error was
     notes: tuple[str, ...] = ()
+    runs: int | None = None  # SAMPLED: how many random runs found no violation
 
 
 @dataclass
