@@ -3,6 +3,25 @@ from __future__ import annotations
 
 import click
 
+from forkproof.engines.fingerprints import parse_size
+
+
+class _Size(click.ParamType):
+    """A memory size: 512M, 2G, 1.5GiB, or bytes."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a memory size (say 512M or 2G)", param, ctx)
+
+
+SIZE = _Size()
+
 
 def search_options(f):
     """--depth, --symmetry, --deadlock, --max-states, --timeout: how each instance is explored."""
@@ -16,6 +35,13 @@ def search_options(f):
                      help="Report reachable states in which no action is enabled."),
         click.option("--max-states", type=click.IntRange(min=1), default=None,
                      help="Stop after this many distinct states per instance (verdict: unknown)."),
+        click.option("--store", type=click.Choice(["exact", "fingerprint"]), default="exact", show_default=True,
+                     help="explicit: keep every state whole (exact), or as a 64-bit fingerprint with the parent log "
+                          "and large BFS levels on disk (about 20 bytes a state in memory; the report gives the "
+                          "probability of a collision). docs/scale.md."),
+        click.option("--memory", type=SIZE, default=None, metavar="SIZE",
+                     help="explicit: the memory budget (512M, 2G); past it the search ends in unknown with how far "
+                          "it got. Default: half of the machine's memory."),
         click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
                      help="The time budget (verdict: unknown when it runs out): seconds per property for "
                           "bmc, kind, pdr and the every-size proof (default 30), per instance for explicit "

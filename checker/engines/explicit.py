@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+
+import numpy as np
 from typing import Callable
 
 from forkproof.semantics.control import Control
+from forkproof.engines.fingerprints import (FingerprintSet, ParentLog, Spill, Workdir, collision_probability,
+                                            make_fingerprint, resident_bytes, show_size)
 from forkproof.engines.liveness import liveness_verdicts
 from forkproof.semantics.replay import action_label, make_trace, successors
 from forkproof.semantics.temporal import Liveness, SafetyCheck, safety_checks
@@ -34,6 +38,10 @@ class ExplicitOptions:
     max_states: int | None = None
     timeout: float | None = None
     control: Control | None = None  # cancellation and progress reports (NOTE(interrupt), NOTE(progress))
+    store: str = "exact"  # "exact": every state kept whole; "fingerprint": NOTE(fingerprints)
+    memory: int | None = None  # NOTE(memory): the budget in bytes; None: no budget
+    spill_dir: str | None = None  # fingerprint store: where the parent log and spilled levels go
+    spill_states: int | None = None  # fingerprint store: states of a BFS level kept in memory; None: from `memory`
 
 
 ExplicitResult = EngineResult  # the explicit engine's result is the shared engine result
@@ -109,6 +117,8 @@ def make_canon(groups: list[tuple[int, int, int]], width: int) -> Callable[[tupl
 
 def check_explicit(inst: Instance, options: ExplicitOptions) -> ExplicitResult:
     """Explore every reachable state of `inst` and decide its safety properties."""
+    if options.store == "fingerprint":
+        return _FingerprintSearch(inst, options).run()
     return _Search(inst, options).run()
 
 
@@ -136,6 +146,10 @@ class _Search:
 
     # ------------------------------------------------------------ the BFS
 
+    def _stored(self) -> int:
+        """How many distinct states the search has stored."""
+        return len(self.parent)
+
     def run(self) -> ExplicitResult:
         env = self.prog.new_env()
         level = 0
@@ -148,7 +162,7 @@ class _Search:
                 frontier = nxt
         except KeyboardInterrupt:  # NOTE(interrupt) in checker/semantics/control.py
             self.control.cancel()
-            self.stopped = f"interrupted (Ctrl-C): {len(self.parent):,} states explored, depth {level} complete"
+            self.stopped = f"interrupted (Ctrl-C): {self._stored():,} states explored, depth {level} complete"
         self.depth_of_level = level
         return self._result(complete=self.stopped is None)
 
@@ -160,7 +174,7 @@ class _Search:
                 c = self.canon(s) if self.canon else s
                 if c in self.parent:
                     continue
-                if limit is not None and len(self.parent) >= limit:
+                if limit is not None and self._stored() >= limit:
                     self.stopped = f"state limit reached: {limit} initial states, depth 0 incomplete"
                     break
                 self.parent[c] = None
@@ -199,54 +213,58 @@ class _Search:
 
     def _expand(self, frontier: list[tuple], level: int, env: list) -> list[tuple]:
         """Every successor of one BFS level; the hot loop, so it works on locals."""
-        parent, canon = self.parent, self.canon
+        parent, fire = self.parent, self._fire
         acts = [(a.guard, a.update, a, i) for i, a in enumerate(self.prog.actions)]
         limit = self.opt.max_states if self.opt.max_states is not None else float("inf")
         nxt: list[tuple] = []
-        transitions = 0
-        seen = self.ever_enabled  # indexed, not a set: hashing an action instance hashes its whole IR
-        try:
-            for i, s in enumerate(frontier):
-                if i & 255 == 0 and self._out_of_time(len(frontier) - i + len(nxt), level):
+        for k, s in enumerate(frontier):
+            if k & 255 == 0 and self._out_of_time(len(frontier) - k + len(nxt), level):
+                return nxt
+            for c in fire(s, level, env, acts):
+                if c in parent:
+                    continue
+                if len(parent) >= limit:
+                    self.stopped = f"state limit reached: {len(parent)} states explored, depth {level} complete"
                     return nxt
-                enabled = False
-                for g, update, a, i in acts:
-                    if g is not None:
-                        try:
-                            if not g(s, None, env):
-                                continue
-                        except EvalError as e:
-                            self._runtime(_Failure(s, level, a, message=str(e), phase="guard"))
-                            enabled = True
-                            continue
+                parent[c] = s
+                if self.state_checks:
+                    self._check_state(c, level + 1, env)
+                nxt.append(c)
+            if self.stopped:
+                return nxt
+        return nxt
+
+    def _fire(self, s: tuple, level: int, env: list, acts: list) -> list[tuple]:
+        """The canonical successors of s, duplicates included, every transition's step checks
+        run, runtime errors and a deadlock recorded on the way: the hot loop's body, which
+        both stores share."""
+        canon, seen, out = self.canon, self.ever_enabled, []  # seen: indexed, not a set (hashing an action instance hashes its IR)
+        enabled = False
+        for g, update, a, i in acts:
+            if g is not None:
+                try:
+                    if not g(s, None, env):
+                        continue
+                except EvalError as e:
+                    self._runtime(_Failure(s, level, a, message=str(e), phase="guard"))
                     enabled = True
-                    seen[i] = 1
-                    try:
-                        t = update(s, env)
-                    except EvalError as e:
-                        self._runtime(_Failure(s, level, a, message=str(e), phase="update"))
-                        continue
-                    transitions += 1
-                    c = t if canon is None else canon(t)
-                    if self.step_checks:
-                        self._check_step(s, t, c, a, level, env)
-                    if c in parent:
-                        continue
-                    if len(parent) >= limit:
-                        self.stopped = f"state limit reached: {len(parent)} states explored, depth {level} complete"
-                        return nxt
-                    parent[c] = s
-                    if self.state_checks:
-                        self._check_state(c, level + 1, env)
-                    nxt.append(c)
-                if not enabled and self.opt.deadlock and self.deadlock is None:
-                    self.deadlock = _Failure(s, level)
-                    self._refresh()
-                if self.stopped:
-                    return nxt
-            return nxt
-        finally:
-            self.transitions += transitions
+                    continue
+            enabled = True
+            seen[i] = 1
+            try:
+                t = update(s, env)
+            except EvalError as e:
+                self._runtime(_Failure(s, level, a, message=str(e), phase="update"))
+                continue
+            c = t if canon is None else canon(t)
+            if self.step_checks:
+                self._check_step(s, t, c, a, level, env)
+            out.append(c)
+        self.transitions += len(out)
+        if not enabled and self.opt.deadlock and self.deadlock is None:
+            self.deadlock = _Failure(s, level)
+            self._refresh()
+        return out
 
     def _check_step(self, s: tuple, t: tuple, c: tuple, a: ActionInstance, level: int, env: list) -> None:
         for chk in self.step_checks:
@@ -262,21 +280,24 @@ class _Search:
     def _out_of_time(self, queue: int, level: int) -> bool:
         elapsed = time.monotonic() - self.start
         if self.control.cancelled:
-            self.stopped = (f"interrupted (Ctrl-C): {len(self.parent):,} states explored, depth {level} complete")
+            self.stopped = (f"interrupted (Ctrl-C): {self._stored():,} states explored, depth {level} complete")
             return True
         if self.control.progress is not None and elapsed - self.last_progress >= self.control.interval:
             self.last_progress = elapsed
-            self.control.report(len(self.parent), level, queue, elapsed)
+            self.control.report(self._stored(), level, queue, elapsed)
         if self.opt.timeout is not None and elapsed > self.opt.timeout:
-            self.stopped = (f"FP701: timeout after {self.opt.timeout:g} s: {len(self.parent):,} states explored, "
+            self.stopped = (f"FP701: timeout after {self.opt.timeout:g} s: {self._stored():,} states explored, "
                             f"depth {level} complete")
+        elif self.opt.memory is not None and (rss := resident_bytes()) > self.opt.memory:  # NOTE(memory)
+            self.stopped = (f"memory budget of {show_size(self.opt.memory)} reached ({show_size(rss)} in use): "
+                            f"{self._stored():,} states explored, depth {level} complete")
         return self.stopped is not None
 
     # ------------------------------------------------------------ verdicts
 
     def _result(self, complete: bool) -> ExplicitResult:
         seconds = time.monotonic() - self.start
-        states, depth = len(self.parent), self.depth_of_level
+        states, depth = self._stored(), self.depth_of_level
         scope = self.inst.scope()
         limit_reason = None if complete or self.stopped == "everything is decided" else self.stopped
         skipped = ("a runtime error cut transitions (see 'runtime'): this covers the states reached without it",) \
@@ -401,6 +422,117 @@ class _Search:
 
     def _make_trace(self, xs: list[tuple], acts: list[ActionInstance | None]) -> Trace:
         return make_trace(self.inst, xs, acts)
+
+
+class _FingerprintSearch(_Search):
+    """The same search with states remembered by fingerprint (NOTE(fingerprints) in
+    checker/engines/fingerprints.py): candidates of CHUNK frontier states at a time are
+    looked up together, the parent log and large levels go to disk."""
+
+    CHUNK = 2048  # frontier states expanded between two batch lookups
+    STATE_BYTES = 400  # a generous size of one state kept whole (tuple and list slot)
+    LEVEL_BYTES = 256 << 20  # at most this much of a BFS level in memory, the rest on disk
+
+    def __init__(self, inst: Instance, options: ExplicitOptions):
+        super().__init__(inst, options)
+        self.work = Workdir(options.spill_dir)
+        self.seen = FingerprintSet()
+        self.log = ParentLog(self.work.path)
+        self.initial_fps: dict[int, tuple] = {}
+        self.fingerprint = make_fingerprint(inst.slot_types, inst.slot_bounds)
+        budget = min(options.memory // 8, self.LEVEL_BYTES) if options.memory is not None else self.LEVEL_BYTES
+        self.spill_limit = options.spill_states or max(self.CHUNK, budget // self.STATE_BYTES)
+
+    def _stored(self) -> int:
+        return len(self.seen)
+
+    def run(self) -> ExplicitResult:
+        try:
+            return super().run()
+        finally:
+            self.work.close()
+
+    def _initial(self, env: list) -> Spill:  # type: ignore[override]
+        frontier = Spill(self.work.path, "level_0", self.spill_limit)
+        for c in super()._initial(env):  # the exact store holds the initial states: few
+            self.initial_fps[self.fingerprint(c)] = c
+        fps = np.fromiter(self.initial_fps, dtype=np.int64, count=len(self.initial_fps))
+        self.seen.add_new(fps)
+        frontier.append_many(list(self.initial_fps.values()))
+        self.parent.clear()
+        return frontier
+
+    def _expand(self, frontier: Spill, level: int, env: list) -> Spill:  # type: ignore[override]
+        nxt = Spill(self.work.path, f"level_{level + 1}", self.spill_limit)
+        done = 0
+        for batch in frontier.batches():
+            for start in range(0, len(batch), self.CHUNK):
+                if self.stopped is not None or self._out_of_time(len(frontier) - done + len(nxt), level):
+                    return nxt
+                chunk = batch[start:start + self.CHUNK]
+                done += len(chunk)
+                self._expand_chunk(chunk, level, env, nxt)
+        return nxt
+
+    def _expand_chunk(self, chunk: list[tuple], level: int, env: list, nxt: Spill) -> None:
+        fingerprint, fire = self.fingerprint, self._fire
+        acts = [(a.guard, a.update, a, i) for i, a in enumerate(self.prog.actions)]
+        cand: dict[int, tuple] = {}  # fingerprint -> (canonical successor, parent fingerprint), first come first kept
+        for s in chunk:
+            fs = fingerprint(s)
+            for c in fire(s, level, env, acts):
+                fc = fingerprint(c)
+                if fc not in cand:
+                    cand[fc] = (c, fs)
+        if not cand:
+            return
+        fps = np.fromiter(cand, dtype=np.int64, count=len(cand))
+        fresh = np.nonzero(self.seen.add_new(fps))[0]
+        if not len(fresh):
+            return
+        items = list(cand.values())
+        new = [items[k] for k in fresh]
+        self.log.append(level + 1, fps[fresh], np.fromiter((p for _, p in new), dtype=np.int64, count=len(new)))
+        states = [c for c, _ in new]
+        if self.state_checks:
+            for c in states:
+                self._check_state(c, level + 1, env)
+        nxt.append_many(states)
+        limit = self.opt.max_states
+        if limit is not None and len(self.seen) >= limit and self.stopped is None:
+            self.stopped = f"state limit reached: {len(self.seen)} states explored, depth {level} complete"
+
+    def _result(self, complete: bool) -> ExplicitResult:
+        res = super()._result(complete)
+        p = collision_probability(res.states, res.transitions)
+        res.notes.append(f"states stored as 64-bit fingerprints (--store fingerprint): the probability that two "
+                         f"states shared one, so that a state was missed, is about {p:.1g} (states x transitions "
+                         f"/ 2^64, as TLC estimates it); --store exact has no such caveat")
+        return res
+
+    def _liveness(self, scope: str, limit_reason: str | None, states: int, depth: int, seconds: float) -> list[Verdict]:
+        if not self.liveness:
+            return []
+        why = "liveness needs the whole state graph in memory: check it with --store exact"
+        return [Verdict(x.name if isinstance(x, Liveness) else x[0], "property", Status.UNKNOWN, scope, "explicit",
+                        states, depth, seconds, reason=why if isinstance(x, Liveness) else x[1])
+                for x in self.liveness]
+
+    def _path(self, c: tuple) -> list[int]:  # type: ignore[override]
+        """The fingerprints from an initial state to c's."""
+        fc = self.fingerprint(c)
+        if fc in self.initial_fps:
+            return [fc]
+        level = next(k for k in range(1, self.depth_of_level + 2) if self.log.parent(k, fc) is not None)
+        return self.log.path(level, fc)
+
+    def _concretize(self, path: list[int], env: list) -> tuple[list[tuple], list[ActionInstance | None]]:  # type: ignore[override]
+        xs, acts = [self.initial_fps[path[0]]], [None]
+        for fc in path[1:]:
+            a, t = _first((a, t) for a, t in self._successors(xs[-1], env) if self.fingerprint(self._canon(t)) == fc)
+            xs.append(t)
+            acts.append(a)
+        return xs, acts
 
 
 def _first(pairs):

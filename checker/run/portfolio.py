@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from forkproof.engines.symbolic.engine import check_bmc, check_kind, check_pdr
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.engines.fingerprints import default_memory_budget
 from forkproof.engines.simulate import SimulateOptions, check_simulate, new_seed
 from forkproof.run.results import Budget
 from forkproof.semantics.compile import EvalError
@@ -68,6 +69,8 @@ class EngineOptions:
     runs: int = 1000  # simulate: how many random runs (NOTE(simulate))
     seed: int | None = None  # simulate: the seed; None: drawn once per check and printed
     sim_depth: int = 100  # simulate: steps per run
+    store: str = "exact"  # explicit: "exact" or "fingerprint" (NOTE(fingerprints))
+    memory: int | None = None  # explicit: the memory budget in bytes (NOTE(memory)); None: half the machine's
 
     @property
     def budget(self) -> Budget:
@@ -122,8 +125,9 @@ def _land_all(control: Control | None, res: EngineResult) -> None:
 
 
 def _explicit(inst, opt: EngineOptions, max_states, timeout) -> EngineResult:
+    memory = opt.memory if opt.memory is not None else default_memory_budget()
     return check_explicit(inst, ExplicitOptions(symmetry=opt.symmetry, deadlock=opt.deadlock, max_states=max_states,
-                                                timeout=timeout, control=opt.control))
+                                                timeout=timeout, control=opt.control, store=opt.store, memory=memory))
 
 
 def _auto(inst: Instance, opt: EngineOptions) -> EngineResult:
