@@ -22,6 +22,7 @@ from forkproof.cli.thresholds import thresholds
 from forkproof.output import formats
 from forkproof.output import report as R
 from forkproof.run.check import check_model
+from forkproof.run.distribute import RayUnavailable, connect
 from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import ENGINES, SIMULATE_DEPTH, EngineOptions, new_seed
 from forkproof.run.results import exit_code, outcome
@@ -59,6 +60,10 @@ def cli() -> None:
                    "kind: k-induction proofs; pdr: PDR proofs with a checked invariant; auto: a portfolio; "
                    "simulate: random runs (--runs, --depth, --seed), for models too big to explore: finds "
                    "violations, never proves.")
+@click.option("--ray", "ray_address", default=None, metavar="ADDRESS",
+              help="Run the instances (sweep values, fixed sizes) as tasks on a Ray cluster: auto (the cluster "
+                   "this machine is in, else a local one), local, or HOST:PORT. Needs pip install "
+                   "'forkproof[ray]'. docs/scale.md.")
 @click.option("--runs", type=click.IntRange(min=1), default=1000, show_default=True,
               help="simulate: how many random runs per instance.")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
@@ -82,7 +87,7 @@ def cli() -> None:
 @click.option("--stream/--no-stream", "stream", default=None,
               help="A line on stderr for each property's verdict on each instance as it lands. Default: on a "
                    "terminal, once a run has taken 2 s; never in a CI log unless given.")
-def check(models, params, fmt, trace_dir, timings, engine, runs, seed, depth, certificate, symmetry, deadlock, max_states,
+def check(models, params, fmt, trace_dir, timings, engine, ray_address, runs, seed, depth, certificate, symmetry, deadlock, max_states,
           store, memory, timeout, only, skip, require, up_to, verbose, show_progress, stream):
     """Check every invariant and property of each MODEL.
 
@@ -101,11 +106,16 @@ def check(models, params, fmt, trace_dir, timings, engine, runs, seed, depth, ce
         control.on_work = line.work
     if stream or (stream is None and tty):  # NOTE(stream-lines)
         control.on_verdict = progress.Stream(line, after=0.0 if stream else progress.STREAM_AFTER)
+    if ray_address is not None:
+        try:
+            connect(ray_address)
+        except RayUnavailable as e:
+            raise click.UsageError(str(e))
     if engine == "simulate" and seed is None:
         seed = new_seed()  # one per check, printed: every instance draws from it (NOTE(simulate))
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth if depth is not None else 20, certificate=certificate,
-                            require=require, up_to=up_to, control=control, runs=runs, seed=seed, store=store, memory=memory,
+                            require=require, up_to=up_to, control=control, runs=runs, seed=seed, store=store, memory=memory, ray=ray_address,
                             sim_depth=depth if depth is not None else SIMULATE_DEPTH)
     restore = _on_ctrl_c(control)
     try:

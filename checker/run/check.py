@@ -13,12 +13,12 @@ from pathlib import Path
 
 from forkproof.run.aggregate import aggregate
 from forkproof.run.plan import plan, scope_of, symbolic_params
-from forkproof.run.portfolio import EngineOptions, run_engine
+from forkproof.run.distribute import submit
+from forkproof.run.portfolio import EngineOptions
 from forkproof.run.results import CheckReport, InstanceRun, Selection
 from forkproof.run.select import select
 from forkproof.run.sizes import ALL_SIZES_SECONDS, check_all_sizes
 from forkproof.semantics.control import Control
-from forkproof.semantics.instance import Instance, instantiate
 from forkproof.spec import ir as I
 from forkproof.spec.ir import value_str
 
@@ -44,19 +44,14 @@ def check_model(model: I.Model, bindings: dict[str, list[object]], options: Engi
         budget = replace(options.budget, every_size=options.timeout or ALL_SIZES_SECONDS)
         return replace(check_all_sizes(model, bindings, symbolic, options, start), selection=selection, budget=budget)
     combos, notes = plan(model, bindings)
-    runs: list[InstanceRun] = []
-    for combo in combos:
-        if options.control.cancelled:  # NOTE(interrupt) in checker/semantics/control.py
-            notes.append(f"interrupted (Ctrl-C): {scope_of(model, combo)} and later instances were not checked")
-            break
-        options.control.scope = scope_of(model, combo)
-        inst: Instance = instantiate(model, combo)
-        opts = options
-        if options.certificate and len(combos) > 1:  # one certificate file per instance
-            opts = replace(options, certificate=certificate_path(model, options.certificate, combo))
-        res = run_engine(inst, opts)
-        runs.append(InstanceRun(combo, scope_of(model, combo), res))
-        notes.extend(n for n in res.notes if n not in notes)
+    jobs = [(combo, replace(options, certificate=certificate_path(model, options.certificate, combo))
+             if options.certificate and len(combos) > 1 else options)  # one certificate file per instance
+            for combo in combos]
+    runs: list[InstanceRun] = submit(model, jobs, options.ray).results()
+    if len(runs) < len(combos):  # NOTE(interrupt) in checker/semantics/control.py
+        notes.append(f"interrupted (Ctrl-C): {scope_of(model, combos[len(runs)])} and later instances were not checked")
+    for run in runs:
+        notes.extend(n for n in run.result.notes if n not in notes)
     return CheckReport(model, options.engine, tuple(runs), tuple(aggregate(model, runs)), tuple(notes),
                        time.perf_counter() - start, selection, options.budget)
 

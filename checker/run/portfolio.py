@@ -71,6 +71,7 @@ class EngineOptions:
     sim_depth: int = 100  # simulate: steps per run
     store: str = "exact"  # explicit: "exact" or "fingerprint" (NOTE(fingerprints))
     memory: int | None = None  # explicit: the memory budget in bytes (NOTE(memory)); None: half the machine's
+    ray: str | None = None  # --ray ADDRESS: instances run as Ray tasks (NOTE(ray) in checker/run/distribute.py)
 
     @property
     def budget(self) -> Budget:

@@ -25,6 +25,7 @@ from dataclasses import replace
 from forkproof.engines.counters.prove import DEEP_ENGINE, AllSizes, SizeVerdict, assumption_text, prove_all_sizes
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.semantics.instance import instantiate
+from forkproof.run.distribute import submit
 from forkproof.run.portfolio import EngineOptions, run_engine
 from forkproof.run.aggregate import aggregate_group, with_expectations
 from forkproof.run.plan import const_value, join_scopes, plan, scope_of, sweep_scope
@@ -85,12 +86,14 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
                               control=options.control)
         if options.control is not None:
             options.control.scope = what + (f", {scope_of(model, combo)}" if scope_of(model, combo) else "")
-        proof = prove_all_sizes(model, combo, symbolic, sym)
         sizes = sizes_up_to(model, combo, symbolic, top)
         if not sizes:
             raise ModelError(Diagnostic("FP402", f"no value of {', '.join(symbolic)} up to {top} satisfies the "
                                         f"assumptions (raise --up-to)"))
-        mine = [_run(model, s, options) for s in sizes]
+        # with --ray the fixed sizes run while the counters prove (NOTE(ray) in checker/run/distribute.py)
+        fixed_sizes = submit(model, [(s, replace(options, certificate=None)) for s in sizes], options.ray)
+        proof = prove_all_sizes(model, combo, symbolic, sym)
+        mine = fixed_sizes.results()
         partial: list[InstanceRun] = []
         for v in proof.verdicts:  # found by the bounded search on the counters (NOTE(deep-base))
             if v.status is Status.VIOLATED and v.witness and v.engine == DEEP_ENGINE \
