@@ -41,7 +41,7 @@ class ExplicitOptions:
     store: str = "exact"  # "exact": every state kept whole; "fingerprint": NOTE(fingerprints)
     memory: int | None = None  # NOTE(memory): the budget in bytes; None: no budget
     spill_dir: str | None = None  # fingerprint store: where the parent log and spilled levels go
-    spill_states: int | None = None  # fingerprint store: states of a BFS level kept in memory; None: from `memory`
+    spill_bytes: int | None = None  # fingerprint store: bytes of a BFS level (pickled) kept in memory; None: from `memory`
 
 
 ExplicitResult = EngineResult  # the explicit engine's result is the shared engine result
@@ -430,8 +430,7 @@ class _FingerprintSearch(_Search):
     looked up together, the parent log and large levels go to disk."""
 
     CHUNK = 2048  # frontier states expanded between two batch lookups
-    STATE_BYTES = 400  # a generous size of one state kept whole (tuple and list slot)
-    LEVEL_BYTES = 256 << 20  # at most this much of a BFS level in memory, the rest on disk
+    LEVEL_BYTES = 128 << 20  # at most this much of a BFS level (pickled) in memory, the rest on disk
 
     def __init__(self, inst: Instance, options: ExplicitOptions):
         super().__init__(inst, options)
@@ -440,8 +439,8 @@ class _FingerprintSearch(_Search):
         self.log = ParentLog(self.work.path)
         self.initial_fps: dict[int, tuple] = {}
         self.fingerprint = make_fingerprint(inst.slot_types, inst.slot_bounds)
-        budget = min(options.memory // 8, self.LEVEL_BYTES) if options.memory is not None else self.LEVEL_BYTES
-        self.spill_limit = options.spill_states or max(self.CHUNK, budget // self.STATE_BYTES)
+        self.spill_limit = options.spill_bytes or (min(options.memory // 8, self.LEVEL_BYTES)
+                                                   if options.memory is not None else self.LEVEL_BYTES)
 
     def _stored(self) -> int:
         return len(self.seen)

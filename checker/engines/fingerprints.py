@@ -22,8 +22,9 @@ for a whole batch of candidates at once (`FingerprintSet.add_new`): 8 bytes a sl
 The parent of each new state is appended, as (fingerprint, parent fingerprint), to a file
 per BFS level (`ParentLog`); a trace is rebuilt by walking those files back from the last
 state's fingerprint, then replaying from an initial state, at each step taking the successor
-with the next fingerprint.  The next BFS level is written to disk in batches (`Spill`,
-pickle) once it grows past its share of the memory budget.
+with the next fingerprint.  The next BFS level is kept as pickled batches (`Spill`: about
+50 bytes a state where the tuple takes about 250), written to disk once they grow past their
+share of the memory budget.
 
 NOTE(memory): every explicit search runs under a memory budget (`--memory`, default half of
 the machine's memory).  The search checks the process's resident memory every 256 states,
@@ -44,6 +45,7 @@ from forkproof.spec.ir import IntType, RatType
 
 EMPTY = 0  # an empty slot; the fingerprint 0 is stored as 1
 MAX_LOAD = 0.75
+REHASH_SLICE = 1 << 18  # fingerprints re-inserted at a time when the table grows
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -120,10 +122,11 @@ class FingerprintSet:
         size = len(self.table)
         while need > MAX_LOAD * size:
             size *= 2
+        self.table = np.zeros(0, dtype=np.int64)  # the old table goes before the new one comes
         self.table = np.zeros(size, dtype=np.int64)
         self.count = 0
-        if len(old):
-            self.add_new(old)
+        for k in range(0, len(old), REHASH_SLICE):  # in slices: probing all at once needs ~8 copies of them
+            self.add_new(old[k:k + REHASH_SLICE])
 
 
 class ParentLog:
@@ -157,34 +160,42 @@ class ParentLog:
 
 
 class Spill:
-    """One BFS level's states: in memory, and in pickled batches on disk past `limit` states."""
+    """One BFS level's states, pickled a batch at a time: the batches in memory up to `limit`
+    bytes, then all of them on disk (a state pickled takes about a fifth of the tuple)."""
 
     def __init__(self, directory: Path, name: str, limit: int):
         self.path = directory / f"{name}.bin"
         self.limit = limit
-        self.states: list[tuple] = []
-        self.spilled = 0
+        self.chunks: list[bytes] = []
+        self.in_memory = 0  # bytes of self.chunks
+        self.count = 0
+        self.spilled = 0  # states on disk
         self.file = None
 
     def append_many(self, states: list[tuple]) -> None:
-        self.states.extend(states)
-        if len(self.states) >= self.limit:
+        if not states:
+            return
+        b = pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL)
+        self.chunks.append(b)
+        self.in_memory += len(b)
+        self.count += len(states)
+        if self.in_memory > self.limit:
             self.flush()
 
     def flush(self) -> None:
-        if not self.states:
-            return
+        """Every batch held in memory to the file (a pickle stream is self-delimiting)."""
         if self.file is None:
             self.file = open(self.path, "wb")
-        pickle.dump(self.states, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.spilled += len(self.states)
-        self.states = []
+        for b in self.chunks:
+            self.file.write(b)
+        self.spilled = self.count
+        self.chunks, self.in_memory = [], 0
 
     def __len__(self) -> int:
-        return self.spilled + len(self.states)
+        return self.count
 
     def __bool__(self) -> bool:
-        return len(self) > 0
+        return self.count > 0
 
     def batches(self) -> Iterator[list[tuple]]:
         """The states in the order they were added, a batch at a time; the file is removed after."""
@@ -198,8 +209,9 @@ class Spill:
                         break
             os.remove(self.path)
             self.file = None
-        if self.states:
-            yield self.states
+        while self.chunks:
+            self.in_memory -= len(self.chunks[0])
+            yield pickle.loads(self.chunks.pop(0))
 
 
 class Workdir:
