@@ -327,7 +327,8 @@ class _Coordinator:
         self.stop = ctx.RawValue("b", 0)  # set: every worker ends its level early
         pipes = {(i, j): ctx.Pipe() for i in range(self.K) for j in range(i + 1, self.K)}
         self.conns: list[Connection] = []
-        procs = []
+        self.procs: list = []
+        procs = self.procs
         try:
             for me in range(self.K):
                 ctl, theirs = ctx.Pipe()
@@ -447,10 +448,16 @@ class _Coordinator:
                 if conn.poll(min(self.control.interval, 0.2)):
                     break
                 self._poll()
+                dead = next((p for p in self.procs if not p.is_alive()), None)
+                if dead is not None:  # killed (out of memory, say): its answer never comes
+                    raise RuntimeError(f"a worker of the parallel search died (exit code {dead.exitcode})")
             except KeyboardInterrupt:  # NOTE(interrupt) in checker/semantics/control.py
                 self.control.cancel()
                 self.stop.value = 1
-        kind, payload = conn.recv()
+        try:
+            kind, payload = conn.recv()
+        except (EOFError, OSError):
+            raise RuntimeError("a worker of the parallel search died") from None
         if kind == "error":
             raise RuntimeError(f"a worker of the parallel search failed:\n{payload}")
         return payload
