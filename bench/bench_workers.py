@@ -15,7 +15,9 @@ are measured in the same run.
 
 The machine may be shared: the load average is printed before and after, and so is the
 speed-up of a pure CPU loop in two processes over one ("machine"), measured just before: the
-most any two-process search could get on this machine at this moment.
+most any two-process search could get on this machine at this moment.  The last column,
+CPU seconds of the two workers together over explicit's (best runs), is the work the split
+adds; explicit's states/s times 2 over it is what two idle cores would give.
 """
 from __future__ import annotations
 
@@ -90,20 +92,23 @@ def main() -> None:
     machine = machine_speedup()
     print(f"machine: two spinning processes do {machine:.2f}x the work of one right now\n")
     print("| N | states | depth | explicit s | 1 worker s | 2 workers s | explicit states/s | 2 workers states/s "
-          "| 2 workers / explicit | 2 workers / 1 worker |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| 2 workers / explicit | 2 workers / 1 worker | CPU 2 workers / explicit |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     ratios = []
     for n in sizes:
         inst = instantiate(model, {"N": n, "RULE": 0})
         runs = {"explicit": lambda: check_explicit(inst, opts), 1: lambda: check_parallel(inst, opts, 1),
                 2: lambda: check_parallel(inst, opts, 2)}
         best: dict = {k: float("inf") for k in runs}
+        cpu: dict = {k: float("inf") for k in runs}
         states: dict = {}
         for _ in range(args.repeat):
             for k, fn in runs.items():
-                t = time.perf_counter()
+                c, t = os.times(), time.perf_counter()
                 r = fn()
                 best[k] = min(best[k], time.perf_counter() - t)
+                d = os.times()
+                cpu[k] = min(cpu[k], sum(d[:4]) - sum(c[:4]))  # user + system, this process and its children
                 states[k] = (r.states, r.depth, r.transitions)
         if len(set(states.values())) != 1:
             sys.exit(f"N = {n}: the searches disagree: {states}")
@@ -111,7 +116,8 @@ def main() -> None:
         ratio = best["explicit"] / best[2]
         ratios.append(ratio)
         print(f"| {n} | {count:,} | {depth} | {best['explicit']:.2f} | {best[1]:.2f} | {best[2]:.2f} "
-              f"| {count / best['explicit']:,.0f} | {count / best[2]:,.0f} | {ratio:.2f}x | {best[1] / best[2]:.2f}x |",
+              f"| {count / best['explicit']:,.0f} | {count / best[2]:,.0f} | {ratio:.2f}x | {best[1] / best[2]:.2f}x "
+              f"| {cpu[2] / cpu['explicit']:.2f} |",
               flush=True)
     print(f"\nload average after: {load()}; machine: {machine_speedup():.2f}x; target: {TARGET}x "
           f"({'met' if min(ratios) >= TARGET else 'not met'} at every N, "
