@@ -27,6 +27,10 @@ stops for "everything is decided" at the end of a level, not in its middle (so i
 more states than the one-process search there, and never finds a longer runtime error);
 `max_states` cuts the last level by worker order, and a timeout or Ctrl-C is noticed by each
 worker every 256 states, the coordinator polling `Control` while it waits.
+
+Cost (bench/bench_workers.py): the split adds the packing and sending of the successors
+owned elsewhere, about a twentieth of the work on the 0L model; and as every level waits for
+its slowest worker, a core slowed down by other work slows the whole search.
 """
 from __future__ import annotations
 
