@@ -161,3 +161,19 @@ def test_parallel_agrees_with_explicit(tier):
     seen = hypothesis_run(tier, 10, 60, body)
     # not a vacuous agreement: most models are searched to the end, and some break something
     assert seen["models"] >= 5 and counts["violations"] >= 1, (seen, counts)
+
+
+def test_the_owner_of_a_state_does_not_depend_on_the_process():
+    """States are tuples of ints, bools and Fractions (NOTE(values)): their hash, and so the
+    worker owning them, is the same in any process, whatever its PYTHONHASHSEED."""
+    import os
+    import subprocess
+    import sys
+    from fractions import Fraction
+
+    state = (0, 3, True, False, Fraction(7, 3), -4, Fraction(1, 2), 10**12)
+    code = "from fractions import Fraction; print(hash((0, 3, True, False, Fraction(7, 3), -4, Fraction(1, 2), 10**12)))"
+    for seed in ("0", "12345"):
+        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+                             capture_output=True, text=True, check=True)
+        assert int(out.stdout) == hash(state)
