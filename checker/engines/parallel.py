@@ -387,8 +387,7 @@ class _Coordinator:
             limit = self.opt.max_states
             room = None if limit is None else limit - self.states
             want = self.opt.deadlock and self.deadlock is None
-            if self.control.cancelled:
-                self.stop.value = 1
+            self._poll()  # short levels never wait long enough for _recv to report progress
             new = self._all(("expand", (set(self.failed), want, level, room)))
             why = next((w for _, w in new if w is not None), None)
             fresh = [n for n, _ in new]

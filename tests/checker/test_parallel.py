@@ -177,3 +177,11 @@ def test_the_owner_of_a_state_does_not_depend_on_the_process():
         out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
                              capture_output=True, text=True, check=True)
         assert int(out.stdout) == hash(state)
+
+
+def test_progress_is_reported_as_explicit_does():
+    seen = []
+    control = Control(progress=lambda scope, states, depth, queue, seconds: seen.append((states, depth)), interval=0.0)
+    inst = instantiate(load_model(str(LIBRA)), {"N": 4, "RULE": 1})
+    p = check_parallel(inst, ExplicitOptions(symmetry=False, control=control), 2)
+    assert seen and all(0 <= s <= p.states and 0 <= d <= p.depth for s, d in seen)
