@@ -15,7 +15,9 @@ are measured in the same run.
 
 The machine may be shared: the load average is printed before and after, and so is the
 speed-up of a pure CPU loop in two processes over one ("machine"), measured just before: the
-most any two-process search could get on this machine at this moment.  The last column,
+most any two-process search could get on this machine at this moment; and, at the largest N,
+the same for two one-process searches run at once ("ceiling"): what two cores give this very
+work when nothing has to be shared.  The last column,
 CPU seconds of the two workers together over explicit's (best runs), is the work the split
 adds; explicit's states/s times 2 over it is what two idle cores would give.
 """
@@ -76,6 +78,22 @@ def machine_speedup(n: int = 4_000_000, repeat: int = 3) -> float:
     return 2 * one / two
 
 
+def ceiling(inst, opts: ExplicitOptions) -> float:
+    """Two one-process searches at once, against one (each in a forked child)."""
+    ctx = multiprocessing.get_context("fork")
+
+    def run(k: int) -> float:
+        t = time.perf_counter()
+        ps = [ctx.Process(target=check_explicit, args=(inst, opts)) for _ in range(k)]
+        for p in ps:
+            p.start()
+        for p in ps:
+            p.join()
+        return time.perf_counter() - t
+
+    return 2 * run(1) / run(2)
+
+
 def load() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -119,7 +137,8 @@ def main() -> None:
               f"| {count / best['explicit']:,.0f} | {count / best[2]:,.0f} | {ratio:.2f}x | {best[1] / best[2]:.2f}x "
               f"| {cpu[2] / cpu['explicit']:.2f} |",
               flush=True)
-    print(f"\nload average after: {load()}; machine: {machine_speedup():.2f}x; target: {TARGET}x "
+    print(f"\nceiling at N = {sizes[-1]}: two one-process searches at once do {ceiling(inst, opts):.2f}x the work of one")
+    print(f"load average after: {load()}; machine: {machine_speedup():.2f}x; target: {TARGET}x "
           f"({'met' if min(ratios) >= TARGET else 'not met'} at every N, "
           f"smallest {min(ratios):.2f}x)")
 
