@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from forkproof.engines.explicit import ExplicitOptions, check_explicit, make_canon, symmetric_families
+from forkproof.engines.fingerprints import resident_bytes, show_size
 from forkproof.semantics.compile import ActionInstance, EvalError, Fn, compile_program
 from forkproof.semantics.control import Control
 from forkproof.semantics.instance import Instance
@@ -97,9 +98,11 @@ def check_parallel(inst: Instance, options: ExplicitOptions, workers: int) -> En
     depth and shortest-trace lengths as check_explicit, liveness properties `unknown`."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods() or options.store != "exact":
         res = check_explicit(inst, options)
-        res.notes.append("one worker: this platform cannot fork worker processes")
+        why = "this platform cannot fork worker processes" if options.store == "exact" else \
+            "the fingerprint store runs in one process"
+        res.notes.append(f"one worker: {why}")
         return res
     return _Coordinator(inst, options, workers).run()
 
@@ -126,6 +129,7 @@ class _Worker:
 
     def _serve(self) -> None:
         co, K, me = self.co, self.co.K, self.me
+        self.rss0 = resident_bytes()  # what the fork shares with the coordinator
         self.env = co.prog.new_env()
         self.states: list[tuple] = [c for c in co.initial if hash(c) % K == me]
         self.visited: dict[tuple, int] = dict.fromkeys(self.states, -1)  # state -> parent ref: index * K + worker
@@ -181,7 +185,7 @@ class _Worker:
         seen = self.ever_enabled
         stopped: str | None = None
         transitions = 0
-        counter, flag, deadline = co.counts, co.stop, co.deadline
+        counter, flag, deadline, memory = co.counts, co.stop, co.deadline, co.worker_memory
         for idx in range(lo, hi):
             if (idx - lo) & (POLL - 1) == 0:
                 counter[me] = len(states)
@@ -190,6 +194,9 @@ class _Worker:
                     break
                 if deadline is not None and time.monotonic() > deadline:
                     stopped = "timeout"
+                    break
+                if memory is not None and resident_bytes() - self.rss0 > memory:  # NOTE(memory)
+                    stopped = "memory"
                     break
                 if room is not None and len(states) - hi > room:
                     stopped = "limit"
@@ -327,6 +334,9 @@ class _Coordinator:
         if not self.initial:
             return self._result(0, complete=self.stopped is None)
         ctx = multiprocessing.get_context("fork")
+        # NOTE(memory): the budget less what the coordinator holds, shared out; each worker
+        # counts what it adds to the memory the fork gave it
+        self.worker_memory = None if self.opt.memory is None else max(self.opt.memory - resident_bytes(), 0) // self.K
         self.counts = ctx.RawArray("q", self.K)  # per worker: states held, for progress reports
         self.stop = ctx.RawValue("b", 0)  # set: every worker ends its level early
         pipes = {(i, j): ctx.Pipe() for i in range(self.K) for j in range(i + 1, self.K)}
@@ -409,6 +419,9 @@ class _Coordinator:
     def _why(self, why: str, level: int) -> str:
         if why == "limit":
             return f"state limit reached: {self.states} states explored, depth {level} complete"
+        if why == "memory":
+            return (f"memory budget of {show_size(self.opt.memory)} reached: {self.states:,} states explored, "
+                    f"depth {level} complete")
         if why == "timeout":
             return (f"FP701: timeout after {self.opt.timeout:g} s: {self.states:,} states explored, "
                     f"depth {level} complete")

@@ -185,3 +185,13 @@ def test_progress_is_reported_as_explicit_does():
     inst = instantiate(load_model(str(LIBRA)), {"N": 4, "RULE": 1})
     p = check_parallel(inst, ExplicitOptions(symmetry=False, control=control), 2)
     assert seen and all(0 <= s <= p.states and 0 <= d <= p.depth for s, d in seen)
+
+
+def test_a_memory_budget_ends_in_unknown_and_the_fingerprint_store_stays_in_one_process():
+    inst = instantiate(load_model(str(LIBRA)), {"N": 6, "RULE": 1})
+    p = check_parallel(inst, ExplicitOptions(symmetry=False, memory=1), 2)
+    assert not p.complete and not any(v.status is Status.HOLDS for v in p.verdicts)
+    assert by_name(p)["deadlock"].reason.startswith("memory budget of ")
+    f = check_parallel(inst, ExplicitOptions(symmetry=True, store="fingerprint"), 2)
+    e = check_explicit(inst, ExplicitOptions(symmetry=True))
+    assert f.states == e.states and "one worker: the fingerprint store runs in one process" in f.notes
