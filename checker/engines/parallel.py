@@ -1,0 +1,633 @@
+"""The explicit search on several cores: a level-synchronous breadth-first search by K
+worker processes (`--workers K`).
+
+NOTE(parallel): every state, in canonical form under symmetry (NOTE(symmetry) in
+checker/engines/explicit.py), is owned by worker `hash(state) % K`.  The hash of a tuple of
+ints, bools and Fractions does not depend on the process (PYTHONHASHSEED only salts str and
+bytes, and the workers are forked from one process, so even those would agree).  A worker
+keeps the states it owns (a dict from state to its parent, and a list in discovery order),
+expands its share of a BFS level, keeps the successors it owns, and sends the others to
+their owners once per level, packed (marshal, pickle when a value needs it).  The
+coordinator, the calling process, steps the levels: a level is expanded by every worker
+before any state of the next one is, so a state's parent is on the previous level, every
+trace is a shortest one, and the states counted are exactly those of the one-process search
+(checker/engines/explicit.py) with or without symmetry.  A state reached from several
+parents keeps the first one seen by its owner: its own successors first, in frontier order,
+then those sent by worker 0, 1, ... in their order; so for a given K, every run gives the
+same traces.  Checks run where the state is: state checks by the owner of a new state,
+step checks, deadlock and the actions' runtime errors by the worker expanding the state.
+At the end of a level the coordinator keeps, per check, the shortest failure (the lowest
+worker on a tie) and tells the workers which checks no longer need evaluating; a trace is
+rebuilt by walking parent references from worker to worker back to an initial state, then
+made concrete as the explicit engine does.
+
+What differs from the one-process search: liveness properties need the whole state graph
+in one process (checker/engines/liveness.py) and are `unknown` here, saying so; the search
+stops for "everything is decided" at the end of a level, not in its middle (so it may count
+more states than the one-process search there, and never finds a longer runtime error);
+`max_states` cuts the last level by worker order, and a timeout or Ctrl-C is noticed by each
+worker every 256 states, the coordinator polling `Control` while it waits.
+
+Cost (bench/bench_workers.py): the split adds the packing and sending of the successors
+owned elsewhere, about a twentieth of the work on the 0L model (two workers spent 1.15 to 1.25
+times the one-process search's CPU in all, measured on a shared two-core machine); and as
+every level waits for its slowest worker, a core slowed down by other work slows the whole
+search.
+"""
+from __future__ import annotations
+
+import gc
+import marshal
+import multiprocessing
+import pickle
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from forkproof.engines.explicit import ExplicitOptions, check_explicit, make_canon, symmetric_families
+from forkproof.engines.fingerprints import resident_bytes, show_size
+from forkproof.semantics.compile import ActionInstance, EvalError, Fn, compile_program
+from forkproof.semantics.control import Control
+from forkproof.semantics.instance import Instance
+from forkproof.semantics.replay import action_label, make_trace, successors
+from forkproof.semantics.temporal import Liveness, SafetyCheck, safety_checks
+from forkproof.semantics.verdict import EngineResult, Status, Trace, Verdict
+
+POLL = 256  # states expanded between two looks at the clock and the stop flag
+LIVENESS_REASON = ("liveness needs the whole state graph in one process: check it with one worker "
+                   "(--workers 1)")
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """As explicit's: where a check failed or a runtime error struck (canonical states; for a
+    transition the action instance and the canonical successor), and which worker holds
+    `state` at index `index` (-1: an initial-state error, no state)."""
+
+    state: tuple
+    length: int
+    worker: int
+    index: int
+    action: int | None = None  # its index in Program.actions (a worker sends it to the coordinator)
+    succ: tuple | None = None
+    message: str = ""
+    phase: str = ""  # runtime errors: "init" | "guard" | "update" | "check"
+    check: str | None = None  # the check's name
+
+
+# ---------------------------------------------------------------- packing
+
+
+def _pack(keys: list, refs: list) -> bytes:
+    try:
+        return b"m" + marshal.dumps((keys, refs))
+    except ValueError:  # a Fraction, say: marshal takes only the built-in types
+        return b"p" + pickle.dumps((keys, refs), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack(data: bytes) -> tuple[list, list]:
+    body = memoryview(data)[1:]
+    return marshal.loads(body) if data[:1] == b"m" else pickle.loads(body)
+
+
+# ---------------------------------------------------------------- the entry
+
+
+def check_parallel(inst: Instance, options: ExplicitOptions, workers: int) -> EngineResult:
+    """The explicit search of `inst` by `workers` processes (NOTE(parallel)): the same states,
+    depth and shortest-trace lengths as check_explicit, liveness properties `unknown`."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    if "fork" not in multiprocessing.get_all_start_methods() or options.store != "exact":
+        res = check_explicit(inst, options)
+        why = "this platform cannot fork worker processes" if options.store == "exact" else \
+            "the fingerprint store runs in one process"
+        res.notes.append(f"one worker: {why}")
+        return res
+    return _Coordinator(inst, options, workers).run()
+
+
+# ---------------------------------------------------------------- the workers
+
+
+class _Worker:
+    """One worker's share of the search; made in the coordinator, run in the forked child."""
+
+    def __init__(self, co: _Coordinator, me: int, ctl: Connection, peers: dict[int, Connection]):
+        self.co, self.me, self.ctl, self.peers = co, me, ctl, peers
+
+    def main(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's (NOTE(interrupt))
+        gc.freeze()  # the inherited objects stay shared: no collection touches their pages
+        try:
+            self._serve()
+        except BaseException:  # noqa: BLE001 - any failure goes to the coordinator, which re-raises
+            try:
+                self.ctl.send(("error", traceback.format_exc()))
+            except OSError:
+                pass
+
+    def _serve(self) -> None:
+        co, K, me = self.co, self.co.K, self.me
+        self.rss0 = resident_bytes()  # what the fork shares with the coordinator
+        self.env = co.prog.new_env()
+        self.states: list[tuple] = [c for c in co.initial if hash(c) % K == me]
+        self.visited: dict[tuple, int] = dict.fromkeys(self.states, -1)  # state -> parent ref: index * K + worker
+        self.lo = self.hi = 0  # the frontier: states[lo:hi]
+        self.failed: dict[str, _Failure] = {}
+        self.deadlock: _Failure | None = None
+        self.runtime: _Failure | None = None
+        self.ever_enabled = bytearray(len(co.prog.actions))
+        self.transitions = 0
+        self.skip: set[str] = set()  # checks failed somewhere: not evaluated any more
+        self.want_deadlock = co.opt.deadlock
+        self._refresh()
+        while True:
+            cmd, arg = self.ctl.recv()
+            if cmd == "expand":
+                self.skip, want, level, room = arg
+                self.want_deadlock = want and self.deadlock is None
+                self._refresh()
+                stopped = self._expand(level, room)
+                self.ctl.send(("new", (len(self.states) - self.hi, stopped)))
+            elif cmd == "check":
+                quota, length = arg
+                self._check_new(quota, length)
+                self.ctl.send(("checked", (len(self.states), self.hi - self.lo, self.transitions,
+                                           self.failed, self.deadlock, self.runtime)))
+            elif cmd == "path":
+                c = self.states[arg]
+                self.ctl.send(("path", (c, self.visited[c])))
+            elif cmd == "quit":
+                self.ctl.send(("done", bytes(self.ever_enabled)))
+                return
+
+    def _refresh(self) -> None:
+        live = [c for c in self.co.checks if c.name not in self.failed and c.name not in self.skip]
+        self.state_checks = [c for c in live if not c.step]
+        self.step_checks = [c for c in live if c.step]
+
+    def _runtime(self, f: _Failure) -> None:
+        if self.runtime is None or f.length < self.runtime.length:
+            self.runtime = f
+
+    # ------------------------------------------------------------ a level
+
+    def _expand(self, level: int, room: int | None) -> str | None:
+        """Expand states[lo:hi]; keep the successors owned here, send the others.  `room`:
+        how many new states the state limit leaves (None: no limit).  Returns why it stopped
+        early ("cancelled", "timeout", "limit") or None."""
+        co, K, me, env = self.co, self.co.K, self.me, self.env
+        states, visited, canon = self.states, self.visited, co.canon
+        acts = [(a.guard, a.update, i) for i, a in enumerate(co.prog.actions)]
+        out: list[dict[tuple, int]] = [{} for _ in range(K)]
+        lo, hi = self.lo, self.hi
+        seen = self.ever_enabled
+        stopped: str | None = None
+        transitions = 0
+        counter, flag, deadline, memory = co.counts, co.stop, co.deadline, co.worker_memory
+        for idx in range(lo, hi):
+            if (idx - lo) & (POLL - 1) == 0:
+                counter[me] = len(states)
+                if flag.value:
+                    stopped = "cancelled"
+                    break
+                if deadline is not None and time.monotonic() > deadline:
+                    stopped = "timeout"
+                    break
+                if memory is not None and resident_bytes() - self.rss0 > memory:  # NOTE(memory)
+                    stopped = "memory"
+                    break
+                if room is not None and len(states) - hi > room:
+                    stopped = "limit"
+                    break
+            s = states[idx]
+            enabled = False
+            for g, update, a in acts:
+                if g is not None:
+                    try:
+                        if not g(s, None, env):
+                            continue
+                    except EvalError as e:
+                        self._runtime(_Failure(s, level, me, idx, a, message=str(e), phase="guard"))
+                        enabled = True
+                        continue
+                enabled = True
+                seen[a] = 1
+                try:
+                    t = update(s, env)
+                except EvalError as e:
+                    self._runtime(_Failure(s, level, me, idx, a, message=str(e), phase="update"))
+                    continue
+                transitions += 1
+                c = t if canon is None else canon(t)
+                if self.step_checks:
+                    self._check_step(s, idx, t, c, a, level)
+                o = hash(c) % K
+                if o == me:
+                    if c not in visited:
+                        visited[c] = idx * K + me
+                        states.append(c)
+                else:
+                    d = out[o]
+                    if c not in d:
+                        d[c] = idx
+            if not enabled and self.want_deadlock:
+                self.deadlock = _Failure(s, level, me, idx)
+                self.want_deadlock = False
+        self.transitions += transitions
+        self._exchange(out)
+        counter[me] = len(states)
+        return stopped
+
+    def _exchange(self, out: list[dict[tuple, int]]) -> None:
+        """Send each peer the successors it owns; take theirs, in the order of their ids.
+        Each pair talks in one global order (lower id sends first), so no two wait on each
+        other however big the batches are."""
+        me, K = self.me, self.co.K
+        got: dict[int, bytes] = {}
+        for j in sorted(self.peers):
+            conn = self.peers[j]
+            data = _pack(list(out[j]), list(out[j].values()))
+            if me < j:
+                conn.send_bytes(data)
+                got[j] = conn.recv_bytes()
+            else:
+                got[j] = conn.recv_bytes()
+                conn.send_bytes(data)
+        states, visited = self.states, self.visited
+        for j in sorted(got):
+            keys, refs = _unpack(got[j])
+            for c, r in zip(keys, refs):
+                if c not in visited:
+                    visited[c] = r * K + j
+                    states.append(c)
+
+    def _check_new(self, quota: int | None, length: int) -> None:
+        """Keep the first `quota` new states (the state limit), check them, and make them
+        the frontier."""
+        states, visited = self.states, self.visited
+        if quota is not None and len(states) - self.hi > quota:
+            for c in states[self.hi + quota:]:
+                del visited[c]
+            del states[self.hi + quota:]
+        self.lo, self.hi = self.hi, len(states)
+        self.co.counts[self.me] = len(states)
+        if not self.state_checks:
+            return
+        env = self.env
+        for idx in range(self.lo, self.hi):
+            c = states[idx]
+            for chk in self.state_checks:
+                try:
+                    ok = chk.fn(c, None, env)
+                except EvalError as e:
+                    self._runtime(_Failure(c, length, self.me, idx, message=str(e), phase="check", check=chk.name))
+                    continue
+                if not ok:
+                    self.failed[chk.name] = _Failure(c, length, self.me, idx, check=chk.name)
+                    self._refresh()
+            if not self.state_checks:
+                return
+
+    def _check_step(self, s: tuple, idx: int, t: tuple, c: tuple, a: int, level: int) -> None:
+        for chk in self.step_checks:
+            try:
+                ok = chk.fn(s, t, self.env)
+            except EvalError as e:
+                self._runtime(_Failure(s, level, self.me, idx, a, c, str(e), "check", chk.name))
+                continue
+            if not ok:
+                self.failed[chk.name] = _Failure(s, level + 1, self.me, idx, a, c, check=chk.name)
+                self._refresh()
+
+
+# ---------------------------------------------------------------- the coordinator
+
+
+class _Coordinator:
+    def __init__(self, inst: Instance, options: ExplicitOptions, workers: int):
+        self.inst, self.opt, self.K = inst, options, workers
+        self.control = options.control if options.control is not None else Control()
+        self.start = time.monotonic()
+        self.deadline = self.start + options.timeout if options.timeout is not None else None
+        self.prog = compile_program(inst)
+        self.checks, self.liveness = safety_checks(self.prog)
+        groups, self.notes = symmetric_families(inst) if options.symmetry else ([], [])
+        self.canon = make_canon(groups, len(inst.slot_names))
+        self.initial: list[tuple] = []
+        self.failed: dict[str, _Failure] = {}
+        self.deadlock: _Failure | None = None
+        self.runtime: _Failure | None = None
+        self.ever_enabled = bytearray(len(self.prog.actions))
+        self.transitions = 0
+        self.states = 0
+        self.stopped: str | None = None
+        self.level_now = 0  # the level being expanded
+        self.frontier = 0
+        self.last_progress = -1.0
+
+    # ------------------------------------------------------------ running
+
+    def run(self) -> EngineResult:
+        self._initial()
+        if not self.initial:
+            return self._result(0, complete=self.stopped is None)
+        ctx = multiprocessing.get_context("fork")
+        # NOTE(memory): the budget less what the coordinator holds, shared out; each worker
+        # counts what it adds to the memory the fork gave it
+        self.worker_memory = None if self.opt.memory is None else max(self.opt.memory - resident_bytes(), 0) // self.K
+        self.counts = ctx.RawArray("q", self.K)  # per worker: states held, for progress reports
+        self.stop = ctx.RawValue("b", 0)  # set: every worker ends its level early
+        pipes = {(i, j): ctx.Pipe() for i in range(self.K) for j in range(i + 1, self.K)}
+        self.conns: list[Connection] = []
+        self.procs: list = []
+        procs = self.procs
+        try:
+            for me in range(self.K):
+                ctl, theirs = ctx.Pipe()
+                peers = {j: pipes[min(me, j), max(me, j)][0 if me < j else 1] for j in range(self.K) if j != me}
+                w = _Worker(self, me, theirs, peers)
+                p = ctx.Process(target=w.main, name=f"forkproof-worker-{me}", daemon=True)
+                p.start()
+                theirs.close()
+                self.conns.append(ctl)
+                procs.append(p)
+            level = self._search()
+            return self._finish(level)
+        finally:
+            for p in procs:
+                p.join(timeout=1.0)
+                if p.is_alive():
+                    p.terminate()
+                    p.join()
+            for c in self.conns:
+                c.close()
+            for a, b in pipes.values():
+                a.close()
+                b.close()
+
+    def _initial(self) -> None:
+        seen: set[tuple] = set()
+        limit = self.opt.max_states
+        try:
+            for s in self.inst.initial_states():
+                c = self.canon(s) if self.canon else s
+                if c in seen:
+                    continue
+                if limit is not None and len(seen) >= limit:
+                    self.stopped = f"state limit reached: {limit} initial states, depth 0 incomplete"
+                    break
+                seen.add(c)
+                self.initial.append(c)
+        except EvalError as e:
+            self.runtime = _Failure((), 0, -1, -1, message=str(e), phase="init")
+            self.stopped = f"the initial state could not be computed: {e}"
+            self.initial = []
+        if not self.initial and self.stopped is None:
+            self.notes.append("the instance has no initial states: every invariant holds vacuously")
+
+    def _search(self) -> int:
+        """The levels; returns the depth completed (as explicit counts it)."""
+        level = 0
+        self._check_level(None, 0)  # the initial states
+        frontier = self.frontier
+        while frontier and self.stopped is None:
+            self.level_now = level
+            limit = self.opt.max_states
+            room = None if limit is None else limit - self.states
+            want = self.opt.deadlock and self.deadlock is None
+            self._poll()  # short levels never wait long enough for _recv to report progress
+            new = self._all(("expand", (set(self.failed), want, level, room)))
+            why = next((w for _, w in new if w is not None), None)
+            fresh = [n for n, _ in new]
+            quota = None
+            if limit is not None and self.states + sum(fresh) > limit:
+                left, quota = limit - self.states, []
+                for n in fresh:
+                    quota.append(min(n, left))
+                    left -= quota[-1]
+                why = why or "limit"
+            self._check_level(quota, level + 1)
+            if why is not None:
+                self.stopped = self._why(why, level)
+            if self.frontier and self.stopped is None:
+                level += 1
+            frontier = self.frontier
+        return level
+
+    def _why(self, why: str, level: int) -> str:
+        if why == "limit":
+            return f"state limit reached: {self.states} states explored, depth {level} complete"
+        if why == "memory":
+            return (f"memory budget of {show_size(self.opt.memory)} reached: {self.states:,} states explored, "
+                    f"depth {level} complete")
+        if why == "timeout":
+            return (f"FP701: timeout after {self.opt.timeout:g} s: {self.states:,} states explored, "
+                    f"depth {level} complete")
+        return f"interrupted (Ctrl-C): {self.states:,} states explored, depth {level} complete"
+
+    def _check_level(self, quota: list[int] | None, length: int) -> None:
+        reports = self._all_each(lambda i: ("check", (None if quota is None else quota[i], length)))
+        self.states = sum(r[0] for r in reports)
+        self.frontier = sum(r[1] for r in reports)
+        self.transitions = sum(r[2] for r in reports)
+        for _, _, _, failed, deadlock, runtime in reports:  # in worker order: the lowest wins a tie
+            for name, f in failed.items():
+                if name not in self.failed or f.length < self.failed[name].length:
+                    self.failed[name] = f
+            if deadlock is not None and (self.deadlock is None or deadlock.length < self.deadlock.length):
+                self.deadlock = deadlock
+            if runtime is not None and (self.runtime is None or runtime.length < self.runtime.length):
+                self.runtime = runtime
+        # as explicit's _refresh: nothing left to find
+        live = [c for c in self.checks if c.name not in self.failed]
+        want_deadlock = self.opt.deadlock and self.deadlock is None
+        if not live and not want_deadlock and self.runtime is not None and (self.checks or self.opt.deadlock):
+            self.stopped = self.stopped or "everything is decided"
+
+    # ------------------------------------------------------------ talking to the workers
+
+    def _all(self, msg: tuple) -> list:
+        return self._all_each(lambda i: msg)
+
+    def _all_each(self, msg) -> list:
+        for i, c in enumerate(self.conns):
+            c.send(msg(i))
+        return [self._recv(c) for c in self.conns]
+
+    def _recv(self, conn: Connection):
+        """A worker's answer; meanwhile progress reports, and Ctrl-C or a cancelled Control
+        passed on to the workers (they end the level early)."""
+        while True:
+            try:
+                if conn.poll(min(self.control.interval, 0.2)):
+                    break
+                self._poll()
+                dead = next((p for p in self.procs if not p.is_alive()), None)
+                if dead is not None:  # killed (out of memory, say): its answer never comes
+                    raise RuntimeError(f"a worker of the parallel search died (exit code {dead.exitcode})")
+            except KeyboardInterrupt:  # NOTE(interrupt) in checker/semantics/control.py
+                self.control.cancel()
+                self.stop.value = 1
+        try:
+            kind, payload = conn.recv()
+        except (EOFError, OSError):
+            raise RuntimeError("a worker of the parallel search died") from None
+        if kind == "error":
+            raise RuntimeError(f"a worker of the parallel search failed:\n{payload}")
+        return payload
+
+    def _poll(self) -> None:
+        if self.control.cancelled:
+            self.stop.value = 1
+        elapsed = time.monotonic() - self.start
+        if self.control.progress is not None and elapsed - self.last_progress >= self.control.interval:
+            self.last_progress = elapsed
+            held = sum(self.counts)
+            self.control.report(held, self.level_now, max(held - self.states, 0) + self.frontier, elapsed)
+
+    def _path(self, f: _Failure) -> list[tuple]:
+        path, ref = [], f.index * self.K + f.worker
+        while ref >= 0:
+            w, idx = ref % self.K, ref // self.K
+            self.conns[w].send(("path", idx))
+            c, ref = self._recv(self.conns[w])
+            path.append(c)
+        return path[::-1]
+
+    def _finish(self, level: int) -> EngineResult:
+        complete = self.stopped is None
+        result = self._result(level, complete)  # traces are built while the workers still serve paths
+        for done in self._all(("quit", None)):
+            for i, on in enumerate(done):
+                if on:
+                    self.ever_enabled[i] = 1
+        if complete and self.runtime is None:
+            scope = self.inst.scope()
+            for name in self._never_enabled():
+                result.notes.append(
+                    f"vacuity: action '{name}' is never enabled in any reachable state ({scope or 'the model'})")
+        return result
+
+    # ------------------------------------------------------------ verdicts (as explicit's)
+
+    def _result(self, depth: int, complete: bool) -> EngineResult:
+        seconds = time.monotonic() - self.start
+        states = self.states
+        scope = self.inst.scope()
+        limit_reason = None if complete or self.stopped == "everything is decided" else self.stopped
+        skipped = ("a runtime error cut transitions (see 'runtime'): this covers the states reached without it",) \
+            if self.runtime is not None else ()
+
+        def verdict(name: str, kind: str, f: _Failure | None) -> Verdict:
+            if f is not None:
+                return Verdict(name, kind, Status.VIOLATED, scope, "explicit", states, f.length, seconds,
+                               self._trace(f))
+            if limit_reason is not None:
+                return Verdict(name, kind, Status.UNKNOWN, scope, "explicit", states, depth, seconds,
+                               reason=limit_reason)
+            return Verdict(name, kind, Status.HOLDS, scope, "explicit", states, depth, seconds, notes=skipped)
+
+        out = [verdict(c.name, c.kind, self.failed.get(c.name)) for c in self.checks]
+        for x in self.liveness:
+            name, why = (x.name, LIVENESS_REASON) if isinstance(x, Liveness) else x
+            out.append(Verdict(name, "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds, reason=why))
+        order = {p.name: i for i, p in enumerate(self.inst.model.properties)}  # properties in model order
+        props = sorted((v for v in out if v.kind == "property"), key=lambda v: order.get(v.name, 0))
+        out = [v for v in out if v.kind in ("invariant", "step invariant")] + props
+        if self.opt.deadlock:
+            out.append(verdict("deadlock", "deadlock", self.deadlock))
+        if self.runtime is not None:
+            trace, reason = self._runtime_trace(self.runtime)
+            out.append(Verdict("runtime", "runtime", Status.VIOLATED, scope, "explicit", states,
+                               self.runtime.length, seconds, trace, reason))
+        notes = list(self.notes) + [f"searched by {self.K} worker processes"]
+        return EngineResult(out, states, depth, self.transitions, seconds, complete, notes)
+
+    def _never_enabled(self) -> list[str]:
+        names = {a.action.name for a, on in zip(self.prog.actions, self.ever_enabled) if on}
+        return [a.name for a in self.inst.model.actions if a.name not in names
+                and any(x.action is a for x in self.prog.actions)]
+
+    # ------------------------------------------------------------ traces (as explicit's)
+
+    def _canon(self, t: tuple) -> tuple:
+        return self.canon(t) if self.canon else t
+
+    def _concretize(self, path: list[tuple], env: list) -> tuple[list[tuple], list[ActionInstance | None]]:
+        """A concrete run through the canonical states of `path` (NOTE(symmetry))."""
+        xs, acts = [path[0]], [None]
+        for c in path[1:]:
+            a, t = _first((a, t) for a, t in successors(self.prog, xs[-1], env) if self._canon(t) == c)
+            xs.append(t)
+            acts.append(a)
+        return xs, acts
+
+    def _trace(self, f: _Failure) -> Trace:
+        env = self.prog.new_env()
+        xs, acts = self._concretize(self._path(f), env)
+        if f.action is not None:  # a step invariant: the offending transition ends the trace
+            x = xs[-1]
+            chk = self._check(f)
+            a, t = _first((a, t) for a, t in successors(self.prog, x, env)
+                          if self._canon(t) == f.succ and not _holds(chk.fn, x, t, env))
+            xs.append(t)
+            acts.append(a)
+        return make_trace(self.inst, xs, acts)
+
+    def _runtime_trace(self, f: _Failure) -> tuple[Trace | None, str]:
+        if f.phase == "init":
+            return None, f"initial state: {f.message}"
+        env = self.prog.new_env()
+        xs, acts = self._concretize(self._path(f), env)
+        where, message = self._find_error(f, xs[-1], env)
+        return make_trace(self.inst, xs, acts), f"{where}: {message}"
+
+    def _find_error(self, f: _Failure, x: tuple, env: list) -> tuple[str, str]:
+        """The runtime error again, on the concrete state x (its arguments may be permuted)."""
+        chk = self._check(f)
+        if f.action is None:  # a check on a state
+            assert chk is not None
+            try:
+                chk.fn(x, None, env)
+            except EvalError as e:
+                return f"{chk.kind} {chk.name}", str(e)
+            return f"{chk.kind} {chk.name}", f.message
+        act = self.prog.actions[f.action]
+        for a in self.prog.actions:
+            if a.action is not act.action:
+                continue
+            try:
+                if a.guard is not None and not a.guard(x, None, env):
+                    continue
+            except EvalError as e:
+                return f"guard of action {action_label(a)}", str(e)
+            try:
+                t = a.update(x, env)
+            except EvalError as e:
+                return f"action {action_label(a)}", str(e)
+            if f.phase == "check" and chk is not None:
+                try:
+                    chk.fn(x, t, env)
+                except EvalError as e:
+                    return f"{chk.kind} {chk.name} after action {action_label(a)}", str(e)
+        return f"action {action_label(act)}", f.message
+
+    def _check(self, f: _Failure) -> SafetyCheck | None:
+        return next((c for c in self.checks if c.name == f.check), None)
+
+
+def _first(pairs):
+    for p in pairs:
+        return p
+    raise AssertionError("trace replay failed: symmetry reduction is unsound for this model")
+
+
+def _holds(f: Fn, s: tuple, t: tuple | None, env: list) -> bool:
+    try:
+        return bool(f(s, t, env))
+    except EvalError:
+        return True

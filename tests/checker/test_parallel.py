@@ -1,0 +1,197 @@
+"""The parallel explicit search (NOTE(parallel) in checker/engines/parallel.py): with K
+worker processes it counts the same states, reaches the same depth and finds violations
+with traces as short as the one-process search, with and without symmetry; liveness is
+left to one worker, and budgets end in `unknown`, never `holds`."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import event
+
+from forkproof.engines.explicit import ExplicitOptions, check_explicit
+from forkproof.engines.parallel import check_parallel
+from forkproof.semantics.control import Control
+from forkproof.semantics.instance import instantiate
+from forkproof.semantics.verdict import EngineResult, Status
+from forkproof.spec.load import load_model, load_model_text
+from tests.checker.test_agreement import (MAX_STATES, assert_trace_shows, explicit, hypothesis_run, instance,
+                                          liveness_names, summary, trace_len)
+from tests.gen import Generated
+
+ROOT = Path(__file__).resolve().parents[2]
+LIBRA = ROOT / "models" / "libra_framework_upgrade.fork"
+NEAR = ROOT / "models" / "near_protocol_upgrade.fork"
+
+
+def by_name(result: EngineResult):
+    return {v.name: v for v in result.verdicts}
+
+
+def assert_same_search(inst, symmetry: bool, workers: int) -> EngineResult:
+    """States, depth, transitions and every safety verdict with its trace length as explicit's;
+    liveness `unknown`, pointing at one worker."""
+    e = check_explicit(inst, ExplicitOptions(symmetry=symmetry))
+    p = check_parallel(inst, ExplicitOptions(symmetry=symmetry), workers)
+    assert (p.states, p.depth, p.transitions, p.complete) == (e.states, e.depth, e.transitions, e.complete)
+    live = liveness_names(inst)
+    pv, ev = by_name(p), by_name(e)
+    assert list(pv) == list(ev)  # the same verdicts, in the same order
+    for name, v in pv.items():
+        if name in live:
+            assert v.status is Status.UNKNOWN and "--workers 1" in v.reason, name
+            continue
+        assert (v.status, v.depth, trace_len(v)) == (ev[name].status, ev[name].depth, trace_len(ev[name])), name
+        if v.status is Status.VIOLATED:
+            assert_trace_shows(inst, v)
+    return p
+
+
+@pytest.mark.parametrize("n,rule", [(3, 0), (3, 1), (4, 0), (4, 1)])
+@pytest.mark.parametrize("symmetry", [True, False], ids=["symmetry", "no-symmetry"])
+def test_libra_as_one_process_with_two_workers(n, rule, symmetry):
+    inst = instantiate(load_model(str(LIBRA)), {"N": n, "RULE": rule})
+    p = assert_same_search(inst, symmetry, 2)
+    # the Code rule resolves without two thirds yes (issue 2); the Intended rule does not
+    assert (by_name(p)["resolved_had_two_thirds_yes"].status is Status.VIOLATED) == (rule == 0)
+
+
+@pytest.mark.parametrize("symmetry", [True, False], ids=["symmetry", "no-symmetry"])
+def test_libra_with_three_workers(symmetry):
+    assert_same_search(instantiate(load_model(str(LIBRA)), {"N": 4, "RULE": 0}), symmetry, 3)
+
+
+@pytest.mark.parametrize("symmetry", [True, False], ids=["symmetry", "no-symmetry"])
+@pytest.mark.parametrize("workers", [2, 3])
+def test_near_as_one_process(symmetry, workers):
+    assert_same_search(instantiate(load_model(str(NEAR)), {"N": 3, "BLOCKS": 6, "V": 2}), symmetry, workers)
+
+
+def test_near_at_40_percent_breaks_at_the_same_shortest_length():
+    text = NEAR.read_text().replace("blocks[x] > 80% * BLOCKS", "blocks[x] > 40% * BLOCKS")
+    inst = instantiate(load_model_text(text, "near40.fork"), {"N": 3, "BLOCKS": 6, "V": 2})
+    for symmetry in (True, False):
+        p = assert_same_search(inst, symmetry, 2)
+        assert trace_len(by_name(p)["at_most_one_version_passes"]) == 7
+
+
+def test_the_same_workers_give_the_same_traces():
+    inst = instantiate(load_model(str(LIBRA)), {"N": 4, "RULE": 0})
+    a, b = (check_parallel(inst, ExplicitOptions(symmetry=False), 2) for _ in range(2))
+    assert [(v.name, v.status, v.trace) for v in a.verdicts] == [(v.name, v.status, v.trace) for v in b.verdicts]
+
+
+WALK = """model Walk
+var x: 0..6 = 0
+var y: 0..3 = 0
+var r: rat = 0.5
+action up when x < 6 { x = x + 1 }
+action wander when x < 6 and r < 3 { y = (y + 1) % 4  r = r + 0.25 }
+action jump when x == 5 and y == 3 { x = x + 2 }
+action stop when x == 4 { y = 0 x = 6 }
+invariant small: x < 6
+invariant slow: x' <= x + 1
+property bounded: always r < 2
+invariant fine: y <= 3  // holds: the search goes to the end
+"""
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_deadlock_runtime_error_step_invariant_and_rationals(workers):
+    """Every kind of finding, on states with a rational (sent pickled, not marshalled)."""
+    inst = instantiate(load_model_text(WALK, "walk.fork"), {})
+    p = by_name(assert_same_search(inst, True, workers))
+    for name in ("small", "slow", "bounded", "deadlock", "runtime"):
+        assert p[name].status is Status.VIOLATED, name
+    assert p["fine"].status is Status.HOLDS
+    assert "outside 0..6 for x" in p["runtime"].reason and "jump" in p["runtime"].reason
+
+
+def test_budgets_end_in_unknown_never_holds():
+    inst = instantiate(load_model(str(LIBRA)), {"N": 4, "RULE": 1})
+    e = check_explicit(inst, ExplicitOptions(symmetry=False, max_states=300))
+    p = check_parallel(inst, ExplicitOptions(symmetry=False, max_states=300), 2)
+    assert p.states == e.states == 300 and not p.complete and p.depth == e.depth
+    assert by_name(p)["tampered_script_never_runs"].status is Status.UNKNOWN
+    assert by_name(p)["tampered_script_never_runs"].reason == by_name(e)["tampered_script_never_runs"].reason
+    assert not any(v.status is Status.HOLDS for v in p.verdicts)
+    t = check_parallel(inst, ExplicitOptions(symmetry=False, timeout=0.0), 2)
+    assert not t.complete and not any(v.status is Status.HOLDS for v in t.verdicts)
+    assert by_name(t)["deadlock"].reason.startswith("FP701: timeout after 0 s")
+
+
+def test_a_cancelled_control_stops_the_workers():
+    inst = instantiate(load_model(str(LIBRA)), {"N": 4, "RULE": 1})
+    control = Control()
+    control.cancel()
+    p = check_parallel(inst, ExplicitOptions(symmetry=False, control=control), 2)
+    assert not p.complete
+    assert by_name(p)["deadlock"].reason.startswith("interrupted (Ctrl-C)")
+
+
+def test_parallel_agrees_with_explicit(tier):
+    """On generated models: the same verdicts and trace lengths (safety), and, when explicit
+    searched everything, the same state count, with 2 or 3 workers."""
+    def body(g: Generated) -> None:
+        inst = instance(g)
+        e = explicit(inst)
+        workers = 2 + len(g.text) % 2  # 2 or 3, as the model falls
+        event(f"{workers} workers")
+        p = check_parallel(inst, ExplicitOptions(max_states=MAX_STATES), workers)
+        live = liveness_names(inst)
+        p.verdicts = [v for v in p.verdicts if not (v.kind == "property" and v.name in live)]
+        if not e.complete:
+            # explicit stopped mid-level, everything decided: the parallel search ends the
+            # level, so it may count more states and find a shorter runtime error
+            # (test_explicit_stops_early_with_a_runtime_error_that_is_not_the_shortest)
+            event("explicit stopped early")
+            counts["early"] += 1
+            assert p.states >= e.states
+            ps, es = summary(p), summary(e)
+            assert ps.keys() == es.keys()
+            assert all(ps[n] == es[n] for n in ps if n != "runtime")
+            assert ps["runtime"].length <= es["runtime"].length
+            return
+        assert summary(p) == summary(e)
+        assert (p.states, p.depth, p.transitions) == (e.states, e.depth, e.transitions)
+        counts["violations"] += sum(v.status is Status.VIOLATED for v in p.verdicts)
+
+    counts: Counter[str] = Counter()
+    seen = hypothesis_run(tier, 10, 60, body)
+    # not a vacuous agreement: most models are searched to the end, and some break something
+    assert seen["models"] >= 5 and counts["violations"] >= 1, (seen, counts)
+
+
+def test_the_owner_of_a_state_does_not_depend_on_the_process():
+    """States are tuples of ints, bools and Fractions (NOTE(values)): their hash, and so the
+    worker owning them, is the same in any process, whatever its PYTHONHASHSEED."""
+    import os
+    import subprocess
+    import sys
+    from fractions import Fraction
+
+    state = (0, 3, True, False, Fraction(7, 3), -4, Fraction(1, 2), 10**12)
+    code = "from fractions import Fraction; print(hash((0, 3, True, False, Fraction(7, 3), -4, Fraction(1, 2), 10**12)))"
+    for seed in ("0", "12345"):
+        out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+                             capture_output=True, text=True, check=True)
+        assert int(out.stdout) == hash(state)
+
+
+def test_progress_is_reported_as_explicit_does():
+    seen = []
+    control = Control(progress=lambda scope, states, depth, queue, seconds: seen.append((states, depth)), interval=0.0)
+    inst = instantiate(load_model(str(LIBRA)), {"N": 4, "RULE": 1})
+    p = check_parallel(inst, ExplicitOptions(symmetry=False, control=control), 2)
+    assert seen and all(0 <= s <= p.states and 0 <= d <= p.depth for s, d in seen)
+
+
+def test_a_memory_budget_ends_in_unknown_and_the_fingerprint_store_stays_in_one_process():
+    inst = instantiate(load_model(str(LIBRA)), {"N": 6, "RULE": 1})
+    p = check_parallel(inst, ExplicitOptions(symmetry=False, memory=1), 2)
+    assert not p.complete and not any(v.status is Status.HOLDS for v in p.verdicts)
+    assert by_name(p)["deadlock"].reason.startswith("memory budget of ")
+    f = check_parallel(inst, ExplicitOptions(symmetry=True, store="fingerprint"), 2)
+    e = check_explicit(inst, ExplicitOptions(symmetry=True))
+    assert f.states == e.states and "one worker: the fingerprint store runs in one process" in f.notes
