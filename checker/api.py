@@ -155,7 +155,7 @@ def check(model: I.Model, params: Mapping[str, ParamValue] | None = None, *, eng
           timeout: float | None = None, depth: int | None = None, up_to: int = 6, certificate: str | None = None,
           progress: Callable[[str, int, int, int, float], None] | None = None, properties: Iterable[str] = (),
           skip: Iterable[str] = (), runs: int = 1000, seed: int | None = None, store: str = "exact",
-          memory: int | None = None, ray: str | None = None) -> Report:
+          memory: int | None = None, ray: str | None = None, workers: int = 1) -> Report:
     """Check every invariant and property of `model`, as `forkproof check` does with the same
     options (README, "Command line").  Params left out take their default or sweep; an int
     param with no value at all is checked for every size.  `progress(scope, states, depth,
@@ -166,7 +166,7 @@ def check(model: I.Model, params: Mapping[str, ParamValue] | None = None, *, eng
     `engine="simulate"` (default 100); `runs` and `seed`: simulate's runs per instance and
     its seed (None: a fresh one, in the report's notes).  `store`, `memory`: the explicit
     engine's state store ("exact" or "fingerprint") and memory budget in bytes, as --store
-    and --memory; `ray`: a Ray cluster's address, as --ray (docs/scale.md; RuntimeError
+    and --memory; `workers`: processes for one explicit search, as --workers; `ray`: a Ray cluster's address, as --ray (docs/scale.md; RuntimeError
     when Ray is not installed or the cluster cannot be reached)."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
@@ -177,7 +177,8 @@ def check(model: I.Model, params: Mapping[str, ParamValue] | None = None, *, eng
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth if depth is not None else 20, certificate=certificate,
                             require=require, up_to=up_to, control=Control(progress=progress), runs=runs, seed=seed,
-                            sim_depth=depth if depth is not None else SIMULATE_DEPTH, store=store, memory=memory, ray=ray)
+                            sim_depth=depth if depth is not None else SIMULATE_DEPTH, store=store, memory=memory, ray=ray,
+                            workers=workers)
     raw = check_model(model, bindings(model, params), options, list(properties), list(skip))
     doc = report_output.report_json(raw, timings=True, require=require)
     results = tuple(Result(p["name"], p["kind"], p["verdict"], p["verdict_text"], p["scope"], p["engine"], p["states"],

@@ -36,7 +36,7 @@ from forkproof.spec.errors import ModelError
                    "each instance with the param at most this. The report says which sizes each version covers.")
 @click.option("--table-up-to", "table_up_to", type=click.IntRange(min=1, max=500), default=10, show_default=True,
               help="A changed threshold's table covers N = 1..K.")
-def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states, store, memory, timeout, only, skip, up_to,
+def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states, workers, store, memory, timeout, only, skip, up_to,
          table_up_to):
     """Check two versions of a model and say what the edit changed: properties newly
     violated (with the trace), fixed, weakened, added or removed, and every changed
@@ -50,7 +50,7 @@ def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states,
     (e.g. proved -> unknown) or a rule comparison has no answer, with no regression."""
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth if depth is not None else 20, certificate=None, require="exhaustive", up_to=up_to,
-                            store=store, memory=memory)
+                            store=store, memory=memory, workers=workers)
     if rev is None and len(files) != 2:
         raise click.UsageError("give two model files, OLD NEW, or one with --git REV")
     if rev is not None and len(files) != 1:

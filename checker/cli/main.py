@@ -88,7 +88,7 @@ def cli() -> None:
               help="A line on stderr for each property's verdict on each instance as it lands. Default: on a "
                    "terminal, once a run has taken 2 s; never in a CI log unless given.")
 def check(models, params, fmt, trace_dir, timings, engine, ray_address, runs, seed, depth, certificate, symmetry, deadlock, max_states,
-          store, memory, timeout, only, skip, require, up_to, verbose, show_progress, stream):
+          workers, store, memory, timeout, only, skip, require, up_to, verbose, show_progress, stream):
     """Check every invariant and property of each MODEL.
 
     An int param with no value (`param N: int`) means every value the assumptions allow:
@@ -116,6 +116,7 @@ def check(models, params, fmt, trace_dir, timings, engine, ray_address, runs, se
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth if depth is not None else 20, certificate=certificate,
                             require=require, up_to=up_to, control=control, runs=runs, seed=seed, store=store, memory=memory, ray=ray_address,
+                            workers=workers,
                             sim_depth=depth if depth is not None else SIMULATE_DEPTH)
     restore = _on_ctrl_c(control)
     try:

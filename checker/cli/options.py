@@ -39,6 +39,9 @@ def search_options(f):
                      help="explicit: keep every state whole (exact), or as a 64-bit fingerprint with the parent log "
                           "and large BFS levels on disk (about 20 bytes a state in memory; the report gives the "
                           "probability of a collision). docs/scale.md."),
+        click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="explicit: worker processes for one search, states shared out by fingerprint: the same "
+                          "counts and shortest traces; liveness needs one worker. docs/scale.md."),
         click.option("--memory", type=SIZE, default=None, metavar="SIZE",
                      help="explicit: the memory budget (512M, 2G); past it the search ends in unknown with how far "
                           "it got. Default: half of the machine's memory."),

@@ -26,6 +26,7 @@ from forkproof.engines.symbolic.engine import check_bmc, check_kind, check_pdr
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.engines.fingerprints import default_memory_budget
+from forkproof.engines.parallel import check_parallel
 from forkproof.engines.simulate import SimulateOptions, check_simulate, new_seed
 from forkproof.run.results import Budget
 from forkproof.semantics.compile import EvalError
@@ -72,6 +73,7 @@ class EngineOptions:
     store: str = "exact"  # explicit: "exact" or "fingerprint" (NOTE(fingerprints))
     memory: int | None = None  # explicit: the memory budget in bytes (NOTE(memory)); None: half the machine's
     ray: str | None = None  # --ray ADDRESS: instances run as Ray tasks (NOTE(ray) in checker/run/distribute.py)
+    workers: int = 1  # explicit: worker processes for one search (NOTE(parallel) in checker/engines/parallel.py)
 
     @property
     def budget(self) -> Budget:
@@ -127,8 +129,11 @@ def _land_all(control: Control | None, res: EngineResult) -> None:
 
 def _explicit(inst, opt: EngineOptions, max_states, timeout) -> EngineResult:
     memory = opt.memory if opt.memory is not None else default_memory_budget()
-    return check_explicit(inst, ExplicitOptions(symmetry=opt.symmetry, deadlock=opt.deadlock, max_states=max_states,
-                                                timeout=timeout, control=opt.control, store=opt.store, memory=memory))
+    options = ExplicitOptions(symmetry=opt.symmetry, deadlock=opt.deadlock, max_states=max_states, timeout=timeout,
+                              control=opt.control, store=opt.store, memory=memory)
+    if opt.workers > 1:
+        return check_parallel(inst, options, opt.workers)
+    return check_explicit(inst, options)
 
 
 def _auto(inst: Instance, opt: EngineOptions) -> EngineResult:
