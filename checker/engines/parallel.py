@@ -466,9 +466,11 @@ class _Coordinator:
                 if conn.poll(min(self.control.interval, 0.2)):
                     break
                 self._poll()
-                dead = next((p for p in self.procs if not p.is_alive()), None)
-                if dead is not None:  # killed (out of memory, say): its answer never comes
-                    raise RuntimeError(f"a worker of the parallel search died (exit code {dead.exitcode})")
+                # the worker that owes this answer, killed (out of memory, say): it never comes.  Only
+                # that one: another may have answered and ended; and its answer may have landed since.
+                proc = self.procs[self.conns.index(conn)]
+                if not proc.is_alive() and not conn.poll(0):
+                    raise RuntimeError(f"a worker of the parallel search died (exit code {proc.exitcode})")
             except KeyboardInterrupt:  # NOTE(interrupt) in checker/semantics/control.py
                 self.control.cancel()
                 self.stop.value = 1
