@@ -28,6 +28,8 @@ import sys
 import threading
 import time
 
+from forkproof.output.report import verdict_text
+
 STREAM_AFTER = 2.0  # seconds before a terminal's default stream starts
 WIDTH = 160
 
@@ -147,10 +149,6 @@ class Stream:
 
 
 def _verdict_text(v) -> str:
-    status = v.status.value
-    if status == "holds up to depth" and v.depth is not None:
-        status = f"holds up to depth {v.depth}"
-    if status == "no violation found" and v.runs is not None:  # NOTE(simulate)
-        status = f"no violation in {v.runs:,} runs of up to {v.depth} steps"
+    status = verdict_text(v)
     out = f"{v.name}: {status} ({v.engine}, {v.seconds:.2f}s)"
     return out + (f": {v.reason}" if v.reason and status in ("unknown", "violated") else "")

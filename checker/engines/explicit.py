@@ -522,8 +522,11 @@ class _FingerprintSearch(_Search):
         fc = self.fingerprint(c)
         if fc in self.initial_fps:
             return [fc]
-        level = next(k for k in range(1, self.depth_of_level + 2) if self.log.parent(k, fc) is not None)
-        return self.log.path(level, fc)
+        for level in range(1, self.depth_of_level + 2):  # the level c was first reached at, and its parent
+            parent = self.log.parent(level, fc)
+            if parent is not None:
+                return self.log.path(level - 1, parent) + [fc]
+        raise AssertionError(f"fingerprint {fc} is in no level of the parent log")
 
     def _concretize(self, path: list[int], env: list) -> tuple[list[tuple], list[ActionInstance | None]]:  # type: ignore[override]
         xs, acts = [self.initial_fps[path[0]]], [None]

@@ -86,6 +86,8 @@ class _Simulation:
         self.start = time.monotonic()
         self.prog: Program = compile_program(inst)
         self.checks, self.liveness = safety_checks(self.prog)
+        self.state_checks = [c for c in self.checks if not c.step]
+        self.step_checks = [c for c in self.checks if c.step]
         self.env = self.prog.new_env()
         self.found: dict[str, _Found] = {}  # property name -> its violating run (shortened later)
         self.runtime: _Found | None = None
@@ -134,8 +136,7 @@ class _Simulation:
 
     def _one_run(self, rng: random.Random, x: tuple) -> None:
         acts, env, steps = self.prog.actions, self.env, []
-        state_checks = [c for c in self.checks if not c.step]
-        step_checks = [c for c in self.checks if c.step]
+        state_checks, step_checks = self.state_checks, self.step_checks
         self.first = x
         self.seen.add(hash(x))
         if self._check_state(x, steps, state_checks):
@@ -230,7 +231,7 @@ class _Simulation:
             out.append(verdict("deadlock", "deadlock", self.deadlock))
         if self.runtime is not None:
             xs, acts = self._shorten(self.runtime)
-            why = runtime_error_at(self.prog, xs[-1], [(c.name, c.kind, c.fn) for c in self.checks if not c.step])
+            why = runtime_error_at(self.prog, xs[-1], [(c.name, c.kind, c.fn) for c in self.state_checks])
             if why is None:  # a step check raised on the last transition
                 why = self._step_error(xs[-1]) or "runtime error"
             out.append(Verdict("runtime", "runtime", Status.VIOLATED, scope, "simulate", states, len(xs) - 1,
@@ -329,7 +330,7 @@ class _Simulation:
                 return True
             return no_action
         if f.kind == "runtime":
-            state_checks = [(c.name, c.kind, c.fn) for c in self.checks if not c.step]
+            state_checks = [(c.name, c.kind, c.fn) for c in self.state_checks]
 
             def raises(x: tuple, before: tuple | None) -> bool:
                 return runtime_error_at(self.prog, x, state_checks) is not None or self._step_error(x) is not None
