@@ -48,7 +48,7 @@ ExplicitResult = EngineResult  # the explicit engine's result is the shared engi
 
 
 @dataclass(frozen=True)
-class _Failure:
+class Failure:
     """Where a check failed or a runtime error struck: the canonical state, and for a
     transition the action instance and the canonical successor."""
 
@@ -59,6 +59,7 @@ class _Failure:
     message: str = ""
     phase: str = ""  # runtime errors: "init" | "guard" | "update" | "check"
     check: SafetyCheck | None = None
+    where: object = None  # where the search keeps `state`, for an engine whose states are not in `parent`
 
 
 # ---------------------------------------------------------------- symmetry
@@ -119,10 +120,10 @@ def check_explicit(inst: Instance, options: ExplicitOptions) -> ExplicitResult:
     """Explore every reachable state of `inst` and decide its safety properties."""
     if options.store == "fingerprint":
         return _FingerprintSearch(inst, options).run()
-    return _Search(inst, options).run()
+    return Search(inst, options).run()
 
 
-class _Search:
+class Search:
     def __init__(self, inst: Instance, options: ExplicitOptions):
         self.inst, self.opt = inst, options
         self.control = options.control if options.control is not None else Control()
@@ -133,9 +134,9 @@ class _Search:
         self.canon = make_canon(groups, len(inst.slot_names))
         self.parent: dict[tuple, tuple | None] = {}
         self.depth_of_level = 0  # levels fully discovered and checked
-        self.failed: dict[str, _Failure] = {}  # check name -> its first (shortest) failure
-        self.deadlock: _Failure | None = None
-        self.runtime: _Failure | None = None
+        self.failed: dict[str, Failure] = {}  # check name -> its first (shortest) failure
+        self.deadlock: Failure | None = None
+        self.runtime: Failure | None = None
         self.transitions = 0
         self.stopped: str | None = None  # why the search ended early
         self.state_checks: list[SafetyCheck] = []
@@ -181,7 +182,7 @@ class _Search:
                 self._check_state(c, 0, env)
                 frontier.append(c)
         except EvalError as e:
-            self.runtime = _Failure((), 0, message=str(e), phase="init")
+            self.runtime = Failure((), 0, message=str(e), phase="init")
             self.stopped = f"the initial state could not be computed: {e}"
         if not frontier and self.stopped is None:
             self.notes.append("the instance has no initial states: every invariant holds vacuously")
@@ -192,10 +193,10 @@ class _Search:
             try:
                 ok = chk.fn(c, None, env)
             except EvalError as e:
-                self._runtime(_Failure(c, length, message=str(e), phase="check", check=chk))
+                self._runtime(Failure(c, length, message=str(e), phase="check", check=chk))
                 continue
             if not ok:
-                self.failed[chk.name] = _Failure(c, length, check=chk)
+                self.failed[chk.name] = Failure(c, length, check=chk)
                 self._refresh()
 
     def _refresh(self) -> None:
@@ -207,7 +208,7 @@ class _Search:
         if not live and not want_deadlock and self.runtime is not None and (self.checks or self.opt.deadlock):
             self.stopped = "everything is decided"
 
-    def _runtime(self, f: _Failure) -> None:
+    def _runtime(self, f: Failure) -> None:
         if self.runtime is None or f.length < self.runtime.length:
             self.runtime = f
 
@@ -246,7 +247,7 @@ class _Search:
                     if not g(s, None, env):
                         continue
                 except EvalError as e:
-                    self._runtime(_Failure(s, level, a, message=str(e), phase="guard"))
+                    self._runtime(Failure(s, level, a, message=str(e), phase="guard"))
                     enabled = True
                     continue
             enabled = True
@@ -254,7 +255,7 @@ class _Search:
             try:
                 t = update(s, env)
             except EvalError as e:
-                self._runtime(_Failure(s, level, a, message=str(e), phase="update"))
+                self._runtime(Failure(s, level, a, message=str(e), phase="update"))
                 continue
             c = t if canon is None else canon(t)
             if self.step_checks:
@@ -262,7 +263,7 @@ class _Search:
             out.append(c)
         self.transitions += len(out)
         if not enabled and self.opt.deadlock and self.deadlock is None:
-            self.deadlock = _Failure(s, level)
+            self.deadlock = Failure(s, level)
             self._refresh()
         return out
 
@@ -271,10 +272,10 @@ class _Search:
             try:
                 ok = chk.fn(s, t, env)
             except EvalError as e:
-                self._runtime(_Failure(s, level, a, c, str(e), "check", chk))
+                self._runtime(Failure(s, level, a, c, str(e), "check", chk))
                 continue
             if not ok:
-                self.failed[chk.name] = _Failure(s, level + 1, a, c, check=chk)
+                self.failed[chk.name] = Failure(s, level + 1, a, c, check=chk)
                 self._refresh()
 
     def _out_of_time(self, queue: int, level: int) -> bool:
@@ -303,7 +304,7 @@ class _Search:
         skipped = ("a runtime error cut transitions (see 'runtime'): this covers the states reached without it",) \
             if self.runtime is not None else ()
 
-        def verdict(name: str, kind: str, f: _Failure | None) -> Verdict:
+        def verdict(name: str, kind: str, f: Failure | None) -> Verdict:
             if f is not None:
                 return Verdict(name, kind, Status.VIOLATED, scope, "explicit", states, f.length, seconds,
                                self._trace(f))
@@ -353,6 +354,10 @@ class _Search:
     def _canon(self, t: tuple) -> tuple:
         return self.canon(t) if self.canon else t
 
+    def _path_of(self, f: Failure) -> list:
+        """The canonical states (or what `_concretize` takes) from an initial state to f's."""
+        return self._path(f.state)
+
     def _path(self, c: tuple) -> list[tuple]:
         path = [c]
         while (p := self.parent[path[-1]]) is not None:
@@ -371,9 +376,9 @@ class _Search:
             acts.append(a)
         return xs, acts
 
-    def _trace(self, f: _Failure) -> Trace:
+    def _trace(self, f: Failure) -> Trace:
         env = self.prog.new_env()
-        xs, acts = self._concretize(self._path(f.state), env)
+        xs, acts = self._concretize(self._path_of(f), env)
         if f.action is not None:  # a step invariant: the offending transition ends the trace
             x = xs[-1]
             a, t = _first((a, t) for a, t in self._successors(x, env)
@@ -382,15 +387,15 @@ class _Search:
             acts.append(a)
         return self._make_trace(xs, acts)
 
-    def _runtime_trace(self, f: _Failure) -> tuple[Trace | None, str]:
+    def _runtime_trace(self, f: Failure) -> tuple[Trace | None, str]:
         if f.phase == "init":
             return None, f"initial state: {f.message}"
         env = self.prog.new_env()
-        xs, acts = self._concretize(self._path(f.state), env)
+        xs, acts = self._concretize(self._path_of(f), env)
         where, message = self._find_error(f, xs[-1], env)
         return self._make_trace(xs, acts), f"{where}: {message}"
 
-    def _find_error(self, f: _Failure, x: tuple, env: list) -> tuple[str, str]:
+    def _find_error(self, f: Failure, x: tuple, env: list) -> tuple[str, str]:
         """The runtime error again, on the concrete state x (its arguments may be permuted)."""
         if f.action is None:  # a check on a state
             try:
@@ -424,7 +429,7 @@ class _Search:
         return make_trace(self.inst, xs, acts)
 
 
-class _FingerprintSearch(_Search):
+class _FingerprintSearch(Search):
     """The same search with states remembered by fingerprint (NOTE(fingerprints) in
     checker/engines/fingerprints.py): candidates of CHUNK frontier states at a time are
     looked up together, the parent log and large levels go to disk."""

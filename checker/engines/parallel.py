@@ -46,14 +46,14 @@ import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from forkproof.engines.explicit import ExplicitOptions, check_explicit, make_canon, symmetric_families
+from forkproof.engines.explicit import (ExplicitOptions, Failure, Search, check_explicit, make_canon,
+                                        symmetric_families)
 from forkproof.engines.fingerprints import resident_bytes, show_size
-from forkproof.semantics.compile import ActionInstance, EvalError, Fn, compile_program
+from forkproof.semantics.compile import EvalError, compile_program
 from forkproof.semantics.control import Control
 from forkproof.semantics.instance import Instance
-from forkproof.semantics.replay import action_label, make_trace, successors
-from forkproof.semantics.temporal import Liveness, SafetyCheck, safety_checks
-from forkproof.semantics.verdict import EngineResult, Status, Trace, Verdict
+from forkproof.semantics.temporal import Liveness, safety_checks
+from forkproof.semantics.verdict import EngineResult, Status, Verdict
 
 POLL = 256  # states expanded between two looks at the clock and the stop flag
 LIVENESS_REASON = ("liveness needs the whole state graph in one process: check it with one worker "
@@ -160,8 +160,10 @@ class _Worker:
             elif cmd == "path":
                 c = self.states[arg]
                 self.ctl.send(("path", (c, self.visited[c])))
+            elif cmd == "enabled":
+                self.ctl.send(("enabled", bytes(self.ever_enabled)))
             elif cmd == "quit":
-                self.ctl.send(("done", bytes(self.ever_enabled)))
+                self.ctl.send(("done", None))
                 return
 
     def _refresh(self) -> None:
@@ -307,7 +309,11 @@ class _Worker:
 # ---------------------------------------------------------------- the coordinator
 
 
-class _Coordinator:
+class _Coordinator(Search):
+    """The calling process: it steps the levels, and reports as the one-process search does
+    (its verdicts and traces are Search's; the workers' findings arrive as `_Failure`s and are
+    kept as Search's `Failure`s, with the worker and index of their state in `where`)."""
+
     def __init__(self, inst: Instance, options: ExplicitOptions, workers: int):
         self.inst, self.opt, self.K = inst, options, workers
         self.control = options.control if options.control is not None else Control()
@@ -318,12 +324,13 @@ class _Coordinator:
         groups, self.notes = symmetric_families(inst) if options.symmetry else ([], [])
         self.canon = make_canon(groups, len(inst.slot_names))
         self.initial: list[tuple] = []
-        self.failed: dict[str, _Failure] = {}
-        self.deadlock: _Failure | None = None
-        self.runtime: _Failure | None = None
+        self.failed: dict[str, Failure] = {}
+        self.deadlock: Failure | None = None
+        self.runtime: Failure | None = None
         self.ever_enabled = bytearray(len(self.prog.actions))
         self.transitions = 0
         self.states = 0
+        self.depth_of_level = 0
         self.stopped: str | None = None
         self.level_now = 0  # the level being expanded
         self.frontier = 0
@@ -334,7 +341,7 @@ class _Coordinator:
     def run(self) -> EngineResult:
         self._initial()
         if not self.initial:
-            return self._result(0, complete=self.stopped is None)
+            return self._result(complete=self.stopped is None)
         ctx = multiprocessing.get_context("fork")
         # NOTE(memory): the budget less what the coordinator holds, shared out; each worker
         # counts what it adds to the memory the fork gave it
@@ -383,7 +390,7 @@ class _Coordinator:
                 seen.add(c)
                 self.initial.append(c)
         except EvalError as e:
-            self.runtime = _Failure((), 0, -1, -1, message=str(e), phase="init")
+            self.runtime = Failure((), 0, message=str(e), phase="init")
             self.stopped = f"the initial state could not be computed: {e}"
             self.initial = []
         if not self.initial and self.stopped is None:
@@ -437,11 +444,11 @@ class _Coordinator:
         for _, _, _, failed, deadlock, runtime in reports:  # in worker order: the lowest wins a tie
             for name, f in failed.items():
                 if name not in self.failed or f.length < self.failed[name].length:
-                    self.failed[name] = f
+                    self.failed[name] = self._kept(f)
             if deadlock is not None and (self.deadlock is None or deadlock.length < self.deadlock.length):
-                self.deadlock = deadlock
+                self.deadlock = self._kept(deadlock)
             if runtime is not None and (self.runtime is None or runtime.length < self.runtime.length):
-                self.runtime = runtime
+                self.runtime = self._kept(runtime)
         # as explicit's _refresh: nothing left to find
         live = [c for c in self.checks if c.name not in self.failed]
         want_deadlock = self.opt.deadlock and self.deadlock is None
@@ -491,8 +498,19 @@ class _Coordinator:
             held = sum(self.counts)
             self.control.report(held, self.level_now, max(held - self.states, 0) + self.frontier, elapsed)
 
-    def _path(self, f: _Failure) -> list[tuple]:
-        path, ref = [], f.index * self.K + f.worker
+    def _kept(self, f: _Failure) -> Failure:
+        """A worker's finding as Search keeps one: the action instance and the check themselves."""
+        check = next((c for c in self.checks if c.name == f.check), None)
+        action = self.prog.actions[f.action] if f.action is not None else None
+        return Failure(f.state, f.length, action, f.succ, f.message, f.phase, check, where=(f.worker, f.index))
+
+    def _stored(self) -> int:
+        return self.states
+
+    def _path_of(self, f: Failure) -> list[tuple]:
+        """Parent references from worker to worker, back to an initial state."""
+        worker, index = f.where
+        path, ref = [], index * self.K + worker
         while ref >= 0:
             w, idx = ref % self.K, ref // self.K
             self.conns[w].send(("path", idx))
@@ -501,135 +519,22 @@ class _Coordinator:
         return path[::-1]
 
     def _finish(self, level: int) -> EngineResult:
-        complete = self.stopped is None
-        result = self._result(level, complete)  # traces are built while the workers still serve paths
-        for done in self._all(("quit", None)):
-            for i, on in enumerate(done):
-                if on:
+        self.depth_of_level = level
+        for on in self._all(("enabled", None)):  # before the verdicts: vacuity reads them
+            for i, x in enumerate(on):
+                if x:
                     self.ever_enabled[i] = 1
-        if complete and self.runtime is None:
-            scope = self.inst.scope()
-            for name in self._never_enabled():
-                result.notes.append(
-                    f"vacuity: action '{name}' is never enabled in any reachable state ({scope or 'the model'})")
+        result = self._result(complete=self.stopped is None)  # traces are built while the workers serve paths
+        self._all(("quit", None))
         return result
 
-    # ------------------------------------------------------------ verdicts (as explicit's)
+    def _result(self, complete: bool) -> EngineResult:
+        result = super()._result(complete)
+        result.notes.append(f"searched by {self.K} worker processes")
+        return result
 
-    def _result(self, depth: int, complete: bool) -> EngineResult:
-        seconds = time.monotonic() - self.start
-        states = self.states
-        scope = self.inst.scope()
-        limit_reason = None if complete or self.stopped == "everything is decided" else self.stopped
-        skipped = ("a runtime error cut transitions (see 'runtime'): this covers the states reached without it",) \
-            if self.runtime is not None else ()
-
-        def verdict(name: str, kind: str, f: _Failure | None) -> Verdict:
-            if f is not None:
-                return Verdict(name, kind, Status.VIOLATED, scope, "explicit", states, f.length, seconds,
-                               self._trace(f))
-            if limit_reason is not None:
-                return Verdict(name, kind, Status.UNKNOWN, scope, "explicit", states, depth, seconds,
-                               reason=limit_reason)
-            return Verdict(name, kind, Status.HOLDS, scope, "explicit", states, depth, seconds, notes=skipped)
-
-        out = [verdict(c.name, c.kind, self.failed.get(c.name)) for c in self.checks]
-        for x in self.liveness:
-            name, why = (x.name, LIVENESS_REASON) if isinstance(x, Liveness) else x
-            out.append(Verdict(name, "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds, reason=why))
-        order = {p.name: i for i, p in enumerate(self.inst.model.properties)}  # properties in model order
-        props = sorted((v for v in out if v.kind == "property"), key=lambda v: order.get(v.name, 0))
-        out = [v for v in out if v.kind in ("invariant", "step invariant")] + props
-        if self.opt.deadlock:
-            out.append(verdict("deadlock", "deadlock", self.deadlock))
-        if self.runtime is not None:
-            trace, reason = self._runtime_trace(self.runtime)
-            out.append(Verdict("runtime", "runtime", Status.VIOLATED, scope, "explicit", states,
-                               self.runtime.length, seconds, trace, reason))
-        notes = list(self.notes) + [f"searched by {self.K} worker processes"]
-        return EngineResult(out, states, depth, self.transitions, seconds, complete, notes)
-
-    def _never_enabled(self) -> list[str]:
-        names = {a.action.name for a, on in zip(self.prog.actions, self.ever_enabled) if on}
-        return [a.name for a in self.inst.model.actions if a.name not in names
-                and any(x.action is a for x in self.prog.actions)]
-
-    # ------------------------------------------------------------ traces (as explicit's)
-
-    def _canon(self, t: tuple) -> tuple:
-        return self.canon(t) if self.canon else t
-
-    def _concretize(self, path: list[tuple], env: list) -> tuple[list[tuple], list[ActionInstance | None]]:
-        """A concrete run through the canonical states of `path` (NOTE(symmetry))."""
-        xs, acts = [path[0]], [None]
-        for c in path[1:]:
-            a, t = _first((a, t) for a, t in successors(self.prog, xs[-1], env) if self._canon(t) == c)
-            xs.append(t)
-            acts.append(a)
-        return xs, acts
-
-    def _trace(self, f: _Failure) -> Trace:
-        env = self.prog.new_env()
-        xs, acts = self._concretize(self._path(f), env)
-        if f.action is not None:  # a step invariant: the offending transition ends the trace
-            x = xs[-1]
-            chk = self._check(f)
-            a, t = _first((a, t) for a, t in successors(self.prog, x, env)
-                          if self._canon(t) == f.succ and not _holds(chk.fn, x, t, env))
-            xs.append(t)
-            acts.append(a)
-        return make_trace(self.inst, xs, acts)
-
-    def _runtime_trace(self, f: _Failure) -> tuple[Trace | None, str]:
-        if f.phase == "init":
-            return None, f"initial state: {f.message}"
-        env = self.prog.new_env()
-        xs, acts = self._concretize(self._path(f), env)
-        where, message = self._find_error(f, xs[-1], env)
-        return make_trace(self.inst, xs, acts), f"{where}: {message}"
-
-    def _find_error(self, f: _Failure, x: tuple, env: list) -> tuple[str, str]:
-        """The runtime error again, on the concrete state x (its arguments may be permuted)."""
-        chk = self._check(f)
-        if f.action is None:  # a check on a state
-            assert chk is not None
-            try:
-                chk.fn(x, None, env)
-            except EvalError as e:
-                return f"{chk.kind} {chk.name}", str(e)
-            return f"{chk.kind} {chk.name}", f.message
-        act = self.prog.actions[f.action]
-        for a in self.prog.actions:
-            if a.action is not act.action:
-                continue
-            try:
-                if a.guard is not None and not a.guard(x, None, env):
-                    continue
-            except EvalError as e:
-                return f"guard of action {action_label(a)}", str(e)
-            try:
-                t = a.update(x, env)
-            except EvalError as e:
-                return f"action {action_label(a)}", str(e)
-            if f.phase == "check" and chk is not None:
-                try:
-                    chk.fn(x, t, env)
-                except EvalError as e:
-                    return f"{chk.kind} {chk.name} after action {action_label(a)}", str(e)
-        return f"action {action_label(act)}", f.message
-
-    def _check(self, f: _Failure) -> SafetyCheck | None:
-        return next((c for c in self.checks if c.name == f.check), None)
-
-
-def _first(pairs):
-    for p in pairs:
-        return p
-    raise AssertionError("trace replay failed: symmetry reduction is unsound for this model")
-
-
-def _holds(f: Fn, s: tuple, t: tuple | None, env: list) -> bool:
-    try:
-        return bool(f(s, t, env))
-    except EvalError:
-        return True
+    def _liveness(self, scope: str, limit_reason: str | None, states: int, depth: int, seconds: float) -> list[Verdict]:
+        return [Verdict(x.name, "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds,
+                        reason=LIVENESS_REASON) if isinstance(x, Liveness) else
+                Verdict(x[0], "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds, reason=x[1])
+                for x in self.liveness]
