@@ -183,6 +183,7 @@ class _Worker:
         early ("cancelled", "timeout", "limit") or None."""
         co, K, me, env = self.co, self.co.K, self.me, self.env
         states, visited, canon = self.states, self.visited, co.canon
+        keep = visited.setdefault
         acts = [(a.guard, a.update, i) for i, a in enumerate(co.prog.actions)]
         out: list[dict[tuple, int]] = [{} for _ in range(K)]
         lo, hi = self.lo, self.hi
@@ -206,6 +207,7 @@ class _Worker:
                     stopped = "limit"
                     break
             s = states[idx]
+            ref = idx * K + me
             enabled = False
             for g, update, a in acts:
                 if g is not None:
@@ -228,14 +230,13 @@ class _Worker:
                 if self.step_checks:
                     self._check_step(s, idx, t, c, a, level)
                 o = hash(c) % K
-                if o == me:
-                    if c not in visited:
-                        visited[c] = idx * K + me
+                if o == me:  # setdefault hashes c once, where `in` and then a store hash it twice
+                    n = len(visited)
+                    keep(c, ref)
+                    if len(visited) != n:
                         states.append(c)
                 else:
-                    d = out[o]
-                    if c not in d:
-                        d[c] = idx
+                    out[o].setdefault(c, idx)  # the first parent seen wins, as at home
             if not enabled and self.want_deadlock:
                 self.deadlock = _Failure(s, level, me, idx)
                 self.want_deadlock = False
@@ -260,11 +261,13 @@ class _Worker:
                 got[j] = conn.recv_bytes()
                 conn.send_bytes(data)
         states, visited = self.states, self.visited
+        keep = visited.setdefault
         for j in sorted(got):
             keys, refs = _unpack(got[j])
             for c, r in zip(keys, refs):
-                if c not in visited:
-                    visited[c] = r * K + j
+                n = len(visited)
+                keep(c, r * K + j)
+                if len(visited) != n:
                     states.append(c)
 
     def _check_new(self, quota: int | None, length: int) -> None:
