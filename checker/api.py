@@ -25,17 +25,12 @@ from forkproof.output import diff as diff_output
 from forkproof.output import report as report_output
 from forkproof.output import thresholds as thresholds_output
 from forkproof.run.check import check_model
-from forkproof.run.diff import check_version, match, threshold_changes
-from forkproof.run.diff import exit_code as diff_exit_code
 from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import ENGINES, SIMULATE_DEPTH, EngineOptions, new_seed
 from forkproof.run.results import Change, CheckReport, ThresholdChange, Version, exit_code
-from forkproof.run.thresholds import analyse_thresholds
-from forkproof.run.thresholds import exit_code as thresholds_exit_code
 from forkproof.semantics.control import Control
 from forkproof.spec import ir as I
-from forkproof.spec.errors import Diagnostic, ModelError
-from forkproof.spec.load import load_model_text, read_file
+from forkproof.spec.load import load_text, read_source
 from forkproof.analysis.report import ThresholdReport
 
 # `params` values: an int, bool, rational or enum member name, a `range` or a list of them,
@@ -44,30 +39,6 @@ ParamValue = int | bool | str | Fraction | range | Iterable[int | bool | str | F
 
 
 # ---------------------------------------------------------------- loading
-
-
-def read_source(path: str | os.PathLike[str]) -> str:
-    """The text of a model file; ModelError (FP001, FP002) when it cannot be read as UTF-8."""
-    p = Path(path)
-    if not p.exists():
-        raise ModelError(Diagnostic("FP001", f"no such file: {path}"))
-    if p.is_dir():
-        raise ModelError(Diagnostic("FP001", f"{path} is a directory, not a model file"))
-    try:
-        return p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise ModelError(Diagnostic("FP002", f"{path} is not UTF-8 text (byte {e.start})")) from None
-    except OSError as e:
-        raise ModelError(Diagnostic("FP001", f"cannot read {path}: {e.strerror}")) from None
-
-
-def load_text(text: str, path: str = "<text>", read: Callable[[str], str] = read_file) -> I.Model:
-    """Parse and type-check a model's text; `path` is the name its diagnostics use, and its
-    directory is where the files it imports are (`read` gives one's text: a file on disk)."""
-    try:
-        return load_model_text(text, path, read)
-    except RecursionError:
-        raise ModelError(Diagnostic("FP105", "the model is nested too deeply to read")) from None
 
 
 def load(source: str | os.PathLike[str]) -> I.Model:
@@ -210,6 +181,8 @@ def thresholds(model: I.Model, params: Mapping[str, ParamValue] | None = None, *
                rules: Iterable[str] = ()) -> ThresholdsReport:
     """What each threshold rule of `model` (those named in `rules`, when given) demands, as
     `forkproof thresholds` reports it."""
+    from forkproof.run.thresholds import analyse_thresholds  # z3 (NOTE(lazy-engines) in checker/run/portfolio.py)
+    from forkproof.run.thresholds import exit_code as thresholds_exit_code
     reports = analyse_thresholds(model, bindings(model, params), up_to, list(properties), faulty, theta, list(rules))
     return ThresholdsReport(model, int(thresholds_exit_code(reports)), tuple(reports))
 
@@ -240,6 +213,8 @@ def diff(old: I.Model, new: I.Model, params: Mapping[str, ParamValue] | None = N
          skip: Iterable[str] = ()) -> DiffReport:
     """Check two versions of a model alike and classify what changed, as `forkproof diff` does.
     A param only one version has is bound on that side only; `properties` / `skip` as for `check`."""
+    from forkproof.run.diff import check_version, match, threshold_changes  # z3, as thresholds
+    from forkproof.run.diff import exit_code as diff_exit_code
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth, up_to=up_to)  # control None: each check its own
     items = [f"{k}={x}" for k, v in (params or {}).items() for x in _items(v)]

@@ -51,6 +51,30 @@ def load_model(path: str) -> I.Model:
     return load_model_text(read_file(path), path)
 
 
+def read_source(path: str | os.PathLike[str]) -> str:
+    """The text of a model file; ModelError (FP001, FP002) when it cannot be read as UTF-8."""
+    p = Path(path)
+    if not p.exists():
+        raise ModelError(Diagnostic("FP001", f"no such file: {path}"))
+    if p.is_dir():
+        raise ModelError(Diagnostic("FP001", f"{path} is a directory, not a model file"))
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ModelError(Diagnostic("FP002", f"{path} is not UTF-8 text (byte {e.start})")) from None
+    except OSError as e:
+        raise ModelError(Diagnostic("FP001", f"cannot read {path}: {e.strerror}")) from None
+
+
+def load_text(text: str, path: str = "<text>", read: Reader = read_file) -> I.Model:
+    """Parse and type-check a model's text; `path` is the name its diagnostics use, and its
+    directory is where the files it imports are (`read` gives one's text: a file on disk)."""
+    try:
+        return load_model_text(text, path, read)
+    except RecursionError:
+        raise ModelError(Diagnostic("FP105", "the model is nested too deeply to read")) from None
+
+
 @dataclass(frozen=True)
 class _File:
     """One file's own declarations, spans in that file."""

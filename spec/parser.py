@@ -5,6 +5,7 @@ FP1xx diagnostics that name what was found and what was expected.
 """
 from __future__ import annotations
 
+import os
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable, cast
@@ -35,9 +36,32 @@ _TERMINAL_WORDS = {
 }
 
 
+def _cache_file() -> str | bool:
+    """Where Lark keeps the built parser tables between runs (NOTE(parser-cache)), or False."""
+    if os.environ.get("FORKPROOF_NO_CACHE"):
+        return False
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    where = os.path.join(base, "forkproof")
+    try:
+        os.makedirs(where, mode=0o700, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(where, os.W_OK):
+        return False
+    return os.path.join(where, "grammar.lark-cache")
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark.open("grammar.lark", rel_to=__file__, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=True)
+    # NOTE(parser-cache): building the LALR tables from grammar.lark takes about 0.1 s, on
+    # every run.  Lark can keep them in a file: it stores the SHA-256 of the grammar text and
+    # options with them and rebuilds (and rewrites the file) when they differ, so an edited
+    # grammar or a new forkproof never loads stale tables; a file it cannot read or write is
+    # skipped silently (lark's logger is at CRITICAL).  The file is a pickle, so it lives in
+    # the user's own cache folder (made 0700), not in a shared temporary folder where another
+    # user could plant one.  FORKPROOF_NO_CACHE=1 turns it off.
+    return Lark.open("grammar.lark", rel_to=__file__, parser="lalr", lexer="basic", propagate_positions=True,
+                     maybe_placeholders=True, cache=_cache_file())
 
 
 def _span_of_token(tok: Token) -> Span:

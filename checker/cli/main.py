@@ -4,35 +4,50 @@ print what they return; the exit codes are NOTE(exit-codes) in checker/semantics
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from forkproof.about import VERSION
-from forkproof.api import load_text, read_source
 from forkproof.cli import progress
 from forkproof.cli.common import internal_error, print_errors
-from forkproof.cli.diff import diff
-from forkproof.cli.graph import graph
 from forkproof.cli.options import search_options, selection_options
-from forkproof.cli.thresholds import thresholds
-from forkproof.output import formats
-from forkproof.output import report as R
-from forkproof.run.check import check_model
-from forkproof.run.distribute import RayUnavailable, connect
-from forkproof.run.plan import parse_bindings
 from forkproof.run.portfolio import ENGINES, SIMULATE_DEPTH, EngineOptions, new_seed
-from forkproof.run.results import exit_code, outcome
-from forkproof.semantics.control import Control
 from forkproof.semantics.verdict import ExitCode
 from forkproof.spec.errors import ModelError
-from forkproof.spec.dump import to_json
+from forkproof.spec.load import load_text, read_source
+
+if TYPE_CHECKING:
+    from forkproof.semantics.control import Control
+
+# NOTE(lazy-commands) (below): what only `check` needs is imported in `check`, so that `parse`
+# and `--help` load the language and the command line, nothing more.
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """NOTE(lazy-commands): the commands beside `check` and `parse` are imported when run (or
+    listed by --help), not at start-up: `thresholds` and `diff` load z3, `graph` networkx,
+    and every run would pay for them (tests/test_startup.py pins that `check` and `parse`
+    load neither)."""
+
+    LAZY = {"thresholds": "forkproof.cli.thresholds", "diff": "forkproof.cli.diff", "graph": "forkproof.cli.graph"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY and name not in self.commands:
+            module = importlib.import_module(self.LAZY[name])
+            self.add_command(getattr(module, name))
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, prog_name="forkproof")
 def cli() -> None:
     """forkproof: prove that protocol upgrades are safe before they ship.
@@ -97,6 +112,8 @@ def check(models, params, fmt, trace_dir, timings, engine, ray_address, runs, se
 
     A property the model marks `expect violated` passes when it is violated (shown as
     expected, with its trace) and fails (exit 1) when it holds: the expectation is stale."""
+    from forkproof.run.distribute import RayUnavailable, connect
+    from forkproof.semantics.control import Control
     tty = sys.stderr.isatty()
     if show_progress is None:
         show_progress = tty
@@ -156,6 +173,11 @@ def _on_ctrl_c(control: Control):
 def _check(models, params, fmt, options: EngineOptions, line: progress.Line | None, trace_dir: str | None = None,
            timings: bool = False, only: tuple[str, ...] = (), skip: tuple[str, ...] = (),
            verbose: bool = False) -> int:
+    from forkproof.output import formats
+    from forkproof.output import report as R
+    from forkproof.run.check import check_model
+    from forkproof.run.plan import parse_bindings
+    from forkproof.run.results import exit_code, outcome
     require = options.require
     reports, errors = [], []
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -220,6 +242,7 @@ def parse(model, dump_ir):
     except Exception as exc:
         sys.exit(internal_error(exc))
     if dump_ir:
+        from forkproof.spec.dump import to_json
         click.echo(json.dumps(to_json(m), indent=2))
     elif m.library:
         defs = sum(not d.is_threshold for d in m.defs)
@@ -231,11 +254,6 @@ def parse(model, dump_ir):
             f"{len(m.globals)} global variables, {len(m.actions)} actions, {len(m.invariants)} invariants, "
             f"{len(m.properties)} properties")
     sys.exit(ExitCode.OK)
-
-
-cli.add_command(thresholds)
-cli.add_command(diff)
-cli.add_command(graph)
 
 
 def main() -> None:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import click
 
-from forkproof.engines.fingerprints import parse_size
-
 
 class _Size(click.ParamType):
     """A memory size: 512M, 2G, 1.5GiB, or bytes."""
@@ -14,6 +12,7 @@ class _Size(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, int):
             return value
+        from forkproof.engines.fingerprints import parse_size  # NOTE(lazy-commands) in checker/cli/main.py
         try:
             return parse_size(str(value))
         except ValueError:

@@ -28,7 +28,6 @@ import sys
 import threading
 import time
 
-from forkproof.output.report import verdict_text
 
 STREAM_AFTER = 2.0  # seconds before a terminal's default stream starts
 WIDTH = 160
@@ -149,6 +148,7 @@ class Stream:
 
 
 def _verdict_text(v) -> str:
+    from forkproof.output.report import verdict_text  # loaded by the check's report anyway; not by `parse`
     status = verdict_text(v)
     out = f"{v.name}: {status} ({v.engine}, {v.seconds:.2f}s)"
     return out + (f": {v.reason}" if v.reason and status in ("unknown", "violated") else "")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import numpy as np
 from typing import Callable
 
 from forkproof.semantics.control import Control
@@ -457,6 +456,7 @@ class _FingerprintSearch(Search):
             self.work.close()
 
     def _initial(self, env: list) -> Spill:  # type: ignore[override]
+        import numpy as np  # NOTE(lazy-engines): only the fingerprint store pays for numpy
         frontier = Spill(self.work.path, "level_0", self.spill_limit)
         for c in super()._initial(env):  # the exact store holds the initial states: few
             self.initial_fps[self.fingerprint(c)] = c
@@ -479,6 +479,7 @@ class _FingerprintSearch(Search):
         return nxt
 
     def _expand_chunk(self, chunk: list[tuple], level: int, env: list, nxt: Spill) -> None:
+        import numpy as np
         fingerprint, fire = self.fingerprint, self._fire
         acts = [(a.guard, a.update, a, i) for i, a in enumerate(self.prog.actions)]
         cand: dict[int, tuple] = {}  # fingerprint -> (canonical successor, parent fingerprint), first come first kept

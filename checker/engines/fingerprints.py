@@ -37,11 +37,12 @@ import shutil
 import tempfile
 from pathlib import Path
 import pickle
-from typing import Callable, Iterator
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from forkproof.spec.ir import IntType, RatType
+
+if TYPE_CHECKING:
+    import numpy as np
 
 EMPTY = 0  # an empty slot; the fingerprint 0 is stored as 1
 MAX_LOAD = 0.75
@@ -73,6 +74,7 @@ class FingerprintSet:
     """A set of 64-bit fingerprints in an open-addressing numpy table (NOTE(fingerprints))."""
 
     def __init__(self, capacity: int = 1 << 16):
+        import numpy as np  # NOTE(lazy-engines): only the fingerprint store pays for numpy
         size = 1 << max(4, (capacity - 1).bit_length())
         self.table = np.zeros(size, dtype=np.int64)
         self.count = 0
@@ -87,6 +89,7 @@ class FingerprintSet:
     def add_new(self, fps: np.ndarray) -> np.ndarray:
         """Add `fps` (distinct int64, none EMPTY); return a bool mask of those that were not
         in the set before."""
+        import numpy as np
         if self.count + len(fps) > MAX_LOAD * len(self.table):
             self._grow(self.count + len(fps))
         new = np.zeros(len(fps), dtype=bool)
@@ -118,6 +121,7 @@ class FingerprintSet:
         return new
 
     def _grow(self, need: int) -> None:
+        import numpy as np
         old = self.table[self.table != EMPTY]
         size = len(self.table)
         while need > MAX_LOAD * size:
@@ -136,11 +140,13 @@ class ParentLog:
         self.dir = directory
 
     def append(self, level: int, fps: np.ndarray, parents: np.ndarray) -> None:
+        import numpy as np
         with open(self.dir / f"parents_{level}.bin", "ab") as f:
             np.stack([fps, parents], axis=1).astype(np.int64).tofile(f)
 
     def parent(self, level: int, fp: int) -> int | None:
         """The parent fingerprint of `fp`, a state first reached at `level`; None at level 0."""
+        import numpy as np
         path = self.dir / f"parents_{level}.bin"
         if level == 0 or not path.exists():
             return None

@@ -17,7 +17,6 @@ from forkproof.run.distribute import submit
 from forkproof.run.portfolio import EngineOptions
 from forkproof.run.results import CheckReport, InstanceRun, Selection
 from forkproof.run.select import select
-from forkproof.run.sizes import ALL_SIZES_SECONDS, check_all_sizes
 from forkproof.semantics.control import Control
 from forkproof.spec import ir as I
 from forkproof.spec.ir import value_str
@@ -41,6 +40,7 @@ def check_model(model: I.Model, bindings: dict[str, list[object]], options: Engi
                            options.budget)
     symbolic = symbolic_params(model, bindings)
     if symbolic:
+        from forkproof.run.sizes import ALL_SIZES_SECONDS, check_all_sizes  # z3: only for open params (NOTE(lazy-engines))
         budget = replace(options.budget, every_size=options.timeout or ALL_SIZES_SECONDS)
         return replace(check_all_sizes(model, bindings, symbolic, options, start), selection=selection, budget=budget)
     combos, notes = plan(model, bindings)

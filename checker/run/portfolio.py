@@ -22,17 +22,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
-from forkproof.engines.symbolic.engine import check_bmc, check_kind, check_pdr
-from forkproof.engines.symbolic.encode import SymbolicOptions
-from forkproof.engines.explicit import ExplicitOptions, check_explicit
-from forkproof.engines.fingerprints import default_memory_budget
-from forkproof.engines.parallel import check_parallel
-from forkproof.engines.simulate import SimulateOptions, check_simulate, new_seed
+from typing import TYPE_CHECKING
+
 from forkproof.run.results import Budget
-from forkproof.semantics.compile import EvalError
 from forkproof.semantics.control import Control
-from forkproof.semantics.instance import Instance
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
+
+if TYPE_CHECKING:
+    from forkproof.engines.symbolic.encode import SymbolicOptions
+    from forkproof.semantics.instance import Instance
+
+# NOTE(lazy-engines): each engine is imported where it is run, not here: this module is on
+# the path of every command (the command line's options read ENGINES), and the symbolic
+# engines load z3 (about 0.3 s), the explicit one numpy.  A check with the explicit engine
+# and no open param never loads z3 (tests/test_startup.py pins that).
 
 ENGINES = ("explicit", "bmc", "kind", "pdr", "auto", "simulate")
 AUTO_STATE_BUDGET = 250_000
@@ -81,6 +84,7 @@ class EngineOptions:
 
     def symbolic(self, timeout: float | None, until: float | None = None, control: Control | None = None
                  ) -> SymbolicOptions:
+        from forkproof.engines.symbolic.encode import SymbolicOptions
         return SymbolicOptions(depth=self.depth, timeout=timeout, deadlock=self.deadlock, certificate=self.certificate,
                                until=until, control=control)
 
@@ -89,6 +93,7 @@ def initial_error(inst: Instance) -> str | None:
     """An initial value outside its variable's range makes every run of the instance a
     runtime error at step 0.  The explicit engine reports it; the symbolic encodings assume
     valid initial states, so they must not run on such an instance."""
+    from forkproof.semantics.compile import EvalError
     try:
         next(iter(inst.initial_states()), None)
     except EvalError as e:
@@ -113,9 +118,11 @@ def run_engine(inst: Instance, opt: EngineOptions) -> EngineResult:
     if opt.engine == "auto":
         return _auto(inst, opt)
     if opt.engine == "simulate":
+        from forkproof.engines.simulate import SimulateOptions, check_simulate
         seed = opt.seed if opt.seed is not None else new_seed()  # the CLI draws one per check instead
         return check_simulate(inst, SimulateOptions(runs=opt.runs, depth=opt.sim_depth, seed=seed,
                                                     deadlock=opt.deadlock, timeout=seconds, control=opt.control))
+    from forkproof.engines.symbolic.engine import check_bmc, check_kind, check_pdr
     engine = {"bmc": check_bmc, "kind": check_kind, "pdr": check_pdr}[opt.engine]
     return engine(inst, opt.symbolic(seconds, control=opt.control))
 
@@ -127,7 +134,16 @@ def _land_all(control: Control | None, res: EngineResult) -> None:
             control.landed(v)
 
 
+def new_seed() -> int:
+    """The simulate engine's seed for a run given none (imported only when a simulation is asked for)."""
+    from forkproof.engines.simulate import new_seed as draw
+    return draw()
+
+
 def _explicit(inst, opt: EngineOptions, max_states, timeout) -> EngineResult:
+    from forkproof.engines.explicit import ExplicitOptions, check_explicit
+    from forkproof.engines.fingerprints import default_memory_budget
+    from forkproof.engines.parallel import check_parallel
     memory = opt.memory if opt.memory is not None else default_memory_budget()
     options = ExplicitOptions(symmetry=opt.symmetry, deadlock=opt.deadlock, max_states=max_states, timeout=timeout,
                               control=opt.control, store=opt.store, memory=memory)
@@ -164,6 +180,7 @@ def _auto_stages(inst: Instance, opt: EngineOptions, start: float, budget: float
         if "runtime" not in verdicts:
             todo.append("runtime")  # no runtime error found yet, but the search was not complete
     _land_final(opt.control, verdicts, todo)
+    from forkproof.engines.symbolic.engine import check_bmc, check_kind, check_pdr
     stages = [("kind", check_kind, 0.5), ("pdr", check_pdr, 0.6), ("bmc", check_bmc, 1.0)]
     for name, engine, share in stages:
         if not todo:

@@ -7,12 +7,15 @@ Plain data, no engine imported: the output layer (forkproof.output) reads these 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from forkproof.semantics.verdict import EngineResult, ExitCode, Status, Verdict
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Span
-from forkproof.analysis.relation import RuleComparison
-from forkproof.analysis.report import ThresholdReport
+
+if TYPE_CHECKING:  # types of diff results only: `check` does not load the threshold analysis
+    from forkproof.analysis.relation import RuleComparison
+    from forkproof.analysis.report import ThresholdReport
 
 
 @dataclass(frozen=True)
