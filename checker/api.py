@@ -126,13 +126,14 @@ def check(model: I.Model, params: Mapping[str, ParamValue] | None = None, *, eng
           timeout: float | None = None, depth: int | None = None, up_to: int = 6, certificate: str | None = None,
           progress: Callable[[str, int, int, int, float], None] | None = None, properties: Iterable[str] = (),
           skip: Iterable[str] = (), runs: int = 1000, seed: int | None = None, store: str = "exact",
-          memory: int | None = None, ray: str | None = None, workers: int = 1) -> Report:
+          memory: int | None = None, ray: str | None = None, workers: int = 1, liveness: bool = True) -> Report:
     """Check every invariant and property of `model`, as `forkproof check` does with the same
     options (README, "Command line").  Params left out take their default or sweep; an int
     param with no value at all is checked for every size.  `progress(scope, states, depth,
     queue, seconds)` is called about twice a second during an explicit search.  A
     KeyboardInterrupt during the search ends it: what was found stands, the rest is unknown.
-    `properties` / `skip`: names or globs, as --property / --skip (ModelError FP520, FP521).
+    `properties` / `skip`: names or globs, as --property / --skip (ModelError FP520, FP521);
+    `liveness=False`: the properties other than `always P` left out, as --no-liveness.
     `depth`: bmc's unrolling and kind's largest k (default 20), or the steps per run of
     `engine="simulate"` (default 100); `runs` and `seed`: simulate's runs per instance and
     its seed (None: a fresh one, in the report's notes).  `store`, `memory`: the explicit
@@ -150,7 +151,7 @@ def check(model: I.Model, params: Mapping[str, ParamValue] | None = None, *, eng
                             require=require, up_to=up_to, control=Control(progress=progress), runs=runs, seed=seed,
                             sim_depth=depth if depth is not None else SIMULATE_DEPTH, store=store, memory=memory, ray=ray,
                             workers=workers)
-    raw = check_model(model, bindings(model, params), options, list(properties), list(skip))
+    raw = check_model(model, bindings(model, params), options, list(properties), list(skip), liveness=liveness)
     doc = report_output.report_json(raw, timings=True, require=require)
     results = tuple(Result(p["name"], p["kind"], p["verdict"], p["verdict_text"], p["scope"], p["engine"], p["states"],
                            p["depth"], p["seconds"], p["reason"], tuple(v.verdict.notes), p["trace"], p["expected"])
@@ -210,17 +211,17 @@ class DiffReport:
 def diff(old: I.Model, new: I.Model, params: Mapping[str, ParamValue] | None = None, *, engine: str = "explicit",
          symmetry: bool = True, deadlock: bool = True, max_states: int | None = None, timeout: float | None = None,
          depth: int = 20, up_to: int = 6, table_up_to: int = 10, properties: Iterable[str] = (),
-         skip: Iterable[str] = ()) -> DiffReport:
+         skip: Iterable[str] = (), liveness: bool = True) -> DiffReport:
     """Check two versions of a model alike and classify what changed, as `forkproof diff` does.
-    A param only one version has is bound on that side only; `properties` / `skip` as for `check`."""
+    A param only one version has is bound on that side only; `properties` / `skip` / `liveness` as for `check`."""
     from forkproof.run.diff import check_version, match, threshold_changes  # z3, as thresholds
     from forkproof.run.diff import exit_code as diff_exit_code
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth, up_to=up_to)  # control None: each check its own
     items = [f"{k}={x}" for k, v in (params or {}).items() for x in _items(v)]
     only, skipped = list(properties), list(skip)
-    b_old, v_old = check_version(old.path, old, new, items, options, only, skipped)
-    b_new, v_new = check_version(new.path, new, old, items, options, only, skipped)
+    b_old, v_old = check_version(old.path, old, new, items, options, only, skipped, liveness)
+    b_new, v_new = check_version(new.path, new, old, items, options, only, skipped, liveness)
     changes = match(v_old, v_new)
     tchanges = threshold_changes(old, new, (b_old, b_new), table_up_to)
     return DiffReport(v_old, v_new, int(diff_exit_code(changes, tchanges)), tuple(changes), tuple(tchanges))

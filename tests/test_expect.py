@@ -274,6 +274,24 @@ def test_property_and_skip_select_by_name_and_glob(tmp_path):
     assert full == {"checked": ["below_two", "below_four", "reaches_one", "deadlock"], "skipped": []}
 
 
+def test_no_liveness_leaves_out_every_property_but_always(tmp_path):
+    path = small(tmp_path)
+    r = invoke("check", path, "--no-liveness", "--format", "json")
+    assert r.exit_code == 0, r.stdout
+    model = json.loads(r.stdout)["models"][0]
+    assert model["selection"] == {"checked": ["below_two", "below_four", "deadlock"], "skipped": ["reaches_one"]}
+    r = invoke("check", path, "--no-liveness", "--skip", "deadlock")
+    assert "checked 2 of 4 (--property, --skip, --no-liveness); not checked: reaches_one, deadlock" in r.stdout
+    assert "for liveness" not in r.stdout  # no state graph was built
+    # `always P` is safety, kept; the API says the same
+    text = SMALL.replace("EXPECT_TWO", "").replace("EXPECT_FOUR", "") + "property stays_below: always x < 4\n"
+    report = forkproof.check(forkproof.load(text), {"MODE": "Strict"}, liveness=False)
+    assert [r.name for r in report.results] == ["below_two", "below_four", "stays_below", "deadlock"]
+    r = CliRunner().invoke(cli, ["check", path, "--property", "reaches_one", "--no-liveness"])
+    assert r.exit_code == 2 and r.stdout == ""
+    assert "error[FP521]: --property reaches_one --no-liveness: nothing is left to check" in r.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     (("--property", "below_tow"), "--property below_tow: the model has no invariant or property 'below_tow'; "
                                   "did you mean 'below_two'?"),

@@ -36,8 +36,8 @@ from forkproof.spec.errors import ModelError
                    "each instance with the param at most this. The report says which sizes each version covers.")
 @click.option("--table-up-to", "table_up_to", type=click.IntRange(min=1, max=500), default=10, show_default=True,
               help="A changed threshold's table covers N = 1..K.")
-def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states, workers, store, memory, timeout, only, skip, up_to,
-         table_up_to):
+def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states, workers, store, memory, timeout, only, skip, liveness,
+         up_to, table_up_to):
     """Check two versions of a model and say what the edit changed: properties newly
     violated (with the trace), fixed, weakened, added or removed, and every changed
     threshold's table before and after, with whether its rule got weaker, stronger,
@@ -77,7 +77,7 @@ def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states,
 
         def check(label: str, model: I.Model, other: I.Model):
             try:
-                return check_version(label, model, other, list(params), options, only, skip)
+                return check_version(label, model, other, list(params), options, only, skip, liveness)
             except ModelError as err:
                 print_errors(err, label, None, fmt)
                 errors.extend(d.to_json(label) for d in err.diagnostics)

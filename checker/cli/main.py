@@ -103,7 +103,7 @@ def cli() -> None:
               help="A line on stderr for each property's verdict on each instance as it lands. Default: on a "
                    "terminal, once a run has taken 2 s; never in a CI log unless given.")
 def check(models, params, fmt, trace_dir, timings, engine, ray_address, runs, seed, depth, certificate, symmetry, deadlock, max_states,
-          workers, store, memory, timeout, only, skip, require, up_to, verbose, show_progress, stream):
+          workers, store, memory, timeout, only, skip, liveness, require, up_to, verbose, show_progress, stream):
     """Check every invariant and property of each MODEL.
 
     An int param with no value (`param N: int`) means every value the assumptions allow:
@@ -137,7 +137,7 @@ def check(models, params, fmt, trace_dir, timings, engine, ray_address, runs, se
                             sim_depth=depth if depth is not None else SIMULATE_DEPTH)
     restore = _on_ctrl_c(control)
     try:
-        code = _check(models, params, fmt, options, line, trace_dir, timings, only, skip, verbose)
+        code = _check(models, params, fmt, options, line, trace_dir, timings, only, skip, verbose, liveness)
     except BrokenPipeError:  # the reader went away (| head): nothing more to say, no traceback
         sys.stdout = open(os.devnull, "w")
         code = ExitCode.INCONCLUSIVE
@@ -172,7 +172,7 @@ def _on_ctrl_c(control: Control):
 
 def _check(models, params, fmt, options: EngineOptions, line: progress.Line | None, trace_dir: str | None = None,
            timings: bool = False, only: tuple[str, ...] = (), skip: tuple[str, ...] = (),
-           verbose: bool = False) -> int:
+           verbose: bool = False, liveness: bool = True) -> int:
     from forkproof.output import formats
     from forkproof.output import report as R
     from forkproof.run.check import check_model
@@ -187,7 +187,7 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
             source = read_source(path)
             model = load_text(source, path)
             bindings = parse_bindings(model, list(params))
-            rep = check_model(model, bindings, options, only, skip)
+            rep = check_model(model, bindings, options, only, skip, liveness=liveness)
         except ModelError as err:
             if line is not None:
                 line.clear()

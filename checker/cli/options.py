@@ -55,13 +55,16 @@ def search_options(f):
 
 
 def selection_options(f):
-    """--property, --skip: which invariants and properties to check (forkproof.run.select)."""
+    """--property, --skip, --no-liveness: which invariants and properties to check (forkproof.run.select)."""
     options = [
         click.option("--property", "only", multiple=True, metavar="NAME",
                      help="Check only this invariant or property (a name or a glob such as 'resolved_*'; "
                           "`deadlock` is the built-in check). Repeatable."),
         click.option("--skip", "skip", multiple=True, metavar="NAME",
                      help="Leave out this invariant or property (a name or a glob). Repeatable."),
+        click.option("--liveness/--no-liveness", default=True, show_default=True,
+                     help="Check the properties other than `always P` (eventually, leads-to: they need the whole "
+                          "state graph or a lasso search). --no-liveness leaves them out."),
     ]
     for opt in reversed(options):
         f = opt(f)

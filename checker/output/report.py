@@ -237,7 +237,7 @@ def selection_line(report: CheckReport) -> str | None:
     if sel is None or not sel.skipped:
         return None
     total = len(sel.checked) + len(sel.skipped)
-    return f"checked {len(sel.checked)} of {total} (--property, --skip); not checked: {', '.join(sel.skipped)}"
+    return f"checked {len(sel.checked)} of {total} ({sel.by}); not checked: {', '.join(sel.skipped)}"
 
 
 # ---------------------------------------------------------------- the short text report
@@ -388,7 +388,9 @@ def render_text(report: CheckReport, color: bool = False, require: str = "exhaus
         out.append(f"time {report.budget.text()}")
     crosses = [(p, _strip(*p.cross_check, p.group)) for p in props if p.cross_check is not None]
     cross_words = {c[1][1] for c in crosses}
-    if len(cross_words) == 1:  # the same for every proof: said once
+    # the same for every proof: said once (not when some proof had no fixed size beside it: --up-to 0)
+    once = len(cross_words) == 1 and all(p.cross_check is not None for p in props if p.verdict.status is Status.PROVED)
+    if once:
         checked = join_ints(list(dict.fromkeys(c[1][0] for c in crosses)))
         out.extend(wrap(f"proofs for every size cross-checked by the {report.engine.split(' ')[0]} engine on "
                         f"{checked}: {cross_words.pop()}", ""))
@@ -448,8 +450,9 @@ def render_text(report: CheckReport, color: bool = False, require: str = "exhaus
             v = p.verdict
             if v.status is Status.UNKNOWN and v.reason:
                 out.extend(wrap(f"{tag}unknown: {v.reason}", "      "))
-            if p.cross_check is not None and len({c[1][1] for c in crosses}) > 1:
-                out.extend(wrap(f"{tag}cross-checked for {p.cross_check[0]}: {p.cross_check[1]}", "      "))
+            if p.cross_check is not None and not once:
+                where, word = _strip(*p.cross_check, g)
+                out.extend(wrap(f"{tag}cross-checked for {where}: {word}", "      "))
             for n in _shown_notes(p, verbose):
                 out.extend(wrap(f"{tag}{n}", "      "))
     start = None  # the first state of the last trace printed

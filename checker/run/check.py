@@ -23,14 +23,15 @@ from forkproof.spec.ir import value_str
 
 
 def check_model(model: I.Model, bindings: dict[str, list[object]], options: EngineOptions,
-                only: Sequence[str] = (), skip: Sequence[str] = (), also_known: Iterable[str] = ()) -> CheckReport:
+                only: Sequence[str] = (), skip: Sequence[str] = (), also_known: Iterable[str] = (),
+                liveness: bool = True) -> CheckReport:
     """Every instance the bindings give, with the chosen engine; one result per property.
-    `only` / `skip`: --property / --skip (forkproof.run.select; ModelError FP520, FP521).
+    `only` / `skip` / `liveness`: --property / --skip / --no-liveness (forkproof.run.select; ModelError FP520, FP521).
     Cancellation and progress go through `options.control` (a fresh one when None: NOTE(interrupt))."""
     start = time.perf_counter()
     if options.control is None:
         options = replace(options, control=Control())
-    model, selection, deadlock = select(model, only, skip, options.deadlock, also_known)
+    model, selection, deadlock = select(model, only, skip, options.deadlock, also_known, liveness)
     if deadlock != options.deadlock:
         options = replace(options, deadlock=deadlock)
     if model.library:  # NOTE(imports) in spec/load.py: no state, so nothing for an engine to explore

@@ -206,13 +206,14 @@ def bindings_for(model: I.Model, params: list[str], other: I.Model) -> dict[str,
 
 
 def check_version(label: str, model: I.Model, other: I.Model, params: list[str], options: EngineOptions,
-                  only: Sequence[str] = (), skip: Sequence[str] = ()) -> tuple[dict[str, list[object]], Version]:
+                  only: Sequence[str] = (), skip: Sequence[str] = (), liveness: bool = True
+                  ) -> tuple[dict[str, list[object]], Version]:
     """One side checked as `check` checks it (NOTE(diff-coverage)): its bindings (NOTE(diff-match):
     params only `other` has are skipped) and result, with the sizes it covers; `only` / `skip`
     (--property / --skip) may name what only `other` has."""
     bindings = bindings_for(model, params, other)
     names = [d.name for d in (*other.invariants, *other.properties)]
-    report = check_model(model, bindings, options, only, skip, also_known=names)
+    report = check_model(model, bindings, options, only, skip, also_known=names, liveness=liveness)
     return bindings, Version(label, model, report, coverage(model, bindings, report, options.up_to))
 
 

@@ -75,6 +75,7 @@ class Selection:
 
     checked: tuple[str, ...]
     skipped: tuple[str, ...] = ()
+    by: str = "--property, --skip"  # the options that chose: "--no-liveness" added when it was given
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,9 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
     runs: list[InstanceRun] = []
     results: list[PropertyResult] = []
     what = assumption_text(model, symbolic)
+    if top == 0:  # NOTE(up-to-0)
+        notes.append("--up-to 0: the proofs for every size alone, with no fixed size checked beside them; a "
+                     "violation the counters find is still confirmed on its instance, with its trace")
     if options.certificate:
         notes.append("--certificate is not written for proofs over every size (only for fixed instances)")
     for combo in fixed:
@@ -86,13 +89,18 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
                               control=options.control)
         if options.control is not None:
             options.control.scope = what + (f", {scope_of(model, combo)}" if scope_of(model, combo) else "")
-        sizes = sizes_up_to(model, combo, symbolic, top)
-        if not sizes:
+        # --up-to 0: the every-size proof alone, no fixed size checked beside it (NOTE(up-to-0))
+        sizes = sizes_up_to(model, combo, symbolic, top) if top > 0 else []
+        if not sizes and top > 0:
             raise ModelError(Diagnostic("FP402", f"no value of {', '.join(symbolic)} up to {top} satisfies the "
                                         f"assumptions (raise --up-to)"))
         # with --ray the fixed sizes run while the counters prove (NOTE(ray) in checker/run/distribute.py)
         fixed_sizes = submit(model, [(s, replace(options, certificate=None)) for s in sizes], options.ray)
         proof = prove_all_sizes(model, combo, symbolic, sym)
+        if top == 0 and proof.ineligible:
+            raise ModelError(Diagnostic("FP407", f"--up-to 0 asks for the proof for every size alone, but the counter "
+                                        f"abstraction does not apply to this model: {proof.ineligible} (give --up-to "
+                                        f"1 or more to check fixed sizes)"))
         mine = fixed_sizes.results()
         partial: list[InstanceRun] = []
         for v in proof.verdicts:  # found by the bounded search on the counters (NOTE(deep-base))
@@ -218,7 +226,10 @@ def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope
     are those checked whole, for every property)."""
     by_name: dict[tuple[str, str], SizeVerdict] = {(v.name, v.kind): v for v in proof.verdicts}
     fixed = {(p.verdict.name, p.verdict.kind): p for p in small}
-    checked = sweep_scope(model, [r.params for r in runs])
+    # NOTE(up-to-0): with no fixed size checked, a proof stands uncross-checked (it was re-checked
+    # on its own, NOTE(deep-base)), a violation the counters found is still confirmed on its
+    # instance (those runs are in `every`), and whatever the counters leave open stays unknown
+    checked = sweep_scope(model, [r.params for r in runs]) if runs else "no fixed size (--up-to 0)"
     out = []
     keys = list(fixed) + [k for k in by_name if k not in fixed]
     for key in keys:
@@ -252,6 +263,10 @@ def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope
         if a.status is Status.PROVED:
             if key[1] == "runtime" and p is None:
                 continue  # like every engine: "runtime" is shown only when open or violated
+            if not runs:  # NOTE(up-to-0): the report's notes say once that nothing was cross-checked
+                v = Verdict(a.name, a.kind, Status.PROVED, scope, a.engine, None, None, a.seconds, notes=a.notes)
+                out.append(PropertyResult(v, scope, per))
+                continue
             cross = f"cross-checked for {checked}: {_fixed_word(p)}"
             v = Verdict(a.name, a.kind, Status.PROVED, scope, a.engine, None, None, a.seconds,
                         notes=a.notes + (cross,))

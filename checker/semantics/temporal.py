@@ -402,6 +402,11 @@ class SafetyCheck:
     step: bool
 
 
+def is_safety(p: I.Property) -> bool:
+    """`always P` with P a state or step formula: checked state by state, with no state graph."""
+    return isinstance(p.expr, I.Unary) and p.expr.op is I.UnOp.ALWAYS and not is_temporal(p.expr.arg)
+
+
 def safety_checks(prog: Program) -> tuple[list[SafetyCheck], list[Liveness | tuple[str, str]]]:
     """The safety checks (invariants and `always P`) and the other properties: their form,
     or (name, why it is not checked).  What the explicit search and the simulation check."""
@@ -411,7 +416,8 @@ def safety_checks(prog: Program) -> tuple[list[SafetyCheck], list[Liveness | tup
         out.append(SafetyCheck(inv.name, "step invariant" if step else "invariant", comp.expr(inv.expr), step))
     for p in prog.inst.model.properties:
         e = p.expr
-        if isinstance(e, I.Unary) and e.op is I.UnOp.ALWAYS and not is_temporal(e.arg):
+        if is_safety(p):
+            assert isinstance(e, I.Unary)
             out.append(SafetyCheck(p.name, "property", comp.expr(e.arg), has_primes(e.arg)))
         else:
             form = classify(p)

@@ -160,8 +160,39 @@ def test_cli_json_and_up_to(tmp_path):
     (p,) = doc["models"][0]["properties"]
     assert (p["name"], p["verdict"], p["scope"]) == ("never_both", "proved", "all N with N >= 1")
     assert [i["scope"] for i in doc["models"][0]["instances"]] == ["N = 1", "N = 2", "N = 3"]
+    # NOTE(up-to-0): the proof for every size alone, no instance beside it
+    r = CliRunner().invoke(cli, ["check", str(f), "--no-deadlock", "--up-to", "0", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)["models"][0]
+    assert [(p["name"], p["verdict"], p["scope"]) for p in doc["properties"]] == \
+        [("never_both", "proved", "all N with N >= 1")]
+    assert doc["instances"] == [] and any(n.startswith("--up-to 0: the proofs for every size alone") for n in doc["notes"])
+
+
+MAJORITY = ("model M\nparam N: int\nassume N >= 1\nprocess P[N] { var v: bool = false }\nvar done: bool = false\n"
+            "action vote(p: P) when not p.v { p.v = true }\n"
+            "action decide when count(p in P where p.v) * 2 >= N { done = true }\n"
+            "invariant majority: done implies count(p in P where p.v) * 2 > N\n")
+
+
+def test_up_to_0_still_confirms_what_the_counters_break_on_its_instance(tmp_path):
+    f = tmp_path / "m.fork"
+    f.write_text(MAJORITY)
+    r = CliRunner().invoke(cli, ["check", str(f), "--no-deadlock", "--up-to", "0"])
+    assert r.exit_code == 1, r.output
+    assert "violated for N = 2; holds for N = 1; shortest trace, 2 steps:" in r.stdout
+    assert "2  decide: done = true" in r.stdout
+
+
+def test_up_to_0_where_the_counters_do_not_apply_is_an_error(tmp_path):
+    f = tmp_path / "m.fork"
+    f.write_text("model M\nparam N: int\nassume N >= 1\nprocess P[N] { var on: bool = false }\nvar lead: P = any\n"
+                 "action go(p: P) when not p.on { p.on = true  lead = p }\ninvariant i: lead.on or not lead.on\n")
     r = CliRunner().invoke(cli, ["check", str(f), "--up-to", "0"])
-    assert r.exit_code == 2 and "no value of N up to 0 satisfies the assumptions" in r.output
+    assert r.exit_code == 2 and r.stdout == ""
+    assert ("error[FP407]: --up-to 0 asks for the proof for every size alone, but the counter abstraction does not "
+            "apply to this model: line 5: the state variable 'lead'") in r.stderr
+    assert "(give --up-to 1 or more to check fixed sizes)" in r.stderr
 
 
 def test_an_initial_domain_that_depends_on_n_starts_inside_it():
