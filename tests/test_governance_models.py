@@ -117,7 +117,9 @@ def test_aragon_every_property_is_proved_for_every_n():
 def test_aragon_state_counts_at_one_to_four_members():
     got = aragon(None, "N=1..4")
     assert {n: (p.verdict.status, p.verdict.states) for n, p in got.items()} == {
-        **{n: (H, 97) for n in ARAGON_SAFETY + ["deadlock"]}, "passed_vote_is_executed": (H, 321)}
+        # the liveness graph is reduced by symmetry too (NOTE(symmetric-liveness): its fairness is per
+        # whole action); it had 321 states unreduced
+        **{n: (H, 97) for n in ARAGON_SAFETY + ["deadlock"]}, "passed_vote_is_executed": (H, 97)}
 
 
 def test_aragon_support_below_half_executes_a_vote_without_more_yea_than_nay():

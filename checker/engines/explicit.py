@@ -344,7 +344,8 @@ class Search:
                    [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", states, depth, seconds, reason=r)
                     for n, r in odd]
         deadline = self.start + self.opt.timeout if self.opt.timeout is not None else None
-        out, notes, _ = liveness_verdicts(self.prog, forms, odd, scope, self.opt.max_states, deadline, self.control)
+        out, notes, _ = liveness_verdicts(self.prog, forms, odd, scope, self.opt.max_states, deadline, self.control,
+                                          canon=self.canon)
         self.notes.extend(n for n in notes if n not in self.notes)
         return out
 

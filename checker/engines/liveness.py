@@ -1,8 +1,8 @@
 """Liveness on the explicit state graph: fair strongly connected components and lassos.
 
-The reachable graph of the instance is built once, without symmetry reduction (fairness
-per copy, `fair action vote(v)`, tells copies apart, and a lasso must be a concrete cycle).
-Each property (NOTE(liveness-semantics) in checker/semantics/temporal.py) fails exactly when the
+The reachable graph of the instance is built once: reduced by symmetry where that is sound
+(NOTE(symmetric-liveness)), else whole (fairness per copy, `fair action vote(v)`, tells the
+copies apart).  Each property (NOTE(liveness-semantics) in checker/semantics/temporal.py) fails exactly when the
 graph has a fair cycle of the right kind:
   eventually P       a fair cycle reachable from an initial state through not-P states only,
                      itself all not-P;
@@ -38,17 +38,19 @@ from forkproof.semantics.replay import action_args, action_label, make_trace
 from forkproof.semantics.temporal import (FairGroup, Liveness, assumed_on_loop, explain_loop, fair_groups, group_label,
                                          loop_excluders)
 from forkproof.semantics.verdict import Status, Step, Trace, Verdict
+from forkproof.spec.ir import ProcType
 
 
 @dataclass
 class Graph:
-    states: list[tuple]
+    states: list[tuple]  # canonical states when the graph is reduced (NOTE(symmetric-liveness))
     succ: list[list[tuple[int, int]]]  # per state: (action instance index, successor)
     enabled: list[int]  # per state: bitmask of the action instances whose guard holds
     initial: list[int]
     parent: list[tuple[int, int] | None]  # BFS tree: (predecessor, action instance) for shortest prefixes
     depth: int
     transitions: int
+    origin: dict[int, tuple] | None = None  # reduced: an initial state's index -> an initial state it stands for
 
 
 LASSO_CANDIDATES = 8  # fair components tried besides the nearest, for a shorter lasso (NOTE(short-lasso))
@@ -58,16 +60,39 @@ class Stopped(Exception):
     pass
 
 
-def build_graph(prog: Program, max_states: int | None, deadline: float | None, control: Control) -> Graph:
-    """Every reachable state of the instance (no symmetry), breadth-first."""
+class _NeedFull(Exception):
+    """A lasso found on the reduced graph could not be made concrete, or failed its replay:
+    the property is decided again on the whole graph (NOTE(symmetric-liveness))."""
+
+
+MAX_LOOP_TURNS = 1000  # turns of a reduced cycle tried before its concrete run must close
+
+
+def symmetric_fairness(model) -> str | None:
+    """NOTE(symmetric-liveness): None when every fairness requirement is the same for every
+    copy of every family (per whole action, or per values of parameters that are not copies),
+    else why not."""
+    for f in model.fairness:
+        action = next(a for a in model.actions if a.name == f.action)
+        copies = [p.name for p in action.params if p.name in f.per and isinstance(p.ty, ProcType)]
+        if copies:
+            return (f"fairness per copy (`fair action {f.action}({', '.join(f.per)})`) tells the copies apart, so "
+                    f"liveness is checked on the unreduced state graph")
+    return None
+
+
+def build_graph(prog: Program, max_states: int | None, deadline: float | None, control: Control,
+                canon=None) -> Graph:
+    """Every reachable state of the instance, breadth-first; with `canon`, one state per
+    orbit (NOTE(symmetric-liveness))."""
     try:
-        return _build(prog, max_states, deadline, control)
+        return _build(prog, max_states, deadline, control, canon)
     except KeyboardInterrupt:  # NOTE(interrupt) in checker/semantics/control.py
         control.cancel()
         raise Stopped("interrupted (Ctrl-C) while building the state graph for liveness") from None
 
 
-def _build(prog: Program, max_states: int | None, deadline: float | None, control: Control) -> Graph:
+def _build(prog: Program, max_states: int | None, deadline: float | None, control: Control, canon=None) -> Graph:
     env = prog.new_env()
     index: dict[tuple, int] = {}
     states: list[tuple] = []
@@ -76,10 +101,13 @@ def _build(prog: Program, max_states: int | None, deadline: float | None, contro
     parent: list[tuple[int, int] | None] = []
     acts = [(i, a.guard, a.update) for i, a in enumerate(prog.actions)]
     limit = max_states if max_states is not None else float("inf")
+    origin: dict[int, tuple] = {}
     for s in prog.inst.initial_states():
-        if s not in index:
-            index[s] = len(states)
-            states.append(s)
+        c = s if canon is None else canon(s)
+        if c not in index:
+            index[c] = len(states)
+            origin[index[c]] = s
+            states.append(c)
             parent.append(None)
     initial = list(range(len(states)))
     frontier = list(initial)
@@ -107,6 +135,8 @@ def _build(prog: Program, max_states: int | None, deadline: float | None, contro
                 except EvalError:
                     continue
                 transitions += 1
+                if canon is not None:
+                    t = canon(t)
                 w = index.get(t)
                 if w is None:
                     if len(states) >= limit:
@@ -122,7 +152,7 @@ def _build(prog: Program, max_states: int | None, deadline: float | None, contro
         frontier = nxt
         if nxt:
             depth += 1
-    return Graph(states, succ, enabled, initial, parent, depth, transitions)
+    return Graph(states, succ, enabled, initial, parent, depth, transitions, origin if canon is not None else None)
 
 
 # ---------------------------------------------------------------- components
@@ -341,13 +371,15 @@ class LiveOutcome:
 
 
 class LivenessChecker:
-    def __init__(self, prog: Program, graph: Graph):
-        self.prog, self.g = prog, graph
+    def __init__(self, prog: Program, graph: Graph, canon=None):
+        self.prog, self.g, self.canon = prog, graph, canon  # canon: the graph is reduced (NOTE(symmetric-liveness))
         inst = prog.inst
         instances = [(a.action.name, a.args) for a in prog.actions]
         self.env = prog.new_env()
         self._cache: dict[int, list[bool]] = {}
-        self.groups = [self._group(fg) for fg in fair_groups(inst.model, instances, group_label)]
+        self._fns: dict[int, object] = {}
+        self.fair = fair_groups(inst.model, instances, group_label)
+        self.groups = [self._group(fg) for fg in self.fair]
 
     def _group(self, fg: FairGroup) -> _Group:
         """The group with its enabledness in every state (NOTE(fair-when)): some member's guard
@@ -409,6 +441,8 @@ class LivenessChecker:
                 notes.append("vacuous: no fair run satisfies the assumptions")
             return LiveOutcome(Status.HOLDS, notes=tuple(notes))
         trace, loop, reason = lasso
+        if self.canon is not None and not self._replays(prop, *loop):
+            raise _NeedFull(f"the lasso rebuilt for {prop.name} from the reduced graph failed its replay")
         return LiveOutcome(Status.VIOLATED, trace, reason, tuple(notes), depth=len(trace.steps) - 1)
 
     # ------------------------------------------------------------ searches
@@ -457,6 +491,13 @@ class LivenessChecker:
                 if len(cand[0]) + len(cand[1]) < len(best[0]) + len(best[1]):
                     best = cand
         path, cycle, comp = best
+        if self.canon is not None:  # NOTE(symmetric-liveness): the lasso made concrete, then replayed by _check
+            xs, ai, loop_start = self._concretize(path, cycle)
+            loop = xs[loop_start:-1] if cycle else xs[loop_start:]
+            why = self._explain_from([self._enabled(x) for x in loop], set(ai[loop_start + 1:]), bool(cycle),
+                                     [[self._holds(x.a, s) for s in loop] for x in prop.assume], loop_start,
+                                     region, prefix_of, must_visit, prop, groups)
+            return self._concrete_trace(xs, ai, loop_start, bool(cycle)), (xs, ai, loop_start, bool(cycle)), why
         entry = path[-1][0]
         trace = self._lasso(path, cycle)
         return trace, cycle, self._explain(cycle, entry, len(path) - 1, region, prefix_of, must_visit, prop, groups)
@@ -508,18 +549,25 @@ class LivenessChecker:
         property holds once it is added."""
         g = self.g
         loop = [entry] + [v for v, _ in cycle[:-1]]
+        return self._explain_from([g.enabled[v] for v in loop], {a for _, a in cycle}, bool(cycle),
+                                  [[self.values(x.a)[v] for v in loop] for x in prop.assume], loop_start,
+                                  region, prefix_of, must_visit, prop, groups)
+
+    def _explain_from(self, loop_enabled: list[int], taken: set[int], has_cycle: bool, assumed_values, loop_start,
+                      region, prefix_of, must_visit, prop, groups) -> str:
         # NOTE(assume): the assumptions hold on the loop; say where
-        assumed = assumed_on_loop(prop.assume, [[self.values(x.a)[v] for v in loop] for x in prop.assume], loop_start)
-        if not cycle:
+        assumed = assumed_on_loop(prop.assume, assumed_values, loop_start)
+        if not has_cycle:
             return ("the run reaches a deadlock (no action is enabled) and stutters there forever: "
                     "a deadlock makes this property fail" + (f"; {assumed}" if assumed else ""))
-        taken = {a for _, a in cycle}
         instances = [(a.action.name, action_label(a)) for a in self.prog.actions]
-        found = loop_excluders(self.prog.inst.model, instances, [g.enabled[v] for v in loop], taken, loop_start)
+        found = loop_excluders(self.prog.inst.model, instances, loop_enabled, taken, loop_start)
         tier = min(((e.strong, bool(e.per)) for e in found), default=None)
         chosen = [e for e in found if (e.strong, bool(e.per)) == tier]  # those explain_loop names
         holds_then = None
-        if chosen:
+        # on a reduced graph only fairness on whole actions is the same for every copy: whether the
+        # property holds with fairness on one instance is not asked there (NOTE(symmetric-liveness))
+        if chosen and (self.canon is None or not any(e.per for e in chosen)):
             extra = []
             for e in chosen:
                 members = [i for i, (name, label) in enumerate(instances)
@@ -527,6 +575,127 @@ class LivenessChecker:
                 extra.append(self._group(FairGroup(e.label, e.strong, frozenset(members))))
             holds_then = self._find(region, prefix_of, must_visit, prop, groups + extra, explain=False) is None
         return explain_loop(self.prog.inst.model, found, holds_then, assumed)
+
+    # ------------------------------------------------------------ NOTE(symmetric-liveness): concrete lassos
+
+    def _enabled(self, x: tuple) -> int:
+        """The bitmask of the action instances enabled in the concrete state x (a guard that
+        fails to evaluate counts, as in the graph)."""
+        mask = 0
+        for i, a in enumerate(self.prog.actions):
+            try:
+                if a.guard is None or a.guard(x, None, self.env):
+                    mask |= 1 << i
+            except EvalError:
+                mask |= 1 << i
+        return mask
+
+    def _holds(self, expr, x: tuple) -> bool:
+        fn = self._fns.get(id(expr))
+        if fn is None:
+            fn = self._fns[id(expr)] = self.prog.compiler.expr(expr)
+        return bool(fn(x, None, self.env))
+
+    def _concretize(self, path, cycle) -> tuple[list[tuple], list[int | None], int]:
+        """The reduced lasso as concrete states and action instances: each reduced step is
+        taken from the concrete state by an instance of the same action whose successor has
+        the step's canonical form (one exists: the concrete state is a permutation of the
+        canonical one, and so is the instance); the cycle is walked again until the concrete
+        run is back where the cycle began (the accumulated permutation has a finite order).
+        The last state repeats the loop's first when there is a cycle."""
+        g, acts, canon, env = self.g, self.prog.actions, self.canon, self.env
+        # an instance may stand for another only with the same action and the same arguments
+        # that are not copies (fairness groups tell those apart: `fair action vote(approve)`)
+        kind = [(act.action.name, tuple(v for v, p in zip(act.args, act.action.params)
+                                        if not isinstance(p.ty, ProcType))) for act in acts]
+
+        def step(x: tuple, a: int, target: int) -> tuple[int, tuple]:
+            name, want = acts[a].action.name, g.states[target]
+            for b, act in enumerate(acts):
+                if kind[b] != kind[a]:
+                    continue
+                try:
+                    if act.guard is not None and not act.guard(x, None, env):
+                        continue
+                    t = act.update(x, env)
+                except EvalError:
+                    continue
+                if canon(t) == want:
+                    return b, t
+            raise _NeedFull(f"no concrete step of {name} matches the reduced graph")
+
+        x = g.origin[path[0][0]] if g.origin else g.states[path[0][0]]
+        xs, ai = [x], [None]
+        for v, a in path[1:]:
+            b, x = step(x, a, v)
+            xs.append(x)
+            ai.append(b)
+        loop_start = len(xs) - 1
+        if not cycle:
+            return xs, ai, loop_start
+        entry = x
+        for _ in range(MAX_LOOP_TURNS):
+            for v, a in cycle:
+                b, x = step(x, a, v)
+                xs.append(x)
+                ai.append(b)
+            if x == entry:
+                return xs, ai, loop_start
+        raise _NeedFull(f"the reduced cycle did not close concretely within {MAX_LOOP_TURNS} turns")
+
+    def _concrete_trace(self, xs: list[tuple], ai: list[int | None], loop_start: int, has_cycle: bool) -> Trace:
+        inst, acts = self.prog.inst, self.prog.actions
+        shown = [None if b is None else acts[b] for b in ai]
+        if not has_cycle:
+            trace = make_trace(inst, xs, shown, loop_start)
+            return Trace(trace.steps, loop_start, None)
+        last = acts[ai[-1]]
+        closing = Step(last.action.name, action_args(last), inst.display_state(xs[-1]), ())
+        trace = make_trace(inst, xs[:-1], shown[:-1], loop_start)
+        return Trace(trace.steps, loop_start, closing)
+
+    def _replays(self, prop: Liveness, xs: list[tuple], ai: list[int | None], loop_start: int, has_cycle: bool) -> bool:
+        """The concrete lasso, checked on its own terms: every step a transition of the
+        program, the loop closed, every fairness group and assumption met on the loop, and
+        the property false on the run (NOTE(liveness-semantics))."""
+        acts, env = self.prog.actions, self.env
+        for x, b, y in zip(xs, ai[1:], xs[1:]):
+            act = acts[b]
+            try:
+                if (act.guard is not None and not act.guard(x, None, env)) or act.update(x, env) != y:
+                    return False
+            except EvalError:
+                return False
+        loop = xs[loop_start:-1] if has_cycle else xs[loop_start:]
+        if has_cycle and xs[-1] != xs[loop_start]:
+            return False
+        if not has_cycle and self._enabled(xs[-1]):
+            return False  # a stutter is a run's end only in a deadlock
+        taken = set(ai[loop_start + 1:]) if has_cycle else set()
+        masks = [self._enabled(x) for x in loop]
+        for fg in self.fair:
+            on = fg.concrete(self.prog.compiler, acts, env)
+            if any(b in fg.members for b in taken):
+                continue
+            ons = [on(x, m) for x, m in zip(loop, masks)]
+            if (fg.strong and any(ons)) or (not fg.strong and all(ons)):
+                return False
+        for a in prop.assume:
+            vals = [self._holds(a.a, x) for x in loop]
+            if not (all(vals) if a.kind == "stabilizes" else any(vals)):
+                return False
+        run = xs if not has_cycle else xs[:-1]
+        if prop.kind == "eventually":
+            return not any(self._holds(prop.p, x) for x in run)
+        if prop.kind == "infinitely":
+            return not any(self._holds(prop.q, x) for x in loop)
+        if prop.kind == "stabilizes":
+            return not all(self._holds(prop.p, x) for x in loop)
+        if prop.kind == "leadsto":
+            qs = [self._holds(prop.q, x) for x in run]
+            return any(self._holds(prop.p, x) and not any(qs[i:]) and not any(qs[loop_start:])
+                       for i, x in enumerate(run))
+        return False
 
 
 def _mask(members) -> int:
@@ -568,8 +737,30 @@ def _back(g: Graph, targets: set[int], allowed: set[int]) -> set[int]:
 
 def liveness_verdicts(prog: Program, props: list[Liveness], unknown_forms: list[tuple[str, str]], scope: str,
                       max_states: int | None, deadline: float | None,
-                      control: Control | None = None) -> tuple[list[Verdict], list[str], int]:
-    """Verdicts for the liveness properties of an instance, notes, and the graph's size."""
+                      control: Control | None = None, canon=None) -> tuple[list[Verdict], list[str], int]:
+    """Verdicts for the liveness properties of an instance, notes, and the graph's size.
+    `canon`: the symmetry reduction's canonical form (None: none), used when sound.
+
+    NOTE(symmetric-liveness): why one state per orbit decides liveness.  The reduction
+    permutes the copies of a family (NOTE(symmetry) in checker/engines/explicit.py), and
+    nothing in a model can name one copy, so every guard, update, property predicate and
+    assumption treats permuted states alike; the reduced graph has an edge c --a--> d when
+    the canonical state c steps by instance a to a state whose canonical form is d.  When
+    every fairness group is closed under the permutations (fairness per whole action, or per
+    values that are not copies: `symmetric_fairness`), whether a group is enabled in a state
+    and whether a step takes it is the same for every state and step of an orbit.  Then:
+    a fair lasso of the whole graph maps, state by state, onto a walk of the reduced graph
+    with the same predicates, the same groups enabled and the same groups taken: a fair lasso
+    there.  Conversely, a reduced lasso is walked concretely (`_concretize`): each step from a
+    permutation of its canonical state by the permuted instance; one turn of the cycle ends in
+    a permutation p of where it began, and after as many turns as p's order the concrete run
+    is back: a cycle whose states and steps are those of the reduced one, permuted, so just as
+    fair and just as violating.  So a property has a fair counterexample on the reduced graph
+    exactly when it has one on the whole graph: `holds` there is `holds`.  A reduced lasso is
+    shown only after it is made concrete and replayed on its own terms (`_replays`: steps,
+    closure, every fairness group, the assumptions, the property); if that fails (it should
+    not), the property is decided again on the whole graph.  With fairness per copy the
+    groups are not closed under the permutations, and the whole graph is built, with a note."""
     control = control if control is not None else Control()
     start = time.monotonic()
     out: list[Verdict] = []
@@ -577,8 +768,12 @@ def liveness_verdicts(prog: Program, props: list[Liveness], unknown_forms: list[
     if not props:
         return [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", None, None, 0.0, reason=r)
                 for n, r in unknown_forms], notes, 0
+    why_not = symmetric_fairness(prog.inst.model) if canon is not None else None
+    if why_not is not None:
+        notes.append(why_not)
+        canon = None
     try:
-        g = build_graph(prog, max_states, deadline, control)
+        g = build_graph(prog, max_states, deadline, control, canon)
     except Stopped as e:
         secs = time.monotonic() - start
         out = [Verdict(p.name, "property", Status.UNKNOWN, scope, "explicit", None, None, secs, reason=str(e))
@@ -586,12 +781,24 @@ def liveness_verdicts(prog: Program, props: list[Liveness], unknown_forms: list[
         out += [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", None, None, secs, reason=r)
                 for n, r in unknown_forms]
         return out, notes, 0
-    checker = LivenessChecker(prog, g)
+    checker = LivenessChecker(prog, g, canon)
+    whole: LivenessChecker | None = None  # the unreduced graph, built only if a reduced lasso fails its replay
     for p in props:
-        o = checker.check(p)
+        graph = g
+        try:
+            o = checker.check(p)
+        except _NeedFull as e:
+            try:
+                if whole is None:
+                    whole = LivenessChecker(prog, build_graph(prog, max_states, deadline, control))
+                o = whole.check(p)
+                o = LiveOutcome(o.status, o.trace, o.reason, o.notes + (f"{e}; decided on the unreduced graph",), o.depth)
+                graph = whole.g
+            except Stopped as stop:
+                o = LiveOutcome(Status.UNKNOWN, reason=f"{e}, and the unreduced graph could not be built: {stop}")
         secs = time.monotonic() - start
-        out.append(Verdict(p.name, "property", o.status, scope, "explicit", len(g.states),
-                           o.depth if o.depth is not None else g.depth, secs, o.trace, o.reason, o.notes))
+        out.append(Verdict(p.name, "property", o.status, scope, "explicit", len(graph.states),
+                           o.depth if o.depth is not None else graph.depth, secs, o.trace, o.reason, o.notes))
     out += [Verdict(n, "property", Status.UNKNOWN, scope, "explicit", None, None, 0.0, reason=r)
             for n, r in unknown_forms]
     return out, notes, len(g.states)

@@ -277,8 +277,9 @@ def _cell(p: PropertyResult, label: str, common: str, engine: bool) -> str:
 
 def engines_line(report: CheckReport) -> str:
     """NOTE(honest-counts): what each engine did, in its own measure: the explicit engine's
-    states (and the states of the liveness graphs, which have no symmetry reduction), the
-    symbolic engines' depth or k, proofs for every size on the counter abstraction."""
+    states, and the states of the liveness graphs it built besides (a second search, reduced by
+    symmetry only where that is sound: NOTE(symmetric-liveness) in checker/engines/liveness.py),
+    the symbolic engines' depth or k, proofs for every size on the counter abstraction."""
     explicit_states, explicit_runs, live_states, depth = 0, [], 0, 0
     bmc, kind, pdr, runs = None, None, False, 0
     for r in report.instances:
@@ -302,7 +303,7 @@ def engines_line(report: CheckReport) -> str:
     if explicit_runs:
         n = len(explicit_runs)
         text = f"explicit {explicit_states:,} states" + (f" in {n} instances" if n > 1 else f", depth {depth}")
-        if live_states and live_states != explicit_states:
+        if live_states:
             text += f" (+{live_states:,} for liveness)"
         parts.append(text)
     if bmc is not None:

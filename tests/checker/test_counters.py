@@ -333,7 +333,7 @@ def test_unreachable_local_states_are_pruned_and_the_proofs_get_simpler():
 
 # ---------------------------------------------------------------- generated models: liveness for every size
 
-LIVE_TOP = 4  # sizes compared for liveness (the explicit liveness graph has no symmetry reduction)
+LIVE_TOP = 4  # sizes compared for liveness (kept small from when the explicit liveness graph was never reduced)
 LIVE_BEYOND = 8  # a violation's witness up to this size is confirmed explicitly
 LIVE_FAST_TIMEOUT = 4.0  # seconds per property for the counters in the fast tier
 
