@@ -1,5 +1,5 @@
-"""The `forkproof` command line: the group, `check` and `parse`; `thresholds`, `diff` and
-`graph` live beside it (checker/cli/).  Commands read options, call the layers below and
+"""The `forkproof` command line: the group, `check` and `parse`; `thresholds`, `diff`,
+`graph` and `conform` live beside it (checker/cli/).  Commands read options, call the layers below and
 print what they return; the exit codes are NOTE(exit-codes) in checker/semantics/verdict.py.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from forkproof.about import VERSION
 from forkproof.api import load_text, read_source
 from forkproof.cli import progress
 from forkproof.cli.common import internal_error, print_errors
+from forkproof.cli.conform import conform
 from forkproof.cli.diff import diff
 from forkproof.cli.graph import graph
 from forkproof.cli.options import search_options, selection_options
@@ -236,6 +237,7 @@ def parse(model, dump_ir):
 cli.add_command(thresholds)
 cli.add_command(diff)
 cli.add_command(graph)
+cli.add_command(conform)
 
 
 def main() -> None:
