@@ -39,7 +39,7 @@ from forkproof.output.formats import itf_state
 from forkproof.run.conform import EXAMPLES, MAX_INPUTS, ConformReport, Impl
 from forkproof.run.conform import conform as run_conform
 from forkproof.run.plan import plan, scope_of
-from forkproof.run.values import differences, py_leaf, runtime_leaf, shown, state_dict
+from forkproof.run.values import differences, py_leaf, runtime_leaf, shown, state_dict, variables
 from forkproof.semantics.compile import ActionInstance, Compiler, EvalError, compile_program, walk
 from forkproof.semantics.instance import Instance, display_value, instantiate
 from forkproof.spec import ir as I
@@ -101,13 +101,14 @@ class Reference:
         self._instances: dict[tuple[str, tuple], ActionInstance] = {
             (ai.action.name, ai.args): ai for ai in self.prog.actions}
         self._comp = Compiler(self.inst)
+        self._variables = variables(self.inst)
 
     def initial(self) -> list[tuple]:
         return list(dict.fromkeys(self.inst.initial_states()))
 
     def state(self, s: tuple, only: Mapping[str, object] | None = None) -> dict[str, object]:
         """The state as Python (NOTE(python-values)); `only`: just the variables it names."""
-        return state_dict(self.inst, s, only)
+        return state_dict(self.inst, s, only, self._variables)
 
     def domain(self, a: I.Action, param: I.Binder) -> list[object]:
         """The values of an action's parameter, as Python."""

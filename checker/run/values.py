@@ -145,10 +145,12 @@ def variable(inst: Instance, vs: VarSlots) -> Variable:
     return Variable(vs.var.name, vs.var.family, vs, tuple(keys), ty)
 
 
-def state_dict(inst: Instance, state: tuple, only: Mapping[str, object] | None = None) -> dict[str, object]:
-    """A state as Python (NOTE(python-values)); `only`: just the globals and families it names."""
+def state_dict(inst: Instance, state: tuple, only: Mapping[str, object] | None = None,
+               known: list[Variable] | None = None) -> dict[str, object]:
+    """A state as Python (NOTE(python-values)); `only`: just the globals and families it names;
+    `known`: `variables(inst)`, when the caller keeps it."""
     out: dict[str, object] = {}
-    for v in variables(inst):
+    for v in known if known is not None else variables(inst):
         if v.family is None:
             if only is None or v.name in only:
                 out[v.name] = v.value(state)
