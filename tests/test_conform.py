@@ -198,7 +198,7 @@ def test_json_report(workdir):
     (("passes", "--impl", "near_rules:passes", "-p", "V=12"), "FP533",
      # V = 12: 13 versions x, 13 counts in 0..6
      f"models/near_protocol_upgrade.fork:36:1: error[FP533]: the domain of passes has {13 * 7 ** 13:,} inputs "
-     f"({13 * 7 ** 13:,} at BLOCKS = 6, V = 12), more than --max-inputs 300,000: bind smaller values with --param, "
+     f"({13 * 7 ** 13:,} at BLOCKS = 6, V = 12), more than --max-inputs 200,000: bind smaller values with --param, "
      "or raise --max-inputs"),
     (("passes", "--impl", "near_rules:passes", "-p", "BLOCKS=0"), "FP402", None),
 ])
@@ -250,6 +250,19 @@ def test_an_open_param_and_a_family_go_to_the_function_as_values_and_copies(work
     assert "  input: N = 2, Validator = [{ballot: Unvoted}, {ballot: Yes}]" in r.output
     assert "  model: code_rule = true  (yes = 1, no = 0, T = 1: 1 > 0 and 1 + 0 >= 1)" in r.output
     assert "  implementation: false" in r.output
+
+
+def test_params_the_rule_does_not_read_keep_one_value(workdir):
+    """Cardano's committee rule reads C and MIN_GAP; D and S (DReps, pools) have no value
+    either, and take the first value the assumptions allow (D >= 1, S >= 1) instead of all
+    seven: one instance per C, not 49."""
+    Path("cc.py").write_text("def cc(**inputs):\n    return False\n", encoding="utf-8")
+    r = run("models/cardano_cip1694_ratification.fork", "cc_threshold", "--impl", "cc:cc", "--up-to", "2",
+            "--examples", "0")
+    assert r.exit_code == 1
+    # C = 1, 2; each member's seat one of 4; committee true or false: 2 * (4 + 16)
+    assert "domain: C = 1, 2, MIN_GAP = 0: 2 instances, 40 inputs compared" in r.output
+    assert "implementation: cc:cc, given C, MIN_GAP, committee, Member" in r.output
 
 
 def test_an_import_error_in_the_module_is_located(workdir):

@@ -65,7 +65,7 @@ from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError, Note, Span, closest
 
 EXAMPLES = 200  # Hypothesis's inputs beyond the domain (--examples)
-MAX_INPUTS = 300_000  # the largest domain compared input by input (--max-inputs)
+MAX_INPUTS = 200_000  # the largest domain compared input by input (--max-inputs)
 MAX_SLOTS = 64  # NOTE(conform-beyond)
 BIG = 2 ** 64
 
@@ -328,16 +328,36 @@ def _slot_domain(inst: Instance, k: int, up_to: int) -> list[object]:
 
 
 def domain_plan(model: I.Model, r: Reads, bindings: dict[str, list[object]], up_to: int) -> list[dict[str, object]]:
-    """NOTE(conform-domain): every instance, one per value of the params the rule depends on."""
+    """NOTE(conform-domain): every instance, one per value of the params the rule depends on.
+    A param with no value that the rule does not depend on takes one value, the first (of
+    each such param in step) that the assumptions allow."""
     b = dict(bindings)
+    spare: list[tuple[str, list[object]]] = []
     for p in model.params:
-        if p.name in b or p.default is not None or p.sweep is not None or not isinstance(p.ty, I.IntType):
+        if p.name in b or p.default is not None or p.sweep is not None:
             continue
-        lo = 0
-        if p.ty.bounded:
-            lo = max(0, _const(model, p.ty.lo, {}))
-        b[p.name] = list(range(lo, max(lo, up_to) + 1))
-    combos, _ = plan(model, b)
+        if isinstance(p.ty, I.IntType):
+            lo = max(0, _const(model, p.ty.lo, {})) if p.ty.bounded else 0  # type: ignore[arg-type]
+            values: list[object] = list(range(lo, max(lo, up_to) + 1))
+        elif isinstance(p.ty, I.EnumType):
+            values = list(range(len(p.ty.members)))
+        elif isinstance(p.ty, I.BoolType):
+            values = [False, True]
+        else:
+            continue
+        if p.name in r.params:
+            b[p.name] = values
+        else:
+            spare.append((p.name, values))
+    combos = None
+    for i in range(max((len(v) for _, v in spare), default=0)):
+        try:
+            combos, _ = plan(model, {**b, **{n: [v[min(i, len(v) - 1)]] for n, v in spare}})
+            break
+        except ModelError:
+            continue
+    if combos is None:
+        combos, _ = plan(model, {**b, **dict(spare)})
     out, seen = [], set()
     for c in combos:
         key = tuple(c[n] for n in r.params)
