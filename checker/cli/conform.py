@@ -13,9 +13,8 @@ import sys
 
 import click
 
-from forkproof.about import VERSION
 from forkproof.api import load_text, read_source
-from forkproof.cli.common import internal_error, print_errors
+from forkproof.cli.common import exit_usage, internal_error
 from forkproof.output.conform import render_text, to_json
 from forkproof.run.conform import EXAMPLES, MAX_INPUTS, conform as run_conform, find_rule, load_impl
 from forkproof.run.plan import parse_bindings
@@ -56,12 +55,7 @@ def conform(model, rule, impl, params, up_to, examples, seed, max_inputs, fmt):
         fn = load_impl(impl, os.getcwd())
         rep = run_conform(m, rule, fn, bindings, up_to=up_to, examples=examples, seed=seed, max_inputs=max_inputs)
     except ModelError as err:
-        if fmt == "json":
-            click.echo(json.dumps({"forkproof": VERSION, "schema": 1, "exit_code": int(ExitCode.USAGE), "file": model,
-                                   "errors": [d.to_json(model) for d in err.diagnostics]}, indent=2))
-        else:
-            print_errors(err, model, source, "text")
-        sys.exit(ExitCode.USAGE)
+        exit_usage(err, model, source, fmt)
     except BrokenPipeError:
         sys.stdout = open(os.devnull, "w")
         sys.exit(ExitCode.INCONCLUSIVE)
