@@ -265,6 +265,17 @@ def test_params_the_rule_does_not_read_keep_one_value(workdir):
     assert "implementation: cc:cc, given C, MIN_GAP, committee, Member" in r.output
 
 
+def test_a_librarys_rule_with_an_int_parameter(workdir):
+    """lib/byzantine.fork's quorum(k: int): k, an unbounded int, takes 0..--up-to; N and T are
+    open, N > 3T: T = 0 with N = 1..6 and T = 1 with N = 4..6, 9 instances of 7 values of k."""
+    Path("byz.py").write_text("def quorum(k, N, T):\n    return k > N - T\n", encoding="utf-8")
+    r = run("models/lib/byzantine.fork", "quorum", "--impl", "byz:quorum", "--examples", "0")
+    assert r.exit_code == 1, r.output
+    assert r.output.splitlines()[0] == "forkproof 0.1.0: models/lib/byzantine.fork: library Byzantine"
+    # > and >= part where k == N - T: once per instance; the smallest instance is N = 1, T = 0
+    assert "disagree on 9 of 63 inputs in the domain; the smallest:\n  input: N = 1, T = 0, k = 1\n" in r.output
+
+
 def test_an_import_error_in_the_module_is_located(workdir):
     Path("broken_rules.py").write_text("import math\n\nVALUE = 1 / 0\n", encoding="utf-8")
     r = run("models/near_protocol_upgrade.fork", "passes", "--impl", "broken_rules:passes")

@@ -17,7 +17,7 @@ def render_text(rep: ConformReport) -> str:
     rule = rep.rule
     where = f" (line {rule.span.line})" if rule.span is not None else ""
     given = ", ".join(rep.takes if rep.takes is not None else rep.inputs) or "nothing"
-    lines = [f"forkproof {VERSION}: {rep.model.path}: model {rep.model.name}",
+    lines = [f"forkproof {VERSION}: {rep.model.path}: {rep.model.header}",
              f"rule: {rule_text(rule)}{where}",
              f"implementation: {rep.impl}, given {given}",
              f"domain: {rep.domain}: {_count(rep.instances, 'instance')}, {_count(rep.compared, 'input')} compared"]
