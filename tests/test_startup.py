@@ -71,7 +71,7 @@ def test_the_symbolic_engines_and_open_params_still_load_z3():
 
 def test_help_lists_the_lazy_commands():
     out = _loaded(_cli(["--help"]))["stdout"]
-    for name in ("check", "parse", "thresholds", "diff", "graph"):
+    for name in ("check", "parse", "thresholds", "diff", "graph", "conform"):
         assert f"  {name} " in out
 
 

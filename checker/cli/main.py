@@ -1,5 +1,5 @@
-"""The `forkproof` command line: the group, `check` and `parse`; `thresholds`, `diff` and
-`graph` live beside it (checker/cli/).  Commands read options, call the layers below and
+"""The `forkproof` command line: the group, `check` and `parse`; `thresholds`, `diff`,
+`graph` and `conform` live beside it (checker/cli/).  Commands read options, call the layers below and
 print what they return; the exit codes are NOTE(exit-codes) in checker/semantics/verdict.py.
 """
 from __future__ import annotations
@@ -35,7 +35,8 @@ class _Commands(click.Group):
     and every run would pay for them (tests/test_startup.py pins that `check` and `parse`
     load neither)."""
 
-    LAZY = {"thresholds": "forkproof.cli.thresholds", "diff": "forkproof.cli.diff", "graph": "forkproof.cli.graph"}
+    LAZY = {"thresholds": "forkproof.cli.thresholds", "diff": "forkproof.cli.diff", "graph": "forkproof.cli.graph",
+            "conform": "forkproof.cli.conform"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})

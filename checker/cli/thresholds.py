@@ -18,9 +18,8 @@ import sys
 
 import click
 
-from forkproof.about import VERSION
 from forkproof.api import load_text, read_source
-from forkproof.cli.common import internal_error, print_errors
+from forkproof.cli.common import exit_usage, internal_error
 from forkproof.output.thresholds import render_text, to_json
 from forkproof.run.plan import parse_bindings
 from forkproof.run.thresholds import analyse_thresholds, exit_code
@@ -54,12 +53,7 @@ def thresholds(model, params, up_to, fmt, properties, rules, faulty, theta):
         bindings = parse_bindings(m, list(params))
         reports = analyse_thresholds(m, bindings, up_to, list(properties), faulty, theta, list(rules))
     except ModelError as err:
-        if fmt == "json":
-            click.echo(json.dumps({"forkproof": VERSION, "schema": 1, "exit_code": int(ExitCode.USAGE), "file": model,
-                                   "thresholds": [], "errors": [d.to_json(model) for d in err.diagnostics]}, indent=2))
-        else:
-            print_errors(err, model, source, "text")
-        sys.exit(ExitCode.USAGE)
+        exit_usage(err, model, source, fmt, thresholds=[])
     except BrokenPipeError:
         sys.stdout = open(os.devnull, "w")
         sys.exit(ExitCode.INCONCLUSIVE)

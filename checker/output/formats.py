@@ -449,6 +449,12 @@ def itf_trace(rep: CheckReport, p: PropertyResult) -> dict:
     return doc
 
 
+def itf_state(m: I.Model, state: dict[str, object]) -> dict[str, object]:
+    """One state (locations to display values, `Instance.display_state`) as ITF variables and
+    values, as `itf_trace` writes each state (forkproof.testing reads traces back with it)."""
+    return _itf_values(state, m, _itf_layout(m))
+
+
 def _itf_action(step: Step | None) -> dict:
     if step is None or step.action is None:
         return {"action": None}

@@ -175,10 +175,10 @@ class Compiler:
     """Compiles expressions of one instance.  `bound` maps binder uids to values folded in
     as constants; every other binder is read from `env` at run time."""
 
-    def __init__(self, inst: Instance, constant: bool = False):
+    def __init__(self, inst: Instance, constant: bool = False, env: int | None = None):
         self.inst = inst
         self.constant = constant
-        self.env_size = env_size(inst.model)
+        self.env_size = env_size(inst.model) if env is None else env  # `env`: env_size(inst.model), known already
 
     def run_const(self, e: Expr) -> object:
         x = self.value(e, {})

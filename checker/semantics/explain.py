@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
-from forkproof.semantics.compile import Compiler, EvalError, walk
+from forkproof.semantics.compile import Compiler, EvalError, env_size, walk
 from forkproof.semantics.instance import Instance, display_value
 from forkproof.spec import ir as I
 from forkproof.spec.ir import expr_str
@@ -119,6 +119,22 @@ class Explainer:
             out.append(tuple(lines))
             before = now
         return out
+
+
+def spelled(inst: Instance, body: I.Expr, state: tuple, args: dict[int, tuple[object, I.Type]] | None = None) -> str | None:
+    """A rule's inputs and the rule with their values in `state` ("blocks[0] = 4, BLOCKS = 5: 4 > 4/5 * 5"),
+    its def parameters `args` (binder uid -> (value, type)) written in first; None when it cannot be evaluated."""
+    vals = {uid: I.Lit(v, ty) for uid, (v, ty) in (args or {}).items()}
+    body = I.substitute(body, lambda x: vals.get(x.binder.uid) if isinstance(x, I.BoundRef) else None)
+    comp, env = Compiler(inst), [None] * env_size(inst.model)
+    try:
+        got = {a: comp.expr(a)(state, None, env) for a in _atoms(body)}
+    except Exception:  # an explanation is a courtesy (as in Explainer.spell)
+        return None
+    inputs = ", ".join(f"{expr_str(a)} = {_show(display_value(v, a.ty))}" for a, v in got.items())
+    lits = {a: I.Lit(v, a.ty) for a, v in got.items()}
+    filled = expr_str(I.substitute(body, lambda x: lits.get(x) if x in lits else None))
+    return f"{inputs}: {filled}" if inputs else filled
 
 
 def _show(v: object) -> str:
