@@ -17,6 +17,7 @@ from forkproof.cli import progress
 from forkproof.cli.common import internal_error, print_errors
 from forkproof.cli.diff import diff
 from forkproof.cli.graph import graph
+from forkproof.cli.mutate import mutate
 from forkproof.cli.options import search_options, selection_options
 from forkproof.cli.thresholds import thresholds
 from forkproof.output import formats
@@ -236,6 +237,7 @@ def parse(model, dump_ir):
 cli.add_command(thresholds)
 cli.add_command(diff)
 cli.add_command(graph)
+cli.add_command(mutate)
 
 
 def main() -> None:

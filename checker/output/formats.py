@@ -250,7 +250,7 @@ def render_sarif(reports: list[CheckReport], code: int, errors: list[dict] | Non
             if not accepted(p, require) or outcome(p, require) == "fixed":
                 results.append(_sarif_result(rep, p, require, timings))
     for d in errors or []:
-        results.append(_sarif_error(d))
+        results.append(sarif_error(d))
     run = {
         "tool": {"driver": {
             "name": "forkproof",
@@ -364,13 +364,15 @@ def _flow_location(path: str, span: Span | None, text: str, state: dict[str, str
     return out
 
 
-def _sarif_error(d: dict) -> dict:
+def sarif_error(d: dict, rule_index: int = _RULE_INDEX["model-error"]) -> dict:
+    """A diagnostic (`Diagnostic.to_json`) as a result of the rule "model-error", which is
+    rule `rule_index` of the run's driver."""
     span = d.get("span")
     loc: dict = {"artifactLocation": {"uri": artifact_uri(d.get("file") or ".")}}
     if span:
         loc["region"] = {"startLine": span["line"], "startColumn": span["col"], "endLine": span["end_line"],
                          "endColumn": span["end_col"]}
-    return {"ruleId": "model-error", "ruleIndex": _RULE_INDEX["model-error"], "level": "error",
+    return {"ruleId": "model-error", "ruleIndex": rule_index, "level": "error",
             "message": {"text": f"error[{d['code']}]: {d['message']}"}, "locations": [{"physicalLocation": loc}],
             "properties": {"code": d["code"]}}
 
