@@ -69,7 +69,7 @@ def mutate(model, params, fmt, engine, depth, symmetry, deadlock, max_states, wo
 
     def on_result(r: MutantResult, i: int, n: int) -> None:
         if show:
-            click.echo(f"[{i}/{n}] {r.mutant.id} {r.status}: {r.mutant.description} ({out.detail(r)})", err=True)
+            click.echo(f"[{i}/{n}] {r.mutant.id} {r.status}: {r.mutant.description} ({out.detail(r, '')})", err=True)
 
     source = None
     try:

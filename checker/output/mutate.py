@@ -28,13 +28,21 @@ def site(r: MutantResult, path: str) -> str:
     return f"{path}:{r.mutant.span.line}:{r.mutant.span.col}"
 
 
-def detail(r: MutantResult, where: bool = True) -> str:
-    """The table's last column: what decided the status (`where`: at which instance)."""
-    at = f" at {r.scope}" if where and r.scope else ""
+def shorter(scope: str, common: str) -> str:
+    """An instance's scope without the params every instance shares ("N = 3, BLOCKS = 5, V = 2"
+    -> "BLOCKS = 5" when the run's scope is "N = 3, BLOCKS = 1..6, V = 2")."""
+    fixed = {part for part in common.split(", ") if " = " in part and ".." not in part}
+    return ", ".join(part for part in scope.split(", ") if part not in fixed) or scope
+
+
+def detail(r: MutantResult, common: str | None = None) -> str:
+    """The table's last column: what decided the status (`common`: the run's scope, when it
+    has several instances, for at which one)."""
+    at = f" at {shorter(r.scope, common)}" if common is not None and r.scope else ""
     if r.status == "killed":
         return f"by {', '.join(r.killed_by)}{at}"
     if r.status == "equivalent":
-        return f"the same states and steps{at}"
+        return f"the same states and steps as the original{at}"
     if r.status == "survived":
         return "no property tells it apart (diff below)"
     return r.reason or ""
@@ -75,7 +83,7 @@ def render_text(rep: MutationReport, code: int, min_score: float | None = None) 
     rows = [("mutant", "site", "operator", "mutation", "status", "killed by, or why")]
     for r in rep.results:
         rows.append((r.mutant.id, site(r, rep.path), r.mutant.operator, r.mutant.description, r.status,
-                     detail(r, many)))
+                     detail(r, rep.scope if many else None)))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         lines.append(("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[5]).rstrip())

@@ -77,7 +77,7 @@ def instances_scope(model: I.Model, instances: list[dict[str, object]]) -> str:
         combos *= max(len(values), 1)
         if len(values) == 1:
             parts.append(f"{p.name} = {value_str(values[0], p.ty)}")
-        elif isinstance(p.ty, I.IntType) and values == list(range(values[0], values[0] + len(values))):
+        elif values and isinstance(p.ty, I.IntType) and values == list(range(values[0], values[0] + len(values))):
             parts.append(f"{p.name} = {values[0]}..{values[-1]}")
         elif values:
             parts.append(f"{p.name} in {{{', '.join(value_str(v, p.ty) for v in values)}}}")
