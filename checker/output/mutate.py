@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from forkproof.about import VERSION
-from forkproof.output.formats import SARIF_SCHEMA, artifact_uri, sarif_error
+from forkproof.output.formats import artifact_uri, sarif_document, sarif_error
 from forkproof.run.mutants import OPERATORS, STATUSES, MutantResult, MutationReport
 
 SCHEMA = 1  # the JSON document's shape (docs/mutation.md); raised if a field ever changes meaning
@@ -212,17 +212,4 @@ def render_sarif(rep: MutationReport | None, code: int, errors: list[dict] | Non
                       "minScore": min_score, "counts": {s: rep.count(s) for s in STATUSES}})
         if timings:
             props["seconds"] = round(rep.seconds, 6)
-    run = {
-        "tool": {"driver": {
-            "name": "forkproof",
-            "version": VERSION,
-            "semanticVersion": VERSION,
-            "rules": [{"id": rid, "name": rid, "shortDescription": {"text": text},
-                       "defaultConfiguration": {"level": level}} for rid, text, level in RULES],
-        }},
-        "invocations": [{"executionSuccessful": code != 2, "exitCode": code}],
-        "columnKind": "unicodeCodePoints",
-        "results": results,
-        "properties": props,
-    }
-    return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2)
+    return sarif_document(RULES, results, code, props)
