@@ -390,3 +390,10 @@ def test_bad_options_are_exit_2(tiny_file):
     assert invoke(tiny_file, "--param", "Q=1").exit_code == 2
     assert invoke(tiny_file, "--property", "nope").exit_code == 2
     assert invoke(tiny_file, "--operator", "nope").exit_code == 2
+
+
+def test_a_library_has_nothing_to_mutate():
+    r = invoke(ROOT / "models" / "lib" / "byzantine.fork")
+    assert r.exit_code == 0
+    assert "note: library Byzantine has no actions, so nothing to mutate" in r.stdout
+    assert "0 mutants: 0 killed" in r.stdout and "score = " in r.stdout

@@ -74,18 +74,17 @@ def render_text(rep: MutationReport, code: int, min_score: float | None = None) 
         how = "the original and each mutant checked as `check` checks them, every size included"
     lines = [
         f"forkproof {VERSION}: mutate {rep.path}: model {rep.model}",
-        f"scope: {rep.scope or 'the model'} ({how})",
-        f"engine: {rep.budget}",
-        *original_text(rep),
+        *([f"scope: {rep.scope or 'the model'} ({how})", f"engine: {rep.budget}", *original_text(rep)]
+          if rep.instances else []),
         f"{counts_text(rep)}; {rep.seconds:.2f}s",
-        "",
     ]
     rows = [("mutant", "site", "operator", "mutation", "status", "killed by, or why")]
     for r in rep.results:
         rows.append((r.mutant.id, site(r, rep.path), r.mutant.operator, r.mutant.description, r.status,
                      detail(r, rep.scope if many else None)))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    for row in rows:
+    lines += [""] if rep.results else []
+    for row in rows if rep.results else ():
         lines.append(("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[5]).rstrip())
     for r in rep.results:
         if r.status not in ("survived", "unknown"):

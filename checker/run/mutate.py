@@ -99,6 +99,11 @@ def mutate_model(model: I.Model, source: str, bindings: dict[str, list[object]],
     mutant_seconds = mutant_seconds or MUTANT_SECONDS
     chosen, _, deadlock = select(model, only, skip, options.deadlock)
     options = replace(options, deadlock=deadlock)
+    if model.library:  # NOTE(imports) in spec/load.py: no actions, so no code of its own to mutate
+        note = (f"library {model.name} has no actions, so nothing to mutate: `forkproof mutate` mutates a model's "
+                "own code, with the libraries it imports left as they are")
+        return MutationReport(model.path, model.name, options.engine, "", 0, (), (), 0, time.perf_counter() - start,
+                              "", (note,))
     instances, notes = mutation_instances(model, bindings, options.up_to)
     every = mutants(source)
     chosen_ops = [m for m in every if not operators or m.operator in operators]
