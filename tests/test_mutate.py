@@ -397,3 +397,15 @@ def test_a_library_has_nothing_to_mutate():
     assert r.exit_code == 0
     assert "note: library Byzantine has no actions, so nothing to mutate" in r.stdout
     assert "0 mutants: 0 killed" in r.stdout and "score = " in r.stdout
+
+
+def test_every_size_compares_the_results_of_check():
+    """--every-size: the original and each mutant as `check` checks them (N open: the counters'
+    proof and N = 1..2); the kill is reported at the smallest size that shows it."""
+    text = TINY.replace("param N: int = 3", "param N: int")
+    rep = run(text, operators=("drop-reset",), every_size=True, up_to=2)
+    assert [(r.mutant.id, r.status, r.killed_by, r.scope) for r in rep.results] == [
+        ("M25", "survived", (), "N = 1..2"),
+        ("M26", "killed", ("passed_only_with_quorum", "decided_by_the_rule"), "N = 1"),
+        ("M27", "survived", (), "N = 1..2")]
+    assert rep.every_size and rep.baseline == (("deadlock", "N = 1, 2", "violated"),)
