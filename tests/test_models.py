@@ -80,6 +80,7 @@ def test_near_holds_at_defaults(symmetry, states):
         "blocks_count_what_was_produced": Status.HOLDS,
         "version_never_decreases": Status.HOLDS,
         "adopted_only_above_threshold": Status.HOLDS,
+        "adopted_with_more_than_80_percent": Status.HOLDS,
         "at_most_one_version_passes": Status.HOLDS,
         "no_block_from_unsupporting_binary": Status.HOLDS,
         "newest_version_adopted": Status.HOLDS,
@@ -99,7 +100,8 @@ SEEDED_BUGS = [
      {"only_registered_hash_runs", "tampered_script_never_runs"}),
     (LIBRA, ("  status = Resolved\n", "  status = Voting\n"), ["RULE=Intended", "N=3"],
      {"resolved_at_most_once", "runtime"}),
-    (NEAR, ("blocks[x] > 80% * BLOCKS", "blocks[x] > 40% * BLOCKS"), [], {"at_most_one_version_passes"}),
+    (NEAR, ("blocks[x] > 80% * BLOCKS", "blocks[x] > 40% * BLOCKS"), [],
+     {"at_most_one_version_passes", "adopted_with_more_than_80_percent"}),
     (NEAR, ("when produced < BLOCKS and v.supports >= version", "when produced < BLOCKS"), [],
      {"version_never_decreases", "no_block_from_unsupporting_binary"}),
 ]
@@ -161,7 +163,8 @@ def test_near_with_open_validator_and_block_counts_is_proved_for_all():
     assert got == {
         name: (Status.PROVED, "all N, BLOCKS with N >= 1 and BLOCKS >= 1 and V >= 1, V = 2")
         for name in ("blocks_count_what_was_produced", "version_never_decreases", "adopted_only_above_threshold",
-                     "at_most_one_version_passes", "no_block_from_unsupporting_binary", "deadlock")}
+                     "adopted_with_more_than_80_percent", "at_most_one_version_passes",
+                     "no_block_from_unsupporting_binary", "deadlock")}
     # fairness per validator tells copies apart: no proof for every size, but every fixed size holds
     assert live[0] is Status.UNKNOWN
     reason = next(p for p in rep.properties if p.verdict.name == "newest_version_adopted").verdict.reason

@@ -31,12 +31,12 @@ if TYPE_CHECKING:
 
 class _Commands(click.Group):
     """NOTE(lazy-commands): the commands beside `check` and `parse` are imported when run (or
-    listed by --help), not at start-up: `thresholds` and `diff` load z3, `graph` networkx,
+    listed by --help), not at start-up: `thresholds`, `diff` and `mutate` load z3, `graph` networkx,
     and every run would pay for them (tests/test_startup.py pins that `check` and `parse`
     load neither)."""
 
     LAZY = {"thresholds": "forkproof.cli.thresholds", "diff": "forkproof.cli.diff", "graph": "forkproof.cli.graph",
-            "conform": "forkproof.cli.conform"}
+            "conform": "forkproof.cli.conform", "mutate": "forkproof.cli.mutate"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})

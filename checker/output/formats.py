@@ -250,25 +250,31 @@ def render_sarif(reports: list[CheckReport], code: int, errors: list[dict] | Non
             if not accepted(p, require) or outcome(p, require) == "fixed":
                 results.append(_sarif_result(rep, p, require, timings))
     for d in errors or []:
-        results.append(_sarif_error(d))
+        results.append(sarif_error(d))
+    props: dict = {"require": require, "exitCode": code,
+                   "selection": [{"file": r.model.path, **R.selection_json(r)} for r in reports]}
+    if timings:
+        props["seconds"] = round(sum(r.seconds for r in reports), 6)
+    return sarif_document(RULES, results, code, props)
+
+
+def sarif_document(rules, results: list[dict], code: int, properties: dict) -> str:
+    """One SARIF 2.1.0 run of forkproof: its rules ((id, short description, default level)),
+    its results, the exit code and the run's `properties`."""
     run = {
         "tool": {"driver": {
             "name": "forkproof",
             "version": VERSION,
             "semanticVersion": VERSION,
             "rules": [{"id": rid, "name": rid, "shortDescription": {"text": text},
-                       "defaultConfiguration": {"level": level}} for rid, text, level in RULES],
+                       "defaultConfiguration": {"level": level}} for rid, text, level in rules],
         }},
         "invocations": [{"executionSuccessful": code != 2, "exitCode": code}],
         "columnKind": "unicodeCodePoints",
         "results": results,
-        "properties": {"require": require, "exitCode": code,
-                       "selection": [{"file": r.model.path, **R.selection_json(r)} for r in reports]},
+        "properties": properties,
     }
-    if timings:
-        run["properties"]["seconds"] = round(sum(r.seconds for r in reports), 6)
-    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(doc, indent=2)
+    return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2)
 
 
 def artifact_uri(path: str) -> str:
@@ -364,13 +370,15 @@ def _flow_location(path: str, span: Span | None, text: str, state: dict[str, str
     return out
 
 
-def _sarif_error(d: dict) -> dict:
+def sarif_error(d: dict, rule_index: int = _RULE_INDEX["model-error"]) -> dict:
+    """A diagnostic (`Diagnostic.to_json`) as a result of the rule "model-error", which is
+    rule `rule_index` of the run's driver."""
     span = d.get("span")
     loc: dict = {"artifactLocation": {"uri": artifact_uri(d.get("file") or ".")}}
     if span:
         loc["region"] = {"startLine": span["line"], "startColumn": span["col"], "endLine": span["end_line"],
                          "endColumn": span["end_col"]}
-    return {"ruleId": "model-error", "ruleIndex": _RULE_INDEX["model-error"], "level": "error",
+    return {"ruleId": "model-error", "ruleIndex": rule_index, "level": "error",
             "message": {"text": f"error[{d['code']}]: {d['message']}"}, "locations": [{"physicalLocation": loc}],
             "properties": {"code": d["code"]}}
 

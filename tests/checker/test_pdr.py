@@ -86,6 +86,7 @@ def test_pdr_proves_every_near_invariant():
         "blocks_count_what_was_produced": Status.PROVED,
         "version_never_decreases": Status.PROVED,  # a step invariant
         "adopted_only_above_threshold": Status.PROVED,
+        "adopted_with_more_than_80_percent": Status.PROVED,  # a step invariant
         "at_most_one_version_passes": Status.PROVED,
         "no_block_from_unsupporting_binary": Status.PROVED,
         "deadlock": Status.PROVED,

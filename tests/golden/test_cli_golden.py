@@ -23,7 +23,7 @@ A case is two files in `tests/golden/cli/`:
                temporary directory's path is written as `<TRACE_DIR>` in stdout and stderr
                (file contents are compared exactly).
 
-Normalization, the only one: in the *text* report of `check` and `diff` (no `--format`, or
+Normalization, the only one: in the *text* report of `check`, `diff` and `mutate` (no `--format`, or
 `--format text`), a wall-clock time (`0.24s`, `in 6.79s`: digits, a point, exactly two
 digits, `s`, not inside a longer word or number) changes from run to run.  Each is replaced
 by the token `<TIME>`, and a run of spaces right before or right after a token is collapsed
@@ -184,8 +184,8 @@ _TIME = re.compile(r"(?<![\w.])\d+\.\d\ds(?![\w.])")
 
 
 def times_vary(args: list[str]) -> bool:
-    """True for the text report of `check` / `diff`, the only output with wall-clock times."""
-    if not args or args[0] not in ("check", "diff") or "--help" in args or "-h" in args:
+    """True for the text report of `check`, `diff` and `mutate`, the only output with wall-clock times."""
+    if not args or args[0] not in ("check", "diff", "mutate") or "--help" in args or "-h" in args:
         return False
     fmt = "text"
     for i, a in enumerate(args):
