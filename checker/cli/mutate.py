@@ -52,7 +52,7 @@ from forkproof.spec.errors import ModelError
 @click.option("--stream/--no-stream", "stream", default=None,
               help="A line on stderr for each mutant as it is classified. Default: when stderr is a terminal.")
 def mutate(model, params, fmt, engine, depth, symmetry, deadlock, max_states, workers, store, memory, timeout, only,
-           skip, up_to, every_size, operators, max_mutants, mutant_timeout, min_score, timings, stream):
+           skip, liveness, up_to, every_size, operators, max_mutants, mutant_timeout, min_score, timings, stream):
     """Check the mutants of MODEL: small edits of the kind protocol bugs are made of
     (`>` for `>=`, a fraction off by one, `and` for `or`, a guard conjunct or a reset
     dropped, `div` for `/`), each with the same engine and budgets as `check`, and report
@@ -78,7 +78,7 @@ def mutate(model, params, fmt, engine, depth, symmetry, deadlock, max_states, wo
             m = load_text(source, model)
             bindings = parse_bindings(m, list(params))
             rep = mutate_model(m, source, bindings, options, only, skip, max_mutants, mutant_timeout, every_size,
-                               on_result, operators)
+                               on_result, operators, liveness)
         except ModelError as err:
             print_errors(err, model, source, fmt)
             errors = [d.to_json(model) for d in err.diagnostics]

@@ -89,15 +89,15 @@ def instances_scope(model: I.Model, instances: list[dict[str, object]]) -> str:
 def mutate_model(model: I.Model, source: str, bindings: dict[str, list[object]], options: EngineOptions,
                  only: Sequence[str] = (), skip: Sequence[str] = (), max_mutants: int | None = None,
                  mutant_seconds: float | None = None, every_size: bool = False,
-                 on_result: OnResult | None = None, operators: Sequence[str] = ()) -> MutationReport:
+                 on_result: OnResult | None = None, operators: Sequence[str] = (), liveness: bool = True) -> MutationReport:
     """Every mutant of `model` (whose text is `source`), checked and classified (NOTE(mutant-status)).
     `operators`: only mutants of these (keys of OPERATORS), numbered as among all;
-    `max_mutants`: only the first so many of those."""
+    `max_mutants`: only the first so many of those; `liveness=False`: as --no-liveness."""
     start = time.perf_counter()
     if options.control is None:
         options = replace(options, control=Control())
     mutant_seconds = mutant_seconds or MUTANT_SECONDS
-    chosen, _, deadlock = select(model, only, skip, options.deadlock)
+    chosen, _, deadlock = select(model, only, skip, options.deadlock, liveness=liveness)
     options = replace(options, deadlock=deadlock)
     if model.library:  # NOTE(imports) in spec/load.py: no actions, so no code of its own to mutate
         note = (f"library {model.name} has no actions, so nothing to mutate: `forkproof mutate` mutates a model's "
@@ -113,7 +113,7 @@ def mutate_model(model: I.Model, source: str, bindings: dict[str, list[object]],
     if len(todo) < len(chosen_ops):
         notes.append(f"--max-mutants {max_mutants}: {len(chosen_ops) - len(todo)} of {len(chosen_ops)} mutants not "
                      f"checked ({todo[-1].id if todo else 'none'} was the last checked)")
-    check = _Check(chosen, bindings, instances, options, only, skip, every_size)
+    check = _Check(chosen, bindings, instances, options, only, skip, every_size, liveness)
     base = check.original()
     same = _Behaviour(chosen, instances, options.max_states)
     results: list[MutantResult] = []
@@ -147,9 +147,9 @@ class _Check:
     with --every-size as `check` does, one column of results."""
 
     def __init__(self, model: I.Model, bindings, instances: list[dict[str, object]], options: EngineOptions,
-                 only: Sequence[str], skip: Sequence[str], every_size: bool):
+                 only: Sequence[str], skip: Sequence[str], every_size: bool, liveness: bool = True):
         self.model, self.bindings, self.instances, self.options = model, bindings, instances, options
-        self.only, self.skip, self.every_size = only, skip, every_size
+        self.only, self.skip, self.every_size, self.liveness = only, skip, every_size, liveness
 
     def original(self) -> list[Results]:
         if self.every_size:
@@ -163,7 +163,7 @@ class _Check:
 
     def every(self, model: I.Model) -> Results:
         """Each result of `check`: per instance checked, and its verdict for every size."""
-        rep = check_model(model, self.bindings, self.options, self.only, self.skip)
+        rep = check_model(model, self.bindings, self.options, self.only, self.skip, liveness=self.liveness)
         out: Results = {}
         for p in rep.properties:
             g = p.group
@@ -183,7 +183,7 @@ class _Check:
         checked: list[dict[str, object]] = []
         try:
             mm = load_model_text(m.apply(source), self.model.path, read_file)
-            mm, _, _ = select(mm, self.only, self.skip, self.options.deadlock)
+            mm, _, _ = select(mm, self.only, self.skip, self.options.deadlock, liveness=self.liveness)
             if self.every_size:
                 kills, unknown = _compare(base[0], self.every(mm))
                 if kills:
