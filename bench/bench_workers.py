@@ -26,6 +26,7 @@ get at that moment.
 from __future__ import annotations
 
 import argparse
+import ast
 import multiprocessing
 import os
 import platform
@@ -100,7 +101,7 @@ def _timed(job) -> tuple[float, float, tuple]:
     os.waitpid(pid, 0)
     if not data:
         sys.exit("a measured search failed")
-    return eval(data)  # noqa: S307 - our own child's repr of floats and ints
+    return ast.literal_eval(data.decode())  # our own child's repr of floats and ints
 
 
 def load() -> str:

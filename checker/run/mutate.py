@@ -33,7 +33,7 @@ from dataclasses import replace
 
 from forkproof.run.check import check_model
 from forkproof.run.mutants import Mutant, MutantResult, MutationReport, mutants
-from forkproof.run.plan import join_scopes, plan, scope_of, symbolic_params
+from forkproof.run.plan import join_scopes, plan, scope_of, sweep_scope, symbolic_params
 from forkproof.run.portfolio import EngineOptions, budget_of, run_engine
 from forkproof.run.select import select
 from forkproof.run.sizes import sizes_up_to
@@ -44,7 +44,6 @@ from forkproof.semantics.replay import successors
 from forkproof.semantics.verdict import Status
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError
-from forkproof.spec.ir import value_str
 from forkproof.spec.load import load_model_text, read_file
 
 MUTANT_SECONDS = 60.0  # NOTE(mutant-status): a mutant's whole budget when --mutant-timeout is not given
@@ -71,19 +70,12 @@ def mutation_instances(model: I.Model, bindings: dict[str, list[object]], up_to:
 def instances_scope(model: I.Model, instances: list[dict[str, object]]) -> str:
     """"N = 1..6, RULE in {Code, Intended}": each param's values over the instances, when
     the instances are every combination of those; otherwise each instance's scope."""
-    parts, combos = [], 1
+    combos = 1
     for p in model.params:
-        values = list(dict.fromkeys(x[p.name] for x in instances if p.name in x))
-        combos *= max(len(values), 1)
-        if len(values) == 1:
-            parts.append(f"{p.name} = {value_str(values[0], p.ty)}")
-        elif values and isinstance(p.ty, I.IntType) and values == list(range(values[0], values[0] + len(values))):
-            parts.append(f"{p.name} = {values[0]}..{values[-1]}")
-        elif values:
-            parts.append(f"{p.name} in {{{', '.join(value_str(v, p.ty) for v in values)}}}")
+        combos *= max(len({repr(x[p.name]) for x in instances if p.name in x}), 1)
     if combos != len({tuple(sorted((k, repr(v)) for k, v in x.items())) for x in instances}):
         return " | ".join(scope_of(model, x) for x in instances)
-    return ", ".join(parts)
+    return sweep_scope(model, instances)
 
 
 def mutate_model(model: I.Model, source: str, bindings: dict[str, list[object]], options: EngineOptions,

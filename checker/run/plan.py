@@ -139,16 +139,19 @@ def scope_of(model: I.Model, params: dict[str, object]) -> str:
 
 
 def sweep_scope(model: I.Model, runs: list[dict[str, object]]) -> str:
-    """"N = 1..6" when one int param varies over consecutive values, else a list."""
+    """"N = 1..6" when an int param varies over consecutive values, else a list ("RULE in
+    {Code, Intended}": an enum's values are ints at run time, but not a range).  A param no
+    run binds is left out."""
     if len(runs) == 1:
         return scope_of(model, runs[0])
     parts = []
     for p in model.params:
-        vals = [r[p.name] for r in runs]
-        distinct = list(dict.fromkeys(vals))
+        distinct = list(dict.fromkeys(r[p.name] for r in runs if p.name in r))
+        if not distinct:
+            continue
         if len(distinct) == 1:
             parts.append(f"{p.name} = {value_str(distinct[0], p.ty)}")
-        elif all(isinstance(v, int) and not isinstance(v, bool) for v in distinct) and distinct == list(range(distinct[0], distinct[-1] + 1)):
+        elif isinstance(p.ty, I.IntType) and distinct == list(range(distinct[0], distinct[-1] + 1)):
             parts.append(f"{p.name} = {distinct[0]}..{distinct[-1]}")
         else:
             parts.append(f"{p.name} in {{{', '.join(value_str(v, p.ty) for v in distinct)}}}")
