@@ -118,12 +118,13 @@ def tier(request) -> str:
     The test picks its example count (or size) from it.
 
     The cyclic garbage earlier tests left is collected first.  Measured: one explicit check
-    with liveness (an 8-state graph) run before it in the same worker changed which models
-    the derandomized `test_symmetry_reduction_keeps_every_verdict[fast]` drew, from a run
-    with enough records to 5 records in 30 models, and failed CI; a gc.collect() between the
-    two restores the draws.  How the heap reaches Hypothesis's choices is not pinned down (a
-    collection's timing, seen through Hypothesis's time accounting, is the likeliest path), so
-    each randomized test starts from a collected heap."""
+    with liveness (an 8-state graph) run before `test_symmetry_reduction_keeps_every_verdict[fast]`
+    in the same worker changed which models that derandomized test drew (5 records in 30
+    models, below its floor) and failed CI; a gc.collect() between the two restored them in
+    that pairing.  It is a mitigation, not a cure: a later whole fast-tier run still drew 5 in
+    30 once, with this collection in place.  How process history reaches Hypothesis's
+    derandomized choices is not found.
+    """
     gc.collect()
     return request.param
 
