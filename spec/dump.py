@@ -18,6 +18,8 @@ def to_json(x: object) -> object:
     if dataclasses.is_dataclass(x) and not isinstance(x, type):
         out: dict[str, object] = {"node": type(x).__name__}
         for f in dataclasses.fields(x):
+            if f.metadata.get("dump") is False:
+                continue
             value = getattr(x, f.name)
             if value is None or (f.name == "span" and value is None):
                 continue

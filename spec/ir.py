@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Sequence, Union, assert_never
 
+from forkproof.spec.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from forkproof.spec.errors import Span
 
 # ---------------------------------------------------------------- types
@@ -490,6 +491,9 @@ class Model:
     # a `library` file (NOTE(imports) in spec/load.py): params, assumptions, enums, types, defs
     # and thresholds only, nothing to explore; `check` says so instead of running an engine
     library: bool = False
+    # NOTE(limits) in spec/limits.py: what the run that loaded the model may take on; its
+    # instances and compilers read them.  Not part of the model's meaning (nor of --dump-ir).
+    limits: Limits = field(default=DEFAULT_LIMITS, compare=False, metadata={"dump": False})
 
     @property
     def header(self) -> str:

@@ -25,6 +25,7 @@ from typing import TypeVar
 from forkproof.spec import ast as A
 from forkproof.spec import ir as I
 from forkproof.spec.errors import Diagnostic, ModelError, Note, Span
+from forkproof.spec.limits import DEFAULT, Limits
 from forkproof.spec.parser import parse
 from forkproof.spec.typecheck import check
 
@@ -39,40 +40,57 @@ def read_file(path: str) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
-def load_model_text(text: str, path: str = "<model>", read: Reader = read_file) -> I.Model:
+def load_model_text(text: str, path: str = "<model>", read: Reader = read_file,
+                    limits: Limits = DEFAULT) -> I.Model:
     """Parse `text` (the file `path`), read and check what it imports, and type-check the
-    whole; ModelError with diagnostics otherwise.  `read` gives an imported file's text."""
+    whole; ModelError with diagnostics otherwise.  `read` gives an imported file's text.
+    `limits` (NOTE(limits) in spec/limits.py) apply to every file read and travel with the
+    model to its instances."""
     key = os.path.realpath(path) if os.path.isfile(path) else None
-    merged, _ = _Loader(read).resolve(parse(text), path, ((key, path),))
-    return check(merged, path)
+    merged, _ = _Loader(read, limits).resolve(parse(text, limits), path, ((key, path),))
+    model = check(merged, path)
+    return model if limits == DEFAULT else dataclasses.replace(model, limits=limits)
 
 
 def load_model(path: str) -> I.Model:
     return load_model_text(read_file(path), path)
 
 
-def read_source(path: str | os.PathLike[str]) -> str:
-    """The text of a model file; ModelError (FP001, FP002) when it cannot be read as UTF-8."""
+def read_source(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> str:
+    """The text of a model file; ModelError (FP001, FP002) when it cannot be read as UTF-8.
+    At most the limit `file-size` and one byte more is read (a device or a pipe may never
+    end): the parser reports FP003 on a text past the limit (NOTE(limits))."""
     p = Path(path)
     if not p.exists():
         raise ModelError(Diagnostic("FP001", f"no such file: {path}"))
     if p.is_dir():
         raise ModelError(Diagnostic("FP001", f"{path} is a directory, not a model file"))
     try:
-        return p.read_text(encoding="utf-8")
+        with open(p, "rb") as f:
+            data = f.read(limits.file_size + 1)
+            if len(data) > limits.file_size:
+                data += f.readline(4096)  # the rest of the line where the limit is passed, to show it
+        if len(data) > limits.file_size:  # cut: a character split at the end is dropped
+            data[:-4].decode("utf-8")
+            text = data.decode("utf-8", "ignore")
+        else:
+            text = data.decode("utf-8")
+        return text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as text mode reads
     except UnicodeDecodeError as e:
         raise ModelError(Diagnostic("FP002", f"{path} is not UTF-8 text (byte {e.start})")) from None
     except OSError as e:
         raise ModelError(Diagnostic("FP001", f"cannot read {path}: {e.strerror}")) from None
 
 
-def load_text(text: str, path: str = "<text>", read: Reader = read_file) -> I.Model:
+def load_text(text: str, path: str = "<text>", read: Reader = read_file, limits: Limits = DEFAULT) -> I.Model:
     """Parse and type-check a model's text; `path` is the name its diagnostics use, and its
-    directory is where the files it imports are (`read` gives one's text: a file on disk)."""
+    directory is where the files it imports are (`read` gives one's text: a file on disk).
+    `limits`: NOTE(limits) in spec/limits.py (`--limit`)."""
     try:
-        return load_model_text(text, path, read)
-    except RecursionError:
-        raise ModelError(Diagnostic("FP105", "the model is nested too deeply to read")) from None
+        return load_model_text(text, path, read, limits)
+    except RecursionError:  # the nesting limit keeps this away; a last guard, without a location
+        raise ModelError(Diagnostic("FP105", "the model is nested too deeply to read (lower than the limit "
+                                             f"`nesting`, {limits.nesting}, allows: write it flatter)")) from None
 
 
 @dataclass(frozen=True)
@@ -90,8 +108,8 @@ class _Library:
 
 
 class _Loader:
-    def __init__(self, read: Reader):
-        self.read = read
+    def __init__(self, read: Reader, limits: Limits = DEFAULT):
+        self.read, self.limits = read, limits
         self.loaded: dict[str, _Library] = {}  # by real path: a library reached twice is read once
 
     def resolve(self, model: A.ModelD, path: str,
@@ -138,7 +156,7 @@ class _Loader:
             return self.loaded[key]
         text = self.text(imp, path, importer)
         try:
-            ast = _in_file(parse(text), path)
+            ast = _in_file(parse(text, self.limits), path)
         except ModelError as err:  # the parser's spans have no file: they are in this one
             raise ModelError([_imported_from(_in_file(d, path), path, imp) for d in err.diagnostics]) from None
         if not ast.library:

@@ -10,12 +10,13 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable, cast
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 from lark.tree import Meta
 
 from forkproof.spec import ast as A
 from forkproof.spec.errors import Diagnostic, ModelError, Note, Span
+from forkproof.spec.limits import DEFAULT, Limits
 
 KEYWORDS = frozenset(
     "model param assume enum type process var any in def threshold action when invariant property "
@@ -481,15 +482,49 @@ class _Block(list[A.StmtS]):
     """The statements of a `{ ... }` block (a list, told apart from formals)."""
 
 
-def parse(source: str) -> A.ModelD:
-    """Parse a whole model; raises ModelError with FP1xx diagnostics."""
+def parse(source: str, limits: Limits = DEFAULT) -> A.ModelD:
+    """Parse a whole model; raises ModelError with FP1xx diagnostics, and FP003, FP105, FP107
+    for a file past the limits (NOTE(limits) in spec/limits.py)."""
+    _check_size(source, limits)
     try:
         tree = _parser().parse(source)
     except UnexpectedInput as err:
         raise ModelError(_syntax_error(err, source)) from None
+    _check_tree(tree, limits)
     try:
         return _ToAst().transform(tree)
-    except VisitError as err:
-        if isinstance(err.orig_exc, ModelError):
-            raise err.orig_exc from None
-        raise
+    except VisitError as err:  # Lark wraps what a callback raised: a diagnostic, a budget crossed, a bug
+        raise err.orig_exc from None
+
+
+def _check_size(source: str, limits: Limits) -> None:
+    """FP003 at the line where the text passes `file-size` bytes (counted as UTF-8)."""
+    if len(source) <= limits.file_size // 4 or len(source.encode("utf-8", "surrogatepass")) <= limits.file_size:
+        return
+    cut = source.encode("utf-8", "surrogatepass")[:limits.file_size].decode("utf-8", "ignore")
+    line = cut.count("\n") + 1
+    col = len(cut) - (cut.rfind("\n") + 1) + 1
+    raise ModelError(Diagnostic("FP003", f"the file is longer than {limits.file_size:,} bytes; it passes the "
+                                         f"size limit here ({limits.raise_hint('file-size')})",
+                                Span(line, col, line, col + 1)))
+
+
+def _check_tree(tree: Tree, limits: Limits) -> None:
+    """FP105 at the first construct nested deeper than `nesting` levels of the parse tree, and
+    FP107 at an integer literal longer than `digits`: checked on Lark's tree, without
+    recursion, before the recursive passes (the AST, the type checker, the compiler) run."""
+    stack: list[tuple[Tree, int, Span | None]] = [(tree, 1, None)]
+    while stack:
+        node, depth, outer = stack.pop()
+        meta = node.meta
+        here = outer if getattr(meta, "empty", True) else Span(meta.line, meta.column, meta.line, meta.column + 1)
+        if depth > limits.nesting:
+            raise ModelError(Diagnostic("FP105", f"this is nested more than {limits.nesting} levels deep "
+                                                 f"({limits.raise_hint('nesting')})", here))
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth + 1, here))
+            elif isinstance(child, Token) and child.type in ("INT", "DECIMAL", "PERCENT") \
+                    and len(child) > limits.digits:
+                raise ModelError(Diagnostic("FP107", f"this number has {len(child):,} digits "
+                                                     f"({limits.raise_hint('digits')})", _span_of_token(child)))

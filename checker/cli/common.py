@@ -1,19 +1,25 @@
 """What every command shares: printing a model's diagnostics, and an internal error.
 
-An internal error is a bug in forkproof, never the user's mistake: the commands say so and
-exit with ExitCode.INCONCLUSIVE, never 0 or 1 (NOTE(exit-codes) in checker/semantics/verdict.py).
+An internal error is a bug in forkproof, never the user's mistake: the commands say so in one
+line and exit with ExitCode.INTERNAL (4), never 0, 1 or 3 (NOTE(exit-codes) in
+checker/semantics/verdict.py); the traceback only with `forkproof --debug` or FORKPROOF_DEBUG=1.
 """
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 import click
 
 from forkproof.about import VERSION
+from forkproof.semantics.control import BudgetExceeded, Control
 from forkproof.semantics.verdict import ExitCode
 from forkproof.spec.errors import ModelError, render
 
@@ -41,9 +47,76 @@ def exit_usage(err: ModelError, path: str, source: str | None, fmt: str, **empty
 
 
 def internal_error(exc: BaseException) -> ExitCode:
-    click.echo(f"forkproof: internal error, this is a bug in forkproof: {type(exc).__name__}: {exc}", err=True)
-    if os.environ.get("FORKPROOF_DEBUG"):
+    """One short line (the exception's first line, cut at 200 characters), the traceback only
+    when asked for; ExitCode.INTERNAL."""
+    text = str(exc).split("\n", 1)[0]
+    if len(text) > 200:
+        text = text[:200] + "..."
+    click.echo(f"forkproof: internal error, this is a bug in forkproof: {type(exc).__name__}: {text}", err=True)
+    if debugging():
         traceback.print_exc()
     else:
-        click.echo("(set FORKPROOF_DEBUG=1 to see the traceback)", err=True)
+        click.echo("(run with forkproof --debug, or FORKPROOF_DEBUG=1, to see the traceback)", err=True)
+    return ExitCode.INTERNAL
+
+
+def debugging() -> bool:
+    """`forkproof --debug ...` (the group's option, read from the running command's context) or
+    FORKPROOF_DEBUG=1."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().params.get("debug"):
+        return True
+    return bool(os.environ.get("FORKPROOF_DEBUG"))
+
+
+# NOTE(phase-budget) in checker/semantics/control.py: where in forkproof's own code a phase is,
+# for the message (the innermost match wins)
+_WHERE = (("/lark/", "parsing"), ("/spec/parser.py", "parsing"), ("/spec/load.py", "reading imports"),
+          ("/spec/typecheck.py", "type checking"), ("/semantics/instance.py", "instantiating"),
+          ("/semantics/compile.py", "compiling"), ("/engines/symbolic/encode.py", "encoding for the solver"))
+TICK = 0.2  # seconds between two looks at the budgets: a phase stops within this of its limit
+
+
+def _where(frame) -> str | None:
+    while frame is not None:
+        name = frame.f_code.co_filename.replace(os.sep, "/")
+        for part, what in _WHERE:
+            if part in name:
+                return what
+        frame = frame.f_back
+    return None
+
+
+@contextmanager
+def watch(control: Control) -> Iterator[None]:
+    """NOTE(phase-budget): while the command runs, look at `control`'s phase every TICK seconds
+    (SIGALRM) and raise BudgetExceeded in the main thread when it is past its time or memory
+    budget.  Not installed off the main thread (an embedding host keeps its signals)."""
+    def on_alarm(signum, frame):
+        ph = control.phase
+        if ph is None or time.monotonic() - ph.raised < 1.0:
+            return  # the exception raised less than a second ago is still unwinding
+        reason = control.over_budget(_where(frame))
+        if reason is not None:
+            # raised again a second later while the phase lasts: Python drops an exception
+            # raised in a finalizer (a __del__, a gc callback) and the phase would go on
+            ph.raised = time.monotonic()
+            raise BudgetExceeded(reason)
+
+    try:
+        old = signal.signal(signal.SIGALRM, on_alarm)
+    except (ValueError, AttributeError):  # not the main thread, or no SIGALRM (Windows)
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, TICK, TICK)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def stopped(path: str, reason: str) -> ExitCode:
+    """A budget crossed before the model could be checked: unknown, exit 3."""
+    click.echo(f"forkproof: {path}: unknown: {reason}", err=True)
     return ExitCode.INCONCLUSIVE

@@ -9,21 +9,21 @@ import json
 import os
 import signal
 import sys
-from typing import TYPE_CHECKING
 
 import click
 
 from forkproof.about import VERSION
 from forkproof.cli import progress
-from forkproof.cli.common import internal_error, print_errors
-from forkproof.cli.options import search_options, selection_options
+from forkproof.cli.common import internal_error, print_errors, stopped, watch
+from forkproof.cli.options import limit_options, search_options, selection_options
 from forkproof.run.portfolio import ENGINES, SIMULATE_DEPTH, EngineOptions, new_seed
 from forkproof.semantics.verdict import ExitCode
+from forkproof.semantics.control import BudgetExceeded, Control
 from forkproof.spec.errors import ModelError
+from forkproof.spec.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from forkproof.spec.load import load_text, read_source
 
-if TYPE_CHECKING:
-    from forkproof.semantics.control import Control
+LOAD_SECONDS = 60.0  # NOTE(phase-budget): reading and checking one model file, when --timeout is not given
 
 # NOTE(lazy-commands) (below): what only `check` needs is imported in `check`, so that `parse`
 # and `--help` load the language and the command line, nothing more.
@@ -50,11 +50,13 @@ class _Commands(click.Group):
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(VERSION, prog_name="forkproof")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="On an internal error (exit 4), print the traceback.")
+def cli(debug: bool) -> None:
     """forkproof: prove that protocol upgrades are safe before they ship.
 
     Exit codes: 0 nothing violated (and every verdict as strong as --require),
-    1 a property is violated, 2 the model or command line is wrong, 3 inconclusive.
+    1 a property is violated, 2 the model or command line is wrong, 3 inconclusive
+    (an unknown verdict, a budget or limit crossed), 4 an internal error (a bug in forkproof).
     """
 
 
@@ -87,6 +89,7 @@ def cli() -> None:
                    "repeated).")
 @search_options
 @selection_options
+@limit_options
 @click.option("--certificate", type=click.Path(dir_okay=False), default=None,
               help="pdr: write the proof obligations of every proved property as SMT-LIB2 to this file.")
 @click.option("--require", type=click.Choice(["proof", "exhaustive", "bounded"]), default="exhaustive",
@@ -104,7 +107,7 @@ def cli() -> None:
               help="A line on stderr for each property's verdict on each instance as it lands. Default: on a "
                    "terminal, once a run has taken 2 s; never in a CI log unless given.")
 def check(models, params, fmt, trace_dir, timings, engine, ray_address, runs, seed, depth, certificate, symmetry, deadlock, max_states,
-          workers, store, memory, timeout, only, skip, liveness, require, up_to, verbose, show_progress, stream):
+          workers, store, memory, timeout, only, skip, liveness, limits, require, up_to, verbose, show_progress, stream):
     """Check every invariant and property of each MODEL.
 
     An int param with no value (`param N: int`) means every value the assumptions allow:
@@ -114,7 +117,6 @@ def check(models, params, fmt, trace_dir, timings, engine, ray_address, runs, se
     A property the model marks `expect violated` passes when it is violated (shown as
     expected, with its trace) and fails (exit 1) when it holds: the expectation is stale."""
     from forkproof.run.distribute import RayUnavailable, connect
-    from forkproof.semantics.control import Control
     tty = sys.stderr.isatty()
     if show_progress is None:
         show_progress = tty
@@ -138,7 +140,9 @@ def check(models, params, fmt, trace_dir, timings, engine, ray_address, runs, se
                             sim_depth=depth if depth is not None else SIMULATE_DEPTH)
     restore = _on_ctrl_c(control)
     try:
-        code = _check(models, params, fmt, options, line, trace_dir, timings, only, skip, verbose, liveness)
+        with watch(control):  # NOTE(phase-budget)
+            code = _check(models, params, fmt, options, line, trace_dir, timings, only, skip, verbose, liveness,
+                          limits)
     except BrokenPipeError:  # the reader went away (| head): nothing more to say, no traceback
         sys.stdout = open(os.devnull, "w")
         code = ExitCode.INCONCLUSIVE
@@ -173,20 +177,21 @@ def _on_ctrl_c(control: Control):
 
 def _check(models, params, fmt, options: EngineOptions, line: progress.Line | None, trace_dir: str | None = None,
            timings: bool = False, only: tuple[str, ...] = (), skip: tuple[str, ...] = (),
-           verbose: bool = False, liveness: bool = True) -> int:
+           verbose: bool = False, liveness: bool = True, limits: Limits = DEFAULT_LIMITS) -> int:
     from forkproof.output import formats
     from forkproof.output import report as R
     from forkproof.run.check import check_model
     from forkproof.run.plan import parse_bindings
     from forkproof.run.results import exit_code, outcome
     require = options.require
-    reports, errors = [], []
+    reports, errors, unknown = [], [], False
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for path in models:
         source = None
         try:
-            source = read_source(path)
-            model = load_text(source, path)
+            with load_phase(options, path):
+                source = read_source(path, limits)
+                model = load_text(source, path, limits=limits)
             bindings = parse_bindings(model, list(params))
             rep = check_model(model, bindings, options, only, skip, liveness=liveness)
         except ModelError as err:
@@ -195,6 +200,12 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
             print_errors(err, path, source, fmt)
             errors.extend(d.to_json(path) for d in err.diagnostics)
             continue
+        except (BudgetExceeded, MemoryError) as e:  # NOTE(phase-budget): before any verdict
+            if line is not None:
+                line.clear()
+            stopped(path, e.reason if isinstance(e, BudgetExceeded) else "memory ran out while loading it")
+            unknown = True
+            continue
         reports.append(rep)
         if line is not None:
             line.clear()
@@ -202,6 +213,8 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
             click.echo(R.render_text(rep, color=color, require=require, verbose=verbose))
             click.echo("")
     code = ExitCode.USAGE if errors else exit_code(reports, require)
+    if unknown and code == ExitCode.OK:
+        code = ExitCode.INCONCLUSIVE
     written = []
     if trace_dir is not None:
         try:
@@ -228,18 +241,36 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
     return code
 
 
+def load_phase(options: EngineOptions, path: str):
+    """NOTE(phase-budget): reading, parsing and type-checking `path` run under --timeout (or
+    LOAD_SECONDS) and the memory budget."""
+    from forkproof.semantics.control import default_memory_budget
+    memory = options.memory if options.memory is not None else default_memory_budget()
+    control = options.control if options.control is not None else Control()
+    return control.within(f"loading {path}", options.timeout or LOAD_SECONDS, memory)
+
+
 @cli.command()
 @click.argument("model", metavar="MODEL")
 @click.option("--dump-ir", is_flag=True, help="Print the typed IR as JSON.")
-def parse(model, dump_ir):
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help=f"The time budget for reading and checking the model (default {LOAD_SECONDS:g} s).")
+@limit_options
+def parse(model, dump_ir, timeout, limits):
     """Read and check MODEL without exploring it."""
     source = None
+    options = EngineOptions(timeout=timeout, control=Control())
     try:
-        source = read_source(model)
-        m = load_text(source, model)
+        with watch(options.control), load_phase(options, model):
+            source = read_source(model, limits)
+            m = load_text(source, model, limits=limits)
     except ModelError as err:
         print_errors(err, model, source, "text")
         sys.exit(ExitCode.USAGE)
+    except BudgetExceeded as e:
+        sys.exit(stopped(model, e.reason))
+    except MemoryError:
+        sys.exit(stopped(model, "memory ran out while loading it"))
     except Exception as exc:
         sys.exit(internal_error(exc))
     if dump_ir:

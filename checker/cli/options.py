@@ -22,6 +22,24 @@ class _Size(click.ParamType):
 SIZE = _Size()
 
 
+def _limits(ctx, param, value):
+    from forkproof.spec.errors import ModelError
+    from forkproof.spec.limits import parse_limits
+    try:
+        return parse_limits(value)
+    except ModelError as e:
+        raise click.BadParameter(e.diagnostics[0].message, ctx, param) from None
+
+
+def limit_options(f):
+    """--limit NAME=VALUE: raise one of the limits a run checks before its work (NOTE(limits)
+    in spec/limits.py); the command gets a `limits` (forkproof.spec.limits.Limits)."""
+    return click.option(
+        "--limit", "limits", multiple=True, metavar="NAME=N", callback=_limits,
+        help="Raise a limit checked before the work (docs/limits.md): file-size (default 1M bytes), nesting "
+             "(100), digits (1000), domain (1000000), work (1000000). Repeatable.")(f)
+
+
 def search_options(f):
     """--depth, --symmetry, --deadlock, --max-states, --timeout: how each instance is explored."""
     options = [

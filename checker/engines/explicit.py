@@ -23,7 +23,7 @@ from forkproof.engines.fingerprints import (FingerprintSet, ParentLog, Spill, Wo
 from forkproof.engines.liveness import liveness_verdicts
 from forkproof.semantics.replay import action_label, make_trace, successors
 from forkproof.semantics.temporal import Liveness, SafetyCheck, safety_checks
-from forkproof.semantics.compile import ActionInstance, EvalError, Fn, compile_program, walk
+from forkproof.semantics.compile import ActionInstance, EvalError, Fn, ValueLimit, compile_program, walk
 from forkproof.semantics.instance import Instance
 from forkproof.semantics.verdict import EngineResult, Status, Trace, Verdict
 from forkproof.spec.ir import MapType, ProcType, Type
@@ -153,6 +153,7 @@ class Search:
     def run(self) -> ExplicitResult:
         env = self.prog.new_env()
         level = 0
+        self.control.searching()  # NOTE(phase-budget): from here this search's own budgets rule
         try:
             frontier = self._initial(env)
             while frontier and self.stopped is None:
@@ -163,6 +164,9 @@ class Search:
         except KeyboardInterrupt:  # NOTE(interrupt) in checker/semantics/control.py
             self.control.cancel()
             self.stopped = f"interrupted (Ctrl-C): {self._stored():,} states explored, depth {level} complete"
+        except ValueLimit as e:  # NOTE(limits) in spec/limits.py: an int grew past `digits`
+            self.stopped = (f"{e}, past the limit ({self.inst.model.limits.raise_hint('digits')}): "
+                            f"{self._stored():,} states explored, depth {level} complete")
         self.depth_of_level = level
         return self._result(complete=self.stopped is None)
 

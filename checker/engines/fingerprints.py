@@ -39,6 +39,7 @@ from pathlib import Path
 import pickle
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from forkproof.semantics.control import default_memory_budget, machine_bytes, resident_bytes  # noqa: F401 (re-exported)
 from forkproof.spec.ir import IntType, RatType
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 EMPTY = 0  # an empty slot; the fingerprint 0 is stored as 1
 MAX_LOAD = 0.75
 REHASH_SLICE = 1 << 18  # fingerprints re-inserted at a time when the table grows
-PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 class _MinusOne:
@@ -228,29 +228,6 @@ class Workdir:
 
     def close(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
-
-
-def resident_bytes() -> int:
-    """The process's resident memory now (Linux: /proc/self/statm); 0 where unknown."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * PAGE
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def machine_bytes() -> int:
-    """The machine's physical memory; 0 where unknown."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * PAGE
-    except (ValueError, OSError, AttributeError):
-        return 0
-
-
-def default_memory_budget() -> int | None:
-    """NOTE(memory): half of the machine's memory; None where it cannot be read."""
-    total = machine_bytes()
-    return total // 2 if total else None
 
 
 def parse_size(text: str) -> int:

@@ -342,6 +342,7 @@ class _Coordinator(Search):
     # ------------------------------------------------------------ running
 
     def run(self) -> EngineResult:
+        self.control.searching()  # NOTE(phase-budget): this engine's own budget rules from here
         self._initial()
         if not self.initial:
             return self._result(complete=self.stopped is None)

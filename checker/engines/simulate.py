@@ -101,6 +101,7 @@ class _Simulation:
     # ------------------------------------------------------------ the runs
 
     def run(self) -> EngineResult:
+        self.control.searching()  # NOTE(phase-budget): this engine's own budget rules from here
         rng = random.Random(self.seed)
         try:
             initial = list(self.inst.initial_states())

@@ -22,8 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from forkproof.run.plan import scope_of
-from forkproof.run.portfolio import EngineOptions, run_engine
+from forkproof.run.portfolio import EngineOptions, run_engine, stopped_result
 from forkproof.run.results import InstanceRun
+from forkproof.semantics.control import BudgetExceeded, default_memory_budget
 from forkproof.semantics.instance import instantiate
 from forkproof.semantics.verdict import EngineResult
 from forkproof.spec import ir as I
@@ -65,7 +66,26 @@ def connect(address: str) -> None:
 
 
 def _run_one(model: I.Model, params: dict[str, object], options: EngineOptions) -> EngineResult:
-    return run_engine(instantiate(model, params), options)
+    """One instance: made, compiled and searched.  NOTE(phase-budget) in
+    checker/semantics/control.py: making and compiling it run under the instance's time budget
+    and the memory budget until the engine's search starts; crossing one, running out of
+    memory, or a number past the limit `digits` makes every verdict of the instance unknown."""
+    from forkproof.semantics.compile import ValueLimit
+    control, scope = options.control, scope_of(model, params)
+    memory = options.memory if options.memory is not None else default_memory_budget()
+    what = f"preparing the instance {scope}" if scope else "preparing the instance"
+    try:
+        if control is None:
+            return run_engine(instantiate(model, params), options)
+        with control.within(what, options.budget.seconds, memory):
+            return run_engine(instantiate(model, params), options)
+    except BudgetExceeded as e:
+        return stopped_result(model, scope, options, e.reason)
+    except MemoryError:
+        return stopped_result(model, scope, options, f"memory ran out while {what}")
+    except ValueLimit as e:
+        return stopped_result(model, scope, options,
+                              f"{e}, past the limit ({model.limits.raise_hint('digits')})")
 
 
 @dataclass

@@ -127,6 +127,21 @@ def run_engine(inst: Instance, opt: EngineOptions) -> EngineResult:
     return engine(inst, opt.symbolic(seconds, control=opt.control))
 
 
+def stopped_result(model, scope: str, opt: EngineOptions, reason: str) -> EngineResult:
+    """Every obligation of an instance unknown, with `reason`: its preparation crossed a budget
+    or a limit (NOTE(phase-budget) in checker/semantics/control.py, NOTE(limits) in spec/limits.py)."""
+    from forkproof.semantics.compile import has_primes
+    def unknown(name: str, kind: str) -> Verdict:
+        return Verdict(name, kind, Status.UNKNOWN, scope, opt.engine, None, None, 0.0, None, reason)
+    verdicts = [unknown(i.name, "step invariant" if has_primes(i.expr) else "invariant") for i in model.invariants]
+    verdicts += [unknown(p.name, "property") for p in model.properties]
+    if opt.deadlock:
+        verdicts.append(unknown("deadlock", "deadlock"))
+    res = EngineResult(verdicts, 0, 0, 0, 0.0, False)
+    _land_all(opt.control, res)
+    return res
+
+
 def _land_all(control: Control | None, res: EngineResult) -> None:
     """NOTE(streaming): the explicit search decides every property in one pass."""
     if control is not None:

@@ -53,7 +53,16 @@ def normalize(x):
 def _div(a, b):
     if b == 0:
         raise EvalError(f"division by zero ({a} / 0)")
-    return normalize(Fraction(a) / b)
+    v = Fraction(a) / b
+    if v.denominator >= _QUOTIENT_BOUND or abs(v.numerator) >= _QUOTIENT_BOUND:
+        raise _too_big(v)
+    return normalize(v)
+
+
+# NOTE(limits): a quotient's parts are products of its operands' parts, so `r / (1 / r)`
+# squares as a product does; division does not know the run's `digits`, so it stops at twice
+# the largest that `--limit digits` accepts (a product of two values within any limit passes)
+_QUOTIENT_BOUND = 10 ** 8000
 
 
 def _floordiv(a, b):
@@ -89,11 +98,41 @@ _OPS = {op: _templates(sym) for op, sym in _SYMBOLS.items()}
 _AND, _OR, _PLUS = _templates("and"), _templates("or"), _OPS[BinOp.ADD]
 
 
-def const_binop(op: BinOp, a, b):
+class ValueLimit(Exception):
+    """A computed number passed the limit `digits` (NOTE(limits) in spec/limits.py).  Not a
+    runtime error of the model (`int` is unbounded): the run cannot go on, and its verdicts
+    are unknown."""
+
+
+def _too_big(v) -> ValueLimit:
+    if type(v) is Fraction:
+        big = max(abs(v.numerator), v.denominator)
+        what = "a fraction's numerator or denominator"
+    else:
+        big, what = abs(v), "a product"
+    digits = len(str(big)) if big < 10 ** 4000 else None
+    size = f"{digits:,} digits" if digits is not None else "more than 4,000 digits"
+    return ValueLimit(f"{what} has {size}")
+
+
+def checked_mul(a, b, bound: int):
+    """a * b, or ValueLimit when it is `bound` or more in size (for a fraction: its numerator
+    or denominator).  Both factors are within `bound` already (every product is checked, and a
+    sum grows by a digit per step at most), so the product itself is cheap to make."""
+    v = a * b
+    if type(v) is Fraction:
+        if -bound < v.numerator < bound and v.denominator < bound:
+            return v
+    elif -bound < v < bound:
+        return v
+    raise _too_big(v)
+
+
+def const_binop(op: BinOp, a, b, bound: int | None = None):
     match op:
         case BinOp.ADD: return a + b
         case BinOp.SUB: return a - b
-        case BinOp.MUL: return a * b
+        case BinOp.MUL: return a * b if bound is None else checked_mul(a, b, bound)
         case BinOp.EQ: return a == b
         case BinOp.NE: return a != b
         case BinOp.LT: return a < b
@@ -179,6 +218,11 @@ class Compiler:
         self.inst = inst
         self.constant = constant
         self.env_size = env_size(inst.model) if env is None else env  # `env`: env_size(inst.model), known already
+        # NOTE(limits): `work` counts the nodes compiled, each weighted by how many times one
+        # evaluation runs it (the product of the quantifier loops around it); past the limit
+        # the instance is refused (FP409) before the closures are built out
+        self.work, self.weight, self.work_limit = 0, 1, inst.model.limits.work
+        self.bound = inst.model.limits.value_bound
 
     def run_const(self, e: Expr) -> object:
         x = self.value(e, {})
@@ -187,7 +231,21 @@ class Compiler:
     def expr(self, e: Expr, bound: dict[int, object] | None = None) -> Fn:
         return fn(self.value(e, bound or {}))
 
+    def count(self, n: int, span) -> None:
+        """`n` units of work at `span`; FP409 past the limit `work`."""
+        self.work += n * self.weight
+        if self.work > self.work_limit:
+            lim = self.inst.model.limits
+            where = f" at {self.inst.scope()}" if self.inst.params else ""
+            raise ModelError(Diagnostic(
+                "FP409", f"the model's expressions{where}, every def call expanded, every `for` unrolled and each "
+                         f"quantifier's body counted once per value, come to more than {self.work_limit:,} "
+                         f"nodes; this is where the count passed it ({lim.raise_hint('work')})", span=span))
+
     def value(self, e: Expr, b: dict[int, object]) -> Fn | _K:
+        self.work += self.weight
+        if self.work > self.work_limit:
+            self.count(0, e.span)
         match e:
             case Lit(value=v):
                 return _K(normalize(v))
@@ -299,9 +357,13 @@ class Compiler:
         rat = isinstance(e.ty, RatType)
         if isinstance(left, _K) and isinstance(right, _K):
             try:
-                return _K(normalize(const_binop(op, left.v, right.v)))
+                return _K(normalize(const_binop(op, left.v, right.v, self.bound)))
             except EvalError as x:
                 return _raiser(str(x))
+            except ValueLimit as x:
+                raise ModelError(Diagnostic("FP107", f"{x}, computed from constants "
+                                                     f"({self.inst.model.limits.raise_hint('digits')})",
+                                            span=e.span)) from None
         if isinstance(right, _K) and isinstance(e.left.ty, IntType):
             right = _K(_int_threshold(op, right.v, flipped=False))
         elif isinstance(left, _K) and isinstance(e.right.ty, IntType):
@@ -309,6 +371,11 @@ class Compiler:
         if op in _CALLS:
             call, lf, rf = _CALLS[op], fn(left), fn(right)
             return lambda s, t, env: call(lf(s, t, env), rf(s, t, env))
+        if op is BinOp.MUL:  # NOTE(limits): every product is checked against `digits`
+            lf, rf, bound = fn(left), fn(right), self.bound
+            if rat:
+                return lambda s, t, env: normalize(checked_mul(lf(s, t, env), rf(s, t, env), bound))
+            return lambda s, t, env: checked_mul(lf(s, t, env), rf(s, t, env), bound)
         tmpl = _OPS[op]
         if isinstance(right, _K):
             slot = getattr(left, "slot", None)
@@ -390,8 +457,13 @@ class Compiler:
 
     def _quant_loop(self, q: Quant, dom: list, b: dict) -> Fn:
         u = q.binder.uid
-        body = self.expr(q.body, b) if q.body is not None else None
-        cond = self.expr(q.cond, b) if q.cond is not None else None
+        outer = self.weight
+        self.weight = outer * len(dom)  # the body runs once per value (NOTE(limits))
+        try:
+            body = self.expr(q.body, b) if q.body is not None else None
+            cond = self.expr(q.cond, b) if q.cond is not None else None
+        finally:
+            self.weight = outer
         match q.kind:
             case QuantKind.FORALL:
                 def f(s, t, env):
@@ -480,6 +552,11 @@ def compile_program(inst: Instance) -> Program:
     comp = Compiler(inst)
     out: list[ActionInstance] = []
     for a in inst.model.actions:
+        n = 1
+        for p in a.params:
+            n *= len(inst.domain(p.ty))
+            if n > inst.model.limits.domain:
+                inst.too_many(n, f"argument tuples of action {a.name}", p.span or a.span)
         for args in itertools.product(*(inst.domain(p.ty) for p in a.params)):
             bound = {p.uid: v for p, v in zip(a.params, args)}
             guard = comp.value(a.guard, bound)
@@ -508,8 +585,9 @@ def _flatten(comp: Compiler, stmts: tuple[Stmt, ...], b: dict, out: list) -> Non
                     _flatten(comp, then, b, th)
                     _flatten(comp, else_, b, el)
                     out.append(("if", c, th, el))
-            case For(binder=binder, domain=domain, body=body):
+            case For(binder=binder, domain=domain, body=body, span=span):
                 for v in comp.inst.domain(domain):
+                    comp.count(1, span)  # NOTE(limits): an empty body is unrolled too
                     _flatten(comp, body, {**b, binder.uid: v}, out)
 
 

@@ -20,12 +20,55 @@ verdict lands once per instance, when the engine will not change it any more (th
 portfolio reports a stage's verdict only when no later stage can replace it); the result a
 check reports for a property may still differ (the smallest violation over a sweep, the
 every-size proof).  The CLI prints them (forkproof.cli.progress, NOTE(stream-lines)).
+
+NOTE(phase-budget): the engines poll their own budgets (--timeout, --memory, --max-states)
+inside their searches, but the work before a search is not a loop that polls: parsing,
+type checking, making an instance, compiling it, encoding it for Z3.  Each of those runs
+inside `within(name, seconds, memory)`: loading a file under --timeout (60 s by default) in
+the command line, preparing an instance under that instance's time budget in
+forkproof.run.distribute, both under the memory budget (--memory, by default half the
+machine's).  The command line's watch (forkproof.cli.common.watch) looks at `over_budget()`
+every 0.2 s through SIGALRM and raises BudgetExceeded in the running code; when the engine
+starts its search it calls `searching()` and the watch leaves it alone.  BudgetExceeded,
+MemoryError and a number past the limit `digits` while preparing an instance make each of
+its verdicts unknown, with the phase, the step (parsing, compiling, ...) and the time; before
+any model is loaded, the command prints the reason and exits 3.  A single operation in C
+(building a list of 10^8 values) cannot be cut: the limits (NOTE(limits) in spec/limits.py)
+keep every such operation small, so a phase ends within a second of its budget.  Off the main
+thread (an embedding host) and in the Python API no watch runs, and only the engines'
+budgets apply.
 """
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+class BudgetExceeded(Exception):
+    """NOTE(phase-budget): a phase outside the engines' own polled loops ran past its time or
+    memory budget; `reason` says which, in which phase, how far it got."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Phase:
+    """What the run is doing now (NOTE(phase-budget)): its name for people, since when, until
+    when it may run (None: an engine's own budget rules), and the memory it may use."""
+
+    name: str
+    start: float
+    deadline: float | None
+    seconds: float | None
+    memory: int | None
+    raised: float = float("-inf")  # when the watch last raised BudgetExceeded in it
 
 # (scope, states, depth, queue, seconds)
 ProgressCallback = Callable[[str, int, int, int, float], None]
@@ -45,6 +88,7 @@ class Control:
     on_work: WorkCallback | None = None
     muted: int = 0  # > 0: engines run as a portfolio's stages; `landed` passes nothing on
     _work: tuple[str, float] = field(default=("", 0.0), repr=False)  # (what, since)
+    phase: Phase | None = None  # NOTE(phase-budget)
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -72,3 +116,63 @@ class Control:
         if what != self._work[0]:
             self._work = (what, now)
         self.on_work(self.scope, what, now - self._work[1])
+
+    # ------------------------------------------------------------ NOTE(phase-budget)
+
+    @contextmanager
+    def within(self, name: str, seconds: float | None, memory: int | None) -> Iterator[None]:
+        """Run a phase (`name`, "loading models/x.fork") under a time and memory budget that
+        the command line's watch enforces; an engine's search inside it calls `searching()`,
+        after which the engine's own budgets rule.  Nested phases restore the outer one."""
+        outer = self.phase
+        now = time.monotonic()
+        self.phase = Phase(name, now, None if seconds is None else now + seconds, seconds, memory)
+        try:
+            yield
+        finally:
+            self.phase = outer
+
+    def searching(self) -> None:
+        """An engine's polled search starts: the phase's deadline and memory budget give way
+        to the engine's (its --timeout, --memory, --max-states checks, every 256 states)."""
+        if self.phase is not None:
+            self.phase.deadline = self.phase.memory = None
+
+    def over_budget(self, where: str | None = None) -> str | None:
+        """NOTE(phase-budget): why the current phase must stop now, or None.  Called by the
+        command line's watch, a few times a second; `where`: the step it is in ("parsing")."""
+        ph = self.phase
+        if ph is None:
+            return None
+        now = time.monotonic()
+        step = f", {where}" if where else ""
+        if ph.deadline is not None and now > ph.deadline:
+            return f"the time budget of {ph.seconds:g} s ran out while {ph.name}{step} (after {now - ph.start:.1f} s)"
+        if ph.memory is not None and (rss := resident_bytes()) > ph.memory:
+            return (f"the memory budget of {ph.memory / 2**20:,.0f} MiB was passed while {ph.name}{step} "
+                    f"({rss / 2**20:,.0f} MiB in use after {now - ph.start:.1f} s)")
+        return None
+
+
+def resident_bytes() -> int:
+    """The process's resident memory now (Linux: /proc/self/statm); 0 where unknown."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def machine_bytes() -> int:
+    """The machine's physical memory; 0 where unknown."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * PAGE
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def default_memory_budget() -> int | None:
+    """NOTE(memory) in checker/engines/fingerprints.py: half of the machine's memory; None where
+    it cannot be read."""
+    total = machine_bytes()
+    return total // 2 if total else None

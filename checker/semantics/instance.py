@@ -80,6 +80,8 @@ class Instance:
                     got = list(range(len(members)))
                 case IntType() if ty.bounded:
                     lo, hi = self.bounds(ty)
+                    if hi - lo + 1 > self.model.limits.domain:
+                        self.too_many(hi - lo + 1, f"values in the range {lo}..{hi}", ty.lo.span)
                     got = list(range(lo, hi + 1))
                 case ProcType(family=fam):
                     got = list(range(self.family_sizes[fam]))
@@ -93,13 +95,22 @@ class Instance:
         dom = self.domain(key_ty)
         return (dom[0] if dom and isinstance(key_ty, IntType) else 0), len(dom)
 
-    def width(self, ty: Type) -> int:
-        """The number of slots a value of `ty` takes."""
+    def width(self, ty: Type, span: Span | None = None) -> int:
+        """The number of slots a value of `ty` takes (`span`: the declaration, for FP408)."""
         n = 1
         while isinstance(ty, MapType):
             n *= len(self.domain(ty.key))
+            if n > self.model.limits.domain:
+                self.too_many(n, "entries in one map", span)
             ty = ty.value
         return n
+
+    def too_many(self, n: int, what: str, span: Span | None) -> None:
+        """FP408: `n` (more than the limit `domain`) things to enumerate (NOTE(limits))."""
+        lim = self.model.limits
+        where = f" at {self.scope()}" if self.params else ""
+        raise ModelError(Diagnostic("FP408", f"{n:,} {what}{where}: more than forkproof enumerates "
+                                             f"({lim.raise_hint('domain')})", span=span))
 
     @staticmethod
     def _int(v: object, span: Span | None) -> int:
@@ -164,6 +175,18 @@ class Instance:
     # ------------------------------------------------------------ layout
 
     def _lay_out(self) -> None:
+        # NOTE(limits): the state's size is counted before any slot is made
+        total, limit = 0, self.model.limits.domain
+        for v in self.model.globals:
+            total += self.width(v.ty, v.span)
+            if total > limit:
+                self.too_many(total, "slots in a state (one per variable, map entry and copy)", v.span)
+        for fam in self.model.families:
+            for v in fam.locals:
+                total += self.family_sizes[fam.name] * self.width(v.ty, v.span or fam.span)
+                if total > limit:
+                    self.too_many(total, "slots in a state (one per variable, map entry and copy)",
+                                  v.span or fam.span)
         for v in self.model.globals:
             self.globals_at[v.name] = self._add_var(v, len(self.slot_names), 0, 1)
         for fam in self.model.families:
@@ -231,6 +254,8 @@ def instantiate(model: Model, params: dict[str, object]) -> Instance:
         n = inst._int(inst.const(fam.size, f"the size of {fam.name}"), fam.size.span)
         if n < 0:
             raise ModelError(Diagnostic("FP403", f"the family {fam.name} would have {n} copies", span=fam.span))
+        if n > model.limits.domain:
+            inst.too_many(n, f"copies of {fam.name}", fam.size.span or fam.span)
         inst.family_sizes[fam.name] = n
     inst._lay_out()
     return inst

@@ -17,12 +17,16 @@ class ExitCode(enum.IntEnum):
     0 nothing violated, and every verdict at least as strong as --require;
     1 a property is violated (or, for `diff`, a regression);
     2 the model or the command line is wrong (diagnostics on stderr);
-    3 inconclusive: an unknown verdict, a verdict weaker than --require, or an internal error."""
+    3 inconclusive: an unknown verdict, a verdict weaker than --require, a budget or limit
+      crossed before any verdict (docs/limits.md);
+    4 internal error: a bug in forkproof, never the user's mistake, told apart from 3 so that a
+      CI gate that accepts "unknown" does not accept a crash."""
 
     OK = 0
     VIOLATED = 1
     USAGE = 2
     INCONCLUSIVE = 3
+    INTERNAL = 4
 
 
 class Status(enum.Enum):
