@@ -30,6 +30,7 @@ from forkproof.run.portfolio import ENGINES, SIMULATE_DEPTH, EngineOptions, new_
 from forkproof.run.results import Change, CheckReport, ThresholdChange, Version, exit_code
 from forkproof.semantics.control import Control
 from forkproof.spec import ir as I
+from forkproof.spec.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from forkproof.spec.load import load_text, read_source
 from forkproof.analysis.report import ThresholdReport
 
@@ -41,15 +42,16 @@ ParamValue = int | bool | str | Fraction | range | Iterable[int | bool | str | F
 # ---------------------------------------------------------------- loading
 
 
-def load(source: str | os.PathLike[str]) -> I.Model:
+def load(source: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> I.Model:
     """A model from a file path (a `Path`, or a one-line string naming a file) or from its text.
+    `limits`: what a run may take on (docs/limits.md); the model keeps them for its checks.
 
     Raises ModelError with every diagnostic found (docs/api.md: catching and printing them)."""
     if isinstance(source, os.PathLike):
-        return load_text(read_source(source), os.fspath(source))
+        return load_text(read_source(source, limits), os.fspath(source), limits=limits)
     if "\n" not in source and (source.endswith(".fork") or Path(source).is_file()):
-        return load_text(read_source(source), source)
-    return load_text(source)
+        return load_text(read_source(source, limits), source, limits=limits)
+    return load_text(source, limits=limits)
 
 
 def bindings(model: I.Model, params: Mapping[str, ParamValue] | None) -> dict[str, list[object]]:

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import sys
-import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from typing import NoReturn
 import click
 
 from forkproof.about import VERSION
-from forkproof.semantics.control import BudgetExceeded, Control
+from forkproof.semantics.control import BudgetExceeded, Control, default_memory_budget
 from forkproof.semantics.verdict import ExitCode
 from forkproof.spec.errors import ModelError, render
 
@@ -70,21 +69,21 @@ def debugging() -> bool:
 
 
 # NOTE(phase-budget) in checker/semantics/control.py: where in forkproof's own code a phase is,
-# for the message (the innermost match wins)
-_WHERE = (("/lark/", "parsing"), ("/spec/parser.py", "parsing"), ("/spec/load.py", "reading imports"),
-          ("/spec/typecheck.py", "type checking"), ("/semantics/instance.py", "instantiating"),
-          ("/semantics/compile.py", "compiling"), ("/engines/symbolic/encode.py", "encoding for the solver"))
+# for the message.  The outermost match wins: compiling asks the instance for domains, and
+# making an instance compiles its constants, and each is named by the step that called the other.
+_WHERE = (("/lark/", "parsing"), ("/spec/parser.py", "parsing"), ("/spec/typecheck.py", "type checking"),
+          ("/semantics/instance.py", "instantiating"), ("/semantics/compile.py", "compiling"),
+          ("/engines/symbolic/encode.py", "encoding for the solver"))
 TICK = 0.2  # seconds between two looks at the budgets: a phase stops within this of its limit
 
 
 def _where(frame) -> str | None:
+    found = None
     while frame is not None:
         name = frame.f_code.co_filename.replace(os.sep, "/")
-        for part, what in _WHERE:
-            if part in name:
-                return what
+        found = next((what for part, what in _WHERE if part in name), found)
         frame = frame.f_back
-    return None
+    return found
 
 
 @contextmanager
@@ -93,14 +92,10 @@ def watch(control: Control) -> Iterator[None]:
     (SIGALRM) and raise BudgetExceeded in the main thread when it is past its time or memory
     budget.  Not installed off the main thread (an embedding host keeps its signals)."""
     def on_alarm(signum, frame):
-        ph = control.phase
-        if ph is None or time.monotonic() - ph.raised < 1.0:
-            return  # the exception raised less than a second ago is still unwinding
+        # raised again at every tick while the phase lasts: Python drops an exception raised
+        # in a finalizer (a __del__, a gc callback), and the phase would go on
         reason = control.over_budget(_where(frame))
         if reason is not None:
-            # raised again a second later while the phase lasts: Python drops an exception
-            # raised in a finalizer (a __del__, a gc callback) and the phase would go on
-            ph.raised = time.monotonic()
             raise BudgetExceeded(reason)
 
     try:
@@ -114,6 +109,25 @@ def watch(control: Control) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+@contextmanager
+def loading(path: str, timeout: float | None = None, memory: int | None = None) -> Iterator[None]:
+    """NOTE(phase-budget): reading and checking `path` under --timeout (or LOAD_SECONDS) and the
+    memory budget, watched; past one, the command says so and exits 3."""
+    control = Control()
+    if memory is None:
+        memory = default_memory_budget()
+    try:
+        with watch(control), control.within(f"loading {path}", timeout or LOAD_SECONDS, memory):
+            yield
+    except BudgetExceeded as e:
+        sys.exit(stopped(path, e.reason))
+    except MemoryError:
+        sys.exit(stopped(path, "memory ran out while loading it"))
+
+
+LOAD_SECONDS = 60.0  # NOTE(phase-budget): reading and checking one model file, when --timeout is not given
 
 
 def stopped(path: str, reason: str) -> ExitCode:

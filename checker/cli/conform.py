@@ -14,7 +14,8 @@ import sys
 import click
 
 from forkproof.api import load_text, read_source
-from forkproof.cli.common import exit_usage, internal_error
+from forkproof.cli.common import exit_usage, internal_error, loading
+from forkproof.cli.options import limit_options
 from forkproof.output.conform import render_text, to_json
 from forkproof.run.conform import EXAMPLES, MAX_INPUTS, conform as run_conform, find_rule, load_impl
 from forkproof.run.plan import parse_bindings
@@ -40,16 +41,19 @@ from forkproof.spec.errors import ModelError
 @click.option("--max-inputs", "max_inputs", type=click.IntRange(min=1), default=MAX_INPUTS, show_default=True,
               help="The largest domain compared input by input; a larger one lowers --up-to, or is refused.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def conform(model, rule, impl, params, up_to, examples, seed, max_inputs, fmt):
+@limit_options
+def conform(model, rule, impl, params, up_to, examples, seed, max_inputs, fmt, limits):
     """Compare RULE, a def or threshold of MODEL, with a Python function on every input of a
     bounded domain and on inputs drawn beyond it; report the smallest input where they disagree.
 
     Exit codes: 0 they agree, 1 they disagree, 2 the model, the command line or the function
-    is wrong (a function that raises is reported at its line), 3 an internal error."""
+    is wrong (a function that raises is reported at its line), 3 the time or memory budget ran
+    out while loading MODEL, 4 an internal error."""
     source = None
     try:
-        source = read_source(model)
-        m = load_text(source, model)
+        with loading(model):
+            source = read_source(model, limits)
+            m = load_text(source, model, limits=limits)
         bindings = parse_bindings(m, list(params))
         find_rule(m, rule)  # an unknown rule is said before the function is imported
         fn = load_impl(impl, os.getcwd())

@@ -10,8 +10,8 @@ import sys
 import click
 
 from forkproof.api import load_text, read_source
-from forkproof.cli.common import internal_error, print_errors
-from forkproof.cli.options import search_options, selection_options
+from forkproof.cli.common import internal_error, loading, print_errors
+from forkproof.cli.options import limit_options, search_options, selection_options
 from forkproof.output.diff import render_text, to_json
 from forkproof.run.diff import check_version, exit_code, git_show, match, threshold_changes
 from forkproof.run.portfolio import ENGINES, EngineOptions
@@ -31,13 +31,14 @@ from forkproof.spec.errors import ModelError
               show_default=True, help="The engine for both versions (as for `check`; random runs compare nothing).")
 @search_options
 @selection_options
+@limit_options
 @click.option("--up-to", "up_to", type=click.IntRange(min=0), default=6, show_default=True,
               help="For an int param with no value: besides the proof for every value (as `check`), check "
                    "each instance with the param at most this. The report says which sizes each version covers.")
 @click.option("--table-up-to", "table_up_to", type=click.IntRange(min=1, max=500), default=10, show_default=True,
               help="A changed threshold's table covers N = 1..K.")
 def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states, workers, store, memory, timeout, only, skip, liveness,
-         up_to, table_up_to):
+         up_to, table_up_to, limits):
     """Check two versions of a model and say what the edit changed: properties newly
     violated (with the trace), fixed, weakened, added or removed, and every changed
     threshold's table before and after, with whether its rule got weaker, stronger,
@@ -47,7 +48,8 @@ def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states,
     in OLD (and NEW does not mark it `expect violated`), a property NEW marks `expect
     violated` holds, or a threshold rule became weaker (admits a configuration the old rule
     rejected), 2 a model, the revision or the command line is wrong, 3 a verdict got weaker
-    (e.g. proved -> unknown) or a rule comparison has no answer, with no regression."""
+    (e.g. proved -> unknown) or a rule comparison has no answer, with no regression, or the
+    time or memory budget ran out while loading a version, 4 an internal error."""
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth if depth is not None else 20, certificate=None, require="exhaustive", up_to=up_to,
                             store=store, memory=memory, workers=workers)
@@ -63,10 +65,11 @@ def diff(files, rev, params, fmt, engine, depth, symmetry, deadlock, max_states,
         def read(label: str, path: str, from_git: bool) -> I.Model | None:
             source = None
             try:
-                source = git_show(path, rev) if from_git else read_source(path)
-                if from_git:  # the libraries it imports are read at the same revision
-                    return load_text(source, label, lambda p: git_show(p, rev))
-                return load_text(source, label)
+                with loading(label, timeout, memory):
+                    source = git_show(path, rev) if from_git else read_source(path, limits)
+                    if from_git:  # the libraries it imports are read at the same revision
+                        return load_text(source, label, lambda p: git_show(p, rev), limits)
+                    return load_text(source, label, limits=limits)
             except ModelError as err:
                 print_errors(err, label, source, fmt)
                 errors.extend(d.to_json(label) for d in err.diagnostics)

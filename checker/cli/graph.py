@@ -22,7 +22,8 @@ from pathlib import Path
 import click
 
 from forkproof.api import load_text, read_source
-from forkproof.cli.common import internal_error, print_errors
+from forkproof.cli.common import internal_error, loading, print_errors
+from forkproof.cli.options import limit_options
 from forkproof.output.dot import actions_dot, states_dot
 from forkproof.run.graph import TooBig, action_graph, counterexample, one_instance, state_graph
 from forkproof.semantics.verdict import ExitCode
@@ -45,7 +46,8 @@ from forkproof.spec.errors import ModelError
               help="svg and png run Graphviz's `dot` (needs -o); the DOT file is always written.")
 @click.option("-o", "--output", default=None, type=click.Path(dir_okay=False),
               help="Write here (default: DOT on stdout).")
-def graph(model, params, kind, trace_of, max_states, deadlock, fmt, output):
+@limit_options
+def graph(model, params, kind, trace_of, max_states, deadlock, fmt, output, limits):
     """Draw one instance of MODEL as a Graphviz graph: its reachable states (no symmetry
     reduction) or which action enables which.
 
@@ -56,8 +58,9 @@ def graph(model, params, kind, trace_of, max_states, deadlock, fmt, output):
         if fmt != "dot" and output is None:
             raise click.UsageError(f"--format {fmt} needs -o FILE (the DOT file is written beside it)")
         try:
-            source = read_source(model)
-            m = load_text(source, model)
+            with loading(model):
+                source = read_source(model, limits)
+                m = load_text(source, model, limits=limits)
             inst = one_instance(m, list(params))
             try:
                 sg = state_graph(inst, max_states)

@@ -14,7 +14,7 @@ import click
 
 from forkproof.about import VERSION
 from forkproof.cli import progress
-from forkproof.cli.common import internal_error, print_errors, stopped, watch
+from forkproof.cli.common import LOAD_SECONDS, internal_error, loading, print_errors, stopped, watch
 from forkproof.cli.options import limit_options, search_options, selection_options
 from forkproof.run.portfolio import ENGINES, SIMULATE_DEPTH, EngineOptions, new_seed
 from forkproof.semantics.verdict import ExitCode
@@ -22,8 +22,6 @@ from forkproof.semantics.control import BudgetExceeded, Control
 from forkproof.spec.errors import ModelError
 from forkproof.spec.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from forkproof.spec.load import load_text, read_source
-
-LOAD_SECONDS = 60.0  # NOTE(phase-budget): reading and checking one model file, when --timeout is not given
 
 # NOTE(lazy-commands) (below): what only `check` needs is imported in `check`, so that `parse`
 # and `--help` load the language and the command line, nothing more.
@@ -259,18 +257,13 @@ def load_phase(options: EngineOptions, path: str):
 def parse(model, dump_ir, timeout, limits):
     """Read and check MODEL without exploring it."""
     source = None
-    options = EngineOptions(timeout=timeout, control=Control())
     try:
-        with watch(options.control), load_phase(options, model):
+        with loading(model, timeout):
             source = read_source(model, limits)
             m = load_text(source, model, limits=limits)
     except ModelError as err:
         print_errors(err, model, source, "text")
         sys.exit(ExitCode.USAGE)
-    except BudgetExceeded as e:
-        sys.exit(stopped(model, e.reason))
-    except MemoryError:
-        sys.exit(stopped(model, "memory ran out while loading it"))
     except Exception as exc:
         sys.exit(internal_error(exc))
     if dump_ir:

@@ -9,8 +9,8 @@ import sys
 import click
 
 from forkproof.api import load_text, read_source
-from forkproof.cli.common import internal_error, print_errors
-from forkproof.cli.options import search_options, selection_options
+from forkproof.cli.common import internal_error, loading, print_errors
+from forkproof.cli.options import limit_options, search_options, selection_options
 from forkproof.output import mutate as out
 from forkproof.run.mutants import OPERATORS, MutantResult, exit_code
 from forkproof.run.mutate import MUTANT_SECONDS, mutate_model
@@ -33,6 +33,7 @@ from forkproof.spec.errors import ModelError
                                       "cannot show that a mutant survives).")
 @search_options
 @selection_options
+@limit_options
 @click.option("--up-to", "up_to", type=click.IntRange(min=0), default=6, show_default=True,
               help="For an int param with no value: check the original and each mutant at every value up to this "
                    "that the assumptions allow (no every-size proof unless --every-size).")
@@ -52,7 +53,7 @@ from forkproof.spec.errors import ModelError
 @click.option("--stream/--no-stream", "stream", default=None,
               help="A line on stderr for each mutant as it is classified. Default: when stderr is a terminal.")
 def mutate(model, params, fmt, engine, depth, symmetry, deadlock, max_states, workers, store, memory, timeout, only,
-           skip, liveness, up_to, every_size, operators, max_mutants, mutant_timeout, min_score, timings, stream):
+           skip, liveness, up_to, every_size, operators, max_mutants, mutant_timeout, min_score, timings, stream, limits):
     """Check the mutants of MODEL: small edits of the kind protocol bugs are made of
     (`>` for `>=`, a fraction off by one, `and` for `or`, a guard conjunct or a reset
     dropped, `div` for `/`), each with the same engine and budgets as `check`, and report
@@ -60,8 +61,9 @@ def mutate(model, params, fmt, engine, depth, symmetry, deadlock, max_states, wo
     equivalent on the instances checked, and the mutation score.
 
     Exit codes: 0 every mutant was checked (and the score is at least --min-score), 1 the
-    score is below --min-score, 2 the model or the command line is wrong, 3 interrupted, an
-    internal error, or --min-score with no mutant to score."""
+    score is below --min-score, 2 the model or the command line is wrong, 3 interrupted, the
+    time or memory budget ran out while loading MODEL, or --min-score with no mutant to score,
+    4 an internal error."""
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,
                             timeout=timeout, depth=depth if depth is not None else 20, up_to=up_to, store=store,
                             memory=memory, workers=workers, control=Control())
@@ -74,8 +76,9 @@ def mutate(model, params, fmt, engine, depth, symmetry, deadlock, max_states, wo
     source = None
     try:
         try:
-            source = read_source(model)
-            m = load_text(source, model)
+            with loading(model, timeout, memory):
+                source = read_source(model, limits)
+                m = load_text(source, model, limits=limits)
             bindings = parse_bindings(m, list(params))
             rep = mutate_model(m, source, bindings, options, only, skip, max_mutants, mutant_timeout, every_size,
                                on_result, operators, liveness)

@@ -19,7 +19,8 @@ import sys
 import click
 
 from forkproof.api import load_text, read_source
-from forkproof.cli.common import exit_usage, internal_error
+from forkproof.cli.common import exit_usage, internal_error, loading
+from forkproof.cli.options import limit_options
 from forkproof.output.thresholds import render_text, to_json
 from forkproof.run.plan import parse_bindings
 from forkproof.run.thresholds import analyse_thresholds, exit_code
@@ -43,13 +44,15 @@ from forkproof.spec.errors import ModelError
                    "meant bound uses, else the first).")
 @click.option("--faulty", default=None, metavar="PARAM",
               help="Quorums must share PARAM + 1 members (default: the param F if there is one, else 1).")
-def thresholds(model, params, up_to, fmt, properties, rules, faulty, theta):
+@limit_options
+def thresholds(model, params, up_to, fmt, properties, rules, faulty, theta, limits):
     """Analyse every threshold rule of MODEL: exact condition, smallest passing support per N,
     rule vs meant, quorum intersection, and the range of its constant that keeps the properties."""
     source = None
     try:
-        source = read_source(model)
-        m = load_text(source, model)
+        with loading(model):
+            source = read_source(model, limits)
+            m = load_text(source, model, limits=limits)
         bindings = parse_bindings(m, list(params))
         reports = analyse_thresholds(m, bindings, up_to, list(properties), faulty, theta, list(rules))
     except ModelError as err:

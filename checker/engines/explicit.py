@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from typing import Callable
 
-from forkproof.semantics.control import Control
+from forkproof.semantics.control import Control, resident_bytes
 from forkproof.engines.fingerprints import (FingerprintSet, ParentLog, Spill, Workdir, collision_probability,
-                                            make_fingerprint, resident_bytes, show_size)
+                                            make_fingerprint, show_size)
 from forkproof.engines.liveness import liveness_verdicts
 from forkproof.semantics.replay import action_label, make_trace, successors
 from forkproof.semantics.temporal import Liveness, SafetyCheck, safety_checks

@@ -39,7 +39,6 @@ from pathlib import Path
 import pickle
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from forkproof.semantics.control import default_memory_budget, machine_bytes, resident_bytes  # noqa: F401 (re-exported)
 from forkproof.spec.ir import IntType, RatType
 
 if TYPE_CHECKING:

@@ -48,9 +48,9 @@ from multiprocessing.connection import Connection
 
 from forkproof.engines.explicit import (ExplicitOptions, Failure, Search, check_explicit, make_canon,
                                         symmetric_families)
-from forkproof.engines.fingerprints import resident_bytes, show_size
+from forkproof.engines.fingerprints import show_size
 from forkproof.semantics.compile import EvalError, compile_program
-from forkproof.semantics.control import Control
+from forkproof.semantics.control import Control, resident_bytes
 from forkproof.semantics.instance import Instance
 from forkproof.semantics.temporal import Liveness, safety_checks
 from forkproof.semantics.verdict import EngineResult, Status, Verdict

@@ -174,7 +174,7 @@ class _Check:
         unknown: list[str] = []
         checked: list[dict[str, object]] = []
         try:
-            mm = load_model_text(m.apply(source), self.model.path, read_file)
+            mm = load_model_text(m.apply(source), self.model.path, read_file, self.model.limits)
             mm, _, _ = select(mm, self.only, self.skip, self.options.deadlock, liveness=self.liveness)
             if self.every_size:
                 kills, unknown = _compare(base[0], self.every(mm))

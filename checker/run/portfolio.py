@@ -157,7 +157,7 @@ def new_seed() -> int:
 
 def _explicit(inst, opt: EngineOptions, max_states, timeout) -> EngineResult:
     from forkproof.engines.explicit import ExplicitOptions, check_explicit
-    from forkproof.engines.fingerprints import default_memory_budget
+    from forkproof.semantics.control import default_memory_budget
     from forkproof.engines.parallel import check_parallel
     memory = opt.memory if opt.memory is not None else default_memory_budget()
     options = ExplicitOptions(symmetry=opt.symmetry, deadlock=opt.deadlock, max_states=max_states, timeout=timeout,

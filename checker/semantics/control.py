@@ -68,7 +68,6 @@ class Phase:
     deadline: float | None
     seconds: float | None
     memory: int | None
-    raised: float = float("-inf")  # when the watch last raised BudgetExceeded in it
 
 # (scope, states, depth, queue, seconds)
 ProgressCallback = Callable[[str, int, int, int, float], None]
