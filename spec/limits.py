@@ -11,9 +11,9 @@ size first becomes known, before the work that depends on it:
 | `digits`    | 1,000     | an integer literal or param value; a value computed in a run | FP107; unknown |
 | `domain`    | 1,000,000 | a range or family enumerated, an action's argument tuples,   | FP408 |
 |             |           | the slots of a state, the values of `any` in one variable    |       |
-| `work`      | 1,000,000 | expression nodes compiled for one instance, every def call   | FP409 |
-|             |           | expanded, every `for` unrolled, a quantifier's body counted  |       |
-|             |           | once per value of its variable                               |       |
+| `work`      | 1,000,000 | a def or expression with every def call expanded (at load,   | FP409 |
+|             |           | for every engine); the nodes compiled for one instance, every|       |
+|             |           | `for` unrolled, a quantifier's body counted once per value   |       |
 
 The defaults are far above every shipped model (the deepest parse tree among them is 14
 levels; the largest instance they are checked at compiles under 40,000 nodes) and well below

@@ -49,7 +49,92 @@ def load_model_text(text: str, path: str = "<model>", read: Reader = read_file,
     key = os.path.realpath(path) if os.path.isfile(path) else None
     merged, _ = _Loader(read, limits).resolve(parse(text, limits), path, ((key, path),))
     model = check(merged, path)
+    check_expansion(model, limits)
     return model if limits == DEFAULT else dataclasses.replace(model, limits=limits)
+
+
+def check_expansion(model: I.Model, limits: Limits) -> None:
+    """NOTE(limits) in spec/limits.py: engines expand every def call in place, so `def d1 = d0 + d0`,
+    `def d2 = d1 + d1`, ... is 2^k nodes at d_k, far more than the few lines it takes.  Each
+    def, and each expression the engines read, is measured with its calls expanded (an
+    argument counted once per use of its parameter) before any engine runs; past the limit
+    `work`, FP409 at the def or expression.  The measure is in nodes of the text, without the
+    sizes of quantifier domains, which the compiler weighs per instance."""
+    defs = {d.name: d for d in model.defs}
+    size: dict[str, int] = {}
+    uses: dict[str, list[int]] = {}
+
+    def measure(e: I.Expr) -> int:
+        if isinstance(e, I.Call):
+            return 1 + size[e.name] + sum(measure(a) * max(1, u) for a, u in zip(e.args, uses[e.name]))
+        return 1 + sum(measure(c) for c in _children(e))
+
+    def calls(e: I.Expr) -> set[str]:
+        out, todo = set(), [e]
+        while todo:
+            x = todo.pop()
+            if isinstance(x, I.Call):
+                out.add(x.name)
+            todo.extend(_children(x))
+        return out
+
+    def too_big(n: int, what: str, span: Span | None) -> ModelError:
+        return ModelError(Diagnostic("FP409", f"{what}, with every def it calls expanded in place, is {n:,} nodes, "
+                                              f"more than the engines take on ({limits.raise_hint('work')})", span))
+
+    pending = {d.name: calls(d.body) for d in model.defs}
+    while pending:  # callees first (defs are not recursive: FP207); no recursion over long chains
+        ready = [n for n, cs in pending.items() if not cs - size.keys()]
+        if not ready:
+            return  # a cycle the type checker reported already
+        for name in ready:
+            d = defs[name]
+            uses[name] = [_count_refs(d.body, p.uid) for p in d.params]
+            size[name] = measure(d.body)
+            if size[name] > limits.work:
+                raise too_big(size[name], f"def {name}", d.span)
+            del pending[name]
+    exprs: list[tuple[I.Expr, str, Span | None]] = [(a.expr, "this assumption", a.span) for a in model.assumes]
+    exprs += [(i.expr, f"invariant {i.name}", i.span) for i in model.invariants]
+    exprs += [(p.expr, f"property {p.name}", p.span) for p in model.properties]
+    for a in model.actions:
+        exprs.append((a.guard, f"the guard of {a.name}", a.span))
+        todo = list(a.body)
+        while todo:
+            st = todo.pop()
+            if isinstance(st, I.Assign):
+                exprs.append((st.value, f"this assignment in {a.name}", st.span))
+            elif isinstance(st, I.If):
+                exprs.append((st.cond, f"this condition in {a.name}", st.span))
+                todo.extend(st.then + st.else_)
+            elif isinstance(st, I.For):
+                todo.extend(st.body)
+    for e, what, span in exprs:
+        n = measure(e)
+        if n > limits.work:
+            raise too_big(n, what, span or e.span)
+
+
+def _children(e: I.Expr) -> list[I.Expr]:
+    """The sub-expressions of `e` (not those inside types)."""
+    out = []
+    for f in dataclasses.fields(e):
+        v = getattr(e, f.name)
+        if isinstance(v, I.EXPR_NODES):
+            out.append(v)
+        elif isinstance(v, tuple):
+            out.extend(x for x in v if isinstance(x, I.EXPR_NODES))
+    return out
+
+
+def _count_refs(e: I.Expr, uid: int) -> int:
+    n, todo = 0, [e]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, I.BoundRef) and x.binder.uid == uid:
+            n += 1
+        todo.extend(_children(x))
+    return n
 
 
 def load_model(path: str) -> I.Model:

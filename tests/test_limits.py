@@ -122,12 +122,25 @@ def test_a_5000_digit_literal_is_located_fp107(tmp_path):
 
 
 def test_defs_that_square_each_other_stop_at_the_first_too_big_product(tmp_path):
-    squares = "".join(f"def d{i + 1} = d{i} * d{i}\n" for i in range(40))
-    text = "model H\nvar x: int = 0\ndef d0 = 3\n" + squares + "invariant i: x < d40\naction a { x = 1 }\n"
+    squares = "".join(f"def d{i + 1} = d{i} * d{i}\n" for i in range(15))
+    text = "model H\nvar x: int = 0\ndef d0 = 3\n" + squares + "invariant i: x < d15\naction a { x = 1 }\n"
     msg = located(tmp_path, text, "FP107")
     assert msg.startswith("error[FP107]: a product has 1,955 digits, computed from constants"), msg
     r, _, _ = run(tmp_path, text)
     assert r.stderr.startswith(f"{tmp_path / 'hostile.fork'}:15:11: "), r.stderr  # def d12 = d11 * d11
+
+
+@pytest.mark.parametrize("engine", ["explicit", "bmc"])
+@pytest.mark.parametrize("n", [" = 2", ""])
+def test_defs_that_double_each_other_are_refused_before_any_engine(tmp_path, engine, n):
+    """Each def is two calls of the one before: 2^k nodes at d_k once expanded, as every engine
+    (the symbolic encoders too, and the counter abstraction with N open) would expand them."""
+    doubles = "".join(f"def d{i + 1} = d{i} + d{i}\n" for i in range(40))
+    text = (f"model H\nparam N: int{n}\nprocess P[N] {{ var b: bool = false }}\nvar x: 0..3 = 0\ndef d0 = x\n"
+            + doubles + "invariant i: d40 >= 0\naction a(v: P) { v.b = true }\n")
+    msg = located(tmp_path, text, "FP409", "--engine", engine)
+    assert msg == ("error[FP409]: def d18, with every def it calls expanded in place, is 1,048,573 nodes, more "
+                   "than the engines take on (the limit `work` is 1,000,000; raise it with --limit work=N)")
 
 
 def test_an_integer_squared_every_step_ends_in_unknown(tmp_path):

@@ -68,16 +68,21 @@ def connect(address: str) -> None:
 def _run_one(model: I.Model, params: dict[str, object], options: EngineOptions) -> EngineResult:
     """One instance: made, compiled and searched.  NOTE(phase-budget) in
     checker/semantics/control.py: making and compiling it run under the instance's time budget
-    and the memory budget until the engine's search starts; crossing one, running out of
-    memory, or a number past the limit `digits` makes every verdict of the instance unknown."""
+    and the memory budget until the engine's search starts (the symbolic engines, which encode
+    expressions as they need them, under their budget per property times the properties, plus
+    two, to the end); crossing one, running out of memory, or a number past the limit `digits`
+    makes every verdict of the instance unknown."""
     from forkproof.semantics.compile import ValueLimit
     control, scope = options.control, scope_of(model, params)
     memory = options.memory if options.memory is not None else default_memory_budget()
     what = f"preparing the instance {scope}" if scope else "preparing the instance"
+    seconds = options.budget.seconds
+    if options.budget.per == "property":  # the symbolic engines encode as they go: watched to the end,
+        seconds = seconds * (len(model.invariants) + len(model.properties) + 2) + 1.0  # a backstop to their own
     try:
         if control is None:
             return run_engine(instantiate(model, params), options)
-        with control.within(what, options.budget.seconds, memory):
+        with control.within(what, seconds, memory):
             return run_engine(instantiate(model, params), options)
     except BudgetExceeded as e:
         return stopped_result(model, scope, options, e.reason)

@@ -26,7 +26,9 @@ inside their searches, but the work before a search is not a loop that polls: pa
 type checking, making an instance, compiling it, encoding it for Z3.  Each of those runs
 inside `within(name, seconds, memory)`: loading a file under --timeout (60 s by default) in
 the command line, preparing an instance under that instance's time budget in
-forkproof.run.distribute, both under the memory budget (--memory, by default half the
+forkproof.run.distribute (for bmc, kind and pdr, which encode expressions for Z3 as they go,
+the whole run: their budget per property times the properties and two more, plus a second, a
+backstop behind their own budgets), both under the memory budget (--memory, by default half the
 machine's).  The command line's watch (forkproof.cli.common.watch) looks at `over_budget()`
 every 0.2 s through SIGALRM and raises BudgetExceeded in the running code; when the engine
 starts its search it calls `searching()` and the watch leaves it alone.  BudgetExceeded,

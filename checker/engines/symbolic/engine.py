@@ -36,8 +36,6 @@ def check_bmc(inst: Instance, options: SymbolicOptions) -> EngineResult:
     with gc_fence():
         start = time.perf_counter()
         enc = Encoding(inst)
-        if options.control is not None:
-            options.control.searching()  # NOTE(phase-budget): the encoding is done; per-query budgets rule
         res = bmc_safety(inst, options, enc, start, _pool(options, enc))
         for v in res.verdicts:
             options.landed(v)  # NOTE(streaming): decided together, they land together
@@ -50,8 +48,6 @@ def check_kind(inst: Instance, options: SymbolicOptions) -> EngineResult:
     with gc_fence():
         start = time.perf_counter()
         enc = Encoding(inst)
-        if options.control is not None:
-            options.control.searching()  # NOTE(phase-budget): the encoding is done; per-query budgets rule
         res = kind_safety(inst, options, enc, start, _pool(options, enc))  # lands each verdict as it is decided
         res.verdicts += prove_verdicts(inst, "kind", options.depth, options.until, enc=enc, options=options)
         res.seconds = time.perf_counter() - start
@@ -62,8 +58,6 @@ def check_pdr(inst: Instance, options: SymbolicOptions) -> EngineResult:
     with gc_fence():
         start = time.perf_counter()
         enc = Encoding(inst)
-        if options.control is not None:
-            options.control.searching()  # NOTE(phase-budget): the encoding is done; per-query budgets rule
         res, known = pdr_safety(inst, options, enc, start, options.until)  # each obligation its own budget
         res.verdicts += prove_verdicts(inst, "pdr", options.depth, options.until, known, enc, options)
         res.seconds = time.perf_counter() - start
