@@ -89,6 +89,11 @@ def plan(model: I.Model, bindings: dict[str, list[object]], skip: tuple[str, ...
         for env in combos:
             for value in _values(model, p, bindings, env):
                 grown.append({**env, p.name: value})
+            if len(grown) > model.limits.domain:  # NOTE(limits) in spec/limits.py
+                raise ModelError(Diagnostic(
+                    "FP408", f"the params up to {p.name} have more than {model.limits.domain:,} combinations of "
+                             f"values: more instances than forkproof enumerates "
+                             f"({model.limits.raise_hint('domain')})", p.span))
         combos = grown
     notes: list[str] = []
     kept = []

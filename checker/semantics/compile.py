@@ -217,12 +217,21 @@ class Compiler:
     def __init__(self, inst: Instance, constant: bool = False, env: int | None = None):
         self.inst = inst
         self.constant = constant
-        self.env_size = env_size(inst.model) if env is None else env  # `env`: env_size(inst.model), known already
+        self._env_size = env  # `env`: env_size(inst.model), known already; else counted when first needed
         # NOTE(limits): `work` counts the nodes compiled, each weighted by how many times one
         # evaluation runs it (the product of the quantifier loops around it); past the limit
         # the instance is refused (FP409) before the closures are built out
         self.work, self.weight, self.work_limit = 0, 1, inst.model.limits.work
         self.bound = inst.model.limits.value_bound
+
+    @property
+    def env_size(self) -> int:
+        """Slots for the dynamic binders: a walk of the whole model, done once and only when a
+        closure needs an env (a constant over params does not: planning 1,000 params read
+        each default without walking the model 1,000 times)."""
+        if self._env_size is None:
+            self._env_size = env_size(self.inst.model)
+        return self._env_size
 
     def run_const(self, e: Expr) -> object:
         x = self.value(e, {})

@@ -25,7 +25,7 @@ NOTE(phase-budget): the engines poll their own budgets (--timeout, --memory, --m
 inside their searches, but the work before a search is not a loop that polls: parsing,
 type checking, making an instance, compiling it, encoding it for Z3.  Each of those runs
 inside `within(name, seconds, memory)`: loading a file under --timeout (60 s by default) in
-the command line, preparing an instance under that instance's time budget in
+the command line, planning its instances likewise in forkproof.run.check, preparing an instance under that instance's time budget in
 forkproof.run.distribute (for bmc, kind and pdr, which encode expressions for Z3 as they go,
 the whole run: their budget per property times the properties and two more, plus a second, a
 backstop behind their own budgets), both under the memory budget (--memory, by default half the
