@@ -47,6 +47,7 @@ class Limits:
         return 10 ** self.digits
 
 
+MAX_NESTING = 250  # the deepest the passes over a model (type checker, compiler, Z3 encoder) stay in Python's stack
 MAX_DIGITS = 4000  # below Python's own limit on int <-> str conversion (4300 digits)
 NAMES = tuple(f.name.replace("_", "-") for f in dataclasses.fields(Limits))
 DEFAULT = Limits()
@@ -66,6 +67,9 @@ def parse_limits(items: tuple[str, ...] | list[str], base: Limits = DEFAULT) -> 
         if value is None or value < 1:
             raise ModelError(Diagnostic("FP010", f"--limit {item!r}: the value must be a positive integer "
                                                  "(such as 200, 5M or 2G)"))
+        if name == "nesting" and value > MAX_NESTING:
+            raise ModelError(Diagnostic("FP010", f"--limit {item!r}: nesting can be at most {MAX_NESTING} (deeper "
+                                                 "models would run out of Python's stack in the passes over them)"))
         if name == "digits" and value > MAX_DIGITS:
             raise ModelError(Diagnostic("FP010", f"--limit {item!r}: digits can be at most {MAX_DIGITS} "
                                                  "(Python reads and prints no longer integers)"))

@@ -48,6 +48,7 @@ def load_model_text(text: str, path: str = "<model>", read: Reader = read_file,
     model to its instances."""
     key = os.path.realpath(path) if os.path.isfile(path) else None
     merged, _ = _Loader(read, limits).resolve(parse(text, limits), path, ((key, path),))
+    _check_type_chains(merged, limits)
     model = check(merged, path)
     check_expansion(model, limits)
     return model if limits == DEFAULT else dataclasses.replace(model, limits=limits)
@@ -82,6 +83,13 @@ def check_expansion(model: I.Model, limits: Limits) -> None:
         return ModelError(Diagnostic("FP409", f"{what}, with every def it calls expanded in place, is {n:,} nodes, "
                                               f"more than the engines take on ({limits.raise_hint('work')})", span))
 
+    depth: dict[str, int] = {}
+    deepest = min(int(2.5 * limits.nesting), 250)  # the passes over an expression recurse once or twice per level
+
+    def nested(e: I.Expr) -> int:
+        inner = depth[e.name] if isinstance(e, I.Call) else 0
+        return 1 + max([inner, *(nested(c) for c in _children(e))])
+
     pending = {d.name: calls(d.body) for d in model.defs}
     while pending:  # callees first (defs are not recursive: FP207); no recursion over long chains
         ready = [n for n, cs in pending.items() if not cs - size.keys()]
@@ -93,6 +101,12 @@ def check_expansion(model: I.Model, limits: Limits) -> None:
             size[name] = measure(d.body)
             if size[name] > limits.work:
                 raise too_big(size[name], f"def {name}", d.span)
+            depth[name] = nested(d.body)
+            if depth[name] > deepest:
+                raise ModelError(Diagnostic(
+                    "FP105", f"def {name}, with every def it calls expanded in place, is nested {depth[name]:,} levels "
+                             f"deep, more than {deepest}: two and a half times the nesting limit "
+                             f"({limits.raise_hint('nesting')})", d.span))
             del pending[name]
     exprs: list[tuple[I.Expr, str, Span | None]] = [(a.expr, "this assumption", a.span) for a in model.assumes]
     exprs += [(i.expr, f"invariant {i.name}", i.span) for i in model.invariants]
@@ -110,9 +124,46 @@ def check_expansion(model: I.Model, limits: Limits) -> None:
             elif isinstance(st, I.For):
                 todo.extend(st.body)
     for e, what, span in exprs:
+        if nested(e) > deepest:
+            raise ModelError(Diagnostic("FP105", f"{what}, with every def it calls expanded in place, is nested more "
+                                                 f"than {deepest} levels deep: two and a half times the nesting limit "
+                                                 f"({limits.raise_hint('nesting')})", span or e.span))
         n = measure(e)
         if n > limits.work:
             raise too_big(n, what, span or e.span)
+
+
+def _check_type_chains(model: A.ModelD, limits: Limits) -> None:
+    """NOTE(limits): a type alias or record defined by another, that one by a third, ..., is
+    resolved recursively by the type checker; a chain longer than `nesting` is FP105 at the
+    declaration where it passes it, counted here without recursion."""
+    decls = {d.name: d for d in model.decls if isinstance(d, (A.TypeD, A.RecordD))}
+    refs: dict[str, set[str]] = {}
+    for name, d in decls.items():
+        todo: list[object] = [d.type] if isinstance(d, A.TypeD) else [t for _, t, _ in d.fields]
+        found: set[str] = set()
+        while todo:
+            x = todo.pop()
+            if isinstance(x, A.Name) and x.id in decls:
+                found.add(x.id)
+            elif isinstance(x, tuple):
+                todo.extend(x)
+            elif dataclasses.is_dataclass(x) and not isinstance(x, type):
+                todo.extend(getattr(x, f.name) for f in dataclasses.fields(x) if f.name != "span")
+        refs[name] = found
+    depth: dict[str, int] = {}
+    pending = dict(refs)
+    while pending:
+        ready = [n for n, rs in pending.items() if not rs - depth.keys()]
+        if not ready:
+            return  # a cycle: the type checker reports it (FP208)
+        for name in ready:
+            depth[name] = 1 + max((depth[r] for r in refs[name]), default=0)
+            if depth[name] > limits.nesting:
+                raise ModelError(Diagnostic("FP105", f"{name} is defined through a chain of {depth[name]} types, each "
+                                                     f"by the next ({limits.raise_hint('nesting')})",
+                                            decls[name].span))
+            del pending[name]
 
 
 def _children(e: I.Expr) -> list[I.Expr]:
@@ -154,7 +205,7 @@ def read_source(path: str | os.PathLike[str], limits: Limits = DEFAULT) -> str:
         with open(p, "rb") as f:
             data = f.read(limits.file_size + 1)
             if len(data) > limits.file_size:
-                data += f.readline(4096)  # the rest of the line where the limit is passed, to show it
+                data += f.readline(limits.file_size)  # the rest of the line where the limit is passed, to show it
         if len(data) > limits.file_size:  # cut: a character split at the end is dropped
             data[:-4].decode("utf-8")
             text = data.decode("utf-8", "ignore")

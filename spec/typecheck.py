@@ -377,10 +377,10 @@ class _Checker:
             enum_t, index = g.ir
             return I.Lit(index, enum_t, e.span)
         if g.kind == "var":
+            if ctx.const:  # before the type: params are checked before any variable's type is resolved
+                raise _err("FP308", f"{ctx.what} must be a constant (params and literals), but '{e.id}' is a state variable", e.span)
             if g.ty is None:
                 raise _Fail(None)  # its type failed to resolve, already reported
-            if ctx.const:
-                raise _err("FP308", f"{ctx.what} must be a constant (params and literals), but '{e.id}' is a state variable", e.span)
             return I.VarRef(e.id, g.ty, primed, e.span)
         if g.kind == "def":
             return self.call(e.id, (), e.span, e.span, scope, ctx, primed)
@@ -1145,6 +1145,12 @@ class _Checker:
         for d in decls:
             if isinstance(d, A.FairD):
                 self.guard(None, lambda d=d: fairness.append(self.fair(d, action_names, checked)))
+        if not self.diags:  # a declaration that failed must have said why: never drop one silently
+            lost = next(((name, g) for name, g in [*self.globals.items(), *(x for t in self.locals.values()
+                                                                            for x in t.items())] if g.failed), None)
+            if lost is not None:
+                self.diags.append(Diagnostic("FP399", f"'{lost[0]}' could not be checked, and no reason was "
+                                                      "found: this is a bug in forkproof, please report it", lost[1].span))
         if self.diags:
             self.diags.sort(key=lambda x: (x.span.line, x.span.col) if x.span else (0, 0))
             raise ModelError(self.diags)

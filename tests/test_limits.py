@@ -108,7 +108,7 @@ def test_nesting_at_the_limit_runs_through_every_phase(tmp_path, make, engine):
 
 
 def test_the_nesting_limit_can_be_raised(tmp_path):
-    r, _, _ = run(tmp_path, deep_ite(150), "--limit", "nesting=300")
+    r, _, _ = run(tmp_path, deep_ite(150), "--limit", "nesting=250")
     assert r.exit_code == 0, (r.stdout, r.stderr)
 
 
@@ -188,7 +188,7 @@ def test_50_nested_for_loops_are_refused_by_nesting_then_by_work(tmp_path):
     text = ("model H\nparam N: int = 3\nvar x: int = 0\nprocess P[N] { var b: bool = false }\naction a {\n"
             + "".join(f"for i{k} in P {{\n" for k in range(50)) + "x = 1\n" + "}\n" * 50 + "}\n")
     located(tmp_path, text, "FP105")
-    msg = located(tmp_path, text, "FP409", "--limit", "nesting=300", "--limit", "work=100000")
+    msg = located(tmp_path, text, "FP409", "--limit", "nesting=250", "--limit", "work=100000")
     assert "come to more than 100,000 nodes" in msg and "--limit work=N" in msg, msg
 
 
@@ -238,7 +238,7 @@ def test_an_unbounded_counter_stops_within_a_second_of_the_timeout(tmp_path):
 
 
 def test_a_bad_limit_is_a_usage_error(tmp_path):
-    for bad in ("depth=3", "nesting=0", "nesting=many", "digits=9000"):
+    for bad in ("depth=3", "nesting=0", "nesting=many", "nesting=251", "digits=9000"):
         r, _, _ = run(tmp_path, BASE, "--limit", bad)
         assert r.exit_code == 2 and "Invalid value for '--limit'" in r.stderr, (bad, r.stderr)
 
@@ -246,7 +246,7 @@ def test_a_bad_limit_is_a_usage_error(tmp_path):
 def test_parse_takes_the_limits_too(tmp_path):
     r, _, _ = run(tmp_path, deep_ite(150), command="parse")
     assert r.exit_code == 2 and "error[FP105]" in r.stderr
-    r, _, _ = run(tmp_path, deep_ite(150), "--limit", "nesting=300", command="parse")
+    r, _, _ = run(tmp_path, deep_ite(150), "--limit", "nesting=250", command="parse")
     assert r.exit_code == 0, r.stderr
 
 

@@ -159,6 +159,12 @@ class Instance:
                 self.check_slot(k, value, "initial value ")
                 base[k] = value
         keys = [k for k, _ in choices]
+        n = 1
+        for _, dom in choices:  # NOTE(limits): counted before any is made
+            n *= len(dom)
+        if n > self.model.limits.domain:
+            var = next((vs.var for vs in self.all_slots() if isinstance(vs.var.init, InitAny)), None)
+            self.too_many(n, "initial states (the product of the `any` choices)", var.span if var else None)
         for combo in itertools.product(*(dom for _, dom in choices)):
             for k, v in zip(keys, combo):
                 base[k] = v
