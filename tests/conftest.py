@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import sys
 
 import pytest
@@ -132,3 +133,20 @@ def tier(request) -> str:
 def pytest_report_header(config):
     tiers = "fast and slow" if config.getoption("--slow") else "fast only (--slow adds the slow tier)"
     return f"tiers: {tiers}; hypothesis profile {settings.get_current_profile_name()!r}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzz tier's counts (tests/test_fuzz.py: inputs, internal errors, runs over budget),
+    one line per test, at the end of the run: its tests put them in `user_properties`, which
+    pytest-xdist sends back from its workers, unlike their printed output."""
+    lines = [value for key in ("passed", "failed") for rep in terminalreporter.stats.get(key, [])
+             if getattr(rep, "when", "call") == "call" for name, value in getattr(rep, "user_properties", ())
+             if name == "fuzz"]
+    if lines:
+        terminalreporter.section("fuzz tier")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)
+        total = {what: sum(int(m[1]) for line in lines if (m := re.search(rf"(\d+) {what}", line)))
+                 for what in ("inputs", "internal errors", "over budget")}
+        terminalreporter.write_line(f"fuzz tier in all: {total['inputs']:,} inputs, {total['internal errors']} internal "
+                                    f"errors, {total['over budget']} over budget")
