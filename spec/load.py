@@ -313,6 +313,14 @@ class _Loader:
         relative = Note(f"an import's path is relative to the directory of the file that imports it ({where})")
         if not imp.path:
             raise ModelError(Diagnostic("FP601", "an import needs the path of a library file", imp.path_span))
+        if self.read is read_file and os.path.exists(path) and not os.path.isdir(path):
+            if not os.path.isfile(path):  # a device or a pipe (/dev/zero) may never end
+                raise ModelError(Diagnostic("FP601", f"cannot import '{imp.path}': {path} is not a regular file",
+                                            imp.path_span))
+            if os.path.getsize(path) > self.limits.file_size:  # NOTE(limits) in spec/limits.py
+                raise ModelError(Diagnostic("FP003", f"cannot import '{imp.path}': {path} is longer than "
+                                                     f"{self.limits.file_size:,} bytes ({self.limits.raise_hint('file-size')})",
+                                            imp.path_span))
         try:
             return self.read(path)
         except FileNotFoundError:
