@@ -69,10 +69,14 @@ def symmetric_families(inst: Instance) -> tuple[list[tuple[int, int, int]], list
     groups, notes = [], []
     variables = [(v.shown, v) for v in inst.model.globals]
     variables += [(f"{f.name}.{v.shown}", v) for f in inst.model.families for v in f.locals]
+    first: dict[str, tuple[str, object]] = {}  # family -> the first variable whose type names its ids
+    for name, v in variables:  # one walk per variable, not one per variable and family (2,679 families: 10 s)
+        for x in walk(v.ty):
+            if isinstance(x, ProcType):
+                first.setdefault(x.family, (name, v))
     for fam in inst.model.families:
         n, chunk = inst.family_sizes[fam.name], inst.chunk[fam.name]
-        culprit = next(((name, v) for name, v in variables
-                        if any(isinstance(x, ProcType) and x.family == fam.name for x in walk(v.ty))), None)
+        culprit = first.get(fam.name)
         if culprit is not None:
             name, v = culprit
             how = "holds" if _holds_id(v.ty, fam.name) else "is indexed by"
