@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -62,52 +62,39 @@ def check_expansion(model: I.Model, limits: Limits) -> None:
     `work`, FP409 at the def or expression.  The measure is in nodes of the text, without the
     sizes of quantifier domains, which the compiler weighs per instance."""
     defs = {d.name: d for d in model.defs}
-    size: dict[str, int] = {}
+    shape: dict[str, tuple[int, int]] = {}  # def -> (nodes, depth), its calls expanded
     uses: dict[str, list[int]] = {}
+    deepest = min(int(2.5 * limits.nesting), 250)  # the compiler recurses three frames per call level
 
-    def measure(e: I.Expr) -> int:
+    def measure(e: I.Expr) -> tuple[int, int]:
+        """(nodes, depth) of `e` with every call expanded in place."""
         if isinstance(e, I.Call):
-            return 1 + size[e.name] + sum(measure(a) * max(1, u) for a, u in zip(e.args, uses[e.name]))
-        return 1 + sum(measure(c) for c in _children(e))
+            n, d = shape[e.name]
+            args = [measure(a) for a in e.args]
+            return (1 + n + sum(an * max(1, u) for (an, _), u in zip(args, uses[e.name])),
+                    1 + max([d, *(ad for _, ad in args)]))
+        parts = [measure(c) for c in _children(e)]
+        return 1 + sum(n for n, _ in parts), 1 + max((d for _, d in parts), default=0)
 
-    def calls(e: I.Expr) -> set[str]:
-        out, todo = set(), [e]
-        while todo:
-            x = todo.pop()
-            if isinstance(x, I.Call):
-                out.add(x.name)
-            todo.extend(_children(x))
-        return out
+    def judge(e: I.Expr, what: str, span: Span | None) -> tuple[int, int]:
+        n, d = measure(e)
+        if d > deepest:
+            raise ModelError(Diagnostic("FP105", f"{what}, with every def it calls expanded in place, is nested {d:,} "
+                                                 f"levels deep, more than {deepest}: two and a half times the "
+                                                 f"nesting limit ({limits.raise_hint('nesting')})", span))
+        if n > limits.work:
+            raise ModelError(Diagnostic("FP409", f"{what}, with every def it calls expanded in place, is {n:,} nodes, "
+                                                 f"more than the engines take on ({limits.raise_hint('work')})", span))
+        return n, d
 
-    def too_big(n: int, what: str, span: Span | None) -> ModelError:
-        return ModelError(Diagnostic("FP409", f"{what}, with every def it calls expanded in place, is {n:,} nodes, "
-                                              f"more than the engines take on ({limits.raise_hint('work')})", span))
-
-    depth: dict[str, int] = {}
-    deepest = min(int(2.5 * limits.nesting), 250)  # the passes over an expression recurse once or twice per level
-
-    def nested(e: I.Expr) -> int:
-        inner = depth[e.name] if isinstance(e, I.Call) else 0
-        return 1 + max([inner, *(nested(c) for c in _children(e))])
-
-    pending = {d.name: calls(d.body) for d in model.defs}
-    while pending:  # callees first (defs are not recursive: FP207); no recursion over long chains
-        ready = [n for n, cs in pending.items() if not cs - size.keys()]
-        if not ready:
-            return  # a cycle the type checker reported already
-        for name in ready:
-            d = defs[name]
-            uses[name] = [_count_refs(d.body, p.uid) for p in d.params]
-            size[name] = measure(d.body)
-            if size[name] > limits.work:
-                raise too_big(size[name], f"def {name}", d.span)
-            depth[name] = nested(d.body)
-            if depth[name] > deepest:
-                raise ModelError(Diagnostic(
-                    "FP105", f"def {name}, with every def it calls expanded in place, is nested {depth[name]:,} levels "
-                             f"deep, more than {deepest}: two and a half times the nesting limit "
-                             f"({limits.raise_hint('nesting')})", d.span))
-            del pending[name]
+    order = _callees_first({d.name: {x.name for x in _walk(d.body) if isinstance(x, I.Call)} for d in model.defs})
+    if order is None:
+        return  # a recursive def: the type checker reported it (FP207)
+    for name in order:
+        d = defs[name]
+        uses[name] = [sum(isinstance(x, I.BoundRef) and x.binder.uid == p.uid for x in _walk(d.body))
+                      for p in d.params]
+        shape[name] = judge(d.body, f"def {name}", d.span)
     exprs: list[tuple[I.Expr, str, Span | None]] = [(a.expr, "this assumption", a.span) for a in model.assumes]
     exprs += [(i.expr, f"invariant {i.name}", i.span) for i in model.invariants]
     exprs += [(p.expr, f"property {p.name}", p.span) for p in model.properties]
@@ -124,13 +111,22 @@ def check_expansion(model: I.Model, limits: Limits) -> None:
             elif isinstance(st, I.For):
                 todo.extend(st.body)
     for e, what, span in exprs:
-        if nested(e) > deepest:
-            raise ModelError(Diagnostic("FP105", f"{what}, with every def it calls expanded in place, is nested more "
-                                                 f"than {deepest} levels deep: two and a half times the nesting limit "
-                                                 f"({limits.raise_hint('nesting')})", span or e.span))
-        n = measure(e)
-        if n > limits.work:
-            raise too_big(n, what, span or e.span)
+        judge(e, what, span or e.span)
+
+
+def _callees_first(deps: dict[str, set[str]]) -> list[str] | None:
+    """The names of `deps` (name -> the names it uses), each after those it uses; None when
+    some of them use each other in a cycle.  Without recursion: chains may be thousands long."""
+    done: dict[str, None] = {}
+    pending = {name: {x for x in uses if x in deps} for name, uses in deps.items()}
+    while pending:
+        ready = [n for n, rs in pending.items() if rs <= done.keys()]
+        if not ready:
+            return None
+        for name in ready:
+            done[name] = None
+            del pending[name]
+    return list(done)
 
 
 def _check_type_chains(model: A.ModelD, limits: Limits) -> None:
@@ -151,19 +147,15 @@ def _check_type_chains(model: A.ModelD, limits: Limits) -> None:
             elif dataclasses.is_dataclass(x) and not isinstance(x, type):
                 todo.extend(getattr(x, f.name) for f in dataclasses.fields(x) if f.name != "span")
         refs[name] = found
+    order = _callees_first(refs)
+    if order is None:
+        return  # a cycle: the type checker reports it (FP208)
     depth: dict[str, int] = {}
-    pending = dict(refs)
-    while pending:
-        ready = [n for n, rs in pending.items() if not rs - depth.keys()]
-        if not ready:
-            return  # a cycle: the type checker reports it (FP208)
-        for name in ready:
-            depth[name] = 1 + max((depth[r] for r in refs[name]), default=0)
-            if depth[name] > limits.nesting:
-                raise ModelError(Diagnostic("FP105", f"{name} is defined through a chain of {depth[name]} types, each "
-                                                     f"by the next ({limits.raise_hint('nesting')})",
-                                            decls[name].span))
-            del pending[name]
+    for name in order:
+        depth[name] = 1 + max((depth[r] for r in refs[name]), default=0)
+        if depth[name] > limits.nesting:
+            raise ModelError(Diagnostic("FP105", f"{name} is defined through a chain of {depth[name]} types, each "
+                                                 f"by the next ({limits.raise_hint('nesting')})", decls[name].span))
 
 
 def _children(e: I.Expr) -> list[I.Expr]:
@@ -178,14 +170,13 @@ def _children(e: I.Expr) -> list[I.Expr]:
     return out
 
 
-def _count_refs(e: I.Expr, uid: int) -> int:
-    n, todo = 0, [e]
+def _walk(e: I.Expr) -> Iterator[I.Expr]:
+    """`e` and every sub-expression, without recursion."""
+    todo = [e]
     while todo:
         x = todo.pop()
-        if isinstance(x, I.BoundRef) and x.binder.uid == uid:
-            n += 1
+        yield x
         todo.extend(_children(x))
-    return n
 
 
 def load_model(path: str) -> I.Model:

@@ -264,3 +264,21 @@ def test_an_internal_error_exits_4_with_one_line_and_the_traceback_only_with_deb
                         "(run with forkproof --debug, or FORKPROOF_DEBUG=1, to see the traceback)\n")
     r = CliRunner(env={"FORKPROOF_DEBUG": None}).invoke(cli, ["--debug", "check", str(path)])
     assert r.exit_code == 4 and "Traceback (most recent call last)" in r.stderr, r.stderr
+
+
+def test_a_budget_raised_under_z3s_api_is_still_the_budget():
+    """The watch raises where the code happens to be; under Z3's API ctypes wraps the
+    exception into an ArgumentError that names it (seen in the fuzz tier: an every-size proof
+    past its backstop reported as an internal error).  It still reads as the budget."""
+    import ctypes
+
+    from forkproof.semantics.control import BudgetExceeded, Control
+    control = Control()
+    with control.within("proving every size", 0.0, None):
+        time.sleep(0.01)
+        exc = control.expire("encoding for the solver")
+    assert isinstance(exc, BudgetExceeded)
+    assert exc.reason.startswith("the time budget of 0 s ran out while proving every size, encoding for the solver")
+    wrapped = ctypes.ArgumentError(f"argument 1: {type(exc).__name__}: {exc}")
+    assert control.budget_reason(wrapped) == exc.reason
+    assert control.budget_reason(ValueError("argument 1: something else")) is None

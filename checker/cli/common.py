@@ -18,7 +18,7 @@ from typing import NoReturn
 import click
 
 from forkproof.about import VERSION
-from forkproof.semantics.control import BudgetExceeded, Control, default_memory_budget
+from forkproof.semantics.control import Control
 from forkproof.semantics.verdict import ExitCode
 from forkproof.spec.errors import ModelError, render
 
@@ -94,9 +94,9 @@ def watch(control: Control) -> Iterator[None]:
     def on_alarm(signum, frame):
         # raised again at every tick while the phase lasts: Python drops an exception raised
         # in a finalizer (a __del__, a gc callback), and the phase would go on
-        reason = control.over_budget(_where(frame))
-        if reason is not None:
-            raise BudgetExceeded(reason)
+        exc = control.expire(_where(frame))
+        if exc is not None:
+            raise exc
 
     try:
         old = signal.signal(signal.SIGALRM, on_alarm)
@@ -113,21 +113,19 @@ def watch(control: Control) -> Iterator[None]:
 
 @contextmanager
 def loading(path: str, timeout: float | None = None, memory: int | None = None) -> Iterator[None]:
-    """NOTE(phase-budget): reading and checking `path` under --timeout (or LOAD_SECONDS) and the
-    memory budget, watched; past one, the command says so and exits 3."""
+    """NOTE(phase-budget): reading and checking `path` under its budgets (Control.front),
+    watched; past one, the command says so and exits 3."""
     control = Control()
-    if memory is None:
-        memory = default_memory_budget()
     try:
-        with watch(control), control.within(f"loading {path}", timeout or LOAD_SECONDS, memory):
+        with watch(control), control.front(f"loading {path}", timeout, memory):
             yield
-    except BudgetExceeded as e:
-        sys.exit(stopped(path, e.reason))
     except MemoryError:
         sys.exit(stopped(path, "memory ran out while loading it"))
-
-
-LOAD_SECONDS = 60.0  # NOTE(phase-budget): reading and checking one model file, when --timeout is not given
+    except Exception as e:
+        reason = control.budget_reason(e)
+        if reason is None:
+            raise
+        sys.exit(stopped(path, reason))
 
 
 def stopped(path: str, reason: str) -> ExitCode:

@@ -14,11 +14,11 @@ import click
 
 from forkproof.about import VERSION
 from forkproof.cli import progress
-from forkproof.cli.common import LOAD_SECONDS, internal_error, loading, print_errors, stopped, watch
+from forkproof.cli.common import internal_error, loading, print_errors, stopped, watch
 from forkproof.cli.options import limit_options, search_options, selection_options
 from forkproof.run.portfolio import ENGINES, SIMULATE_DEPTH, EngineOptions, new_seed
 from forkproof.semantics.verdict import ExitCode
-from forkproof.semantics.control import BudgetExceeded, Control
+from forkproof.semantics.control import FRONT_SECONDS, Control
 from forkproof.spec.errors import ModelError
 from forkproof.spec.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from forkproof.spec.load import load_text, read_source
@@ -187,7 +187,7 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
     for path in models:
         source = None
         try:
-            with load_phase(options, path):
+            with options.control.front(f"loading {path}", options.timeout, options.memory):
                 source = read_source(path, limits)
                 model = load_text(source, path, limits=limits)
             bindings = parse_bindings(model, list(params))
@@ -198,10 +198,13 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
             print_errors(err, path, source, fmt)
             errors.extend(d.to_json(path) for d in err.diagnostics)
             continue
-        except (BudgetExceeded, MemoryError) as e:  # NOTE(phase-budget): before any verdict
+        except Exception as e:  # NOTE(phase-budget): a budget crossed before any verdict
+            reason = "memory ran out while loading it" if isinstance(e, MemoryError) else options.control.budget_reason(e)
+            if reason is None:
+                raise
             if line is not None:
                 line.clear()
-            stopped(path, e.reason if isinstance(e, BudgetExceeded) else "memory ran out while loading it")
+            stopped(path, reason)
             unknown = True
             continue
         reports.append(rep)
@@ -239,20 +242,11 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
     return code
 
 
-def load_phase(options: EngineOptions, path: str):
-    """NOTE(phase-budget): reading, parsing and type-checking `path` run under --timeout (or
-    LOAD_SECONDS) and the memory budget."""
-    from forkproof.semantics.control import default_memory_budget
-    memory = options.memory if options.memory is not None else default_memory_budget()
-    control = options.control if options.control is not None else Control()
-    return control.within(f"loading {path}", options.timeout or LOAD_SECONDS, memory)
-
-
 @cli.command()
 @click.argument("model", metavar="MODEL")
 @click.option("--dump-ir", is_flag=True, help="Print the typed IR as JSON.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              help=f"The time budget for reading and checking the model (default {LOAD_SECONDS:g} s).")
+              help=f"The time budget for reading and checking the model (default {FRONT_SECONDS:g} s).")
 @limit_options
 def parse(model, dump_ir, timeout, limits):
     """Read and check MODEL without exploring it."""

@@ -179,8 +179,7 @@ class Search:
         limit = self.opt.max_states
         try:
             for k, s in enumerate(self.inst.initial_states()):
-                if k & 255 == 255 and self._out_of_time(len(frontier), 0):  # many initial states collapse by symmetry
-                    self.stopped = self.stopped.replace("depth 0 complete", "depth 0 incomplete")
+                if k & 255 == 255 and self._out_of_time(len(frontier), 0, "incomplete"):  # many collapse by symmetry
                     break
                 c = self.canon(s) if self.canon else s
                 if c in self.parent:
@@ -288,20 +287,22 @@ class Search:
                 self.failed[chk.name] = Failure(s, level + 1, a, c, check=chk)
                 self._refresh()
 
-    def _out_of_time(self, queue: int, level: int) -> bool:
+    def _out_of_time(self, queue: int, level: int, depth: str = "complete") -> bool:
+        """Whether a budget ran out (setting `stopped`); `depth`: whether `level` was explored
+        whole ("complete") or is the level being explored ("incomplete")."""
         elapsed = time.monotonic() - self.start
         if self.control.cancelled:
-            self.stopped = (f"interrupted (Ctrl-C): {self._stored():,} states explored, depth {level} complete")
+            self.stopped = (f"interrupted (Ctrl-C): {self._stored():,} states explored, depth {level} {depth}")
             return True
         if self.control.progress is not None and elapsed - self.last_progress >= self.control.interval:
             self.last_progress = elapsed
             self.control.report(self._stored(), level, queue, elapsed)
         if self.opt.timeout is not None and elapsed > self.opt.timeout:
             self.stopped = (f"FP701: timeout after {self.opt.timeout:g} s: {self._stored():,} states explored, "
-                            f"depth {level} complete")
+                            f"depth {level} {depth}")
         elif self.opt.memory is not None and (rss := resident_bytes()) > self.opt.memory:  # NOTE(memory)
             self.stopped = (f"memory budget of {show_size(self.opt.memory)} reached ({show_size(rss)} in use): "
-                            f"{self._stored():,} states explored, depth {level} complete")
+                            f"{self._stored():,} states explored, depth {level} {depth}")
         return self.stopped is not None
 
     # ------------------------------------------------------------ verdicts

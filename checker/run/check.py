@@ -22,9 +22,6 @@ from forkproof.spec import ir as I
 from forkproof.spec.ir import value_str
 
 
-PLAN_SECONDS = 60.0  # NOTE(phase-budget): param values and assumptions -> instances, when --timeout is not given
-
-
 def check_model(model: I.Model, bindings: dict[str, list[object]], options: EngineOptions,
                 only: Sequence[str] = (), skip: Sequence[str] = (), also_known: Iterable[str] = (),
                 liveness: bool = True) -> CheckReport:
@@ -47,7 +44,7 @@ def check_model(model: I.Model, bindings: dict[str, list[object]], options: Engi
         from forkproof.run.sizes import ALL_SIZES_SECONDS, check_all_sizes  # z3: only for open params (NOTE(lazy-engines))
         budget = replace(options.budget, every_size=options.timeout or ALL_SIZES_SECONDS)
         return replace(check_all_sizes(model, bindings, symbolic, options, start), selection=selection, budget=budget)
-    with options.control.within("planning the instances", options.timeout or PLAN_SECONDS, options.memory):
+    with options.control.front("planning the instances", options.timeout, options.memory):
         combos, notes = plan(model, bindings)  # NOTE(phase-budget) in checker/semantics/control.py
     jobs = [(combo, replace(options, certificate=certificate_path(model, options.certificate, combo))
              if options.certificate and len(combos) > 1 else options)  # one certificate file per instance

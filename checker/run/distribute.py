@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 from forkproof.run.plan import scope_of
-from forkproof.run.portfolio import EngineOptions, run_engine, stopped_result
+from forkproof.run.portfolio import EngineOptions, backstop_seconds, run_engine, stopped_result
 from forkproof.run.results import InstanceRun
-from forkproof.semantics.control import BudgetExceeded, default_memory_budget
+from forkproof.semantics.control import default_memory_budget
 from forkproof.semantics.instance import instantiate
 from forkproof.semantics.verdict import EngineResult
 from forkproof.spec import ir as I
@@ -77,20 +78,21 @@ def _run_one(model: I.Model, params: dict[str, object], options: EngineOptions) 
     memory = options.memory if options.memory is not None else default_memory_budget()
     what = f"preparing the instance {scope}" if scope else "preparing the instance"
     seconds = options.budget.seconds
-    if options.budget.per == "property":  # the symbolic engines encode as they go: watched to the end,
-        seconds = seconds * (len(model.invariants) + len(model.properties) + 2) + 1.0  # a backstop to their own
+    if options.budget.per == "property":  # the symbolic engines encode as they go: watched to the end
+        seconds = backstop_seconds(model, seconds)
     try:
-        if control is None:
+        with nullcontext() if control is None else control.within(what, seconds, memory):
             return run_engine(instantiate(model, params), options)
-        with control.within(what, seconds, memory):
-            return run_engine(instantiate(model, params), options)
-    except BudgetExceeded as e:
-        return stopped_result(model, scope, options, e.reason)
     except MemoryError:
         return stopped_result(model, scope, options, f"memory ran out while {what}")
     except ValueLimit as e:
         return stopped_result(model, scope, options,
                               f"{e}, past the limit ({model.limits.raise_hint('digits')})")
+    except Exception as e:  # BudgetExceeded, or what the code it landed in wrapped it into
+        reason = control.budget_reason(e) if control is not None else None
+        if reason is None:
+            raise
+        return stopped_result(model, scope, options, reason)
 
 
 @dataclass

@@ -127,6 +127,13 @@ def run_engine(inst: Instance, opt: EngineOptions) -> EngineResult:
     return engine(inst, opt.symbolic(seconds, control=opt.control))
 
 
+def backstop_seconds(model, per_property: float) -> float:
+    """NOTE(phase-budget): how long the watch lets an engine run whose budget is per property
+    and which builds its encodings as it goes, unpolled (bmc, kind, pdr, the counters): its
+    budget for each property and two more, plus a second, behind its own budgets."""
+    return per_property * (len(model.invariants) + len(model.properties) + 2) + 1.0
+
+
 def stopped_result(model, scope: str, opt: EngineOptions, reason: str) -> EngineResult:
     """Every obligation of an instance unknown, with `reason`: its preparation crossed a budget
     or a limit (NOTE(phase-budget) in checker/semantics/control.py, NOTE(limits) in spec/limits.py)."""

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import itertools
 import time
+from contextlib import nullcontext
 from dataclasses import replace
 
 from forkproof.engines.counters.prove import DEEP_ENGINE, AllSizes, SizeVerdict, assumption_text, prove_all_sizes
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.semantics.instance import instantiate
 from forkproof.run.distribute import submit
-from forkproof.run.portfolio import EngineOptions, run_engine
+from forkproof.run.portfolio import EngineOptions, backstop_seconds, run_engine
+from forkproof.semantics.control import default_memory_budget
 from forkproof.run.aggregate import aggregate_group, with_expectations
 from forkproof.run.plan import const_value, join_scopes, plan, scope_of, sweep_scope
 from forkproof.run.results import CheckReport, InstanceRun, PropertyResult
@@ -69,6 +71,26 @@ def _allowed(model: I.Model, env: dict[str, object]) -> bool:
         return False
 
 
+def _prove_watched(model: I.Model, combo: dict[str, object], symbolic: list[str], sym: SymbolicOptions,
+                   options: EngineOptions) -> AllSizes:
+    """prove_all_sizes under the watch (NOTE(phase-budget)): building the counter abstraction
+    and its encodings does not poll (seen: 40 s of it under --timeout 2), so the proof runs
+    under backstop_seconds; past it, or out of memory, no verdict for every size, with why."""
+    control, start = options.control, time.perf_counter()
+    memory = options.memory if options.memory is not None else default_memory_budget()
+    seconds = backstop_seconds(model, sym.timeout or ALL_SIZES_SECONDS)
+    try:
+        with nullcontext() if control is None else control.within("proving every size", seconds, memory):
+            return prove_all_sizes(model, combo, symbolic, sym)
+    except MemoryError:
+        return AllSizes((), None, time.perf_counter() - start, stopped="memory ran out while proving every size")
+    except Exception as e:  # BudgetExceeded, or what the code it landed in wrapped it into
+        reason = control.budget_reason(e) if control is not None else None
+        if reason is None:
+            raise
+        return AllSizes((), None, time.perf_counter() - start, stopped=reason)
+
+
 def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: EngineOptions, start: float) -> CheckReport:
     fixed, notes = plan(model, bindings, skip=tuple(symbolic))
     top = options.up_to
@@ -96,7 +118,7 @@ def check_all_sizes(model: I.Model, bindings, symbolic: list[str], options: Engi
                                         f"assumptions (raise --up-to)"))
         # with --ray the fixed sizes run while the counters prove (NOTE(ray) in checker/run/distribute.py)
         fixed_sizes = submit(model, [(s, replace(options, certificate=None)) for s in sizes], options.ray)
-        proof = prove_all_sizes(model, combo, symbolic, sym)
+        proof = _prove_watched(model, combo, symbolic, sym, options)
         if top == 0 and proof.ineligible:
             raise ModelError(Diagnostic("FP407", f"--up-to 0 asks for the proof for every size alone, but the counter "
                                         f"abstraction does not apply to this model: {proof.ineligible} (give --up-to "
@@ -250,7 +272,9 @@ def _combine(model: I.Model, proof: AllSizes, small: list[PropertyResult], scope
             continue
         if a is None:
             if p is not None:  # counters not applicable: what the fixed sizes showed, and why no more
-                if proof.ineligible:
+                if proof.stopped:
+                    why = proof.stopped
+                elif proof.ineligible:
                     why = f"the counter abstraction does not apply: {proof.ineligible}"
                 else:
                     why = "the counters prove safety properties only (invariants, always P, deadlock, runtime errors)"

@@ -252,9 +252,7 @@ class Compiler:
                          f"nodes; this is where the count passed it ({lim.raise_hint('work')})", span=span))
 
     def value(self, e: Expr, b: dict[int, object]) -> Fn | _K:
-        self.work += self.weight
-        if self.work > self.work_limit:
-            self.count(0, e.span)
+        self.count(1, e.span)
         match e:
             case Lit(value=v):
                 return _K(normalize(v))
@@ -380,7 +378,7 @@ class Compiler:
         if op in _CALLS:
             call, lf, rf = _CALLS[op], fn(left), fn(right)
             return lambda s, t, env: call(lf(s, t, env), rf(s, t, env))
-        if op is BinOp.MUL:  # NOTE(limits): every product is checked against `digits`
+        if op is BinOp.MUL and not self._small_product(e):  # NOTE(limits): checked against `digits`
             lf, rf, bound = fn(left), fn(right), self.bound
             if rat:
                 return lambda s, t, env: normalize(checked_mul(lf(s, t, env), rf(s, t, env), bound))
@@ -400,6 +398,48 @@ class Compiler:
             g = f
             return lambda s, t, env: normalize(g(s, t, env))
         return f
+
+    def _small_product(self, e: Binary) -> bool:
+        """Whether the product `e` stays under `digits` whatever the state, by its operands'
+        ranges: then it needs no check per evaluation (`3 * count(...)`, `x * y` over ranges),
+        and only products of unbounded ints or of rats pay for one (NOTE(limits))."""
+        if isinstance(e.ty, RatType):
+            return False
+        a, b = self._magnitude(e.left), self._magnitude(e.right)
+        return a is not None and b is not None and a * b < self.bound
+
+    def _magnitude(self, e: Expr) -> int | None:
+        """A bound on |value| of the int expression `e` from literals, params, ranges and
+        domain sizes; None when there is none (an `int` variable, a rat)."""
+        match e:
+            case Lit(value=v):
+                return abs(v) if type(v) is int else None
+            case ParamRef(name=name):
+                v = self.inst.params[name]
+                return abs(v) if type(v) is int else None
+            case Unary(op=UnOp.NEG, arg=arg):
+                return self._magnitude(arg)
+            case Binary(op=BinOp.ADD | BinOp.SUB | BinOp.MUL, left=l, right=r):
+                x, y = self._magnitude(l), self._magnitude(r)
+                if x is None or y is None:
+                    return None
+                return x * y if e.op is BinOp.MUL else x + y
+            case Ite(then=th, else_=el):
+                x, y = self._magnitude(th), self._magnitude(el)
+                return None if x is None or y is None else max(x, y)
+            case Quant(kind=QuantKind.COUNT, domain=dom):
+                return len(self.inst.domain(dom))
+            case Quant(kind=QuantKind.SUM, domain=dom, body=body):
+                x = self._magnitude(body)
+                return None if x is None else len(self.inst.domain(dom)) * x
+        ty = e.ty
+        if isinstance(ty, IntType) and ty.bounded:
+            try:
+                lo, hi = self.inst.bounds(ty)
+            except ModelError:
+                return None
+            return max(abs(lo), abs(hi))
+        return None
 
     def _logic(self, op: BinOp, left: Fn | _K, right_e: Expr, b: dict) -> Fn | _K:
         right = self.value(right_e, b)

@@ -49,6 +49,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+FRONT_SECONDS = 60.0  # NOTE(phase-budget): loading a file, or planning its instances, when --timeout is not given
 
 
 class BudgetExceeded(Exception):
@@ -90,6 +91,7 @@ class Control:
     muted: int = 0  # > 0: engines run as a portfolio's stages; `landed` passes nothing on
     _work: tuple[str, float] = field(default=("", 0.0), repr=False)  # (what, since)
     phase: Phase | None = None  # NOTE(phase-budget)
+    expired: str | None = None  # NOTE(phase-budget): the reason the watch last raised, in the latest phase
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -127,11 +129,36 @@ class Control:
         after which the engine's own budgets rule.  Nested phases restore the outer one."""
         outer = self.phase
         now = time.monotonic()
+        self.expired = None
         self.phase = Phase(name, now, None if seconds is None else now + seconds, seconds, memory)
         try:
             yield
         finally:
             self.phase = outer
+
+    def front(self, name: str, timeout: float | None, memory: int | None):
+        """`within` for the work before any instance (loading a file, planning its instances):
+        --timeout or FRONT_SECONDS, --memory or half the machine's."""
+        return self.within(name, timeout or FRONT_SECONDS, default_memory_budget() if memory is None else memory)
+
+    def expire(self, where: str | None = None) -> BudgetExceeded | None:
+        """The exception the watch raises now, if the phase is past its budget (remembered in
+        `expired`, which `budget_reason` reads); `where` as for over_budget."""
+        reason = self.over_budget(where)
+        if reason is None:
+            return None
+        self.expired = reason
+        return BudgetExceeded(reason)
+
+    def budget_reason(self, exc: BaseException) -> str | None:
+        """The budget `exc` stands for, or None: a BudgetExceeded, or what the code it landed
+        in wrapped it into (ctypes, under Z3's API, turns it into "ArgumentError: argument 1:
+        BudgetExceeded: ..."), when the watch raised in this phase."""
+        if isinstance(exc, BudgetExceeded):
+            return exc.reason
+        if self.expired is not None and BudgetExceeded.__name__ in str(exc):
+            return self.expired
+        return None
 
     def searching(self) -> None:
         """An engine's polled search starts: the phase's deadline and memory budget give way

@@ -60,6 +60,7 @@ class AllSizes:
     ineligible: str | None  # why the counter abstraction does not apply (then no verdicts)
     seconds: float
     local_states: int = 0
+    stopped: str | None = None  # a budget crossed before any verdict (NOTE(phase-budget)), then no verdicts
 
 
 def assumption_text(model: I.Model, symbolic: list[str]) -> str:
