@@ -282,3 +282,61 @@ def test_a_budget_raised_under_z3s_api_is_still_the_budget():
     wrapped = ctypes.ArgumentError(f"argument 1: {type(exc).__name__}: {exc}")
     assert control.budget_reason(wrapped) == exc.reason
     assert control.budget_reason(ValueError("argument 1: something else")) is None
+
+
+def _busy_in(module: str, seconds: float) -> None:
+    """Spin for `seconds` in a function whose module is `module` (a frame of Z3's API, say)."""
+    space = {"__name__": module, "time": time}
+    exec("def spin(seconds):\n    end = time.monotonic() + seconds\n    while time.monotonic() < end:\n        pass\n",
+         space)
+    space["spin"](seconds)
+
+
+def test_the_watch_never_raises_inside_z3s_api_and_raises_right_after():
+    """NOTE(async-raise): an exception between "store the pointer" and "Z3_inc_ref" in Z3's
+    API leaves a reference count one short and crashes a later solver call; the watch waits
+    for the first tick outside Z3's frames.  A phase past its budget while the code spins in
+    a module named z3.*: nothing raised there, BudgetExceeded within a tick of leaving it."""
+    from forkproof.cli.common import TICK, watch
+    from forkproof.semantics.control import BudgetExceeded, Control
+    control = Control()
+    with pytest.raises(BudgetExceeded) as raised:
+        with watch(control), control.within("proving every size", 0.0, None):
+            _busy_in("z3.z3", 5 * TICK)  # five ticks past the budget, inside "Z3"
+            left = time.monotonic()
+            _busy_in("tests.elsewhere", 10 * TICK)
+    assert time.monotonic() - left < 3 * TICK
+    assert raised.value.reason.startswith("the time budget of 0 s ran out while proving every size")
+    frames = [tb.tb_frame.f_globals.get("__name__") for tb in _tracebacks(raised.value.__traceback__)]
+    assert "z3.z3" not in frames and frames[-2:] == ["tests.elsewhere", "forkproof.cli.common"], frames
+
+
+def test_ctrl_c_inside_z3s_api_is_raised_by_the_watch_once_outside_it():
+    """NOTE(async-raise): Ctrl-C inside Z3's API marks the run cancelled at once, and the
+    KeyboardInterrupt comes at the watch's next tick outside Z3, once."""
+    import signal
+
+    from forkproof.cli.common import TICK, watch
+    from forkproof.cli.main import _on_ctrl_c
+    from forkproof.semantics.control import Control
+    control = Control()
+    restore = _on_ctrl_c(control)
+    try:
+        with pytest.raises(KeyboardInterrupt) as raised:
+            with watch(control):
+                space = {"__name__": "z3.z3", "signal": signal, "time": time}
+                exec("def press():\n    signal.raise_signal(signal.SIGINT)\n    end = time.monotonic() + 0.5\n"
+                     "    while time.monotonic() < end:\n        pass\n", space)
+                space["press"]()
+                assert control.cancelled and control.owed_interrupt
+                _busy_in("tests.elsewhere", 10 * TICK)
+    finally:
+        restore()
+    frames = [tb.tb_frame.f_globals.get("__name__") for tb in _tracebacks(raised.value.__traceback__)]
+    assert frames[-2:] == ["tests.elsewhere", "forkproof.cli.common"] and not control.owed_interrupt, frames
+
+
+def _tracebacks(tb):
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next

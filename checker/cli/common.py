@@ -77,6 +77,29 @@ _WHERE = (("/lark/", "parsing"), ("/spec/parser.py", "parsing"), ("/spec/typeche
 TICK = 0.2  # seconds between two looks at the budgets: a phase stops within this of its limit
 
 
+# NOTE(async-raise): Z3's Python API keeps Z3's reference counts by hand, in steps such as
+# "store the pointer, then Z3_inc_ref" (AstRef.__init__) or "Z3_mk_solver, then
+# Z3_solver_inc_ref" (Solver.__init__).  An exception raised between two such steps (a signal
+# handler raises between any two bytecodes) leaves a count one short, and the object's
+# finalizer later frees what Z3 still uses: a crash in some later solver call of the same
+# process (CI saw a test worker die in the Cardano every-size proof after the fuzz tier had
+# run many watched inputs in that process).  So the watch and the Ctrl-C handler never raise
+# while a frame of Z3's API, or of the gc fence that keeps the collector's state, is on the
+# stack: the watch raises at its next tick outside them, which is at most one Z3 call later
+# (a solver call in C is not interrupted by a Python signal handler in any case).
+_UNSAFE_MODULES = ("z3", "forkproof.semantics.gcfence")
+
+
+def in_unsafe_code(frame) -> bool:
+    """NOTE(async-raise): whether `frame` or one of its callers is in Z3's API (or the gc fence)."""
+    while frame is not None:
+        name = frame.f_globals.get("__name__") or ""
+        if any(name == m or name.startswith(m + ".") for m in _UNSAFE_MODULES):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _where(frame) -> str | None:
     found = None
     while frame is not None:
@@ -94,6 +117,11 @@ def watch(control: Control) -> Iterator[None]:
     def on_alarm(signum, frame):
         # raised again at every tick while the phase lasts: Python drops an exception raised
         # in a finalizer (a __del__, a gc callback), and the phase would go on
+        if in_unsafe_code(frame):  # NOTE(async-raise): at the next tick
+            return
+        if control.owed_interrupt:  # a Ctrl-C that arrived inside Z3's API (NOTE(async-raise))
+            control.owed_interrupt = False
+            raise KeyboardInterrupt
         exc = control.expire(_where(frame))
         if exc is not None:
             raise exc

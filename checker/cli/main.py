@@ -14,7 +14,7 @@ import click
 
 from forkproof.about import VERSION
 from forkproof.cli import progress
-from forkproof.cli.common import internal_error, loading, print_errors, stopped, watch
+from forkproof.cli.common import in_unsafe_code, internal_error, loading, print_errors, stopped, watch
 from forkproof.cli.options import limit_options, search_options, selection_options
 from forkproof.run.portfolio import ENGINES, SIMULATE_DEPTH, EngineOptions, new_seed
 from forkproof.semantics.verdict import ExitCode
@@ -164,6 +164,9 @@ def _on_ctrl_c(control: Control):
     explicit engine polls the flag every 256 states.  Returns what restores the old handler."""
     def on_sigint(signum, frame):
         control.cancel()
+        if in_unsafe_code(frame):  # NOTE(async-raise) in checker/cli/common.py: the watch raises it
+            control.owed_interrupt = True
+            return
         raise KeyboardInterrupt
 
     try:

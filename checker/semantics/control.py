@@ -92,6 +92,7 @@ class Control:
     _work: tuple[str, float] = field(default=("", 0.0), repr=False)  # (what, since)
     phase: Phase | None = None  # NOTE(phase-budget)
     expired: str | None = None  # NOTE(phase-budget): the reason the watch last raised, in the latest phase
+    owed_interrupt: bool = False  # a Ctrl-C the watch raises once out of Z3's API (NOTE(async-raise) in checker/cli/common.py)
 
     def cancel(self) -> None:
         self.cancelled = True
