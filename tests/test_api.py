@@ -151,7 +151,7 @@ def _doc_example(name: str) -> tuple[str, list[str]]:
     return code, expected
 
 
-@pytest.mark.parametrize("name", ["docs/api.md", "README.md"])
+@pytest.mark.parametrize("name", [pytest.param("docs/api.md", marks=pytest.mark.slow), "README.md"])
 def test_the_documented_example_runs_and_prints_what_it_says(name, capsys, monkeypatch):
     code, expected = _doc_example(name)
     assert len(expected) >= 2

@@ -105,6 +105,7 @@ def test_no_module_imports_another_modules_private_names():
     assert not found, "private names used across modules:\n" + "\n".join(found)
 
 
+@pytest.mark.slow  # over 2.5 s; the fast tier keeps under 3 minutes on 2 cores (tests/conftest.py)
 def test_the_language_layer_and_the_api_type_check(staged, tmp_path):
     """mypy on forkproof.spec, forkproof.api and the package's __init__ (what users call)."""
     cmd = [_tool("mypy"), "--python-version", "3.11", "--check-untyped-defs", "--warn-unused-ignores",

@@ -75,7 +75,7 @@ def test_fairness_on_the_guards_would_hide_the_break_at_n_equal_3t():
     assert fixed(THIRD, N=3, T=1, F=1)["relay_to_all"][0] is V
 
 
-@pytest.mark.parametrize("text,n,relay,engines", [(TEXT, 4, P, ["pdr"]), (WEAK, 3, V, ["kind", "pdr"])])
+@pytest.mark.parametrize("text,n,relay,engines", [pytest.param(TEXT, 4, P, ["pdr"], marks=pytest.mark.slow), (WEAK, 3, V, ["kind", "pdr"])])
 def test_liveness_to_safety_at_fixed_sizes(text, n, relay, engines):
     # kind proves N = 4 too, at k = 6 in about 8 s: slow for this tier
     inst = instantiate(load_model_text(text, "st.fork"), {"N": n, "T": 1, "F": 1})

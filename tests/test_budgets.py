@@ -113,6 +113,7 @@ def test_the_json_reason_of_each_unknown_is_a_coded_message(tmp_path):
     assert {p["verdict"] for p in doc["models"][0]["properties"]} == {"proved"}
 
 
+@pytest.mark.slow  # over 2.5 s; the fast tier keeps under 3 minutes on 2 cores (tests/conftest.py)
 def test_the_every_size_proof_on_division_by_an_open_param_says_so(tmp_path):
     path = model_file(tmp_path, BY_AN_OPEN_PARAM)
     for fmt in ("text", "json"):
@@ -145,7 +146,7 @@ def test_solver_messages_are_classified_without_quoting_the_solver():
 # ---------------------------------------------------------------- budgets
 
 
-@pytest.mark.parametrize("engine", ["explicit", "bmc", "kind", "pdr", "auto"])
+@pytest.mark.parametrize("engine", ["explicit", "bmc", "kind", pytest.param("pdr", marks=pytest.mark.slow), "auto"])
 def test_every_engine_reports_its_default_budget(engine):
     r = invoke("check", NEAR, "--engine", engine, "--format", "json", "--depth", "3", "-p", "N=2",
                "-p", "BLOCKS=3", "--property", "at_most_one_version_passes")

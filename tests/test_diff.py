@@ -119,6 +119,7 @@ def test_weaker_verdict_is_inconclusive(tmp_path):
     assert "weakened: invariant only_after_quorum, holds (exhaustive) (N = 2) -> unknown (N = 4)" in r.stdout
 
 
+@pytest.mark.slow  # over 2.5 s; the fast tier keeps under 3 minutes on 2 cores (tests/conftest.py)
 def test_open_int_params_match_by_finite_params(tmp_path):
     """NOTE(diff-match): a proof "all N with N >= 1, RULE = A" matches a violation "N = 2, RULE = A"."""
     text = TINY.replace("param N: int = 3", "enum Rule { A, B }\nparam N: int\nparam RULE: Rule")
@@ -530,6 +531,7 @@ def test_the_models_values_are_named_as_such(tmp_path):
             "N, BLOCKS, V is not seen (a range such as --param N=1..10 checks more sizes)") in r.stdout
 
 
+@pytest.mark.slow  # over 2.5 s; the fast tier keeps under 3 minutes on 2 cores (tests/conftest.py)
 def test_a_threshold_lowered_only_from_n_7_is_weaker_for_all_n_but_equal_at_a_bound_n(tmp_path):
     """The same bar as a `threshold`: its rule comparison over every N finds the N = 7 witness;
     bound to N = 4 it is `equal` there, and the coverage lines say that is all it covers."""

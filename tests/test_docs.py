@@ -14,7 +14,7 @@ The convention (docs/architecture.md, "Examples in the docs"):
   written as NAME.fork; so `forkproof check quorum.fork` checks the model shown above it.
 - A line `...` (alone, indentation allowed) in an output stands for any number of lines
   left out; the lines shown must appear in that order, each run of them contiguous.
-- ```` ```console slow ```` marks an example that takes more than about 5 s: it runs in the
+- ```` ```console slow ```` marks an example that takes more than about 2.5 s: it runs in the
   slow tier (`--slow`).
 - ```` ```console json ```` shows an excerpt of a JSON document a command prints: each
   command's output is parsed and must contain the one shown, where an object's key `"..."`

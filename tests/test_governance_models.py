@@ -122,6 +122,7 @@ def test_aragon_state_counts_at_one_to_four_members():
         **{n: (H, 97) for n in ARAGON_SAFETY + ["deadlock"]}, "passed_vote_is_executed": (H, 97)}
 
 
+@pytest.mark.slow  # over 2.5 s; the fast tier keeps under 3 minutes on 2 cores (tests/conftest.py)
 def test_aragon_support_below_half_executes_a_vote_without_more_yea_than_nay():
     # Aragon accepts any supportRequiredPct below 100% (initialize, changeSupportRequiredPct);
     # at 40% (quorum 20% <= 40% as required) two members vote Nay then Yea, and the 1:1 tie

@@ -399,6 +399,7 @@ def test_a_library_has_nothing_to_mutate():
     assert "0 mutants: 0 killed" in r.stdout and "score = " in r.stdout
 
 
+@pytest.mark.slow  # over 2.5 s; the fast tier keeps under 3 minutes on 2 cores (tests/conftest.py)
 def test_every_size_compares_the_results_of_check():
     """--every-size: the original and each mutant as `check` checks them (N open: the counters'
     proof and N = 1..2); the kill is reported at the smallest size that shows it."""

@@ -30,8 +30,9 @@ Liveness for every size (liveness to safety on the counters, checker/engines/cou
 is compared the same way on generated models with fairness, some of it with a condition of
 its own (NOTE(fair-when)), at N = 0..4: `test_generated_liveness_for_every_size_agrees_with_explicit`.
 
-The generated models run in both tiers (tests/conftest.py): 16 at sizes up to 6 in the
-fast tier, 80 at sizes up to 8 in the slow one (`pytest --slow`); for liveness, 4 and 40.
+The generated models run in both tiers (tests/conftest.py): 6 at sizes up to 6 in the
+fast tier, 80 at sizes up to 8 in the slow one (`pytest --slow`); for liveness, 2 and 15
+(about 3 s a model: the fast tier keeps a smoke run, the slow one the comparison).
 """
 from __future__ import annotations
 
@@ -285,7 +286,7 @@ def generated() -> st.SearchStrategy[Generated]:
 def test_generated_counters_agree_with_explicit(tier):
     slow = tier == "slow"
 
-    @settings(max_examples=80 if slow else 10, deadline=None,
+    @settings(max_examples=80 if slow else 6, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
     @given(generated())
     def run(g: Generated) -> None:
@@ -353,7 +354,7 @@ def test_generated_liveness_for_every_size_agrees_with_explicit(tier):
     size; a violation's witness size is violated explicitly."""
     slow = tier == "slow"
 
-    @settings(max_examples=15 if slow else 4, deadline=None,
+    @settings(max_examples=15 if slow else 2, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
     @given(live_counter_models())
     def run(g: Generated) -> None:

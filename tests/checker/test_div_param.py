@@ -122,7 +122,7 @@ def test_counters_agree_with_explicit_for_one_to_six_voters(name):
     assert got[next(n for n, (s, _) in want.items() if s is PROVED)] is PROVED
 
 
-@pytest.mark.parametrize("name", ["percent", "share", pytest.param("stored", marks=pytest.mark.slow),
+@pytest.mark.parametrize("name", ["percent", pytest.param("share", marks=pytest.mark.slow), pytest.param("stored", marks=pytest.mark.slow),
                                   pytest.param("remainder", marks=pytest.mark.slow)])  # 6-10 s each
 def test_fixed_size_engines_agree(name):
     """At N = 1..3 (the divisor a constant there) explicit, bmc, kind and pdr agree."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
 from forkproof.semantics.instance import instantiate
@@ -18,6 +20,7 @@ def kind(model, params, depth=6):
     return {v.name: v for v in check_kind(instantiate(model, params), SymbolicOptions(depth=depth, timeout=60)).verdicts}
 
 
+@pytest.mark.slow  # over 2.5 s; the fast tier keeps under 3 minutes on 2 cores (tests/conftest.py)
 def test_kind_proves_0l_invariants_and_finds_the_code_rule_violation():
     v = kind(load_model(str(MODELS / "libra_framework_upgrade.fork")), {"N": 2, "RULE": 0})
     assert v["only_registered_hash_runs"].status is Status.PROVED

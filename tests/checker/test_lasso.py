@@ -258,6 +258,7 @@ def test_every_engine_reports_every_property():
     assert auto["settles"].status is V and auto["settles"].trace.loop_start is not None
 
 
+@pytest.mark.slow  # over 2.5 s; the fast tier keeps under 3 minutes on 2 cores (tests/conftest.py)
 def test_auto_hands_open_liveness_to_the_symbolic_engines():
     """With a state budget the explicit search cannot meet, liveness goes to kind/pdr."""
     text = """model Count

@@ -115,6 +115,7 @@ def test_every_engine_agrees_on_the_governor():
     assert {trace.steps[-1].state["props[P1].stage"], trace.steps[-1].state["props[P2].stage"]} == {"Passed"}
 
 
+@pytest.mark.slow  # over 2.5 s; the fast tier keeps under 3 minutes on 2 cores (tests/conftest.py)
 def test_the_governor_is_proved_for_every_size_and_its_break_found_at_the_smallest():
     model = load_model_text(GOVERNOR, "m.fork")
     rep = check_model(model, parse_bindings(model, []), EngineOptions(deadlock=False, up_to=3))
