@@ -26,7 +26,8 @@ from forkproof.output import report as report_output
 from forkproof.output import thresholds as thresholds_output
 from forkproof.run.check import check_model
 from forkproof.run.plan import parse_bindings
-from forkproof.run.portfolio import ENGINES, SIMULATE_DEPTH, EngineOptions, new_seed
+from forkproof.run.choices import ENGINES, SIMULATE_DEPTH
+from forkproof.run.portfolio import EngineOptions, new_seed
 from forkproof.run.results import Change, CheckReport, ThresholdChange, Version, exit_code
 from forkproof.semantics.control import Control
 from forkproof.spec import ir as I

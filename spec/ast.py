@@ -5,22 +5,23 @@ checker decides what each denotes.  Spans are left out of equality (NOTE(spans))
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from typing import Union
 
 from forkproof.spec.errors import Span
+from forkproof.spec.nodes import node
 
 # ---------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Name:
     id: str
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class NumLit:
     """An integer, decimal (`0.5`) or percent (`80%`) literal; decimals and percents are
     exact rationals."""
@@ -30,13 +31,13 @@ class NumLit:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class BoolLit:
     value: bool
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class FieldE:
     base: ExprE
     name: str
@@ -44,20 +45,20 @@ class FieldE:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class IndexE:
     base: ExprE
     key: ExprE
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class PrimeE:
     base: ExprE
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class CallE:
     name: str
     args: tuple[ExprE, ...]
@@ -65,14 +66,14 @@ class CallE:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class UnaryE:
     op: str  # "-", "not", "always", "eventually"
     arg: ExprE
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class BinaryE:
     op: str  # "+", "-", "*", "/", "div", "%", "==", ..., "in", "and", "or", "implies", "iff", "~>"
     left: ExprE
@@ -80,7 +81,7 @@ class BinaryE:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class IteE:
     cond: ExprE
     then: ExprE
@@ -88,7 +89,7 @@ class IteE:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class QuantE:
     kind: str  # "forall", "exists", "count", "sum"
     var: str
@@ -99,21 +100,21 @@ class QuantE:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class RangeE:
     lo: ExprE
     hi: ExprE
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class MapTypeE:
     key: ExprE
     value: ExprE
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class SetTypeE:
     """`set[K]`: a finite set of values of the finite domain K."""
 
@@ -121,7 +122,7 @@ class SetTypeE:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class SetE:
     """A set literal `{a, b}` (`{}` the empty set)."""
 
@@ -129,7 +130,7 @@ class SetE:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class SetCompE:
     """A set comprehension `{x in D where cond}` (D a domain or a set)."""
 
@@ -140,7 +141,7 @@ class SetCompE:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class RecordE:
     """A record literal `{yes: 0, no: 0}`."""
 
@@ -148,7 +149,7 @@ class RecordE:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class TypedE:
     """An expression the type checker has already checked (`expr`, an IR expression), made
     by the checker only, never by the parser: the value an option holds when it is `none`
@@ -164,14 +165,14 @@ ExprE = Union[Name, NumLit, BoolLit, FieldE, IndexE, PrimeE, CallE, UnaryE, Bina
 # ---------------------------------------------------------------- statements
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class AssignS:
     target: ExprE
     value: ExprE
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class IfS:
     cond: ExprE
     then: tuple[StmtS, ...]
@@ -179,7 +180,7 @@ class IfS:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ForS:
     var: str
     domain: ExprE
@@ -193,14 +194,14 @@ StmtS = Union[AssignS, IfS, ForS]
 # ---------------------------------------------------------------- declarations
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Formal:
     name: str
     type: ExprE
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ParamD:
     name: str
     type: ExprE
@@ -209,13 +210,13 @@ class ParamD:
     name_span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class AssumeD:
     expr: ExprE
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class EnumD:
     name: str
     members: tuple[tuple[str, Span | None], ...]
@@ -223,7 +224,7 @@ class EnumD:
     name_span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class RecordD:
     """`record Tally { yes: 0..N, no: 0..N }` (NOTE(records))."""
 
@@ -233,7 +234,7 @@ class RecordD:
     name_span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class TypeD:
     name: str
     type: ExprE
@@ -241,7 +242,7 @@ class TypeD:
     name_span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class VarD:
     """`init_kind` is "expr" (`= e`), "any" (`= any`), "in" (`in D`) or "none"."""
 
@@ -253,7 +254,7 @@ class VarD:
     name_span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ProcessD:
     name: str
     size: ExprE
@@ -262,7 +263,7 @@ class ProcessD:
     name_span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class DefD:
     name: str
     formals: tuple[Formal, ...]
@@ -278,7 +279,7 @@ class DefD:
     measures_span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ActionD:
     name: str
     formals: tuple[Formal, ...]
@@ -288,7 +289,7 @@ class ActionD:
     name_span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ExpectD:
     """`expect violated [when CONDITION] ["reason"]` after an invariant or property."""
 
@@ -298,7 +299,7 @@ class ExpectD:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class InvariantD:
     name: str
     expr: ExprE
@@ -307,7 +308,7 @@ class InvariantD:
     expect: ExpectD | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class PropertyD:
     name: str
     expr: ExprE
@@ -316,7 +317,7 @@ class PropertyD:
     expect: ExpectD | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class FairD:
     action: str
     strong: bool
@@ -326,7 +327,7 @@ class FairD:
     when: ExprE | None = None  # the fairness condition (`fair action relay when nsnt >= T + 1`)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ClockD:
     """`clock now: 0..H [= e] [when C]` (NOTE(clocks)): `var` is the clock as a variable
     (its init `= 0` when none is written), `when` the condition under which it runs."""
@@ -337,7 +338,7 @@ class ClockD:
     body: tuple[StmtS, ...] = ()  # what else happens on a tick that advances it
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class UrgentD:
     """`urgent action A`: time does not advance while A is enabled (NOTE(clocks))."""
 
@@ -350,7 +351,7 @@ DeclD = Union[ParamD, AssumeD, EnumD, TypeD, VarD, ProcessD, DefD, ActionD, Inva
               UrgentD, RecordD]
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ImportD:
     """`import "PATH"`: a library's declarations, PATH relative to the importing file."""
 
@@ -359,7 +360,7 @@ class ImportD:
     path_span: Span | None = field(default=None, compare=False)  # the quoted path
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ModelD:
     """A file as parsed: `model Name` or `library Name`, its imports (not yet read: they are
     forkproof.spec.load's) and its own declarations."""

@@ -18,23 +18,24 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from typing import Callable, Sequence, Union, assert_never
 
 from forkproof.spec.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from forkproof.spec.errors import Span
+from forkproof.spec.nodes import node
 
 # ---------------------------------------------------------------- types
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class BoolType:
     def __str__(self) -> str:
         return "bool"
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class IntType:
     """`int`, or the range `lo..hi` (inclusive) when both bounds are given."""
 
@@ -51,13 +52,13 @@ class IntType:
         return "int"
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class RatType:
     def __str__(self) -> str:
         return "rat"
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class EnumType:
     name: str
     members: tuple[str, ...]
@@ -66,7 +67,7 @@ class EnumType:
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ProcType:
     """The identity of one copy of a process family."""
 
@@ -76,7 +77,7 @@ class ProcType:
         return self.family
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class MapType:
     """`[K] V`: a total map from the finite domain K to V."""
 
@@ -90,7 +91,7 @@ class MapType:
         return f"set[{self.key}]" if self.set else f"[{self.key}] {self.value}"
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class RecordType:
     """`record R { f: T, ... }`, known to the type checker only (NOTE(records) in
     spec/typecheck.py): a variable of a record type is one variable per field, so no model
@@ -159,7 +160,7 @@ class QuantKind(enum.Enum):
     SUM = "sum"
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Binder:
     """A bound name: quantifier variable, action parameter, def parameter or `for` variable.
     `uid` is unique within a model, so engines can give each binder its own slot."""
@@ -170,21 +171,21 @@ class Binder:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Lit:
     value: bool | int | Fraction
     ty: Type
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ParamRef:
     name: str
     ty: Type
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class VarRef:
     """A global state variable (scalar or map); `primed` reads the post-state."""
 
@@ -195,7 +196,7 @@ class VarRef:
     record_keys: tuple[int, ...] | None = field(default=None, compare=False)  # NOTE(record-names)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class LocalRef:
     """`proc.name`: the local variable `name` of the copy `proc` of `family`."""
 
@@ -208,7 +209,7 @@ class LocalRef:
     record_keys: tuple[int, ...] | None = field(default=None, compare=False)  # NOTE(record-names)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Index:
     """`base[key]` where base has a MapType."""
 
@@ -218,14 +219,14 @@ class Index:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class BoundRef:
     binder: Binder
     ty: Type
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Unary:
     op: UnOp
     arg: Expr
@@ -233,7 +234,7 @@ class Unary:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Binary:
     op: BinOp
     left: Expr
@@ -242,7 +243,7 @@ class Binary:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Ite:
     cond: Expr
     then: Expr
@@ -251,7 +252,7 @@ class Ite:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Quant:
     """forall/exists: `body` is the predicate, `cond` is None.
     count: `cond` is the predicate, `body` is None.
@@ -266,7 +267,7 @@ class Quant:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Call:
     """A call of a `def` or `threshold` with parameters (inlined by engines)."""
 
@@ -281,7 +282,7 @@ Expr = Union[Lit, ParamRef, VarRef, LocalRef, Index, BoundRef, Unary, Binary, It
 # ---------------------------------------------------------------- statements
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Assign:
     """`target = value`; target is a VarRef, LocalRef or Index (unprimed)."""
 
@@ -290,7 +291,7 @@ class Assign:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class If:
     cond: Expr
     then: tuple[Stmt, ...]
@@ -298,7 +299,7 @@ class If:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class For:
     """Runs `body` once for every value of the domain, all writes simultaneous."""
 
@@ -313,7 +314,7 @@ Stmt = Union[Assign, If, For]
 # ---------------------------------------------------------------- declarations
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Param:
     """A model parameter.  `default` is a constant expression; `sweep` a (lo, hi) pair of
     constant expressions meaning "check every value lo..hi" unless the user binds it."""
@@ -325,20 +326,20 @@ class Param:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Assume:
     expr: Expr
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class InitAny:
     """Nondeterministic initial value: any value of the finite `domain`."""
 
     domain: Type
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class StateVar:
     """A state variable; `family` is set for process-local variables.  `init` is an
     expression (may read params and, for locals, nothing else state-dependent) or InitAny.
@@ -391,7 +392,7 @@ def location(name: str, record_keys: tuple[int, ...] | None, keys: Sequence[str]
     return ".".join(out)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Family:
     """`process Name[size] { var ... }`: `size` symmetric copies with local variables."""
 
@@ -401,7 +402,7 @@ class Family:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Def:
     """A `def` or `threshold`.  `meant` (thresholds only) is the declared intended bound, a
     bool expression over the same scope as `body`; engines ignore it, `forkproof thresholds`
@@ -420,7 +421,7 @@ class Def:
     population: Expr | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Action:
     name: str
     params: tuple[Binder, ...]
@@ -429,7 +430,7 @@ class Action:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Expect:
     """NOTE(expect): the verdict the author expects of an invariant or property, `violated`,
     in the scopes where `when` (a constant condition over bool and enum params only, so
@@ -441,7 +442,7 @@ class Expect:
     span: Span | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Invariant:
     """A safety property over states; `step` when it reads primed variables, in which
     case it is checked on every transition (pre-state unprimed, post-state primed)."""
@@ -453,7 +454,7 @@ class Invariant:
     expect: Expect | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Property:
     """A temporal property (always / eventually / ~>)."""
 
@@ -463,7 +464,7 @@ class Property:
     expect: Expect | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Fairness:
     action: str
     strong: bool
@@ -474,7 +475,7 @@ class Fairness:
     when: Expr | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Model:
     name: str
     path: str

@@ -51,9 +51,9 @@ def test_parse_loads_the_language_only():
     assert "is well-formed" in got["stdout"]
     mods = got["modules"]
     assert not mods & set(HEAVY)
-    # check's options name the engines and their defaults: the portfolio's constants, and the types they use
+    # check's options name the engines and the simulation's depth (run/choices.py), nothing else of run/
     assert {m for m in mods if m.startswith(("forkproof.run.", "forkproof.engines.", "forkproof.output.",
-                                             "forkproof.analysis."))} == {"forkproof.run.portfolio", "forkproof.run.results"}
+                                             "forkproof.analysis."))} == {"forkproof.run.choices"}
 
 
 def test_an_explicit_check_of_fixed_sizes_loads_no_solver():

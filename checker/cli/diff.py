@@ -14,7 +14,8 @@ from forkproof.cli.common import internal_error, loading, print_errors
 from forkproof.cli.options import limit_options, search_options, selection_options
 from forkproof.output.diff import render_text, to_json
 from forkproof.run.diff import check_version, exit_code, git_show, match, threshold_changes
-from forkproof.run.portfolio import ENGINES, EngineOptions
+from forkproof.run.choices import ENGINES
+from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.verdict import ExitCode
 from forkproof.spec import ir as I
 from forkproof.spec.errors import ModelError

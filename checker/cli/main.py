@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,12 +17,15 @@ from forkproof.about import VERSION
 from forkproof.cli import progress
 from forkproof.cli.common import in_unsafe_code, internal_error, loading, print_errors, stopped, watch
 from forkproof.cli.options import limit_options, search_options, selection_options
-from forkproof.run.portfolio import ENGINES, SIMULATE_DEPTH, EngineOptions, new_seed
+from forkproof.run.choices import ENGINES, SIMULATE_DEPTH
 from forkproof.semantics.verdict import ExitCode
 from forkproof.semantics.control import FRONT_SECONDS, Control
 from forkproof.spec.errors import ModelError
 from forkproof.spec.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from forkproof.spec.load import load_text, read_source
+
+if TYPE_CHECKING:
+    from forkproof.run.portfolio import EngineOptions
 
 # NOTE(lazy-commands) (below): what only `check` needs is imported in `check`, so that `parse`
 # and `--help` load the language and the command line, nothing more.
@@ -129,6 +133,8 @@ def check(models, params, fmt, trace_dir, timings, engine, ray_address, runs, se
             connect(ray_address)
         except RayUnavailable as e:
             raise click.UsageError(str(e))
+    from forkproof.run.portfolio import EngineOptions, new_seed  # NOTE(lazy-commands)
+
     if engine == "simulate" and seed is None:
         seed = new_seed()  # one per check, printed: every instance draws from it (NOTE(simulate))
     options = EngineOptions(engine=engine, symmetry=symmetry, deadlock=deadlock, max_states=max_states,

@@ -15,7 +15,8 @@ from forkproof.output import mutate as out
 from forkproof.run.mutants import OPERATORS, MutantResult, exit_code
 from forkproof.run.mutate import MUTANT_SECONDS, mutate_model
 from forkproof.run.plan import parse_bindings
-from forkproof.run.portfolio import ENGINES, EngineOptions
+from forkproof.run.choices import ENGINES
+from forkproof.run.portfolio import EngineOptions
 from forkproof.semantics.control import Control
 from forkproof.semantics.verdict import ExitCode
 from forkproof.spec.errors import ModelError

@@ -33,11 +33,10 @@ if TYPE_CHECKING:
     from forkproof.semantics.instance import Instance
 
 # NOTE(lazy-engines): each engine is imported where it is run, not here: this module is on
-# the path of every command (the command line's options read ENGINES), and the symbolic
+# the path of every command that checks (the options read run/choices.py), and the symbolic
 # engines load z3 (about 0.3 s), the explicit one numpy.  A check with the explicit engine
 # and no open param never loads z3 (tests/test_startup.py pins that).
 
-ENGINES = ("explicit", "bmc", "kind", "pdr", "auto", "simulate")
 AUTO_STATE_BUDGET = 250_000
 # NOTE(budgets): (seconds, per what) when --timeout is not given
 DEFAULT_BUDGETS: dict[str, tuple[float, str]] = {
@@ -49,7 +48,6 @@ DEFAULT_BUDGETS: dict[str, tuple[float, str]] = {
     "simulate": (60.0, "instance"),
 }
 AUTO_DEFAULT_SECONDS = DEFAULT_BUDGETS["auto"][0]
-SIMULATE_DEPTH = 100  # simulate: steps per run when --depth is not given
 
 
 def budget_of(engine: str, timeout: float | None) -> Budget:
