@@ -24,7 +24,7 @@ import dataclasses
 import types
 from dataclasses import MISSING, FrozenInstanceError
 from operator import attrgetter
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, TypeVar, dataclass_transform
 
 T = TypeVar("T")
 _GLOBALS = {"_set": object.__setattr__}
@@ -79,6 +79,7 @@ def _key(names: tuple[str, ...]) -> Callable[[Any], tuple]:
     return attrgetter(*names)
 
 
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
 def node(cls: type[T]) -> type[T]:
     """`@dataclass(frozen=True, slots=True)`, with one compiled method (NOTE(node-methods))."""
     own = {name for name in ("__eq__", "__hash__", "__repr__") if name in cls.__dict__}
@@ -89,7 +90,7 @@ def node(cls: type[T]) -> type[T]:
     if undocumented:
         cls.__doc__ = None
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    cls.__init__ = _init(cls, fields)  # type: ignore[misc]
+    setattr(cls, "__init__", _init(cls, fields))
     for shared in (__setattr__, __delattr__, __getstate__, __setstate__):
         setattr(cls, shared.__name__, shared)
     compared = _key(tuple(f.name for f in fields if f.compare))

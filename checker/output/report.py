@@ -429,7 +429,7 @@ def render_text(report: CheckReport, color: bool = False, require: str = "exhaus
     lines = table(headers, rows)
     per_property = [[line] for line in lines[1:]]
     if multi and max(map(len, lines)) > WIDTH:  # too many groups side by side: a row per group
-        long_rows, paint_rows, per_property, n = [], [], [], 0
+        long_rows, per_property, n = [], [], 0
         for (name, results), paint in zip(by_name.items(), painted):
             rows_here = [[name if k == 0 else "", g, _cell(p, verdict_label(p, require), common, engine=show_engine)]
                          + ([f"{p.verdict.seconds:.2f}s"] if verbose else [])

@@ -163,11 +163,11 @@ def new_seed() -> int:
 def _explicit(inst, opt: EngineOptions, max_states, timeout) -> EngineResult:
     from forkproof.engines.explicit import ExplicitOptions, check_explicit
     from forkproof.semantics.control import default_memory_budget
-    from forkproof.engines.parallel import check_parallel
     memory = opt.memory if opt.memory is not None else default_memory_budget()
     options = ExplicitOptions(symmetry=opt.symmetry, deadlock=opt.deadlock, max_states=max_states, timeout=timeout,
                               control=opt.control, store=opt.store, memory=memory)
-    if opt.workers > 1:
+    if opt.workers > 1:  # multiprocessing (about 10 ms to import) only then
+        from forkproof.engines.parallel import check_parallel
         return check_parallel(inst, options, opt.workers)
     return check_explicit(inst, options)
 
