@@ -90,11 +90,17 @@ def pytest_addoption(parser):
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which turns "auto" into a worker count
 def pytest_cmdline_main(config):
     """NOTE(test-workers): one worker per core when pytest-xdist is installed (the test extra
-    has it) and no `-n` was given; without xdist the tests run in this process, so a Python
-    that lacks it still collects them.  `-n 0` runs in this process (for pdb)."""
+    has it) and no `-n` was given, sharing the tests by work stealing; without xdist the tests
+    run in this process, so a Python that lacks it still collects them.  `-n 0` runs in this
+    process (for pdb)."""
     if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput") \
             and config.getoption("numprocesses", None) is None:
         config.option.numprocesses = "auto"
+        # the tests' times range from milliseconds to minutes: a worker that runs out of tests
+        # takes some from the other's queue, instead of idling while the other works through
+        # a long test that "load" handed it last
+        if config.getoption("dist", "no") == "no":
+            config.option.dist = "worksteal"
 
 
 def pytest_configure(config):
