@@ -132,7 +132,7 @@ def tier(request) -> str:
     models, below its floor) and failed CI; a gc.collect() between the two restored them in
     that pairing.  It is a mitigation, not a cure: a later whole fast-tier run still drew 5 in
     30 once, with this collection in place.  How process history reaches Hypothesis's
-    derandomized choices is not found; the share of records is asserted on the slow tier's
+    derandomized choices is not found; the share of records is asserted, up to 8 models, on the slow tier's
     runs of 50 models or more only (assert_exercises in tests/checker/test_agreement.py).
     """
     gc.collect()
