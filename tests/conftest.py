@@ -1,6 +1,6 @@
 """Shared pytest options: two test tiers and the Hypothesis profiles.
 
-Tiers.  `python -m pytest` runs the fast tier (157-169 s on two cores at cb168e4): every
+Tiers.  `python -m pytest` runs the fast tier (123-169 s on two cores in CI, cb168e4 to 59ce77f): every
 engine's pinned verdicts on the shipped models, the golden errors, the CLI and output
 formats, and a small run of each randomized test.  Tests marked `slow` are skipped there
 with a reason that says `--slow`.  `python -m pytest --slow` runs both tiers;
