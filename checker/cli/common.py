@@ -147,10 +147,8 @@ def loading(path: str, timeout: float | None = None, memory: int | None = None) 
     try:
         with watch(control), control.front(f"loading {path}", timeout, memory):
             yield
-    except MemoryError:
-        sys.exit(stopped(path, "memory ran out while loading it"))
     except Exception as e:
-        reason = control.budget_reason(e)
+        reason = control.stop_reason(e, "loading it")
         if reason is None:
             raise
         sys.exit(stopped(path, reason))

@@ -208,7 +208,7 @@ def _check(models, params, fmt, options: EngineOptions, line: progress.Line | No
             errors.extend(d.to_json(path) for d in err.diagnostics)
             continue
         except Exception as e:  # NOTE(phase-budget): a budget crossed before any verdict
-            reason = "memory ran out while loading it" if isinstance(e, MemoryError) else options.control.budget_reason(e)
+            reason = options.control.stop_reason(e, "loading it")
             if reason is None:
                 raise
             if line is not None:

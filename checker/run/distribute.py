@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from forkproof.run.plan import scope_of
 from forkproof.run.portfolio import EngineOptions, backstop_seconds, run_engine, stopped_result
 from forkproof.run.results import InstanceRun
-from forkproof.semantics.control import default_memory_budget
+from forkproof.semantics.control import Control, default_memory_budget
 from forkproof.semantics.instance import instantiate
 from forkproof.semantics.verdict import EngineResult
 from forkproof.spec import ir as I
@@ -83,13 +83,11 @@ def _run_one(model: I.Model, params: dict[str, object], options: EngineOptions) 
     try:
         with nullcontext() if control is None else control.within(what, seconds, memory):
             return run_engine(instantiate(model, params), options)
-    except MemoryError:
-        return stopped_result(model, scope, options, f"memory ran out while {what}")
     except ValueLimit as e:
         return stopped_result(model, scope, options,
                               f"{e}, past the limit ({model.limits.raise_hint('digits')})")
-    except Exception as e:  # BudgetExceeded, or what the code it landed in wrapped it into
-        reason = control.budget_reason(e) if control is not None else None
+    except Exception as e:  # memory, or a budget (BudgetExceeded, or what the code it landed in wrapped it into)
+        reason = (control or Control()).stop_reason(e, what)
         if reason is None:
             raise
         return stopped_result(model, scope, options, reason)

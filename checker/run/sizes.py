@@ -28,7 +28,7 @@ from forkproof.engines.symbolic.encode import SymbolicOptions
 from forkproof.semantics.instance import instantiate
 from forkproof.run.distribute import submit
 from forkproof.run.portfolio import EngineOptions, backstop_seconds, run_engine
-from forkproof.semantics.control import default_memory_budget
+from forkproof.semantics.control import Control, default_memory_budget
 from forkproof.run.aggregate import aggregate_group, with_expectations
 from forkproof.run.plan import const_value, join_scopes, plan, scope_of, sweep_scope
 from forkproof.run.results import CheckReport, InstanceRun, PropertyResult
@@ -82,10 +82,8 @@ def _prove_watched(model: I.Model, combo: dict[str, object], symbolic: list[str]
     try:
         with nullcontext() if control is None else control.within("proving every size", seconds, memory):
             return prove_all_sizes(model, combo, symbolic, sym)
-    except MemoryError:
-        return AllSizes((), None, time.perf_counter() - start, stopped="memory ran out while proving every size")
-    except Exception as e:  # BudgetExceeded, or what the code it landed in wrapped it into
-        reason = control.budget_reason(e) if control is not None else None
+    except Exception as e:  # memory, or a budget (BudgetExceeded, or what the code it landed in wrapped it into)
+        reason = (control or Control()).stop_reason(e, "proving every size")
         if reason is None:
             raise
         return AllSizes((), None, time.perf_counter() - start, stopped=reason)

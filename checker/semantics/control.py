@@ -161,6 +161,14 @@ class Control:
             return self.expired
         return None
 
+    def stop_reason(self, exc: BaseException, doing: str) -> str | None:
+        """NOTE(phase-budget): why a phase ended before its work was done, or None (then `exc`
+        is a bug, for the caller to raise again): memory ran out while `doing` ("loading
+        x.fork"), or the budget `exc` stands for (budget_reason)."""
+        if isinstance(exc, MemoryError):
+            return f"memory ran out while {doing}"
+        return self.budget_reason(exc)
+
     def searching(self) -> None:
         """An engine's polled search starts: the phase's deadline and memory budget give way
         to the engine's (its --timeout, --memory, --max-states checks, every 256 states)."""
