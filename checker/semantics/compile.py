@@ -84,14 +84,20 @@ _CALLS = {BinOp.DIV: _div, BinOp.FLOORDIV: _floordiv, BinOp.MOD: _mod}
 
 def _templates(sym: str) -> dict[str, Callable]:
     """Closure factories for one infix operator: fn-fn, fn-const, const-fn, slot-const.
-    Generated from a fixed template (no user text) so each closure is a single expression."""
+    Generated from a fixed template (no user text) so each closure is a single expression;
+    each closure also carries its source (NOTE(fused))."""
     ns: dict = {}
     exec(f"def ff(l, r): return lambda s, t, e: l(s, t, e) {sym} r(s, t, e)\n"
          f"def fk(l, c): return lambda s, t, e: l(s, t, e) {sym} c\n"
          f"def kf(c, r): return lambda s, t, e: c {sym} r(s, t, e)\n"
          f"def sk(k, c): return lambda s, t, e: s[k] {sym} c\n"
          f"def tk(k, c): return lambda s, t, e: t[k] {sym} c\n", ns)
-    return ns
+    ff, fk, kf, sk, tk, form = ns["ff"], ns["fk"], ns["kf"], ns["sk"], ns["tk"], f"{{}} {sym} {{}}"
+    return {"ff": lambda l, r: _sourced(ff(l, r), form, l, r),
+            "fk": lambda l, c: _sourced(fk(l, c), form, l, _K(c)),
+            "kf": lambda c, r: _sourced(kf(c, r), form, _K(c), r),
+            "sk": lambda k, c: _sourced(sk(k, c), form, _slot_reader(k, False), _K(c)),
+            "tk": lambda k, c: _sourced(tk(k, c), form, _slot_reader(k, True), _K(c))}
 
 
 _OPS = {op: _templates(sym) for op, sym in _SYMBOLS.items()}
@@ -155,8 +161,81 @@ def _int_threshold(op: BinOp, q, flipped: bool):
 def fn(x: Fn | _K) -> Fn:
     if isinstance(x, _K):
         v = x.v
-        return lambda s, t, e: v
+        f = lambda s, t, e: v  # noqa: E731
+        f.src = _literal(v)
+        return f
     return x
+
+
+# NOTE(fused): the closures above are a tree, one Python call per node: `s[0] == 1 and not
+# s[2] and s[12] == 0` costs five calls per evaluation.  Each closure the compiler builds
+# from a fixed form also carries its source, `f.src = (text, refs, depth)`: `text` a Python
+# expression over `s`, `t` and `e` (the closure's own parameters), `refs` the objects it names
+# (constants that are not plain literals, and closures without a source, called as
+# `name(s, t, e)`), `depth` how deeply it nests.  `fuse` turns a top-level closure (a guard,
+# an assigned value, an invariant: what the engines call per state) into one function
+# compiled from that text.  The text is made of the same operations, in the same order, as the
+# closures it replaces (the forms below are the closures' own bodies), so a fused function
+# returns the same value and raises the same EvalError, in the same cases, as the tree.  A
+# subtree deeper than _SRC_DEPTH or longer than _SRC_CHARS becomes a function of its own,
+# called by name, so generated text stays far below Python's nesting limits whatever the model.
+_SRC_DEPTH, _SRC_CHARS = 24, 4000
+FUSE = True  # False: the closure trees as they are (tests/checker/test_fused.py compares the two)
+_names = itertools.count()
+
+
+def _ref(obj: object) -> tuple[str, dict, int]:
+    name = f"_r{next(_names)}"
+    return name, {name: obj}, 0
+
+
+def _literal(v: object) -> tuple[str, dict, int]:
+    if v is None or type(v) is bool or (type(v) is int and 0 <= v < 1 << 62):
+        return repr(v), {}, 0
+    if type(v) is int and -(1 << 62) < v < 0:
+        return f"({v})", {}, 0
+    return _ref(v)
+
+
+def _src_of(x: Fn | _K) -> tuple[str, dict, int]:
+    if isinstance(x, _K):
+        return _literal(x.v)
+    src = getattr(x, "src", None)
+    if src is None:
+        name, refs, _ = _ref(x)
+        return f"{name}(s, t, e)", refs, 0
+    if src[2] >= _SRC_DEPTH or len(src[0]) > _SRC_CHARS:
+        name, refs, _ = _ref(_compiled(src))
+        return f"{name}(s, t, e)", refs, 0
+    return src
+
+
+def _sourced(f: Fn, form: str, *parts: Fn | _K) -> Fn:
+    """f, carrying the source `form` with its parts' sources in place of its `{}`s."""
+    texts, refs, depth = [], {}, 0
+    for p in parts:
+        text, r, d = _src_of(p)
+        texts.append(text if d == 0 else f"({text})")
+        refs.update(r)
+        depth = max(depth, d)
+        if not isinstance(p, _K):
+            p.src = None  # its text lives on in f's: only the roots keep theirs (a part used again is called by name)
+    f.src = (form.format(*texts), refs, depth + 1)
+    return f
+
+
+def _compiled(src: tuple[str, dict, int]) -> Fn:
+    text, refs, _ = src
+    return eval(compile(f"lambda s, t, e: {text}", "<forkproof expression>", "eval"), dict(refs))  # noqa: S307
+
+
+def fuse(f: Fn) -> Fn:
+    """One compiled function for the closure tree `f` (NOTE(fused)); `f` when it has no
+    source or is a single node already."""
+    src = getattr(f, "src", None)
+    if src is None or src[2] == 0 or not FUSE:
+        return f
+    return _compiled(src)
 
 
 def _raiser(msg: str) -> Fn:
@@ -168,6 +247,7 @@ def _raiser(msg: str) -> Fn:
 def _slot_reader(k: int, primed: bool) -> Fn:
     f = (lambda s, t, e: t[k]) if primed else (lambda s, t, e: s[k])
     f.slot = (k, primed)
+    f.src = (f"{'t' if primed else 's'}[{k}]", {}, 0)
     return f
 
 
@@ -238,7 +318,7 @@ class Compiler:
         return x.v if isinstance(x, _K) else x(None, None, [None] * self.env_size)
 
     def expr(self, e: Expr, bound: dict[int, object] | None = None) -> Fn:
-        return fn(self.value(e, bound or {}))
+        return fuse(fn(self.value(e, bound or {})))
 
     def count(self, n: int, span) -> None:
         """`n` units of work at `span`; FP409 past the limit `work`."""
@@ -262,15 +342,17 @@ class Compiler:
                 if binder.uid in b:
                     return _K(b[binder.uid])
                 u = binder.uid
-                return lambda s, t, env: env[u]
+                f = lambda s, t, env: env[u]  # noqa: E731
+                f.src = (f"e[{u}]", {}, 0)
+                return f
             case VarRef() | LocalRef() | Index():
                 return self._read(e, b)
             case Unary(op=UnOp.NOT, arg=arg):
                 a = self.value(arg, b)
-                return _K(not a.v) if isinstance(a, _K) else (lambda s, t, env: not a(s, t, env))
+                return _K(not a.v) if isinstance(a, _K) else _sourced(lambda s, t, env: not a(s, t, env), "not {}", a)
             case Unary(op=UnOp.NEG, arg=arg):
                 a = self.value(arg, b)
-                return _K(-a.v) if isinstance(a, _K) else (lambda s, t, env: -a(s, t, env))
+                return _K(-a.v) if isinstance(a, _K) else _sourced(lambda s, t, env: -a(s, t, env), "-{}", a)
             case Unary():
                 raise ValueError(f"temporal operator '{e.op.value}' in a state expression")
             case Binary():
@@ -280,7 +362,8 @@ class Compiler:
                 if isinstance(c, _K):
                     return th if c.v else el
                 th, el = fn(th), fn(el)
-                return lambda s, t, env: th(s, t, env) if c(s, t, env) else el(s, t, env)
+                return _sourced(lambda s, t, env: th(s, t, env) if c(s, t, env) else el(s, t, env),
+                                "{} if {} else {}", th, c, el)
             case Quant():
                 return self._quant(e, b)
             case Call():
@@ -377,12 +460,14 @@ class Compiler:
             left = _K(_int_threshold(op, left.v, flipped=True))
         if op in _CALLS:
             call, lf, rf = _CALLS[op], fn(left), fn(right)
-            return lambda s, t, env: call(lf(s, t, env), rf(s, t, env))
+            return _sourced(lambda s, t, env: call(lf(s, t, env), rf(s, t, env)), "{}({}, {})", _K(call), lf, rf)
         if op is BinOp.MUL and not self._small_product(e):  # NOTE(limits): checked against `digits`
             lf, rf, bound = fn(left), fn(right), self.bound
             if rat:
-                return lambda s, t, env: normalize(checked_mul(lf(s, t, env), rf(s, t, env), bound))
-            return lambda s, t, env: checked_mul(lf(s, t, env), rf(s, t, env), bound)
+                return _sourced(lambda s, t, env: normalize(checked_mul(lf(s, t, env), rf(s, t, env), bound)),
+                                "{}({}({}, {}, {}))", _K(normalize), _K(checked_mul), lf, rf, _K(bound))
+            return _sourced(lambda s, t, env: checked_mul(lf(s, t, env), rf(s, t, env), bound),
+                            "{}({}, {}, {})", _K(checked_mul), lf, rf, _K(bound))
         tmpl = _OPS[op]
         if isinstance(right, _K):
             slot = getattr(left, "slot", None)
@@ -396,7 +481,7 @@ class Compiler:
             f = tmpl["ff"](left, right)
         if rat and op in (BinOp.ADD, BinOp.SUB, BinOp.MUL):
             g = f
-            return lambda s, t, env: normalize(g(s, t, env))
+            return _sourced(lambda s, t, env: normalize(g(s, t, env)), "{}({})", _K(normalize), g)
         return f
 
     def _small_product(self, e: Binary) -> bool:
@@ -444,7 +529,8 @@ class Compiler:
     def _logic(self, op: BinOp, left: Fn | _K, right_e: Expr, b: dict) -> Fn | _K:
         right = self.value(right_e, b)
         if op is BinOp.IMPLIES:
-            left = _K(not left.v) if isinstance(left, _K) else (lambda s, t, env, f=left: not f(s, t, env))
+            left = _K(not left.v) if isinstance(left, _K) else \
+                _sourced(lambda s, t, env, f=left: not f(s, t, env), "not {}", left)
             op = BinOp.OR
         short = op is BinOp.OR  # the value of the left side that decides the result
         if isinstance(left, _K):
@@ -453,7 +539,9 @@ class Compiler:
             if bool(right.v) != short:
                 return left
             # `p or true`, `p and false`: p still runs first (it may raise)
-            return (lambda s, t, env: left(s, t, env) or True) if short else (lambda s, t, env: left(s, t, env) and False)
+            if short:
+                return _sourced(lambda s, t, env: left(s, t, env) or True, "{} or True", left)
+            return _sourced(lambda s, t, env: left(s, t, env) and False, "{} and False", left)
         return (_OR if short else _AND)["ff"](left, right)
 
     def _quant(self, q: Quant, b: dict) -> Fn | _K:
@@ -476,7 +564,8 @@ class Compiler:
                         parts.append(self.value(q.body, bv))
                     continue
                 body = fn(self.value(q.body, bv))
-                parts.append(lambda s, t, env, c=c, body=body: body(s, t, env) if c(s, t, env) else 0)
+                parts.append(_sourced(lambda s, t, env, c=c, body=body: body(s, t, env) if c(s, t, env) else 0,
+                                      "{} if {} else 0", body, c))
         if kind is QuantKind.FORALL or kind is QuantKind.EXISTS:
             short = kind is QuantKind.EXISTS
             dyn = []
@@ -501,7 +590,7 @@ class Compiler:
             f = _PLUS["fk"](f, 0)  # a count is an int, never a bool
         if rat:
             g = f
-            return lambda s, t, env: normalize(g(s, t, env))
+            return _sourced(lambda s, t, env: normalize(g(s, t, env)), "{}({})", _K(normalize), g)
         return f
 
     def _quant_loop(self, q: Quant, dom: list, b: dict) -> Fn:
@@ -612,7 +701,7 @@ def compile_program(inst: Instance) -> Program:
             if isinstance(guard, _K) and not guard.v:
                 continue  # never enabled
             update = _compile_body(comp, a, bound)
-            out.append(ActionInstance(a, args, None if isinstance(guard, _K) else guard, update))
+            out.append(ActionInstance(a, args, None if isinstance(guard, _K) else fuse(guard), update))
     return Program(inst, comp, tuple(out), comp.env_size)
 
 
@@ -623,7 +712,8 @@ def _flatten(comp: Compiler, stmts: tuple[Stmt, ...], b: dict, out: list) -> Non
         match st:
             case Assign(target=target, value=value):
                 off, _, what = comp.loc(target, b)
-                out.append(("set", off if off is not None else _raiser(what), comp.value(value, b)))
+                v = comp.value(value, b)
+                out.append(("set", off if off is not None else _raiser(what), v if isinstance(v, _K) else fuse(v)))
             case If(cond=cond, then=then, else_=else_):
                 c = comp.value(cond, b)
                 if isinstance(c, _K):
@@ -633,7 +723,7 @@ def _flatten(comp: Compiler, stmts: tuple[Stmt, ...], b: dict, out: list) -> Non
                     el: list = []
                     _flatten(comp, then, b, th)
                     _flatten(comp, else_, b, el)
-                    out.append(("if", c, th, el))
+                    out.append(("if", fuse(c), th, el))
             case For(binder=binder, domain=domain, body=body, span=span):
                 for v in comp.inst.domain(domain):
                     comp.count(1, span)  # NOTE(limits): an empty body is unrolled too
