@@ -18,7 +18,6 @@ the spec layer needs to know that there were several files.
 """
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +89,8 @@ class ModelError(Exception):
 
 def closest(name: str, candidates: Collection[str]) -> str | None:
     """The candidate nearest to a misspelt `name`, if any is near enough."""
+    import difflib  # only for a misspelt name: not part of every run's start-up (issue 16)
+
     found = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     if found:
         return found[0]

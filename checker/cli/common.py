@@ -6,7 +6,6 @@ checker/semantics/verdict.py); the traceback only with `forkproof --debug` or FO
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -38,6 +37,8 @@ def exit_usage(err: ModelError, path: str, source: str | None, fmt: str, **empty
     """A wrong model or command line, then exit 2: the diagnostics as text on stderr, or for
     JSON output a document with them (`empty`: the command's result fields, left empty)."""
     if fmt == "json":
+        import json  # lazily, as in main.py
+
         click.echo(json.dumps({"forkproof": VERSION, "schema": 1, "exit_code": int(ExitCode.USAGE), "file": path,
                                **empty, "errors": [d.to_json(path) for d in err.diagnostics]}, indent=2))
     else:

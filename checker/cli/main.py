@@ -5,7 +5,6 @@ print what they return; the exit codes are NOTE(exit-codes) in checker/semantics
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import signal
 import sys
@@ -271,6 +270,8 @@ def parse(model, dump_ir, timeout, limits):
         sys.exit(internal_error(exc))
     if dump_ir:
         from forkproof.spec.dump import to_json
+        import json  # lazily: a run without --format json does not load it (issue 16)
+
         click.echo(json.dumps(to_json(m), indent=2))
     elif m.library:
         defs = sum(not d.is_threshold for d in m.defs)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from forkproof.spec.nodes import node
+
 
 class ExitCode(enum.IntEnum):
     """NOTE(exit-codes), the one definition of the process's exit codes (docs/architecture.md):
@@ -38,7 +40,7 @@ class Status(enum.Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@node  # a frozen dataclass, cheaper to define (NOTE(node-methods) in spec/nodes.py)
 class Step:
     """One state of a trace and the action that led to it (None for the initial state)."""
 
@@ -49,7 +51,7 @@ class Step:
     thresholds: tuple[str, ...] = ()  # thresholds that changed value on this step, spelled out (checker/semantics/explain.py)
 
 
-@dataclass(frozen=True)
+@node
 class Trace:
     """A finite run; `loop_start` is the index the last step loops back to (lassos)."""
 
@@ -64,7 +66,7 @@ class Trace:
     shortened_from: int | None = None
 
 
-@dataclass(frozen=True)
+@node
 class Verdict:
     name: str
     kind: str  # "invariant" | "step invariant" | "property" | "deadlock" | "runtime"
