@@ -101,20 +101,27 @@ def _n(x: int | None, complete: bool = True) -> str:
     return "-" if x is None else f"{x:,}" + ("" if complete else " (incomplete)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_with_tlc(ap: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """`ap` with the options every TLC comparison takes (--jar, --no-tlc, --java-opt), parsed;
+    an error when TLC is to run and the jar is not there."""
     ap.add_argument("--jar", type=Path, default=os.environ.get("TLA2TOOLS"), help="path to tla2tools.jar ($TLA2TOOLS)")
-    ap.add_argument("--n", default="3,4,5", help="validator counts, comma-separated (default 3,4,5)")
-    ap.add_argument("--symmetry", choices=("on", "off", "both"), default="both")
-    ap.add_argument("--timeout", type=float, default=7200,
-                    help="forkproof's time budget per instance, seconds (default 7200; its own default, 600, "
-                         "cuts N = 7 without symmetry short on a busy machine)")
     ap.add_argument("--no-tlc", dest="tlc", action="store_false", help="forkproof alone")
     ap.add_argument("--java-opt", action="append", default=None,
                     help="an option for java, repeatable (default: -XX:+UseParallelGC, as TLC asks)")
     args = ap.parse_args(argv)
     if args.tlc and (args.jar is None or not args.jar.is_file()):
         ap.error("TLC needs --jar PATH/tla2tools.jar (or $TLA2TOOLS), or run with --no-tlc")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", default="3,4,5", help="validator counts, comma-separated (default 3,4,5)")
+    ap.add_argument("--symmetry", choices=("on", "off", "both"), default="both")
+    ap.add_argument("--timeout", type=float, default=7200,
+                    help="forkproof's time budget per instance, seconds (default 7200; its own default, 600, "
+                         "cuts N = 7 without symmetry short on a busy machine)")
+    args = parse_with_tlc(ap, argv)
     syms = {"on": [True], "off": [False], "both": [False, True]}[args.symmetry]
     if args.tlc:
         print(f"TLC {tlc_version(args.jar)}, -workers 1\n")
