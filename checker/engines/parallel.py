@@ -2,7 +2,8 @@
 worker processes (`--workers K`).
 
 NOTE(parallel): every state, in canonical form under symmetry (NOTE(symmetry) in
-checker/engines/explicit.py), is owned by worker `hash(state) % K`.  The hash of a tuple of
+checker/engines/explicit.py), is owned by worker `hash(part(state)) % K`, `part` the slots
+chosen by NOTE(locality) below (the whole state when none are).  The hash of a tuple of
 ints, bools and Fractions does not depend on the process (PYTHONHASHSEED only salts str and
 bytes, and the workers are forked from one process, so even those would agree).  A worker
 keeps the states it owns (a dict from state to its parent, and a list in discovery order),
@@ -28,11 +29,27 @@ more states than the one-process search there, and never finds a longer runtime 
 `max_states` cuts the last level by worker order, and a timeout or Ctrl-C is noticed by each
 worker every 256 states, the coordinator polling `Control` while it waits.
 
-Cost (bench/bench_workers.py): the split adds the packing and sending of the successors
-owned elsewhere, about a twentieth of the work on the 0L model (two workers spent 1.15 to 1.25
-times the one-process search's CPU in all, measured on a shared two-core machine); and as
-every level waits for its slowest worker, a core slowed down by other work slows the whole
-search.
+NOTE(locality): a successor whose owner is another worker costs a packing, a pipe and an
+unpacking; with the whole state hashed, that is K-1 successors in K.  Most steps change a few
+slots (a vote, one ballot), so the owner is the hash of the slots that change least often,
+as many as it takes for the owners to be even: before forking, the coordinator explores up
+to SAMPLE states breadth-first, counts how often each slot changes on a transition, and
+adds slots in that order (constant slots left out) until the sample's states fall to the K
+workers within BALANCE of an even share, over at least 8K distinct values of the part.
+The choice is kept only if fewer sampled transitions change the part than change the state;
+else, or with a sample too small to judge (under MIN_SAMPLE states: the search is small
+anyway), the whole state is hashed.  Any owner function gives the same states, levels and
+shortest traces (the levels are kept in step); the sample, and so the choice, is the same
+in every run, so for a given K every run still gives the same traces.  On the 0L model at
+N = 9 the part is the status, the expiry and four ballots: the exchange between two workers
+takes half the time (bench/README.md).
+
+Cost (bench/bench_workers.py): the split adds the owner's hash of every successor and the
+packing and sending of those owned elsewhere; with the compiled expressions (NOTE(fused)) the
+one-process loop is short enough for that to count (two workers spent 1.34 to 1.42 times the
+one-process search's CPU in all at N = 9 and 10 of the 0L model, measured on a shared two-core
+machine); and as every level waits for its slowest worker, a core slowed down by other work,
+or a level shared out unevenly, slows the whole search.
 """
 from __future__ import annotations
 
@@ -43,8 +60,11 @@ import pickle
 import signal
 import time
 import traceback
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from operator import itemgetter
 
 from forkproof.engines.explicit import (ExplicitOptions, Failure, Search, check_explicit, make_canon,
                                         symmetric_families)
@@ -56,6 +76,7 @@ from forkproof.semantics.temporal import Liveness, safety_checks
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
 
 POLL = 256  # states expanded between two looks at the clock and the stop flag
+SAMPLE, MIN_SAMPLE, BALANCE = 2_000, 500, 1.1  # NOTE(locality)
 LIVENESS_REASON = ("liveness needs the whole state graph in one process: check it with one worker "
                    "(--workers 1)")
 
@@ -90,6 +111,64 @@ def _pack(keys: list, refs: list) -> bytes:
 def _unpack(data: bytes) -> tuple[list, list]:
     body = memoryview(data)[1:]
     return marshal.loads(body) if data[:1] == b"m" else pickle.loads(body)
+
+
+# ---------------------------------------------------------------- the owner (NOTE(locality))
+
+
+def owner_part(prog, canon, initial: list[tuple], K: int) -> Callable[[tuple], object] | None:
+    """The part of a state whose hash picks its owner (NOTE(locality)), or None: the whole state."""
+    sample, moves = _sample(prog, canon, initial)
+    if len(sample) < MIN_SAMPLE or not moves:
+        return None
+    width = len(sample[0])
+    changes = [0] * width
+    for s, c in moves:
+        for k in range(width):
+            if s[k] != c[k]:
+                changes[k] += 1
+    varying = [k for k in sorted(range(width), key=lambda k: (changes[k], k))
+               if any(c[k] != sample[0][k] for c in sample)]
+    chosen: list[int] = []
+    for k in varying[:-1]:  # all of the varying slots would be the whole state again
+        chosen.append(k)
+        get = itemgetter(*chosen) if len(chosen) > 1 else (lambda c, k=k: (c[k],))
+        parts = [get(c) for c in sample]
+        if len(set(parts)) < 8 * K:
+            continue
+        shares = Counter(hash(x) % K for x in parts)
+        if max(shares.values()) <= BALANCE * len(sample) / K:
+            moved = sum(1 for s, c in moves if get(s) != get(c))
+            whole = sum(1 for s, c in moves if s != c)
+            return get if moved < whole else None
+    return None
+
+
+def _sample(prog, canon, initial: list[tuple]) -> tuple[list[tuple], list[tuple[tuple, tuple]]]:
+    """Up to SAMPLE states, breadth-first from `initial`, and the transitions between them
+    (canonical states; steps that raise a runtime error are left out: the search reports them)."""
+    env = prog.new_env()
+    seen = dict.fromkeys(initial)
+    frontier, moves = list(seen), []
+    while frontier and len(seen) < SAMPLE:
+        nxt = []
+        for s in frontier:
+            for a in prog.actions:
+                try:
+                    if a.guard is not None and not a.guard(s, None, env):
+                        continue
+                    t = a.update(s, env)
+                except EvalError:
+                    continue
+                c = t if canon is None else canon(t)
+                moves.append((s, c))
+                if c not in seen:
+                    seen[c] = None
+                    nxt.append(c)
+            if len(seen) >= SAMPLE:
+                break
+        frontier = nxt
+    return list(seen), moves
 
 
 # ---------------------------------------------------------------- the entry
@@ -133,7 +212,8 @@ class _Worker:
         co, K, me = self.co, self.co.K, self.me
         self.rss0 = resident_bytes()  # what the fork shares with the coordinator
         self.env = co.prog.new_env()
-        self.states: list[tuple] = [c for c in co.initial if hash(c) % K == me]
+        part = co.part
+        self.states: list[tuple] = [c for c in co.initial if hash(c if part is None else part(c)) % K == me]
         self.visited: dict[tuple, int] = dict.fromkeys(self.states, -1)  # state -> parent ref: index * K + worker
         self.lo = self.hi = 0  # the frontier: states[lo:hi]
         self.failed: dict[str, _Failure] = {}
@@ -182,7 +262,7 @@ class _Worker:
         how many new states the state limit leaves (None: no limit).  Returns why it stopped
         early ("cancelled", "timeout", "limit") or None."""
         co, K, me, env = self.co, self.co.K, self.me, self.env
-        states, visited, canon = self.states, self.visited, co.canon
+        states, visited, canon, part = self.states, self.visited, co.canon, co.part
         keep = visited.setdefault
         acts = [(a.guard, a.update, i) for i, a in enumerate(co.prog.actions)]
         out: list[dict[tuple, int]] = [{} for _ in range(K)]
@@ -229,7 +309,7 @@ class _Worker:
                 c = t if canon is None else canon(t)
                 if self.step_checks:
                     self._check_step(s, idx, t, c, a, level)
-                o = hash(c) % K
+                o = hash(c if part is None else part(c)) % K
                 if o == me:  # setdefault hashes c once, where `in` and then a store hash it twice
                     n = len(visited)
                     keep(c, ref)
@@ -327,6 +407,7 @@ class _Coordinator(Search):
         groups, self.notes = symmetric_families(inst) if options.symmetry else ([], [])
         self.canon = make_canon(groups, len(inst.slot_names))
         self.initial: list[tuple] = []
+        self.part: Callable[[tuple], object] | None = None  # NOTE(locality): what picks a state's owner
         self.failed: dict[str, Failure] = {}
         self.deadlock: Failure | None = None
         self.runtime: Failure | None = None
@@ -346,6 +427,7 @@ class _Coordinator(Search):
         self._initial()
         if not self.initial:
             return self._result(complete=self.stopped is None)
+        self.part = owner_part(self.prog, self.canon, self.initial, self.K)
         ctx = multiprocessing.get_context("fork")
         # NOTE(memory): the budget less what the coordinator holds, shared out; each worker
         # counts what it adds to the memory the fork gave it

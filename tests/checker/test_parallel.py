@@ -11,7 +11,8 @@ import pytest
 from hypothesis import event
 
 from forkproof.engines.explicit import ExplicitOptions, check_explicit
-from forkproof.engines.parallel import check_parallel
+from forkproof.engines.parallel import MIN_SAMPLE, _sample, check_parallel, owner_part
+from forkproof.semantics.compile import compile_program
 from forkproof.semantics.control import Control
 from forkproof.semantics.instance import instantiate
 from forkproof.semantics.verdict import EngineResult, Status
@@ -161,6 +162,64 @@ def test_parallel_agrees_with_explicit(tier):
     seen = hypothesis_run(tier, 10, 60, body)
     # not a vacuous agreement: most models are searched to the end, and some break something
     assert seen["models"] >= 5 and counts["violations"] >= 1, (seen, counts)
+
+
+# ---------------------------------------------------------------- NOTE(locality)
+
+
+def test_the_owner_is_the_part_of_the_state_that_steps_change_least():
+    """0L at N = 9: a vote changes one ballot, so the owner is the hash of a few slots (the
+    status, the expiry, some ballots), and fewer sampled steps move a state to another worker
+    than with the whole state hashed; the workers' shares of the sample stay even."""
+    inst = instantiate(load_model(str(LIBRA)), {"N": 9, "RULE": 0})
+    prog = compile_program(inst)
+    initial = list(inst.initial_states())
+    part = owner_part(prog, None, initial, 2)
+    assert part is not None
+    width = len(inst.slot_names)
+    picked = part(tuple(range(width)))  # the slots' own indices
+    assert 0 < len(picked) < width // 2 and inst.slot_names.index("status") in picked
+    sample, moves = _sample(prog, None, initial)
+    away = lambda f: sum(1 for s, c in moves if hash(f(s)) % 2 != hash(f(c)) % 2)  # noqa: E731
+    assert away(part) < 0.6 * away(lambda x: x)
+    shares = Counter(hash(part(c)) % 2 for c in sample)
+    assert max(shares.values()) <= 1.1 * len(sample) / 2
+
+
+def test_a_small_search_hashes_the_whole_state():
+    inst = instantiate(load_model(str(LIBRA)), {"N": 3, "RULE": 0})  # 173 states
+    prog = compile_program(inst)
+    assert len(_sample(prog, None, list(inst.initial_states()))[0]) < MIN_SAMPLE
+    assert owner_part(prog, None, list(inst.initial_states()), 2) is None
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_owners_by_part_give_the_one_process_search(workers):
+    """0L at N = 6 (7,553 states): owners picked by part, the same states, transitions,
+    depth, verdicts and trace lengths as one process."""
+    inst = instantiate(load_model(str(LIBRA)), {"N": 6, "RULE": 0})
+    assert owner_part(compile_program(inst), None, list(inst.initial_states()), workers) is not None
+    assert_same_search(inst, False, workers)
+
+
+DIALS = """model Dials
+var x: 0..9 = 0
+var y: 0..9 = 0
+var z: 0..9 = 0
+action turn_x { x = if x < 9 then x + 1 else 0 }
+action turn_y { y = if y < 9 then y + 1 else 0 }
+action turn_z { z = if z < 9 then z + 1 else 0 }
+invariant some: x + y + z <= 27
+"""
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_states_met_again_have_one_owner(workers):
+    """Every state of the dials, the initial one included, is reached again: only if the
+    initial states are shared out by the same part as every successor is each one stored once."""
+    inst = instantiate(load_model_text(DIALS, "dials.fork"), {})
+    assert owner_part(compile_program(inst), None, list(inst.initial_states()), workers) is not None
+    assert assert_same_search(inst, False, workers).states == 1000
 
 
 def test_the_owner_of_a_state_does_not_depend_on_the_process():
