@@ -69,14 +69,14 @@ from operator import itemgetter
 from forkproof.engines.explicit import (ExplicitOptions, Failure, Search, check_explicit, make_canon,
                                         symmetric_families)
 from forkproof.engines.fingerprints import show_size
-from forkproof.semantics.compile import EvalError, compile_program
+from forkproof.semantics.compile import EvalError, ValueLimit, compile_program
 from forkproof.semantics.control import Control, resident_bytes
 from forkproof.semantics.instance import Instance
 from forkproof.semantics.temporal import Liveness, safety_checks
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
 
 POLL = 256  # states expanded between two looks at the clock and the stop flag
-SAMPLE, MIN_SAMPLE, BALANCE = 2_000, 500, 1.1  # NOTE(locality)
+SAMPLE, MIN_SAMPLE, BALANCE, SAMPLE_SECONDS = 2_000, 500, 1.1, 0.5  # NOTE(locality)
 LIVENESS_REASON = ("liveness needs the whole state graph in one process: check it with one worker "
                    "(--workers 1)")
 
@@ -146,11 +146,14 @@ def owner_part(prog, canon, initial: list[tuple], K: int) -> Callable[[tuple], o
 
 def _sample(prog, canon, initial: list[tuple]) -> tuple[list[tuple], list[tuple[tuple, tuple]]]:
     """Up to SAMPLE states, breadth-first from `initial`, and the transitions between them
-    (canonical states; steps that raise a runtime error are left out: the search reports them)."""
+    (canonical states; steps that raise a runtime error or pass the limit `digits` are left
+    out: the search meets them again and reports them).  At most SAMPLE_SECONDS and 25 moves a
+    state on average: a sample is a guess, never a budget of its own."""
     env = prog.new_env()
     seen = dict.fromkeys(initial)
     frontier, moves = list(seen), []
-    while frontier and len(seen) < SAMPLE:
+    end = time.monotonic() + SAMPLE_SECONDS
+    while frontier and len(seen) < SAMPLE and len(moves) < 25 * SAMPLE and time.monotonic() < end:
         nxt = []
         for s in frontier:
             for a in prog.actions:
@@ -158,14 +161,14 @@ def _sample(prog, canon, initial: list[tuple]) -> tuple[list[tuple], list[tuple[
                     if a.guard is not None and not a.guard(s, None, env):
                         continue
                     t = a.update(s, env)
-                except EvalError:
+                except (EvalError, ValueLimit):
                     continue
                 c = t if canon is None else canon(t)
                 moves.append((s, c))
                 if c not in seen:
                     seen[c] = None
                     nxt.append(c)
-            if len(seen) >= SAMPLE:
+            if len(seen) >= SAMPLE or len(moves) >= 25 * SAMPLE or time.monotonic() > end:
                 break
         frontier = nxt
     return list(seen), moves
@@ -223,6 +226,7 @@ class _Worker:
         self.transitions = 0
         self.skip: set[str] = set()  # checks failed somewhere: not evaluated any more
         self.want_deadlock = co.opt.deadlock
+        self.value_limit: str | None = None  # a number passed `digits` here: the search stops (NOTE(limits))
         self._refresh()
         while True:
             cmd, arg = self.ctl.recv()
@@ -260,66 +264,74 @@ class _Worker:
     def _expand(self, level: int, room: int | None) -> str | None:
         """Expand states[lo:hi]; keep the successors owned here, send the others.  `room`:
         how many new states the state limit leaves (None: no limit).  Returns why it stopped
-        early ("cancelled", "timeout", "limit") or None."""
+        early ("cancelled", "timeout", "limit", "memory", "digits:" and the number's
+        description) or None."""
         co, K, me, env = self.co, self.co.K, self.me, self.env
         states, visited, canon, part = self.states, self.visited, co.canon, co.part
         keep = visited.setdefault
         acts = [(a.guard, a.update, i) for i, a in enumerate(co.prog.actions)]
         out: list[dict[tuple, int]] = [{} for _ in range(K)]
         lo, hi = self.lo, self.hi
+        if self.value_limit is not None:  # a state check passed `digits`: only the exchange is left
+            hi = lo
         seen = self.ever_enabled
         stopped: str | None = None
         transitions = 0
         counter, flag, deadline, memory = co.counts, co.stop, co.deadline, co.worker_memory
-        for idx in range(lo, hi):
-            if (idx - lo) & (POLL - 1) == 0:
-                counter[me] = len(states)
-                if flag.value:
-                    stopped = "cancelled"
-                    break
-                if deadline is not None and time.monotonic() > deadline:
-                    stopped = "timeout"
-                    break
-                if memory is not None and resident_bytes() - self.rss0 > memory:  # NOTE(memory)
-                    stopped = "memory"
-                    break
-                if room is not None and len(states) - hi > room:
-                    stopped = "limit"
-                    break
-            s = states[idx]
-            ref = idx * K + me
-            enabled = False
-            for g, update, a in acts:
-                if g is not None:
-                    try:
-                        if not g(s, None, env):
+        try:
+            for idx in range(lo, hi):
+                if (idx - lo) & (POLL - 1) == 0:
+                    counter[me] = len(states)
+                    if flag.value:
+                        stopped = "cancelled"
+                        break
+                    if deadline is not None and time.monotonic() > deadline:
+                        stopped = "timeout"
+                        break
+                    if memory is not None and resident_bytes() - self.rss0 > memory:  # NOTE(memory)
+                        stopped = "memory"
+                        break
+                    if room is not None and len(states) - hi > room:
+                        stopped = "limit"
+                        break
+                s = states[idx]
+                ref = idx * K + me
+                enabled = False
+                for g, update, a in acts:
+                    if g is not None:
+                        try:
+                            if not g(s, None, env):
+                                continue
+                        except EvalError as e:
+                            self._runtime(_Failure(s, level, me, idx, a, message=str(e), phase="guard"))
+                            enabled = True
                             continue
+                    enabled = True
+                    seen[a] = 1
+                    try:
+                        t = update(s, env)
                     except EvalError as e:
-                        self._runtime(_Failure(s, level, me, idx, a, message=str(e), phase="guard"))
-                        enabled = True
+                        self._runtime(_Failure(s, level, me, idx, a, message=str(e), phase="update"))
                         continue
-                enabled = True
-                seen[a] = 1
-                try:
-                    t = update(s, env)
-                except EvalError as e:
-                    self._runtime(_Failure(s, level, me, idx, a, message=str(e), phase="update"))
-                    continue
-                transitions += 1
-                c = t if canon is None else canon(t)
-                if self.step_checks:
-                    self._check_step(s, idx, t, c, a, level)
-                o = hash(c if part is None else part(c)) % K
-                if o == me:  # setdefault hashes c once, where `in` and then a store hash it twice
-                    n = len(visited)
-                    keep(c, ref)
-                    if len(visited) != n:
-                        states.append(c)
-                else:
-                    out[o].setdefault(c, idx)  # the first parent seen wins, as at home
-            if not enabled and self.want_deadlock:
-                self.deadlock = _Failure(s, level, me, idx)
-                self.want_deadlock = False
+                    transitions += 1
+                    c = t if canon is None else canon(t)
+                    if self.step_checks:
+                        self._check_step(s, idx, t, c, a, level)
+                    o = hash(c if part is None else part(c)) % K
+                    if o == me:  # setdefault hashes c once, where `in` and then a store hash it twice
+                        n = len(visited)
+                        keep(c, ref)
+                        if len(visited) != n:
+                            states.append(c)
+                    else:
+                        out[o].setdefault(c, idx)  # the first parent seen wins, as at home
+                if not enabled and self.want_deadlock:
+                    self.deadlock = _Failure(s, level, me, idx)
+                    self.want_deadlock = False
+        except ValueLimit as e:  # NOTE(limits): a number past `digits`; the level's exchange still runs
+            self.value_limit = str(e)
+        if self.value_limit is not None:
+            stopped = f"digits:{self.value_limit}"
         self.transitions += transitions
         self._exchange(out)
         counter[me] = len(states)
@@ -368,6 +380,9 @@ class _Worker:
             for chk in self.state_checks:
                 try:
                     ok = chk.fn(c, None, env)
+                except ValueLimit as e:  # told at the next level's expansion, which ends at once
+                    self.value_limit = str(e)
+                    return
                 except EvalError as e:
                     self._runtime(_Failure(c, length, self.me, idx, message=str(e), phase="check", check=chk.name))
                     continue
@@ -512,6 +527,9 @@ class _Coordinator(Search):
         return level
 
     def _why(self, why: str, level: int) -> str:
+        if why.startswith("digits:"):  # as the one-process search words it
+            return (f"{why[len('digits:'):]}, past the limit ({self.inst.model.limits.raise_hint('digits')}): "
+                    f"{self.states:,} states explored, depth {level} complete")
         if why == "limit":
             return f"state limit reached: {self.states} states explored, depth {level} complete"
         if why == "memory":

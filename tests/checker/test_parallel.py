@@ -222,6 +222,22 @@ def test_states_met_again_have_one_owner(workers):
     assert assert_same_search(inst, False, workers).states == 1000
 
 
+@pytest.mark.parametrize("where", ["update", "check"])
+def test_a_number_past_the_limit_ends_in_unknown_as_in_one_process(where):
+    """A 601-digit number squared (past `digits`) by the first step, or by the invariant on the
+    initial state: the sample skips it, the workers stop at the end of the level (a worker
+    that raised would leave the other waiting on its pipe), and the search ends in `unknown`
+    with the limit named, as one process does."""
+    grow, check = ("h * h", "h > 0") if where == "update" else ("h + 1", "h * h > 0")
+    text = f"model Big\nvar h: int = 1{'0' * 600}\naction grow {{ h = {grow} }}\ninvariant pos: {check}\n"
+    inst = instantiate(load_model_text(text, "big.fork"), {})
+    e = check_explicit(inst, ExplicitOptions())
+    p = check_parallel(inst, ExplicitOptions(), 2)
+    assert [v.status for v in p.verdicts] == [v.status for v in e.verdicts]
+    assert Status.UNKNOWN in {v.status for v in p.verdicts}
+    assert any("digits" in (v.reason or "") for v in p.verdicts)
+
+
 def test_the_owner_of_a_state_does_not_depend_on_the_process():
     """States are tuples of ints, bools and Fractions (NOTE(values)): their hash, and so the
     worker owning them, is the same in any process, whatever its PYTHONHASHSEED."""
