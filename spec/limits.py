@@ -43,6 +43,10 @@ class Limits:
         """How to raise the limit `name` ("nesting"), for an error message."""
         return f"the limit `{name}` is {getattr(self, name.replace('-', '_')):,}; raise it with --limit {name}=N"
 
+    def past_digits(self, what: object) -> str:
+        """A number past `digits` (`what`: ValueLimit's description of it), for a stop reason."""
+        return f"{what}, past the limit ({self.raise_hint('digits')})"
+
     @property
     def value_bound(self) -> int:
         """Computed integers stay strictly between -bound and bound (`digits`)."""

@@ -169,7 +169,7 @@ class Search:
             self.control.cancel()
             self.stopped = f"interrupted (Ctrl-C): {self._stored():,} states explored, depth {level} complete"
         except ValueLimit as e:  # NOTE(limits) in spec/limits.py: an int grew past `digits`
-            self.stopped = (f"{e}, past the limit ({self.inst.model.limits.raise_hint('digits')}): "
+            self.stopped = (f"{self.inst.model.limits.past_digits(e)}: "
                             f"{self._stored():,} states explored, depth {level} complete")
         self.depth_of_level = level
         return self._result(complete=self.stopped is None)

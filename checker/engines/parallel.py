@@ -41,8 +41,8 @@ else, or with a sample too small to judge (under MIN_SAMPLE states: the search i
 anyway), the whole state is hashed.  Any owner function gives the same states, levels and
 shortest traces (the levels are kept in step); the sample, and so the choice, is the same
 in every run, so for a given K every run still gives the same traces.  On the 0L model at
-N = 9 the part is the status, the expiry and four ballots: the exchange between two workers
-takes half the time (bench/README.md).
+N = 9 the part is the status, the expiry and three ballots: a worker's exchange took 0.16 to
+0.20 s of CPU instead of 0.31 s (bench/README.md).
 
 Cost (bench/bench_workers.py): the split adds the owner's hash of every successor and the
 packing and sending of those owned elsewhere; with the compiled expressions (NOTE(fused)) the
@@ -72,6 +72,7 @@ from forkproof.engines.fingerprints import show_size
 from forkproof.semantics.compile import EvalError, ValueLimit, compile_program
 from forkproof.semantics.control import Control, resident_bytes
 from forkproof.semantics.instance import Instance
+from forkproof.semantics.replay import successors
 from forkproof.semantics.temporal import Liveness, safety_checks
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
 
@@ -118,6 +119,8 @@ def _unpack(data: bytes) -> tuple[list, list]:
 
 def owner_part(prog, canon, initial: list[tuple], K: int) -> Callable[[tuple], object] | None:
     """The part of a state whose hash picks its owner (NOTE(locality)), or None: the whole state."""
+    if K == 1:  # one owner whatever the part
+        return None
     sample, moves = _sample(prog, canon, initial)
     if len(sample) < MIN_SAMPLE or not moves:
         return None
@@ -156,18 +159,15 @@ def _sample(prog, canon, initial: list[tuple]) -> tuple[list[tuple], list[tuple[
     while frontier and len(seen) < SAMPLE and len(moves) < 25 * SAMPLE and time.monotonic() < end:
         nxt = []
         for s in frontier:
-            for a in prog.actions:
-                try:
-                    if a.guard is not None and not a.guard(s, None, env):
-                        continue
-                    t = a.update(s, env)
-                except (EvalError, ValueLimit):
-                    continue
-                c = t if canon is None else canon(t)
-                moves.append((s, c))
-                if c not in seen:
-                    seen[c] = None
-                    nxt.append(c)
+            try:
+                for _, t in successors(prog, s, env):  # runtime errors skipped there
+                    c = t if canon is None else canon(t)
+                    moves.append((s, c))
+                    if c not in seen:
+                        seen[c] = None
+                        nxt.append(c)
+            except ValueLimit:  # this state's remaining steps are left out of the guess
+                pass
             if len(seen) >= SAMPLE or len(moves) >= 25 * SAMPLE or time.monotonic() > end:
                 break
         frontier = nxt
@@ -528,7 +528,7 @@ class _Coordinator(Search):
 
     def _why(self, why: str, level: int) -> str:
         if why.startswith("digits:"):  # as the one-process search words it
-            return (f"{why[len('digits:'):]}, past the limit ({self.inst.model.limits.raise_hint('digits')}): "
+            return (f"{self.inst.model.limits.past_digits(why[len('digits:'):])}: "
                     f"{self.states:,} states explored, depth {level} complete")
         if why == "limit":
             return f"state limit reached: {self.states} states explored, depth {level} complete"

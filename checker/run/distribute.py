@@ -84,8 +84,7 @@ def _run_one(model: I.Model, params: dict[str, object], options: EngineOptions) 
         with nullcontext() if control is None else control.within(what, seconds, memory):
             return run_engine(instantiate(model, params), options)
     except ValueLimit as e:
-        return stopped_result(model, scope, options,
-                              f"{e}, past the limit ({model.limits.raise_hint('digits')})")
+        return stopped_result(model, scope, options, model.limits.past_digits(e))
     except Exception as e:  # memory, or a budget (BudgetExceeded, or what the code it landed in wrapped it into)
         reason = (control or Control()).stop_reason(e, what)
         if reason is None:
