@@ -9,8 +9,9 @@ bytes, and the workers are forked from one process, so even those would agree). 
 keeps the states it owns (a dict from state to its parent, and a list in discovery order),
 expands its share of a BFS level, keeps the successors it owns, and sends the others to
 their owners once per level, packed (marshal, pickle when a value needs it).  The
-coordinator, the calling process, steps the levels: a level is expanded by every worker
-before any state of the next one is, so a state's parent is on the previous level, every
+coordinator, the calling process, steps the levels, one round of messages a level (two under
+a state limit, which cuts a level's new states before they are checked): a level is expanded
+by every worker before any state of the next one is, so a state's parent is on the previous level, every
 trace is a shortest one, and the states counted are exactly those of the one-process search
 (checker/engines/explicit.py) with or without symmetry.  A state reached from several
 parents keeps the first one seen by its owner: its own successors first, in frontier order,
@@ -42,14 +43,20 @@ anyway), the whole state is hashed.  Any owner function gives the same states, l
 shortest traces (the levels are kept in step); the sample, and so the choice, is the same
 in every run, so for a given K every run still gives the same traces.  On the 0L model at
 N = 9 the part is the status, the expiry and three ballots: a worker's exchange took 0.16 to
-0.20 s of CPU instead of 0.31 s (bench/README.md).
+0.20 s of CPU instead of 0.31 s (bench/README.md).  Without symmetry, a step that writes
+none of the part's slots (ActionInstance.writes: the slots its update may assign) leaves its
+successor with the state's owner, so the worker keeps it without hashing it: at N = 9, the
+votes of the six validators whose ballots are not in the part, half of all transitions.
 
-Cost (bench/bench_workers.py): the split adds the owner's hash of every successor and the
-packing and sending of those owned elsewhere; with the compiled expressions (NOTE(fused)) the
-one-process loop is short enough for that to count (two workers spent 1.34 to 1.42 times the
-one-process search's CPU in all at N = 9 and 10 of the 0L model, measured on a shared two-core
-machine); and as every level waits for its slowest worker, a core slowed down by other work,
-or a level shared out unevenly, slows the whole search.
+Cost (bench/bench_workers.py): the split adds the owner's hash of the successors it cannot
+place without one, and the packing and sending of those owned elsewhere.  Counted in
+instructions (valgrind's callgrind, which the machine's noise does not touch; 0L model,
+N = 9, RULE = Code): the two workers together run 1.13 times the one-process search's
+instructions (marshal 4 %, the owner's hash and refs 2.4 %, the collector on received tuples
+1.3 %), the busier worker 4 % over an even share: 1.70x at best.  Wall-clock ratios come out
+lower (1.3x to 1.5x on a shared two-core machine, bench/README.md): every level waits for its
+slower worker, whose share of the work, not of the states, is what counts, and a core slowed
+down by other work slows the whole search.
 """
 from __future__ import annotations
 
@@ -230,17 +237,19 @@ class _Worker:
         self._refresh()
         while True:
             cmd, arg = self.ctl.recv()
-            if cmd == "expand":
+            if cmd == "expand":  # `room` None (no state limit): the new states are checked at once
                 self.skip, want, level, room = arg
                 self.want_deadlock = want and self.deadlock is None
                 self._refresh()
                 stopped = self._expand(level, room)
-                self.ctl.send(("new", (len(self.states) - self.hi, stopped)))
+                fresh = len(self.states) - self.hi
+                if room is None:
+                    self._check_new(None, level + 1)
+                self.ctl.send(("new", (fresh, stopped, self._report() if room is None else None)))
             elif cmd == "check":
                 quota, length = arg
                 self._check_new(quota, length)
-                self.ctl.send(("checked", (len(self.states), self.hi - self.lo, self.transitions,
-                                           self.failed, self.deadlock, self.runtime)))
+                self.ctl.send(("checked", self._report()))
             elif cmd == "path":
                 c = self.states[arg]
                 self.ctl.send(("path", (c, self.visited[c])))
@@ -249,6 +258,9 @@ class _Worker:
             elif cmd == "quit":
                 self.ctl.send(("done", None))
                 return
+
+    def _report(self) -> tuple:
+        return (len(self.states), self.hi - self.lo, self.transitions, self.failed, self.deadlock, self.runtime)
 
     def _refresh(self) -> None:
         live = [c for c in self.co.checks if c.name not in self.failed and c.name not in self.skip]
@@ -269,7 +281,7 @@ class _Worker:
         co, K, me, env = self.co, self.co.K, self.me, self.env
         states, visited, canon, part = self.states, self.visited, co.canon, co.part
         keep = visited.setdefault
-        acts = [(a.guard, a.update, i) for i, a in enumerate(co.prog.actions)]
+        acts = [(a.guard, a.update, i, co.stays[i]) for i, a in enumerate(co.prog.actions)]
         out: list[dict[tuple, int]] = [{} for _ in range(K)]
         lo, hi = self.lo, self.hi
         if self.value_limit is not None:  # a state check passed `digits`: only the exchange is left
@@ -297,7 +309,7 @@ class _Worker:
                 s = states[idx]
                 ref = idx * K + me
                 enabled = False
-                for g, update, a in acts:
+                for g, update, a, stays in acts:
                     if g is not None:
                         try:
                             if not g(s, None, env):
@@ -317,7 +329,7 @@ class _Worker:
                     c = t if canon is None else canon(t)
                     if self.step_checks:
                         self._check_step(s, idx, t, c, a, level)
-                    o = hash(c if part is None else part(c)) % K
+                    o = me if stays else hash(c if part is None else part(c)) % K
                     if o == me:  # setdefault hashes c once, where `in` and then a store hash it twice
                         n = len(visited)
                         keep(c, ref)
@@ -443,6 +455,7 @@ class _Coordinator(Search):
         if not self.initial:
             return self._result(complete=self.stopped is None)
         self.part = owner_part(self.prog, self.canon, self.initial, self.K)
+        self.stays = self._stays()
         ctx = multiprocessing.get_context("fork")
         # NOTE(memory): the budget less what the coordinator holds, shared out; each worker
         # counts what it adds to the memory the fork gave it
@@ -477,6 +490,16 @@ class _Coordinator(Search):
                 a.close()
                 b.close()
 
+    def _stays(self) -> list[bool]:
+        """Per action: whether its successor is owned where its state is, known without
+        hashing it (NOTE(locality)): no symmetry (the canonical form may move any slot), and
+        the action writes none of the slots in the part."""
+        if self.canon is not None:
+            return [False] * len(self.prog.actions)
+        width = len(self.inst.slot_names)
+        part = set(range(width) if self.part is None else self.part(tuple(range(width))))
+        return [a.writes is not None and not a.writes & part for a in self.prog.actions]
+
     def _initial(self) -> None:
         seen: set[tuple] = set()
         limit = self.opt.max_states
@@ -509,16 +532,19 @@ class _Coordinator(Search):
             want = self.opt.deadlock and self.deadlock is None
             self._poll()  # short levels never wait long enough for _recv to report progress
             new = self._all(("expand", (set(self.failed), want, level, room)))
-            why = next((w for _, w in new if w is not None), None)
-            fresh = [n for n, _ in new]
-            quota = None
-            if limit is not None and self.states + sum(fresh) > limit:
-                left, quota = limit - self.states, []
-                for n in fresh:
-                    quota.append(min(n, left))
-                    left -= quota[-1]
-                why = why or "limit"
-            self._check_level(quota, level + 1)
+            why = next((w for _, w, _ in new if w is not None), None)
+            if room is None:  # checked already: one round a level
+                self._take([r for _, _, r in new])
+            else:
+                fresh = [n for n, _, _ in new]
+                quota = None
+                if limit is not None and self.states + sum(fresh) > limit:
+                    left, quota = limit - self.states, []
+                    for n in fresh:
+                        quota.append(min(n, left))
+                        left -= quota[-1]
+                    why = why or "limit"
+                self._check_level(quota, level + 1)
             if why is not None:
                 self.stopped = self._why(why, level)
             if self.frontier and self.stopped is None:
@@ -541,7 +567,10 @@ class _Coordinator(Search):
         return f"interrupted (Ctrl-C): {self.states:,} states explored, depth {level} complete"
 
     def _check_level(self, quota: list[int] | None, length: int) -> None:
-        reports = self._all_each(lambda i: ("check", (None if quota is None else quota[i], length)))
+        self._take(self._all_each(lambda i: ("check", (None if quota is None else quota[i], length))))
+
+    def _take(self, reports: list) -> None:
+        """The workers' reports after a level: counts, and the shortest findings."""
         self.states = sum(r[0] for r in reports)
         self.frontier = sum(r[1] for r in reports)
         self.transitions = sum(r[2] for r in reports)

@@ -665,12 +665,14 @@ class Compiler:
 @dataclass(frozen=True)
 class ActionInstance:
     """One action with its parameters bound: `guard` (None = always enabled) and `update`,
-    which returns the successor tuple or raises EvalError."""
+    which returns the successor tuple or raises EvalError; `writes`, the slots the update may
+    assign (None: a slot it picks at run time, so any)."""
 
     action: Action
     args: tuple[object, ...]
     guard: Fn | None
     update: Callable[[tuple, list], tuple]
+    writes: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -700,8 +702,10 @@ def compile_program(inst: Instance) -> Program:
             guard = comp.value(a.guard, bound)
             if isinstance(guard, _K) and not guard.v:
                 continue  # never enabled
-            update = _compile_body(comp, a, bound)
-            out.append(ActionInstance(a, args, None if isinstance(guard, _K) else fuse(guard), update))
+            items: list = []
+            _flatten(comp, a.body, bound, items)
+            update = _compile_body(comp, a, items)
+            out.append(ActionInstance(a, args, None if isinstance(guard, _K) else fuse(guard), update, _writes(items)))
     return Program(inst, comp, tuple(out), comp.env_size)
 
 
@@ -730,10 +734,25 @@ def _flatten(comp: Compiler, stmts: tuple[Stmt, ...], b: dict, out: list) -> Non
                     _flatten(comp, body, {**b, binder.uid: v}, out)
 
 
-def _compile_body(comp: Compiler, a: Action, b: dict) -> Callable[[tuple, list], tuple]:
+def _writes(items: list) -> frozenset[int] | None:
+    """The slots a flattened body may assign; None if one is picked at run time."""
+    out: set[int] = set()
+    for it in items:
+        if it[0] == "set":
+            if not isinstance(it[1], int):
+                return None
+            out.add(it[1])
+        else:
+            for branch in (it[2], it[3]):
+                sub = _writes(branch)
+                if sub is None:
+                    return None
+                out |= sub
+    return frozenset(out)
+
+
+def _compile_body(comp: Compiler, a: Action, items: list) -> Callable[[tuple, list], tuple]:
     inst = comp.inst
-    items: list = []
-    _flatten(comp, a.body, b, items)
     names, bounds = inst.slot_labels, inst.slot_bounds  # NOTE(slot-labels): in messages
 
     def twice(k: int) -> EvalError:

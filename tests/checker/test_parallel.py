@@ -222,6 +222,58 @@ def test_states_met_again_have_one_owner(workers):
     assert assert_same_search(inst, False, workers).states == 1000
 
 
+INDEXED = """model Indexed
+type Idx = 0..2
+var i: Idx = 0
+var a: [Idx] 0..3 = 0
+action bump when a[i] < 3 { a[i] = a[i] + 1 }
+action step when i < 2 { i = i + 1 }
+action both { if i == 0 { i = 1 } else { a[0] = 0 } }
+invariant small: a[0] + a[1] + a[2] <= 9
+"""
+STATES_INDEXED = 84
+
+
+def test_the_slots_an_action_may_write():
+    """Both branches of an `if` count; a slot picked by the state (`a[i]`) is any slot."""
+    inst = instantiate(load_model_text(INDEXED, "indexed.fork"), {})
+    assert inst.slot_names == ["i", "a[0]", "a[1]", "a[2]"]
+    writes = {a.action.name: a.writes for a in compile_program(inst).actions}
+    assert writes == {"bump": None, "step": frozenset({0}), "both": frozenset({0, 1})}
+
+
+def test_a_step_that_leaves_the_part_alone_is_not_hashed():
+    """0L at N = 9: a vote writes one ballot, so the votes of validators whose ballots are not
+    in the part keep their successor with the state's owner, unhashed; the votes on ballots in
+    the part and `propose` (it resets every ballot) are hashed; with symmetry, every step is."""
+    inst = instantiate(load_model(str(LIBRA)), {"N": 9, "RULE": 0})
+    from forkproof.engines.parallel import _Coordinator
+    co = _Coordinator(inst, ExplicitOptions(symmetry=False), 2)
+    co._initial()
+    co.part = owner_part(co.prog, co.canon, co.initial, 2)
+    stays = co._stays()
+    width = len(inst.slot_names)
+    part = set(co.part(tuple(range(width))))
+    for a, kept in zip(co.prog.actions, stays):
+        if a.action.name == "vote":
+            assert kept == (not a.writes & part), a.args
+        elif a.action.name == "propose":
+            assert not kept
+    assert 0 < sum(stays) < len(stays)
+    sym = _Coordinator(inst, ExplicitOptions(symmetry=True), 2)
+    sym._initial()
+    sym.part = owner_part(sym.prog, sym.canon, sym.initial, 2)
+    assert not any(sym._stays())
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_steps_on_slots_the_state_picks_give_the_one_process_search(workers):
+    """`a[i] = ...` (writes None) next to steps on fixed slots: the one-process search's 84
+    states, depth and verdicts."""
+    inst = instantiate(load_model_text(INDEXED, "indexed.fork"), {})
+    assert assert_same_search(inst, False, workers).states == STATES_INDEXED
+
+
 @pytest.mark.parametrize("where", ["update", "check"])
 def test_a_number_past_the_limit_ends_in_unknown_as_in_one_process(where):
     """A 601-digit number squared (past `digits`) by the first step, or by the invariant on the
