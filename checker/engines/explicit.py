@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from typing import Callable
 
-from forkproof.semantics.control import Control, resident_bytes
+from forkproof.semantics.control import Control, collector_paused, resident_bytes
 from forkproof.engines.fingerprints import (FingerprintSet, ParentLog, Spill, Workdir, collision_probability,
                                             make_fingerprint, show_size)
 from forkproof.engines.liveness import liveness_verdicts
@@ -159,12 +159,13 @@ class Search:
         level = 0
         self.control.searching()  # NOTE(phase-budget): from here this search's own budgets rule
         try:
-            frontier = self._initial(env)
-            while frontier and self.stopped is None:
-                nxt = self._expand(frontier, level, env)
-                if nxt and self.stopped is None:
-                    level += 1
-                frontier = nxt
+            with collector_paused():  # NOTE(gc) in checker/semantics/control.py
+                frontier = self._initial(env)
+                while frontier and self.stopped is None:
+                    nxt = self._expand(frontier, level, env)
+                    if nxt and self.stopped is None:
+                        level += 1
+                    frontier = nxt
         except KeyboardInterrupt:  # NOTE(interrupt) in checker/semantics/control.py
             self.control.cancel()
             self.stopped = f"interrupted (Ctrl-C): {self._stored():,} states explored, depth {level} complete"

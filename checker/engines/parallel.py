@@ -60,7 +60,6 @@ down by other work slows the whole search.
 """
 from __future__ import annotations
 
-import gc
 import marshal
 import multiprocessing
 import pickle
@@ -77,7 +76,7 @@ from forkproof.engines.explicit import (ExplicitOptions, Failure, Search, check_
                                         symmetric_families)
 from forkproof.engines.fingerprints import show_size
 from forkproof.semantics.compile import EvalError, ValueLimit, compile_program
-from forkproof.semantics.control import Control, resident_bytes
+from forkproof.semantics.control import Control, collector_paused, resident_bytes
 from forkproof.semantics.instance import Instance
 from forkproof.semantics.replay import successors
 from forkproof.semantics.temporal import Liveness, safety_checks
@@ -209,9 +208,9 @@ class _Worker:
 
     def main(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's (NOTE(interrupt))
-        gc.freeze()  # the inherited objects stay shared: no collection touches their pages
         try:
-            self._serve()
+            with collector_paused():  # NOTE(gc); nor does any collection touch the pages shared with the coordinator
+                self._serve()
         except BaseException:  # noqa: BLE001 - any failure goes to the coordinator, which re-raises
             try:
                 self.ctl.send(("error", traceback.format_exc()))

@@ -645,3 +645,49 @@ def test_scope_lists_params_in_declaration_order_with_display_values():
                                     I.Param("Q", I.RAT, None, None), I.Param("B", I.BOOL, None, None)])
     inst = instantiate(m, {"B": True, "Q": Fraction(2, 3), "RULE": 1, "N": 4})
     assert inst.scope() == "N = 4, RULE = Code, Q = 2/3, B = true"
+
+
+# ---------------------------------------------------------------- NOTE(gc)
+
+
+def test_the_collector_is_paused_for_the_loop_and_restored_after():
+    import gc
+
+    from forkproof.semantics.control import collector_paused
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(KeyError), collector_paused():  # restored on the way out of an error too
+        raise KeyError("x")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # left off when it was off
+    finally:
+        gc.enable()
+
+
+def test_a_search_pauses_the_collector_and_turns_it_back_on(monkeypatch):
+    """Each level is expanded with the collector off; it is on again after the search, also
+    when the search stops on a runtime error (x = 2 divides by zero)."""
+    import gc
+
+    from forkproof.engines import explicit as E
+    from forkproof.spec.load import load_model_text
+    seen = []
+    expand = E.Search._expand
+
+    def spy(self, *args):
+        seen.append(gc.isenabled())
+        return expand(self, *args)
+
+    monkeypatch.setattr(E.Search, "_expand", spy)
+    text = "model G\nvar x: 0..3 = 0\naction up when x < 3 { x = x + 1 }\ninvariant fine: 10 / (2 - x) >= 0\n"
+    res = check_explicit(instantiate(load_model_text(text, "g.fork"), {}), ExplicitOptions())
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    runtime = next(v for v in res.verdicts if v.name == "runtime")
+    assert runtime.status is Status.VIOLATED and "division by zero" in runtime.reason
