@@ -3,9 +3,11 @@ the test run.
 
     .venv/bin/python bench/bench_workers.py              # N = 8 and 9, 6 pairs each, about 3 minutes
     .venv/bin/python bench/bench_workers.py --n 10 --pairs 4
+    .venv/bin/python bench/bench_workers.py --model two --n 5 --n 6 --pairs 2
 
-The 0L model (models/libra_framework_upgrade.fork) with RULE = Code, symmetry off, deadlock
-checking on, no limits, at each N: `check_explicit` (the one-process search, what
+The 0L model (models/libra_framework_upgrade.fork) with RULE = Code, or with `--model two`
+issue 14's benchmark model (bench/models/two_proposals.fork), symmetry off, deadlock checking
+on, no limits, at each N: `check_explicit` (the one-process search, what
 `--workers 1` runs) against `check_parallel` with 2 workers (NOTE(parallel) in
 checker/engines/parallel.py).  The model's liveness properties are dropped first: the
 parallel search leaves them to one worker, and the one-process search would otherwise spend
@@ -46,6 +48,7 @@ from forkproof.spec.ir import Model, UnOp, Unary  # noqa: E402
 from forkproof.spec.load import load_model  # noqa: E402
 
 LIBRA = ROOT / "models" / "libra_framework_upgrade.fork"
+TWO = ROOT / "bench" / "models" / "two_proposals.fork"
 TARGET = 1.6  # issue 14: two workers at least 1.6 times the states per second of one
 
 
@@ -112,18 +115,21 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, action="append", help="validator counts (default 8 and 9)")
     ap.add_argument("--pairs", type=int, default=6, help="measured pairs per N (default 6)")
+    ap.add_argument("--model", choices=["libra", "two"], default="libra",
+                    help="the 0L model, RULE = Code (default), or the two-proposal benchmark model")
     args = ap.parse_args()
-    sizes = args.n or [8, 9]
-    model = safety_only(load_model(str(LIBRA)))
+    sizes = args.n or ([8, 9] if args.model == "libra" else [4, 5])
+    model = safety_only(load_model(str(LIBRA if args.model == "libra" else TWO)))
+    params = {"RULE": 0} if args.model == "libra" else {}
     opts = ExplicitOptions(symmetry=False)
-    print(f"python {platform.python_version()}, {os.cpu_count()} cores, load average (1 / 5 / 15 min) before: {load()}")
+    print(f"model {model.name}; python {platform.python_version()}, {os.cpu_count()} cores, load average (1 / 5 / 15 min) before: {load()}")
     print(f"machine: two spinning processes do {machine_speedup():.2f}x the work of one right now\n")
     print("| N | states | depth | pairs | explicit s (median) | 2 workers s (median) | explicit states/s | 2 workers states/s "
           "| 2 workers / explicit: median | lowest | highest | CPU 2 workers / explicit (median) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     medians = []
     for n in sizes:
-        inst = instantiate(model, {"N": n, "RULE": 0})
+        inst = instantiate(model, {"N": n, **params})
         one, two = (lambda: check_explicit(inst, opts)), (lambda: check_parallel(inst, opts, 2))
         ratios, cpus, walls1, walls2, seen = [], [], [], [], set()
         for i in range(args.pairs):
