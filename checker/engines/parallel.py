@@ -54,9 +54,10 @@ instructions (valgrind's callgrind, which the machine's noise does not touch; 0L
 N = 9, RULE = Code): the two workers together run 1.13 times the one-process search's
 instructions (marshal 4 %, the owner's hash and refs 2.4 %, the collector on received tuples
 1.3 %), the busier worker 4 % over an even share: 1.70x at best.  Wall-clock ratios come out
-lower (1.3x to 1.5x on a shared two-core machine, bench/README.md): every level waits for its
-slower worker, whose share of the work, not of the states, is what counts, and a core slowed
-down by other work slows the whole search.
+lower (1.3x to 1.6x on a shared two-core machine, bench/README.md): every level waits for its
+slower worker, whose share of the level's work, not of all the states, is what counts (even
+over the whole search, the shares of a level can differ by a quarter), and a core slowed down
+by other work slows the whole search.
 """
 from __future__ import annotations
 
