@@ -11,14 +11,14 @@ expands its share of a BFS level, keeps the successors it owns, and sends the ot
 their owners once per level, packed (marshal, pickle when a value needs it).  The
 coordinator, the calling process, steps the levels, one round of messages a level (two under
 a state limit, which cuts a level's new states before they are checked): a level is expanded
-by every worker before any state of the next one is, so a state's parent is on the previous level, every
-trace is a shortest one, and the states counted are exactly those of the one-process search
-(checker/engines/explicit.py) with or without symmetry.  A state reached from several
-parents keeps the first one seen by its owner: its own successors first, in frontier order,
-then those sent by worker 0, 1, ... in their order; so for a given K, every run gives the
-same traces.  Checks run where the state is: state checks by the owner of a new state,
-step checks, deadlock and the actions' runtime errors by the worker expanding the state.
-At the end of a level the coordinator keeps, per check, the shortest failure (the lowest
+by every worker before any state of the next one is, so a state's parent is on the previous
+level, every trace is a shortest one, and the states counted are exactly those of the
+one-process search (checker/engines/explicit.py) with or without symmetry.  A state reached
+from several parents keeps the first one seen by its owner: its own successors first, in
+frontier order, then those sent by worker 0, 1, ... in their order; so for a given K, every
+run gives the same traces.  Checks run where the state is: state checks by the owner of a
+new state, step checks, deadlock and the actions' runtime errors by the worker expanding the
+state.  At the end of a level the coordinator keeps, per check, the shortest failure (the lowest
 worker on a tie) and tells the workers which checks no longer need evaluating; a trace is
 rebuilt by walking parent references from worker to worker back to an initial state, then
 made concrete as the explicit engine does.
@@ -125,8 +125,9 @@ def _unpack(data: bytes) -> tuple[list, list]:
 # ---------------------------------------------------------------- the owner (NOTE(locality))
 
 
-def owner_part(prog, canon, initial: list[tuple], K: int) -> Callable[[tuple], object] | None:
-    """The part of a state whose hash picks its owner (NOTE(locality)), or None: the whole state."""
+def owner_part(prog, canon, initial: list[tuple], K: int) -> tuple[int, ...] | None:
+    """The slots whose values, hashed, pick a state's owner (NOTE(locality)), or None: the
+    whole state."""
     if K == 1:  # one owner whatever the part
         return None
     sample, moves = _sample(prog, canon, initial)
@@ -143,7 +144,7 @@ def owner_part(prog, canon, initial: list[tuple], K: int) -> Callable[[tuple], o
     chosen: list[int] = []
     for k in varying[:-1]:  # all of the varying slots would be the whole state again
         chosen.append(k)
-        get = itemgetter(*chosen) if len(chosen) > 1 else (lambda c, k=k: (c[k],))
+        get = part_of(tuple(chosen))
         parts = [get(c) for c in sample]
         if len(set(parts)) < 8 * K:
             continue
@@ -151,8 +152,16 @@ def owner_part(prog, canon, initial: list[tuple], K: int) -> Callable[[tuple], o
         if max(shares.values()) <= BALANCE * len(sample) / K:
             moved = sum(1 for s, c in moves if get(s) != get(c))
             whole = sum(1 for s, c in moves if s != c)
-            return get if moved < whole else None
+            return tuple(chosen) if moved < whole else None
     return None
+
+
+def part_of(slots: tuple[int, ...]) -> Callable[[tuple], tuple]:
+    """A state's values at `slots`, as a tuple."""
+    if len(slots) == 1:
+        k = slots[0]
+        return lambda c: (c[k],)
+    return itemgetter(*slots)
 
 
 def _sample(prog, canon, initial: list[tuple]) -> tuple[list[tuple], list[tuple[tuple, tuple]]]:
@@ -227,6 +236,7 @@ class _Worker:
         co, K, me = self.co, self.co.K, self.me
         self.rss0 = resident_bytes()  # what the fork shares with the coordinator
         self.env = co.prog.new_env()
+        self.acts = [(a.guard, a.update, i, stays) for i, (a, stays) in enumerate(zip(co.prog.actions, co.stays))]
         part = co.part
         self.states: list[tuple] = [c for c in co.initial if hash(c if part is None else part(c)) % K == me]
         self.visited: dict[tuple, int] = dict.fromkeys(self.states, -1)  # state -> parent ref: index * K + worker
@@ -285,8 +295,7 @@ class _Worker:
         description) or None."""
         co, K, me, env = self.co, self.co.K, self.me, self.env
         states, visited, canon, part = self.states, self.visited, co.canon, co.part
-        keep = visited.setdefault
-        acts = [(a.guard, a.update, i, co.stays[i]) for i, a in enumerate(co.prog.actions)]
+        keep, acts = visited.setdefault, self.acts
         out: list[dict[tuple, int]] = [{} for _ in range(K)]
         lo, hi = self.lo, self.hi
         if self.value_limit is not None:  # a state check passed `digits`: only the exchange is left
@@ -439,7 +448,7 @@ class _Coordinator(Search):
         groups, self.notes = symmetric_families(inst) if options.symmetry else ([], [])
         self.canon = make_canon(groups, len(inst.slot_names))
         self.initial: list[tuple] = []
-        self.part: Callable[[tuple], object] | None = None  # NOTE(locality): what picks a state's owner
+        self.part: Callable[[tuple], tuple] | None = None  # NOTE(locality): what picks a state's owner
         self.failed: dict[str, Failure] = {}
         self.deadlock: Failure | None = None
         self.runtime: Failure | None = None
@@ -459,8 +468,9 @@ class _Coordinator(Search):
         self._initial()
         if not self.initial:
             return self._result(complete=self.stopped is None)
-        self.part = owner_part(self.prog, self.canon, self.initial, self.K)
-        self.stays = self._stays()
+        slots = owner_part(self.prog, self.canon, self.initial, self.K)
+        self.part = None if slots is None else part_of(slots)
+        self.stays = self._stays(slots)
         ctx = multiprocessing.get_context("fork")
         # NOTE(memory): the budget less what the coordinator holds, shared out; each worker
         # counts what it adds to the memory the fork gave it
@@ -495,14 +505,13 @@ class _Coordinator(Search):
                 a.close()
                 b.close()
 
-    def _stays(self) -> list[bool]:
+    def _stays(self, slots: tuple[int, ...] | None) -> list[bool]:
         """Per action: whether its successor is owned where its state is, known without
         hashing it (NOTE(locality)): no symmetry (the canonical form may move any slot), and
-        the action writes none of the slots in the part."""
+        the action writes none of the owner's `slots` (None: all of them)."""
         if self.canon is not None:
             return [False] * len(self.prog.actions)
-        width = len(self.inst.slot_names)
-        part = set(range(width) if self.part is None else self.part(tuple(range(width))))
+        part = set(range(len(self.inst.slot_names)) if slots is None else slots)
         return [a.writes is not None and not a.writes & part for a in self.prog.actions]
 
     def _initial(self) -> None:
