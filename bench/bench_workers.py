@@ -4,6 +4,7 @@ the test run.
     .venv/bin/python bench/bench_workers.py              # N = 8 and 9, 6 pairs each, about 3 minutes
     .venv/bin/python bench/bench_workers.py --n 10 --pairs 4
     .venv/bin/python bench/bench_workers.py --model two --n 5 --n 6 --pairs 2
+    .venv/bin/python bench/bench_workers.py --against no-sharing --n 9 --pairs 8
 
 The 0L model (models/libra_framework_upgrade.fork) with RULE = Code, or with `--model two`
 issue 14's benchmark model (bench/models/two_proposals.fork), symmetry off, deadlock checking
@@ -24,6 +25,9 @@ printed with the lowest and highest.  Also printed: the CPU seconds of the two w
 together over explicit's (the work the split adds), and the speed-up of a pure CPU loop in
 two processes over one before and after ("machine"), the most any two-process search could
 get at that moment.
+
+`--against no-sharing` measures, the same way, two workers against two workers that never
+borrow from each other's frontiers (NOTE(sharing) in checker/engines/parallel.py).
 """
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 from forkproof.engines.explicit import ExplicitOptions, check_explicit  # noqa: E402
+from forkproof.engines import parallel  # noqa: E402
 from forkproof.engines.parallel import check_parallel  # noqa: E402
 from forkproof.semantics.compile import is_temporal  # noqa: E402
 from forkproof.semantics.instance import instantiate  # noqa: E402
@@ -117,20 +122,29 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=6, help="measured pairs per N (default 6)")
     ap.add_argument("--model", choices=["libra", "two"], default="libra",
                     help="the 0L model, RULE = Code (default), or the two-proposal benchmark model")
+    ap.add_argument("--against", choices=["explicit", "no-sharing"], default="explicit",
+                    help="one process (default), or two workers that never borrow (NOTE(sharing))")
     args = ap.parse_args()
+    base = "explicit" if args.against == "explicit" else "2 not sharing"
     sizes = args.n or ([8, 9] if args.model == "libra" else [4, 5])
     model = safety_only(load_model(str(LIBRA if args.model == "libra" else TWO)))
     params = {"RULE": 0} if args.model == "libra" else {}
     opts = ExplicitOptions(symmetry=False)
     print(f"model {model.name}; python {platform.python_version()}, {os.cpu_count()} cores, load average (1 / 5 / 15 min) before: {load()}")
     print(f"machine: two spinning processes do {machine_speedup():.2f}x the work of one right now\n")
-    print("| N | states | depth | pairs | explicit s (median) | 2 workers s (median) | explicit states/s | 2 workers states/s "
-          "| 2 workers / explicit: median | lowest | highest | CPU 2 workers / explicit (median) |")
+    print(f"| N | states | depth | pairs | {base} s (median) | 2 workers s (median) | {base} states/s | 2 workers states/s "
+          f"| 2 workers / {base}: median | lowest | highest | CPU 2 workers / {base} (median) |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     medians = []
     for n in sizes:
         inst = instantiate(model, {"N": n, **params})
-        one, two = (lambda: check_explicit(inst, opts)), (lambda: check_parallel(inst, opts, 2))
+        two = lambda: check_parallel(inst, opts, 2)  # noqa: E731
+        if args.against == "explicit":
+            one = lambda: check_explicit(inst, opts)  # noqa: E731
+        else:
+            def one(inst=inst):
+                parallel.LEND = 10**15  # in the measured child only: no chunk is ever that long
+                return check_parallel(inst, opts, 2)
         ratios, cpus, walls1, walls2, seen = [], [], [], [], set()
         for i in range(args.pairs):
             if i % 2 == 0:
@@ -150,8 +164,9 @@ def main() -> None:
         e, p = statistics.median(walls1), statistics.median(walls2)
         print(f"| {n} | {count:,} | {depth} | {args.pairs} | {e:.2f} | {p:.2f} | {count / e:,.0f} | {count / p:,.0f} "
               f"| {med:.2f}x | {min(ratios):.2f}x | {max(ratios):.2f}x | {statistics.median(cpus):.2f} |", flush=True)
-    print(f"\nload average after: {load()}; machine: {machine_speedup():.2f}x; target: {TARGET}x "
-          f"({'met' if min(medians) >= TARGET else 'not met'} at every N, smallest median {min(medians):.2f}x)")
+    target = (f"; target: {TARGET}x ({'met' if min(medians) >= TARGET else 'not met'} at every N, smallest median "
+              f"{min(medians):.2f}x)") if args.against == "explicit" else ""
+    print(f"\nload average after: {load()}; machine: {machine_speedup():.2f}x{target}")
 
 
 if __name__ == "__main__":

@@ -14,14 +14,37 @@ a state limit, which cuts a level's new states before they are checked): a level
 by every worker before any state of the next one is, so a state's parent is on the previous
 level, every trace is a shortest one, and the states counted are exactly those of the
 one-process search (checker/engines/explicit.py) with or without symmetry.  A state reached
-from several parents keeps the first one seen by its owner: its own successors first, in
-frontier order, then those sent by worker 0, 1, ... in their order; so for a given K, every
+from several parents keeps the first one seen by its owner: the successors of its own
+frontier first, in frontier order, then those of worker 0's frontier, 1's, ..., each in
+frontier order, whichever worker expanded the parent (NOTE(sharing)); so for a given K, every
 run gives the same traces.  Checks run where the state is: state checks by the owner of a
 new state, step checks, deadlock and the actions' runtime errors by the worker expanding the
-state.  At the end of a level the coordinator keeps, per check, the shortest failure (the lowest
-worker on a tie) and tells the workers which checks no longer need evaluating; a trace is
-rebuilt by walking parent references from worker to worker back to an initial state, then
-made concrete as the explicit engine does.
+state.  At the end of a level the coordinator keeps, per check, the shortest failure, of equal
+ones the first in worker and frontier order of its state (_key), and tells the workers which
+checks no longer need evaluating; a trace is rebuilt by walking parent references from worker
+to worker back to an initial state, then made concrete as the explicit engine does.
+
+NOTE(sharing): the level barrier makes every level as slow as its slower worker, and the
+shares of a level are uneven even where the whole search's are even (0L model at N = 9: the
+sum over the levels of the slower worker's expansion time was 9 to 11 % over the even share;
+14 % on the two-proposal model at N = 5), and a core slowed down by other work makes them
+more uneven still.  So a worker that has expanded its own frontier borrows from the others:
+the frontiers are handed out in blocks (BLOCK states, claimed under one lock; shared memory
+holds each worker's [front, back)), and a worker with nothing left takes the back half of the
+largest chunk still unclaimed (at least LEND states), which the chunk's holder sends it at
+its next claim.  What a borrowed state gives must not depend on who expanded it or when:
+  - its parent reference names the frontier's owner and the state's index there;
+  - its successors are sent by chunk (the frontier's owner and the chunk's first index),
+    even those the borrower owns, and every owner stores the chunks in the order above, so
+    the states, their indices and their parents are what they are with nobody borrowing;
+    only the owner's own unborrowed chunk, the front of its frontier, is stored at once;
+  - of two findings of equal length, the one kept is the first in worker and frontier order
+    (_key), not the first found: a worker keeps evaluating a failed check, and looking for
+    deadlocks, in a chunk that comes before its finding.
+A worker that stops early (the clock, Ctrl-C, memory, `digits`) first sends the part a
+borrower took, so that no one waits on a pipe for ever.  Under a state limit nobody borrows:
+the level is cut by worker order (`max_states`).  Measured on the 0L model (bench_workers.py):
+two workers from 1.51x to 1.67x one process's states per second at N = 10 (bench/README.md).
 
 What differs from the one-process search: liveness properties need the whole state graph
 in one process (checker/engines/liveness.py) and are `unknown` here, saying so; the search
@@ -84,7 +107,8 @@ from forkproof.semantics.replay import successors
 from forkproof.semantics.temporal import Liveness, safety_checks
 from forkproof.semantics.verdict import EngineResult, Status, Verdict
 
-POLL = 256  # states expanded between two looks at the clock and the stop flag
+POLL = 256  # states expanded between two looks at the memory used
+BLOCK, LEND = 64, 256  # NOTE(sharing): states claimed at a time; the least a chunk must have left to lend half
 SAMPLE, MIN_SAMPLE, BALANCE, SAMPLE_SECONDS = 2_000, 500, 1.1, 0.5  # NOTE(locality)
 LIVENESS_REASON = ("liveness needs the whole state graph in one process: check it with one worker "
                    "(--workers 1)")
@@ -107,17 +131,28 @@ class _Failure:
     check: str | None = None  # the check's name
 
 
+def _key(f: _Failure) -> tuple[int, int, int]:
+    """Of two findings, the one kept has the smaller key: the shorter, then the one whose state
+    comes first in worker and frontier order, whichever worker found it (NOTE(sharing))."""
+    return f.length, f.worker, f.index
+
+
+def _held(f: Failure) -> tuple[int, int, int]:
+    """_key of a finding as the coordinator keeps it (an initial-state error: no state)."""
+    return (f.length, *f.where) if f.where is not None else (f.length, -1, -1)
+
+
 # ---------------------------------------------------------------- packing
 
 
-def _pack(keys: list, refs: list) -> bytes:
+def _pack(obj) -> bytes:
     try:
-        return b"m" + marshal.dumps((keys, refs))
+        return b"m" + marshal.dumps(obj)
     except ValueError:  # a Fraction, say: marshal takes only the built-in types
-        return b"p" + pickle.dumps((keys, refs), protocol=pickle.HIGHEST_PROTOCOL)
+        return b"p" + pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _unpack(data: bytes) -> tuple[list, list]:
+def _unpack(data: bytes):
     body = memoryview(data)[1:]
     return marshal.loads(body) if data[:1] == b"m" else pickle.loads(body)
 
@@ -246,6 +281,8 @@ class _Worker:
         self.runtime: _Failure | None = None
         self.ever_enabled = bytearray(len(co.prog.actions))
         self.transitions = 0
+        self.borrowed = 0  # states of other workers' frontiers expanded here (NOTE(sharing))
+        self.shared = co.shared
         self.skip: set[str] = set()  # checks failed somewhere: not evaluated any more
         self.want_deadlock = co.opt.deadlock
         self.value_limit: str | None = None  # a number passed `digits` here: the search stops (NOTE(limits))
@@ -275,7 +312,8 @@ class _Worker:
                 return
 
     def _report(self) -> tuple:
-        return (len(self.states), self.hi - self.lo, self.transitions, self.failed, self.deadlock, self.runtime)
+        return (len(self.states), self.hi - self.lo, self.transitions, self.failed, self.deadlock, self.runtime,
+                self.borrowed)
 
     def _refresh(self) -> None:
         live = [c for c in self.co.checks if c.name not in self.failed and c.name not in self.skip]
@@ -283,108 +321,194 @@ class _Worker:
         self.step_checks = [c for c in live if c.step]
 
     def _runtime(self, f: _Failure) -> None:
-        if self.runtime is None or f.length < self.runtime.length:
+        if self.runtime is None or _key(f) < _key(self.runtime):
             self.runtime = f
 
     # ------------------------------------------------------------ a level
 
     def _expand(self, level: int, room: int | None) -> str | None:
-        """Expand states[lo:hi]; keep the successors owned here, send the others.  `room`:
-        how many new states the state limit leaves (None: no limit).  Returns why it stopped
-        early ("cancelled", "timeout", "limit", "memory", "digits:" and the number's
-        description) or None."""
+        """Expand this worker's frontier, states[lo:hi], and then, with no state limit, blocks
+        of other workers' frontiers (NOTE(sharing)); keep the successors owned here, send the
+        others.  `room`: how many new states the state limit leaves (None: no limit).  Returns
+        why it stopped early ("cancelled", "timeout", "limit", "memory", "digits:" and the
+        number's description) or None."""
+        K, me = self.co.K, self.me
+        self.guests: list[tuple[int, int, list[dict[tuple, int]]]] = []  # (lender, start, out) per borrowed block
+        home: list[dict[tuple, int]] = [{} for _ in range(K)]
+        self.current = (self.states, 0, me)  # what a borrower takes from: (chunk, base, lender)
+        self.polled = 0
+        stopped: str | None = None
+        try:
+            if self.value_limit is not None:  # a state check passed `digits`: only the exchange is left
+                self._claim(close=True)
+            else:
+                stopped = self._run(self.states, 0, me, level, room, home)
+            while stopped is None and room is None and K > 1:
+                got = self._borrow()
+                if got is None:
+                    break
+                lender, start, chunk = got
+                out: list[dict[tuple, int]] = [{} for _ in range(K)]
+                self.guests.append((lender, start, out))
+                stopped = self._run(chunk, start, lender, level, None, out)
+        except ValueLimit as e:  # NOTE(limits): a number past `digits`; the level's exchange still runs
+            self.value_limit = str(e)
+        finally:
+            self._claim(close=True)  # a borrower waiting on this worker gets its answer whatever happened
+        if self.value_limit is not None:
+            stopped = f"digits:{self.value_limit}"
+        self._exchange(home)
+        self.co.counts[me] = len(self.states)
+        return stopped
+
+    def _run(self, chunk: list[tuple], base: int, lender: int, level: int, room: int | None,
+             out: list[dict[tuple, int]]) -> str | None:
+        """Expand the states of `chunk` (the frontier of worker `lender` from index `base`) a
+        block at a time, as _claim hands them out.  The frontier's own owner keeps the successors
+        it owns at once; a borrower sends every successor, its own too, to be stored in order
+        (NOTE(sharing))."""
         co, K, me, env = self.co, self.co.K, self.me, self.env
         states, visited, canon, part = self.states, self.visited, co.canon, co.part
         keep, acts = visited.setdefault, self.acts
-        out: list[dict[tuple, int]] = [{} for _ in range(K)]
-        lo, hi = self.lo, self.hi
-        if self.value_limit is not None:  # a state check passed `digits`: only the exchange is left
-            hi = lo
+        direct = me if lender == me and chunk is states else -1
+        self.current = (chunk, base, lender)
         seen = self.ever_enabled
-        stopped: str | None = None
-        transitions = 0
+        hi = self.hi
         counter, flag, deadline, memory = co.counts, co.stop, co.deadline, co.worker_memory
+        start = self.shared[me]  # the first block: its index is the chunk's key (NOTE(sharing))
+        first = (level + 1, lender, start)
+        self.chunk_steps = [c for c in self.step_checks
+                            if (f := self.failed.get(c.name)) is None or _key(f) > first]
+        want = self.want_deadlock and (self.deadlock is None or _key(self.deadlock) > (level, lender, start))
+        transitions = 0
         try:
-            for idx in range(lo, hi):
-                if (idx - lo) & (POLL - 1) == 0:
-                    counter[me] = len(states)
-                    if flag.value:
-                        stopped = "cancelled"
-                        break
-                    if deadline is not None and time.monotonic() > deadline:
-                        stopped = "timeout"
-                        break
-                    if memory is not None and resident_bytes() - self.rss0 > memory:  # NOTE(memory)
-                        stopped = "memory"
-                        break
-                    if room is not None and len(states) - hi > room:
-                        stopped = "limit"
-                        break
-                s = states[idx]
-                ref = idx * K + me
-                enabled = False
-                for g, update, a, stays in acts:
-                    if g is not None:
-                        try:
-                            if not g(s, None, env):
+            while True:
+                a, b = self._claim()
+                if a == b:
+                    return None
+                counter[me] = len(states)
+                if flag.value:
+                    return "cancelled"
+                if deadline is not None and time.monotonic() > deadline:
+                    return "timeout"
+                self.polled += b - a
+                if memory is not None and self.polled >= POLL:
+                    self.polled = 0
+                    if resident_bytes() - self.rss0 > memory:  # NOTE(memory)
+                        return "memory"
+                if room is not None and len(states) - hi > room:
+                    return "limit"
+                for idx in range(a, b):
+                    s = chunk[idx - base]
+                    ref = idx * K + lender
+                    enabled = False
+                    for g, update, act, stays in acts:
+                        if g is not None:
+                            try:
+                                if not g(s, None, env):
+                                    continue
+                            except EvalError as e:
+                                self._runtime(_Failure(s, level, lender, idx, act, message=str(e), phase="guard"))
+                                enabled = True
                                 continue
+                        enabled = True
+                        seen[act] = 1
+                        try:
+                            t = update(s, env)
                         except EvalError as e:
-                            self._runtime(_Failure(s, level, me, idx, a, message=str(e), phase="guard"))
-                            enabled = True
+                            self._runtime(_Failure(s, level, lender, idx, act, message=str(e), phase="update"))
                             continue
-                    enabled = True
-                    seen[a] = 1
-                    try:
-                        t = update(s, env)
-                    except EvalError as e:
-                        self._runtime(_Failure(s, level, me, idx, a, message=str(e), phase="update"))
-                        continue
-                    transitions += 1
-                    c = t if canon is None else canon(t)
-                    if self.step_checks:
-                        self._check_step(s, idx, t, c, a, level)
-                    o = me if stays else hash(c if part is None else part(c)) % K
-                    if o == me:  # setdefault hashes c once, where `in` and then a store hash it twice
-                        n = len(visited)
-                        keep(c, ref)
-                        if len(visited) != n:
-                            states.append(c)
-                    else:
-                        out[o].setdefault(c, idx)  # the first parent seen wins, as at home
-                if not enabled and self.want_deadlock:
-                    self.deadlock = _Failure(s, level, me, idx)
-                    self.want_deadlock = False
-        except ValueLimit as e:  # NOTE(limits): a number past `digits`; the level's exchange still runs
-            self.value_limit = str(e)
-        if self.value_limit is not None:
-            stopped = f"digits:{self.value_limit}"
-        self.transitions += transitions
-        self._exchange(out)
-        counter[me] = len(states)
-        return stopped
+                        transitions += 1
+                        c = t if canon is None else canon(t)
+                        if self.chunk_steps:
+                            self._check_step(s, idx, t, c, act, level, lender)
+                        o = lender if stays else hash(c if part is None else part(c)) % K
+                        if o == direct:  # setdefault hashes c once, where `in` and then a store hash it twice
+                            n = len(visited)
+                            keep(c, ref)
+                            if len(visited) != n:
+                                states.append(c)
+                        else:
+                            out[o].setdefault(c, idx)  # the first parent seen wins, as at home
+                    if not enabled and want:
+                        f = _Failure(s, level, lender, idx)
+                        if self.deadlock is None or _key(f) < _key(self.deadlock):
+                            self.deadlock = f
+                        want = False
+        finally:
+            self.transitions += transitions
 
-    def _exchange(self, out: list[dict[tuple, int]]) -> None:
-        """Send each peer the successors it owns; take theirs, in the order of their ids.
-        Each pair talks in one global order (lower id sends first), so no two wait on each
-        other however big the batches are."""
-        me, K = self.me, self.co.K
+    # ------------------------------------------------------------ sharing a level (NOTE(sharing))
+
+    def _claim(self, close: bool = False) -> tuple[int, int]:
+        """The next block of the chunk being expanded, [a, b) (a == b: it is done); first
+        answers a borrower that took the end of the chunk.  `close`: nothing more to lend or
+        claim here, the chunk ends where it is (the states not yet claimed stay unexpanded:
+        the level was stopped), a borrower already waiting still gets its part."""
+        sh, me, K = self.shared, self.me, self.co.K
+        with self.co.lock:
+            a = sh[me]
+            if close:
+                sh[K + me] = a
+            b = min(a + BLOCK, sh[K + me])
+            sh[me] = b
+            borrower = sh[2 * K + me] - 1
+            if borrower >= 0:
+                lo, hi = sh[3 * K + me], sh[4 * K + me]
+                sh[2 * K + me] = 0
+        if borrower >= 0:
+            chunk, base, lender = self.current
+            self.peers[borrower].send_bytes(_pack((lender, lo, chunk[lo - base:hi - base])))
+        return a, b
+
+    def _borrow(self) -> tuple[int, int, list[tuple]] | None:
+        """Take the back half of the largest chunk another worker has left (at least LEND
+        states), or None when none has: the level's expansion is over here.  Returns the chunk's
+        lender (whose frontier it is), the index of its first state there, and the states."""
+        sh, me, K = self.shared, self.me, self.co.K
+        with self.co.lock:
+            best, most = -1, LEND - 1
+            for v in range(K):
+                if v != me and not sh[2 * K + v] and sh[K + v] - sh[v] > most:
+                    best, most = v, sh[K + v] - sh[v]
+            if best < 0:
+                return None
+            hi = sh[K + best]
+            lo = hi - most // 2
+            sh[K + best], sh[2 * K + best], sh[3 * K + best], sh[4 * K + best] = lo, me + 1, lo, hi
+            sh[me], sh[K + me] = lo, hi  # the part taken, which another worker may in turn take from
+        self.borrowed += hi - lo
+        return _unpack(self.peers[best].recv_bytes())
+
+    def _exchange(self, home: list[dict[tuple, int]]) -> None:
+        """Send each peer the successors it owns, by chunk; take theirs; store every chunk's
+        successors in the order of the frontiers they come from (NOTE(sharing)).  Each pair
+        talks in one global order (lower id sends first), so no two wait on each other however
+        big the batches are."""
+        me, K, guests = self.me, self.co.K, self.guests
         got: dict[int, bytes] = {}
         for j in sorted(self.peers):
             conn = self.peers[j]
-            data = _pack(list(out[j]), list(out[j].values()))
+            chunks = [(me, self.lo, list(home[j]), list(home[j].values()))] if home[j] else []
+            chunks += [(lender, start, list(out[j]), list(out[j].values())) for lender, start, out in guests if out[j]]
+            data = _pack(chunks)
             if me < j:
                 conn.send_bytes(data)
                 got[j] = conn.recv_bytes()
             else:
                 got[j] = conn.recv_bytes()
                 conn.send_bytes(data)
+        chunks = [(lender, start, out[me], out[me].values()) for lender, start, out in guests if out[me]]
+        for j in sorted(got):
+            chunks += _unpack(got[j])
+        # this worker's own frontier first, then worker 0's, 1's, ...; each in frontier order
+        chunks.sort(key=lambda x: (x[0] != me, x[0], x[1]))
         states, visited = self.states, self.visited
         keep = visited.setdefault
-        for j in sorted(got):
-            keys, refs = _unpack(got[j])
+        for lender, _, keys, refs in chunks:
             for c, r in zip(keys, refs):
                 n = len(visited)
-                keep(c, r * K + j)
+                keep(c, r * K + lender)
                 if len(visited) != n:
                     states.append(c)
 
@@ -418,16 +542,19 @@ class _Worker:
             if not self.state_checks:
                 return
 
-    def _check_step(self, s: tuple, idx: int, t: tuple, c: tuple, a: int, level: int) -> None:
-        for chk in self.step_checks:
+    def _check_step(self, s: tuple, idx: int, t: tuple, c: tuple, a: int, level: int, lender: int) -> None:
+        for chk in self.chunk_steps:
             try:
                 ok = chk.fn(s, t, self.env)
             except EvalError as e:
-                self._runtime(_Failure(s, level, self.me, idx, a, c, str(e), "check", chk.name))
+                self._runtime(_Failure(s, level, lender, idx, a, c, str(e), "check", chk.name))
                 continue
             if not ok:
-                self.failed[chk.name] = _Failure(s, level + 1, self.me, idx, a, c, check=chk.name)
-                self._refresh()
+                f = _Failure(s, level + 1, lender, idx, a, c, check=chk.name)
+                old = self.failed.get(chk.name)
+                if old is None or _key(f) < _key(old):
+                    self.failed[chk.name] = f
+                self.chunk_steps = [x for x in self.chunk_steps if x is not chk]
 
 
 # ---------------------------------------------------------------- the coordinator
@@ -454,6 +581,8 @@ class _Coordinator(Search):
         self.runtime: Failure | None = None
         self.ever_enabled = bytearray(len(self.prog.actions))
         self.transitions = 0
+        self.borrowed = 0  # frontier states expanded by a worker other than their owner (NOTE(sharing))
+        self.bounds: list[tuple[int, int]] = []  # per worker, its frontier: states[lo:hi]
         self.states = 0
         self.depth_of_level = 0
         self.stopped: str | None = None
@@ -477,6 +606,10 @@ class _Coordinator(Search):
         self.worker_memory = None if self.opt.memory is None else max(self.opt.memory - resident_bytes(), 0) // self.K
         self.counts = ctx.RawArray("q", self.K)  # per worker: states held, for progress reports
         self.stop = ctx.RawValue("b", 0)  # set: every worker ends its level early
+        # NOTE(sharing): per worker, the chunk it expands ([front, back): K + K slots), and a
+        # borrower waiting for the part it took (its id + 1, then [lo, hi): K + K + K slots)
+        self.shared = ctx.RawArray("q", 5 * self.K)
+        self.lock = ctx.Lock()
         pipes = {(i, j): ctx.Pipe() for i in range(self.K) for j in range(i + 1, self.K)}
         self.conns: list[Connection] = []
         self.procs: list = []
@@ -545,6 +678,8 @@ class _Coordinator(Search):
             room = None if limit is None else limit - self.states
             want = self.opt.deadlock and self.deadlock is None
             self._poll()  # short levels never wait long enough for _recv to report progress
+            for w, (lo, hi) in enumerate(self.bounds):  # every frontier open to borrowers from the start
+                self.shared[w], self.shared[self.K + w], self.shared[2 * self.K + w] = lo, hi, 0
             new = self._all(("expand", (set(self.failed), want, level, room)))
             why = next((w for _, w, _ in new if w is not None), None)
             if room is None:  # checked already: one round a level
@@ -584,17 +719,20 @@ class _Coordinator(Search):
         self._take(self._all_each(lambda i: ("check", (None if quota is None else quota[i], length))))
 
     def _take(self, reports: list) -> None:
-        """The workers' reports after a level: counts, and the shortest findings."""
+        """The workers' reports after a level: counts, each worker's frontier, and the shortest
+        findings (of equal length, the first in worker and frontier order: _key)."""
         self.states = sum(r[0] for r in reports)
         self.frontier = sum(r[1] for r in reports)
         self.transitions = sum(r[2] for r in reports)
-        for _, _, _, failed, deadlock, runtime in reports:  # in worker order: the lowest wins a tie
+        self.borrowed = sum(r[6] for r in reports)
+        self.bounds = [(r[0] - r[1], r[0]) for r in reports]
+        for _, _, _, failed, deadlock, runtime, _ in reports:
             for name, f in failed.items():
-                if name not in self.failed or f.length < self.failed[name].length:
+                if name not in self.failed or _key(f) < _held(self.failed[name]):
                     self.failed[name] = self._kept(f)
-            if deadlock is not None and (self.deadlock is None or deadlock.length < self.deadlock.length):
+            if deadlock is not None and (self.deadlock is None or _key(deadlock) < _held(self.deadlock)):
                 self.deadlock = self._kept(deadlock)
-            if runtime is not None and (self.runtime is None or runtime.length < self.runtime.length):
+            if runtime is not None and (self.runtime is None or _key(runtime) < _held(self.runtime)):
                 self.runtime = self._kept(runtime)
         # as explicit's _refresh: nothing left to find
         live = [c for c in self.checks if c.name not in self.failed]

@@ -4,6 +4,8 @@ with traces as short as the one-process search, with and without symmetry; liven
 left to one worker, and budgets end in `unknown`, never `holds`."""
 from __future__ import annotations
 
+import signal
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -324,3 +326,179 @@ def test_a_memory_budget_ends_in_unknown_and_the_fingerprint_store_stays_in_one_
     f = check_parallel(inst, ExplicitOptions(symmetry=True, store="fingerprint"), 2)
     e = check_explicit(inst, ExplicitOptions(symmetry=True))
     assert f.states == e.states and "one worker: the fingerprint store runs in one process" in f.notes
+
+
+# ---------------------------------------------------------------- NOTE(sharing)
+
+
+def all_on_one_worker(monkeypatch, block: int = 1, lend: int = 2) -> None:
+    """Every state owned by one worker (its part is the empty tuple): the others have no
+    frontier of their own and expand only what they borrow, `block` states claimed at a time
+    from chunks of at least `lend`."""
+    monkeypatch.setattr(parallel, "owner_part", lambda *args: (0,))
+    monkeypatch.setattr(parallel, "part_of", lambda slots: lambda c: ())
+    monkeypatch.setattr(parallel, "BLOCK", block)
+    monkeypatch.setattr(parallel, "LEND", lend)
+
+
+def traced(inst, symmetry: bool, workers: int) -> tuple[list, int]:
+    co = _Coordinator(inst, ExplicitOptions(symmetry=symmetry), workers)
+    r = co.run()
+    return [(v.name, v.status, v.depth, v.trace) for v in r.verdicts], co.borrowed
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("name", ["walk", "libra"])
+def test_borrowed_frontiers_give_the_same_search_and_the_same_traces(name, workers, monkeypatch):
+    """All the states on one worker, the others borrowing a state at a time: the one-process
+    search's counts and trace lengths, and the very traces of the search where nobody
+    borrows (every finding, deadlock and runtime error included, is chosen by the place of its
+    state, not by who expanded it or when)."""
+    inst = (instantiate(load_model_text(WALK, "walk.fork"), {}) if name == "walk" else
+            instantiate(load_model(str(LIBRA)), {"N": 5, "RULE": 0}))
+    symmetry = name == "walk"
+    all_on_one_worker(monkeypatch)
+    assert_same_search(inst, symmetry, workers)
+    shared, borrowed = traced(inst, symmetry, workers)
+    monkeypatch.setattr(parallel, "LEND", 10**9)
+    alone, none = traced(inst, symmetry, workers)
+    assert none == 0 and shared == alone
+    if name == "libra":  # 1,226 states over 21 levels: the idle workers borrow
+        assert borrowed > 0
+
+
+def slow_home(monkeypatch, who: int = 1) -> None:
+    """Worker `who` slowed down on its own frontier (0.2 ms a block), so that the others
+    borrow from it at every level."""
+    claim = parallel._Worker._claim
+
+    def slowed(self, close=False):
+        if self.me == who and self.current[0] is self.states:
+            time.sleep(0.0002)
+        return claim(self, close)
+    monkeypatch.setattr(parallel._Worker, "_claim", slowed)
+
+
+def parents(inst, symmetry: bool, workers: int) -> tuple[dict[tuple, tuple | None], int]:
+    """Every state's parent (None for an initial state) as the workers keep it, asked of them
+    at the end of the search; and how many frontier states were borrowed."""
+    class Asking(_Coordinator):
+        def _finish(self, level: int):
+            held = {}
+            for w, conn in enumerate(self.conns):
+                for i in range(self.counts[w]):
+                    conn.send(("path", i))
+                    held[i * self.K + w] = self._recv(conn)
+            self.tree = {c: None if ref < 0 else held[ref][0] for c, ref in held.values()}
+            return super()._finish(level)
+    co = Asking(inst, ExplicitOptions(symmetry=symmetry), workers)
+    co.run()
+    return co.tree, co.borrowed
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_the_parents_kept_do_not_depend_on_who_expanded_a_state(workers, monkeypatch):
+    """States owned by every worker, worker 1 slow, so the others expand part of its frontier
+    at every level: every state keeps the parent it keeps when nobody borrows (its owner
+    stores its own frontier's successors first, then worker 0's, 1's, ..., each in frontier
+    order, whoever expanded them)."""
+    inst = instantiate(load_model(str(LIBRA)), {"N": 5, "RULE": 0})
+    monkeypatch.setattr(parallel, "owner_part", lambda *args: None)
+    monkeypatch.setattr(parallel, "BLOCK", 1)
+    monkeypatch.setattr(parallel, "LEND", 2)
+    slow_home(monkeypatch)
+    shared, borrowed = parents(inst, False, workers)
+    monkeypatch.setattr(parallel, "LEND", 10**9)
+    alone, none = parents(inst, False, workers)
+    assert borrowed > 0 and none == 0
+    assert len(shared) == check_explicit(inst, ExplicitOptions(symmetry=False)).states
+    assert shared == alone
+
+
+SPILL = """model Spill
+var x: 0..20 = 0
+var y: 0..20 = 0
+action right when x < 20 { x = x + 1 }
+action up when y < 20 { y = y + 1 }
+action spill when x + y == 12 { x = x + 30 }
+invariant low: x + y < 15
+"""
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_of_findings_equally_short_the_first_in_worker_and_frontier_order_is_kept(workers, monkeypatch):
+    """`spill` fails in each of the 13 states with x + y = 12, and `low` in each of the 16 with
+    x + y = 15: whoever expands or checks which, the same state is reported, the one first in
+    worker and then frontier order, as when nobody borrows."""
+    inst = instantiate(load_model_text(SPILL, "spill.fork"), {})
+    monkeypatch.setattr(parallel, "owner_part", lambda *args: None)
+    monkeypatch.setattr(parallel, "BLOCK", 1)
+    monkeypatch.setattr(parallel, "LEND", 2)
+    slow_home(monkeypatch, who=0)
+    shared, _ = traced(inst, False, workers)
+    monkeypatch.setattr(parallel, "LEND", 10**9)
+    alone, _ = traced(inst, False, workers)
+    assert shared == alone
+    assert [(name, depth) for name, _, depth, _ in shared if name in ("runtime", "low")] == [("low", 15), ("runtime", 12)]
+    w = object.__new__(parallel._Worker)
+    w.runtime = None
+    for worker, index in ((1, 5), (0, 9), (0, 12), (1, 0)):
+        w._runtime(parallel._Failure((), 12, worker, index))
+    assert (w.runtime.worker, w.runtime.index) == (0, 9)
+
+
+def test_a_lender_stopped_with_a_borrower_waiting_answers_it(monkeypatch):
+    """Worker 1 is cancelled just after a borrower took the end of its chunk, before it claims
+    another block: it still sends that part (else the borrower would wait on the pipe for
+    ever), and the search ends in `unknown`."""
+    all_on_one_worker(monkeypatch)
+    monkeypatch.setattr(parallel, "owner_part", lambda *args: None)
+    claim = parallel._Worker._claim
+
+    def claimed(self, close=False):
+        a, b = claim(self, close)
+        K, me = self.co.K, self.me
+        if me == 1 and self.current[0] is self.states and self.shared[K + me] - b >= parallel.LEND:
+            end = time.monotonic() + 5
+            while not self.shared[2 * K + me] and time.monotonic() < end:
+                time.sleep(0.0001)  # until a borrower waits on this worker
+            self.co.stop.value = 1
+        return a, b
+    monkeypatch.setattr(parallel._Worker, "_claim", claimed)
+
+    def too_long(*args):
+        raise TimeoutError("the search hung")
+    old = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(60)
+    try:
+        p = check_parallel(instantiate(load_model(str(LIBRA)), {"N": 6, "RULE": 1}), ExplicitOptions(symmetry=False), 2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert not p.complete and by_name(p)["deadlock"].reason.startswith("interrupted (Ctrl-C)")
+
+
+@pytest.mark.parametrize("stop", ["timeout", "cancel", "memory"])
+def test_a_level_stopped_while_a_worker_borrows_ends_in_unknown(stop, monkeypatch):
+    """A lender that stops (the clock, Ctrl-C, the memory budget) still answers the borrower
+    waiting on it, so the search ends, in `unknown`, instead of hanging on the pipe."""
+    all_on_one_worker(monkeypatch)
+    inst = instantiate(load_model(str(LIBRA)), {"N": 7, "RULE": 1})  # 17,893 states
+    control = Control()
+    if stop == "cancel":
+        count = {"n": 0}
+        orig = parallel._Worker._claim
+
+        def claim(self, close=False):  # the lender is cancelled after 500 blocks, mid-level
+            count["n"] += 1
+            if count["n"] == 500:
+                self.co.stop.value = 1
+            return orig(self, close)
+        monkeypatch.setattr(parallel._Worker, "_claim", claim)
+    options = ExplicitOptions(symmetry=False, control=control, timeout=0.1 if stop == "timeout" else None,
+                              memory=1 if stop == "memory" else None)
+    p = check_parallel(inst, options, 3)
+    assert not p.complete and not any(v.status is Status.HOLDS for v in p.verdicts)
+    reason = by_name(p)["deadlock"].reason
+    assert reason.startswith({"timeout": "FP701: timeout after 0.1 s", "cancel": "interrupted (Ctrl-C)",
+                              "memory": "memory budget of "}[stop]), reason
