@@ -27,7 +27,7 @@ to worker back to an initial state, then made concrete as the explicit engine do
 NOTE(sharing): the level barrier makes every level as slow as its slower worker, and the
 shares of a level are uneven even where the whole search's are even (0L model at N = 9: the
 sum over the levels of the slower worker's expansion time was 9 to 11 % over the even share;
-14 % on the two-proposal model at N = 5), and a core slowed down by other work makes them
+12 to 14 % on the two-proposal model at N = 5), and a core slowed down by other work makes them
 more uneven still.  So a worker that has expanded its own frontier borrows from the others:
 the frontiers are handed out in blocks (BLOCK states, claimed under one lock; shared memory
 holds each worker's [front, back)), and a worker with nothing left takes the back half of the
@@ -43,15 +43,16 @@ its next claim.  What a borrowed state gives must not depend on who expanded it 
     deadlocks, in a chunk that comes before its finding.
 A worker that stops early (the clock, Ctrl-C, memory, `digits`) first sends the part a
 borrower took, so that no one waits on a pipe for ever.  Under a state limit nobody borrows:
-the level is cut by worker order (`max_states`).  Measured on the 0L model (bench_workers.py):
-two workers from 1.51x to 1.67x one process's states per second at N = 10 (bench/README.md).
+the level is cut by worker order (`max_states`).  Measured (bench_workers.py --against
+no-sharing, medians of paired runs): 1.09x the states per second of two workers that never
+borrow on the 0L model at N = 9, 1.01x and 1.10x on the two-proposal model at N = 5 and 6.
 
 What differs from the one-process search: liveness properties need the whole state graph
 in one process (checker/engines/liveness.py) and are `unknown` here, saying so; the search
 stops for "everything is decided" at the end of a level, not in its middle (so it may count
 more states than the one-process search there, and never finds a longer runtime error);
 `max_states` cuts the last level by worker order, and a timeout or Ctrl-C is noticed by each
-worker every 256 states, the coordinator polling `Control` while it waits.
+worker every BLOCK states, the coordinator polling `Control` while it waits.
 
 NOTE(locality): a successor whose owner is another worker costs a packing, a pipe and an
 unpacking; with the whole state hashed, that is K-1 successors in K.  Most steps change a few
@@ -77,10 +78,9 @@ instructions (valgrind's callgrind, which the machine's noise does not touch; 0L
 N = 9, RULE = Code): the two workers together run 1.13 times the one-process search's
 instructions (marshal 4 %, the owner's hash and refs 2.4 %, the collector on received tuples
 1.3 %), the busier worker 4 % over an even share: 1.70x at best.  Wall-clock ratios come out
-lower (1.3x to 1.6x on a shared two-core machine, bench/README.md): every level waits for its
-slower worker, whose share of the level's work, not of all the states, is what counts (even
-over the whole search, the shares of a level can differ by a quarter), and a core slowed down
-by other work slows the whole search.
+at 1.5x to 1.7x on a shared two-core machine (bench/README.md), where the workers' CPU time is
+1.1 to 1.3 times the one process's: the same instructions take longer with both cores busy.
+Idle time at the level barrier is NOTE(sharing)'s.
 """
 from __future__ import annotations
 
@@ -474,7 +474,7 @@ class _Worker:
             if best < 0:
                 return None
             hi = sh[K + best]
-            lo = hi - most // 2
+            lo = hi - (most + 1) // 2
             sh[K + best], sh[2 * K + best], sh[3 * K + best], sh[4 * K + best] = lo, me + 1, lo, hi
             sh[me], sh[K + me] = lo, hi  # the part taken, which another worker may in turn take from
         self.borrowed += hi - lo
