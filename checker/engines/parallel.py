@@ -358,6 +358,7 @@ class _Worker:
         if self.value_limit is not None:
             stopped = f"digits:{self.value_limit}"
         self._exchange(home)
+        self.guests, self.current = [], (self.states, 0, me)  # the borrowed chunks' states and batches, freed
         self.co.counts[me] = len(self.states)
         return stopped
 
