@@ -94,3 +94,30 @@ def test_a_local_no_action_assigns_is_the_same_in_both_sets():
     m = load_model_text(text, "weighted.fork")
     q = analyse(m, {}, 3, None)[0].variants[0].quorum
     assert q.status == "proved", q
+
+
+def test_the_intersection_query_restarts_with_other_seeds(monkeypatch):
+    """NOTE(restarts) in checker/analysis/quorum.py: seeds 0, 1 and 2, cut at a few solver
+    steps, decide nothing; seed 3, given the time left, decides, and the verdicts are the
+    pinned ones."""
+    import z3
+
+    from forkproof.analysis import quorum
+
+    monkeypatch.setattr(quorum, "QUERY_RLIMIT", 1)
+    seeds: list[int] = []
+
+    class Counting(z3.Solver):
+        def set(self, *args, **keys):
+            if args and args[0] == "random_seed":
+                seeds.append(args[1])
+            return super().set(*args, **keys)
+    monkeypatch.setattr(z3, "Solver", Counting)
+    got = {}
+    for name, (text, _) in RULES.items():
+        m = load_model_text(MODEL.replace("RULE", text), "weighted.fork")
+        seeds.clear()
+        q = analyse(m, {}, 3, None)[0].variants[0].quorum
+        got[name] = (q.status, q.smallest)
+        assert seeds == [0, 1, 2, 3], (name, seeds)
+    assert got == {"half_of_total": ("proved", None), "third_of_total": ("refuted", 2), "half_of_cast": ("refuted", 2)}
