@@ -134,15 +134,25 @@ def test_a_cancelled_control_stops_the_workers():
     assert by_name(p)["deadlock"].reason.startswith("interrupted (Ctrl-C)")
 
 
-def test_parallel_agrees_with_explicit(tier):
+@pytest.mark.parametrize("borrowing", [False, True], ids=["owners", "borrowing"])
+def test_parallel_agrees_with_explicit(tier, borrowing, monkeypatch):
     """On generated models: the same verdicts and trace lengths (safety), and, when explicit
-    searched everything, the same state count, with 2 or 3 workers."""
+    searched everything, the same state count, with 2 or 3 workers; `borrowing`: every state
+    owned by one worker, the others expanding only what they borrow, a state at a time
+    (NOTE(sharing))."""
+    if borrowing:
+        all_on_one_worker(monkeypatch)
+
     def body(g: Generated) -> None:
         inst = instance(g)
         e = explicit(inst)
         workers = 2 + len(g.text) % 2  # 2 or 3, as the model falls
         event(f"{workers} workers")
-        p = check_parallel(inst, ExplicitOptions(max_states=MAX_STATES), workers)
+        # nobody borrows under a state limit: the model's states are all counted already, so
+        # the borrowing search goes without one
+        co = _Coordinator(inst, ExplicitOptions(max_states=None if borrowing and e.complete else MAX_STATES), workers)
+        p = co.run()
+        counts["borrowed"] += co.borrowed > 0
         live = liveness_names(inst)
         p.verdicts = [v for v in p.verdicts if not (v.kind == "property" and v.name in live)]
         if not e.complete:
@@ -165,6 +175,7 @@ def test_parallel_agrees_with_explicit(tier):
     seen = hypothesis_run(tier, 10, 60, body)
     # not a vacuous agreement: most models are searched to the end, and some break something
     assert seen["models"] >= 5 and counts["violations"] >= 1, (seen, counts)
+    assert (counts["borrowed"] >= 1) == borrowing, counts
 
 
 # ---------------------------------------------------------------- NOTE(locality)
