@@ -78,7 +78,7 @@ instructions (valgrind's callgrind, which the machine's noise does not touch; 0L
 N = 9, RULE = Code): the two workers together run 1.10 times the one-process search's
 instructions (marshal 4 %, the allocator 1.4 %, the owner's part and hash 1.2 %), the busier
 worker 0.1 % over an even share (4.2 % with nobody borrowing): 1.81x at best.  Wall-clock
-ratios come out at 1.5x to 1.7x on a shared two-core machine (bench/README.md), where the
+ratios come out at 1.4x to 1.7x on a shared two-core machine (bench/README.md), where the
 workers' CPU time is 1.1 to 1.3 times the one process's: the same instructions take longer
 with both cores busy.  Idle time at the level barrier is NOTE(sharing)'s.
 """
