@@ -155,21 +155,19 @@ def _decide(facts, timeout_ms: int) -> z3.CheckSatResult:
         left = int((deadline - time.monotonic()) * 1000)
         if left <= 0:
             break
-        s = z3.Solver()
-        s.set("timeout", left)
-        s.set("random_seed", seed)
-        if seed < QUERY_RESTARTS:
-            s.set("rlimit", QUERY_RLIMIT << seed)
-        s.add(*facts)
-        res = s.check()
+        res = _check(facts, left, seed, QUERY_RLIMIT << seed if seed < QUERY_RESTARTS else None)
         if res != z3.unknown:
             return res
     return z3.unknown
 
 
-def _check(facts, timeout_ms: int = TIMEOUT_MS) -> z3.CheckSatResult:
+def _check(facts, timeout_ms: int = TIMEOUT_MS, seed: int | None = None, rlimit: int | None = None) -> z3.CheckSatResult:
     s = z3.Solver()
     s.set("timeout", timeout_ms)
+    if seed is not None:
+        s.set("random_seed", seed)
+    if rlimit is not None:
+        s.set("rlimit", rlimit)
     s.add(*facts)
     return s.check()
 

@@ -89,13 +89,18 @@ TICK = 0.2  # seconds between two looks at the budgets: a phase stops within thi
 # stack: the watch raises at its next tick outside them, which is at most one Z3 call later
 # (a solver call in C is not interrupted by a Python signal handler in any case).
 _UNSAFE_MODULES = ("z3", "forkproof.semantics.gcfence")
+# the count of collector pauses, which gc_fence shares (NOTE(gc) in checker/semantics/control.py)
+_UNSAFE_FUNCTIONS = {("forkproof.semantics.control", "collector_paused")}
 
 
 def in_unsafe_code(frame) -> bool:
-    """NOTE(async-raise): whether `frame` or one of its callers is in Z3's API (or the gc fence)."""
+    """NOTE(async-raise): whether `frame` or one of its callers is in Z3's API (or the gc fence,
+    or the collector pauses' count)."""
     while frame is not None:
         name = frame.f_globals.get("__name__") or ""
         if any(name == m or name.startswith(m + ".") for m in _UNSAFE_MODULES):
+            return True
+        if (name, frame.f_code.co_name) in _UNSAFE_FUNCTIONS:
             return True
         frame = frame.f_back
     return False

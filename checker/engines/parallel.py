@@ -131,15 +131,16 @@ class _Failure:
     check: str | None = None  # the check's name
 
 
-def _key(f: _Failure) -> tuple[int, int, int]:
+def _key(f: _Failure | Failure) -> tuple[int, int, int]:
     """Of two findings, the one kept has the smaller key: the shorter, then the one whose state
-    comes first in worker and frontier order, whichever worker found it (NOTE(sharing))."""
-    return f.length, f.worker, f.index
+    comes first in worker and frontier order, whichever worker found it (NOTE(sharing)).  The
+    coordinator keeps a finding as a Failure, its worker and index in `where`."""
+    return (f.length, f.worker, f.index) if isinstance(f, _Failure) else (f.length, *f.where)
 
 
-def _held(f: Failure) -> tuple[int, int, int]:
-    """_key of a finding as the coordinator keeps it (an initial-state error: no state)."""
-    return (f.length, *f.where) if f.where is not None else (f.length, -1, -1)
+def _first(old: _Failure | None, new: _Failure) -> _Failure:
+    """Of a worker's finding so far and a new one, the one to keep (_key)."""
+    return new if old is None or _key(new) < _key(old) else old
 
 
 # ---------------------------------------------------------------- packing
@@ -283,6 +284,7 @@ class _Worker:
         self.transitions = 0
         self.borrowed = 0  # states of other workers' frontiers expanded here (NOTE(sharing))
         self.shared = co.shared
+        self._lend_home()
         self.skip: set[str] = set()  # checks failed somewhere: not evaluated any more
         self.want_deadlock = co.opt.deadlock
         self.value_limit: str | None = None  # a number passed `digits` here: the search stops (NOTE(limits))
@@ -311,6 +313,11 @@ class _Worker:
                 self.ctl.send(("done", None))
                 return
 
+    def _lend_home(self) -> None:
+        """The level's chunk is this worker's own frontier, and it has borrowed nothing yet."""
+        self.current = (self.states, 0, self.me)  # what a borrower takes from: (chunk, base, lender)
+        self.guests: list[tuple[int, int, list[dict[tuple, int]]]] = []  # (lender, start, out) per borrowed chunk
+
     def _report(self) -> tuple:
         return (len(self.states), self.hi - self.lo, self.transitions, self.failed, self.deadlock, self.runtime,
                 self.borrowed)
@@ -321,8 +328,7 @@ class _Worker:
         self.step_checks = [c for c in live if c.step]
 
     def _runtime(self, f: _Failure) -> None:
-        if self.runtime is None or _key(f) < _key(self.runtime):
-            self.runtime = f
+        self.runtime = _first(self.runtime, f)
 
     # ------------------------------------------------------------ a level
 
@@ -333,9 +339,7 @@ class _Worker:
         why it stopped early ("cancelled", "timeout", "limit", "memory", "digits:" and the
         number's description) or None."""
         K, me = self.co.K, self.me
-        self.guests: list[tuple[int, int, list[dict[tuple, int]]]] = []  # (lender, start, out) per borrowed block
         home: list[dict[tuple, int]] = [{} for _ in range(K)]
-        self.current = (self.states, 0, me)  # what a borrower takes from: (chunk, base, lender)
         self.polled = 0
         stopped: str | None = None
         try:
@@ -358,7 +362,7 @@ class _Worker:
         if self.value_limit is not None:
             stopped = f"digits:{self.value_limit}"
         self._exchange(home)
-        self.guests, self.current = [], (self.states, 0, me)  # the borrowed chunks' states and batches, freed
+        self._lend_home()  # the borrowed chunks' states and batches, freed
         self.co.counts[me] = len(self.states)
         return stopped
 
@@ -432,9 +436,7 @@ class _Worker:
                         else:
                             out[o].setdefault(c, idx)  # the first parent seen wins, as at home
                     if not enabled and want:
-                        f = _Failure(s, level, lender, idx)
-                        if self.deadlock is None or _key(f) < _key(self.deadlock):
-                            self.deadlock = f
+                        self.deadlock = _first(self.deadlock, _Failure(s, level, lender, idx))
                         want = False
         finally:
             self.transitions += transitions
@@ -552,9 +554,7 @@ class _Worker:
                 continue
             if not ok:
                 f = _Failure(s, level + 1, lender, idx, a, c, check=chk.name)
-                old = self.failed.get(chk.name)
-                if old is None or _key(f) < _key(old):
-                    self.failed[chk.name] = f
+                self.failed[chk.name] = _first(self.failed.get(chk.name), f)
                 self.chunk_steps = [x for x in self.chunk_steps if x is not chk]
 
 
@@ -729,11 +729,11 @@ class _Coordinator(Search):
         self.bounds = [(r[0] - r[1], r[0]) for r in reports]
         for _, _, _, failed, deadlock, runtime, _ in reports:
             for name, f in failed.items():
-                if name not in self.failed or _key(f) < _held(self.failed[name]):
+                if name not in self.failed or _key(f) < _key(self.failed[name]):
                     self.failed[name] = self._kept(f)
-            if deadlock is not None and (self.deadlock is None or _key(deadlock) < _held(self.deadlock)):
+            if deadlock is not None and (self.deadlock is None or _key(deadlock) < _key(self.deadlock)):
                 self.deadlock = self._kept(deadlock)
-            if runtime is not None and (self.runtime is None or _key(runtime) < _held(self.runtime)):
+            if runtime is not None and (self.runtime is None or _key(runtime) < _key(self.runtime)):
                 self.runtime = self._kept(runtime)
         # as explicit's _refresh: nothing left to find
         live = [c for c in self.checks if c.name not in self.failed]

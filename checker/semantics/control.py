@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -192,6 +193,11 @@ class Control:
         return None
 
 
+_collector_lock = threading.Lock()
+_collector_depth = 0  # pauses open in this process (gc_fence's among them)
+_collector_restore = False  # whether the collector was on when the first of them opened
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """NOTE(gc): the cycle collector off for a search loop, back as it was after.
@@ -204,14 +210,22 @@ def collector_paused() -> Iterator[None]:
     atoms; a caught EvalError is dropped at the end of its `except`), so nothing is left for
     the collector to find.  Measured on the 0L model at N = 9 (bench/README.md, "The cycle
     collector"): the one-process search 5 % faster, the two workers of `--workers 2` 9 %
-    (their batches of received states live long enough to reach the oldest generation)."""
-    was = gc.isenabled()
-    gc.disable()
+    (their batches of received states live long enough to reach the oldest generation).
+    Nested and concurrent pauses (gc_fence in checker/semantics/gcfence.py is one) keep the
+    collector off until the last one ends, then restore what the first one found."""
+    global _collector_depth, _collector_restore
+    with _collector_lock:
+        if _collector_depth == 0:
+            _collector_restore = gc.isenabled()
+            gc.disable()
+        _collector_depth += 1
     try:
         yield
     finally:
-        if was:
-            gc.enable()
+        with _collector_lock:
+            _collector_depth -= 1
+            if _collector_depth == 0 and _collector_restore:
+                gc.enable()
 
 
 def resident_bytes() -> int:

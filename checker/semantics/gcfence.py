@@ -18,42 +18,31 @@ ids of freed terms, so the ids depend on the exact sequence of creations and rel
 `gc_fence()` wraps every engine entry point that talks to Z3: it collects once on entry,
 turns the automatic collector off inside, and collects again on exit, so every release
 inside happens at a point the code fixes.  Cyclic garbage then waits for the exit: a few
-encodings per entry (about 10 MB on the libra check).  Nested and concurrent fences keep
-the collector off until the last one exits, then restore what the caller had.
+encodings per entry (about 10 MB on the libra check).  Nested and concurrent fences, and the
+search loops' pauses (NOTE(gc) in checker/semantics/control.py), keep the collector off until
+the last one exits, then restore what the caller had.
 """
 from __future__ import annotations
 
 import gc
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import z3
 
-_lock = threading.Lock()
-_depth = 0  # fences open in this process
-_restore = False  # whether the collector was on when the first of them opened
+from forkproof.semantics.control import collector_paused
 
 
 @contextmanager
 def gc_fence() -> Iterator[None]:
-    """Run the block with the cyclic collector off, collecting on entry and on exit
-    (NOTE(z3-determinism))."""
-    global _depth, _restore
-    with _lock:
-        if _depth == 0:
-            _restore = gc.isenabled()
-            gc.disable()
-        _depth += 1
-    try:
+    """Run the block with the cyclic collector off (collector_paused: nested and concurrent
+    pauses share one count), collecting on entry and on exit (NOTE(z3-determinism))."""
+    with collector_paused():
         gc.collect()
-        yield
-    finally:
-        gc.collect()
-        with _lock:
-            _depth -= 1
-            if _depth == 0 and _restore:
-                gc.enable()
+        try:
+            yield
+        finally:
+            gc.collect()
 
 
 @contextmanager

@@ -670,6 +670,45 @@ def test_the_collector_is_paused_for_the_loop_and_restored_after():
         gc.enable()
 
 
+def test_pauses_and_gc_fences_share_one_count(monkeypatch):
+    """A gc fence ending inside a search's pause, or a pause inside a fence, leaves the
+    collector off until the outer one ends; the count is never raised into by the budget watch
+    (NOTE(async-raise)): a frame of collector_paused counts as unsafe."""
+    import gc
+    import sys
+
+    from forkproof.cli.common import in_unsafe_code
+    from forkproof.semantics.control import collector_paused
+    from forkproof.semantics.gcfence import gc_fence
+    with collector_paused():
+        with gc_fence():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with gc_fence():
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    pause, fence = collector_paused(), gc_fence()  # as two threads would: the pause ends first
+    pause.__enter__()
+    fence.__enter__()
+    pause.__exit__(None, None, None)
+    assert not gc.isenabled()  # the fence is still open
+    fence.__exit__(None, None, None)
+    assert gc.isenabled()
+    unsafe = []
+    disable = gc.disable
+
+    def spy():
+        unsafe.append(in_unsafe_code(sys._getframe(1)))
+        disable()
+    monkeypatch.setattr(gc, "disable", spy)
+    with collector_paused():
+        pass
+    assert unsafe == [True] and gc.isenabled() and not in_unsafe_code(sys._getframe())
+
+
 def test_a_search_pauses_the_collector_and_turns_it_back_on(monkeypatch):
     """Each level is expanded with the collector off; it is on again after the search, also
     when the search stops on a runtime error (x = 2 divides by zero)."""

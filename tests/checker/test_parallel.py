@@ -491,8 +491,10 @@ def test_a_lender_stopped_with_a_borrower_waiting_answers_it(monkeypatch):
 
 @pytest.mark.parametrize("stop", ["timeout", "cancel", "memory"])
 def test_a_level_stopped_while_a_worker_borrows_ends_in_unknown(stop, monkeypatch):
-    """A lender that stops (the clock, Ctrl-C, the memory budget) still answers the borrower
-    waiting on it, so the search ends, in `unknown`, instead of hanging on the pipe."""
+    """The clock, Ctrl-C or the memory budget stops a level in which the others borrow from
+    the one worker owning every state: the search ends, in `unknown` with the reason.  (That a
+    lender answers a borrower already waiting on it is pinned by
+    test_a_lender_stopped_with_a_borrower_waiting_answers_it.)"""
     all_on_one_worker(monkeypatch)
     inst = instantiate(load_model(str(LIBRA)), {"N": 7, "RULE": 1})  # 17,893 states
     control = Control()
