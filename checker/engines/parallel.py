@@ -75,12 +75,17 @@ votes of the six validators whose ballots are not in the part, half of all trans
 Cost (bench/bench_workers.py): the split adds the owner's hash of the successors it cannot
 place without one, and the packing and sending of those owned elsewhere.  Counted in
 instructions (valgrind's callgrind, which the machine's noise does not touch; 0L model,
-N = 9, RULE = Code): the two workers together run 1.10 times the one-process search's
-instructions (marshal 4 %, the allocator 1.4 %, the owner's part and hash 1.2 %), the busier
-worker 0.1 % over an even share (4.2 % with nobody borrowing): 1.81x at best.  Wall-clock
-ratios come out at 1.4x to 1.7x on a shared two-core machine (bench/README.md), where the
-workers' CPU time is 1.1 to 1.3 times the one process's: the same instructions take longer
-with both cores busy.  Idle time at the level barrier is NOTE(sharing)'s.
+N = 9, RULE = Code): the two workers together run 1.07 times the one-process search's
+instructions (marshal 4.8 %, the owner's part and hash 2.7 %), the busier worker 1.7 % over an
+even share (4.2 % with nobody borrowing): 1.84x at best; on the two-proposal model at N = 5,
+1.04 times and 1.90x.  The loop counts its work in small ints and looks a successor up with
+`in` before storing it, as the one-process search does: a running count, or `len` of a dict
+before and after a `setdefault`, makes a new int object at each step (3 to 5 % of the work:
+bench/README.md).
+Wall-clock ratios come out at 1.4x to 1.7x on a shared two-core machine (bench/README.md),
+where the workers' CPU time is 1.1 to 1.3 times the one process's: the same instructions take
+longer with both cores busy, as they do for two one-process searches run at once (bench/README.md).
+Idle time at the level barrier is NOTE(sharing)'s.
 """
 from __future__ import annotations
 
@@ -374,7 +379,7 @@ class _Worker:
         (NOTE(sharing))."""
         co, K, me, env = self.co, self.co.K, self.me, self.env
         states, visited, canon, part = self.states, self.visited, co.canon, co.part
-        keep, acts = visited.setdefault, self.acts
+        acts = self.acts
         direct = me if lender == me and chunk is states else -1
         self.current = (chunk, base, lender)
         seen = self.ever_enabled
@@ -407,6 +412,7 @@ class _Worker:
                     s = chunk[idx - base]
                     ref = idx * K + lender
                     enabled = False
+                    fired = 0  # counted a state at a time: a small int, where a running total is a new object at each step
                     for g, update, act, stays in acts:
                         if g is not None:
                             try:
@@ -423,18 +429,18 @@ class _Worker:
                         except EvalError as e:
                             self._runtime(_Failure(s, level, lender, idx, act, message=str(e), phase="update"))
                             continue
-                        transitions += 1
+                        fired += 1
                         c = t if canon is None else canon(t)
                         if self.chunk_steps:
                             self._check_step(s, idx, t, c, act, level, lender)
                         o = lender if stays else hash(c if part is None else part(c)) % K
-                        if o == direct:  # setdefault hashes c once, where `in` and then a store hash it twice
-                            n = len(visited)
-                            keep(c, ref)
-                            if len(visited) != n:
+                        if o == direct:
+                            if c not in visited:
+                                visited[c] = ref
                                 states.append(c)
                         else:
-                            out[o].setdefault(c, idx)  # the first parent seen wins, as at home
+                            out[o].setdefault(c, ref)  # the first parent seen wins, as at home
+                    transitions += fired
                     if not enabled and want:
                         self.deadlock = _first(self.deadlock, _Failure(s, level, lender, idx))
                         want = False
@@ -488,7 +494,7 @@ class _Worker:
         successors in the order of the frontiers they come from (NOTE(sharing)).  Each pair
         talks in one global order (lower id sends first), so no two wait on each other however
         big the batches are."""
-        me, K, guests = self.me, self.co.K, self.guests
+        me, guests = self.me, self.guests
         got: dict[int, bytes] = {}
         for j in sorted(self.peers):
             conn = self.peers[j]
@@ -507,12 +513,10 @@ class _Worker:
         # this worker's own frontier first, then worker 0's, 1's, ...; each in frontier order
         chunks.sort(key=lambda x: (x[0] != me, x[0], x[1]))
         states, visited = self.states, self.visited
-        keep = visited.setdefault
-        for lender, _, keys, refs in chunks:
+        for _, _, keys, refs in chunks:  # refs: the parents' references, made by whoever expanded them
             for c, r in zip(keys, refs):
-                n = len(visited)
-                keep(c, r * K + lender)
-                if len(visited) != n:
+                if c not in visited:
+                    visited[c] = r
                     states.append(c)
 
     def _check_new(self, quota: int | None, length: int) -> None:
@@ -555,7 +559,13 @@ class _Worker:
             if not ok:
                 f = _Failure(s, level + 1, lender, idx, a, c, check=chk.name)
                 self.failed[chk.name] = _first(self.failed.get(chk.name), f)
-                self.chunk_steps = [x for x in self.chunk_steps if x is not chk]
+                self._drop_step(chk)
+
+    def _drop_step(self, chk) -> None:
+        """A step check that failed in this chunk: not evaluated again here.  Its own method:
+        a comprehension naming a local of _check_step would make that local a cell, created at
+        each of its calls, once a transition."""
+        self.chunk_steps = [x for x in self.chunk_steps if x is not chk]
 
 
 # ---------------------------------------------------------------- the coordinator
