@@ -23,8 +23,12 @@ other's.  The searches are measured in pairs instead, explicit then two workers,
 workers then explicit (ABBA), and each pair gives a ratio; the median ratio is the result,
 printed with the lowest and highest.  Also printed: the CPU seconds of the two workers
 together over explicit's (the work the split adds), and the speed-up of a pure CPU loop in
-two processes over one before and after ("machine"), the most any two-process search could
-get at that moment.
+two processes over one before and after ("machine").  A loop touches little memory, so that is
+not yet what two copies of a search get: each pair also runs two one-process searches at once
+(a third measurement, ABC then CBA) and prints what they do over one ("2 searches at once / 1",
+twice the lone search's seconds over the slower copy's), the most a split of this search could
+get on this machine at that moment before paying for the split itself, and the two workers'
+ratio as a share of it.  `--no-ceiling` skips it (the run then takes about a third less time).
 
 `--against no-sharing` measures, the same way, two workers against two workers that never
 borrow from each other's frontiers (NOTE(sharing) in checker/engines/parallel.py).
@@ -90,26 +94,34 @@ def machine_speedup(n: int = 4_000_000, repeat: int = 3) -> float:
     return 2 * one / two
 
 
-def _timed(job) -> tuple[float, float, tuple]:
-    """`job()` in a forked child: its wall and CPU seconds and (states, depth, transitions)."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: measure, report, leave without running the parent's cleanup
-        try:
-            c, t = os.times(), time.perf_counter()
-            res = job()
-            wall, d = time.perf_counter() - t, os.times()
-            cpu = sum(d[:4]) - sum(c[:4])  # user + system, this process and its workers
-            os.write(w, repr((wall, cpu, (res.states, res.depth, res.transitions))).encode())
-        finally:
-            os._exit(0)
-    os.close(w)
-    with os.fdopen(r, "rb") as f:
-        data = f.read()
-    os.waitpid(pid, 0)
-    if not data:
-        sys.exit("a measured search failed")
-    return ast.literal_eval(data.decode())  # our own child's repr of floats and ints
+def _timed(job, copies: int = 1) -> tuple[float, float, tuple]:
+    """`job()` in a forked child (`copies` children at once, each running it): the wall and CPU
+    seconds of the slowest and (states, depth, transitions)."""
+    kids = []
+    for _ in range(copies):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: measure, report, leave without running the parent's cleanup
+            try:
+                os.close(r)
+                c, t = os.times(), time.perf_counter()
+                res = job()
+                wall, d = time.perf_counter() - t, os.times()
+                cpu = sum(d[:4]) - sum(c[:4])  # user + system, this process and its workers
+                os.write(w, repr((wall, cpu, (res.states, res.depth, res.transitions))).encode())
+            finally:
+                os._exit(0)
+        os.close(w)
+        kids.append((pid, r))
+    got = []
+    for pid, r in kids:
+        with os.fdopen(r, "rb") as f:
+            data = f.read()
+        os.waitpid(pid, 0)
+        if not data:
+            sys.exit("a measured search failed")
+        got.append(ast.literal_eval(data.decode()))  # our own child's repr of floats and ints
+    return max(got)
 
 
 def load() -> str:
@@ -124,6 +136,8 @@ def main() -> None:
                     help="the 0L model, RULE = Code (default), or the two-proposal benchmark model")
     ap.add_argument("--against", choices=["explicit", "no-sharing"], default="explicit",
                     help="one process (default), or two workers that never borrow (NOTE(sharing))")
+    ap.add_argument("--no-ceiling", action="store_true",
+                    help="skip the two one-process searches run at once (the machine's ceiling for this search)")
     args = ap.parse_args()
     base = "explicit" if args.against == "explicit" else "2 not sharing"
     sizes = args.n or ([8, 9] if args.model == "libra" else [4, 5])
@@ -132,9 +146,11 @@ def main() -> None:
     opts = ExplicitOptions(symmetry=False)
     print(f"model {model.name}; python {platform.python_version()}, {os.cpu_count()} cores, load average (1 / 5 / 15 min) before: {load()}")
     print(f"machine: two spinning processes do {machine_speedup():.2f}x the work of one right now\n")
+    ceiling = args.against == "explicit" and not args.no_ceiling
     print(f"| N | states | depth | pairs | {base} s (median) | 2 workers s (median) | {base} states/s | 2 workers states/s "
-          f"| 2 workers / {base}: median | lowest | highest | CPU 2 workers / {base} (median) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          f"| 2 workers / {base}: median | lowest | highest | CPU 2 workers / {base} (median) |"
+          + (" 2 searches at once / 1: median (lowest-highest) | 2 workers / that (median) |" if ceiling else ""))
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if ceiling else ""))
     medians = []
     for n in sizes:
         inst = instantiate(model, {"N": n, **params})
@@ -145,25 +161,38 @@ def main() -> None:
             def one(inst=inst):
                 parallel.LEND = 10**15  # in the measured child only: no chunk is ever that long
                 return check_parallel(inst, opts, 2)
-        ratios, cpus, walls1, walls2, seen = [], [], [], [], set()
+        ratios, cpus, walls1, walls2, ceilings, seen = [], [], [], [], [], set()
         for i in range(args.pairs):
+            both = None
             if i % 2 == 0:
                 a, b = _timed(one), _timed(two)
+                if ceiling:
+                    both = _timed(one, copies=2)
             else:
+                if ceiling:
+                    both = _timed(one, copies=2)
                 b, a = _timed(two), _timed(one)
             seen |= {a[2], b[2]}
             walls1.append(a[0])
             walls2.append(b[0])
             ratios.append(a[0] / b[0])
             cpus.append(b[1] / a[1])
+            if both is not None:
+                seen.add(both[2])
+                ceilings.append(2 * a[0] / both[0])
         if len(seen) != 1:
             sys.exit(f"N = {n}: the searches disagree: {seen}")
         count, depth, _ = seen.pop()
         med = statistics.median(ratios)
         medians.append(med)
         e, p = statistics.median(walls1), statistics.median(walls2)
-        print(f"| {n} | {count:,} | {depth} | {args.pairs} | {e:.2f} | {p:.2f} | {count / e:,.0f} | {count / p:,.0f} "
-              f"| {med:.2f}x | {min(ratios):.2f}x | {max(ratios):.2f}x | {statistics.median(cpus):.2f} |", flush=True)
+        row = (f"| {n} | {count:,} | {depth} | {args.pairs} | {e:.2f} | {p:.2f} | {count / e:,.0f} | {count / p:,.0f} "
+               f"| {med:.2f}x | {min(ratios):.2f}x | {max(ratios):.2f}x | {statistics.median(cpus):.2f} |")
+        if ceiling:
+            fractions = [r / c for r, c in zip(ratios, ceilings)]
+            row += (f" {statistics.median(ceilings):.2f}x ({min(ceilings):.2f}-{max(ceilings):.2f}x) "
+                    f"| {statistics.median(fractions):.0%} |")
+        print(row, flush=True)
     target = (f"; target: {TARGET}x ({'met' if min(medians) >= TARGET else 'not met'} at every N, smallest median "
               f"{min(medians):.2f}x)") if args.against == "explicit" else ""
     print(f"\nload average after: {load()}; machine: {machine_speedup():.2f}x{target}")
