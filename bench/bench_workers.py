@@ -1,7 +1,7 @@
 """States per second of the explicit search on one core and on two (issue 14); not part of
 the test run.
 
-    .venv/bin/python bench/bench_workers.py              # N = 8 and 9, 6 pairs each, about 3 minutes
+    .venv/bin/python bench/bench_workers.py              # N = 8 and 9, 6 pairs each, about a minute
     .venv/bin/python bench/bench_workers.py --n 10 --pairs 4
     .venv/bin/python bench/bench_workers.py --model two --n 5 --n 6 --pairs 2
     .venv/bin/python bench/bench_workers.py --against no-sharing --n 9 --pairs 8

@@ -82,10 +82,12 @@ even share (4.2 % with nobody borrowing): 1.84x at best; on the two-proposal mod
 `in` before storing it, as the one-process search does: a running count, or `len` of a dict
 before and after a `setdefault`, makes a new int object at each step (3 to 5 % of the work:
 bench/README.md).
-Wall-clock ratios come out at 1.4x to 1.7x on a shared two-core machine (bench/README.md),
-where the workers' CPU time is 1.1 to 1.3 times the one process's: the same instructions take
-longer with both cores busy, as they do for two one-process searches run at once (bench/README.md).
-Idle time at the level barrier is NOTE(sharing)'s.
+Wall-clock ratios come out at 1.2x to 1.7x on a shared two-core machine (bench/README.md),
+where the workers' CPU time is 1.1 to 1.4 times the one process's: the same instructions take
+longer with both cores busy, as they do for two one-process searches run at once, and at
+large levels the batches of successors owned elsewhere (a dict per peer holding a whole
+level's) and their packing take more time than their instructions.  Idle time at the level
+barrier is NOTE(sharing)'s.
 """
 from __future__ import annotations
 
