@@ -85,12 +85,10 @@ TICK = 0.2  # seconds between two looks at the budgets: a phase stops within thi
 # finalizer later frees what Z3 still uses: a crash in some later solver call of the same
 # process (CI saw a test worker die in the Cardano every-size proof after the fuzz tier had
 # run many watched inputs in that process).  So the watch and the Ctrl-C handler never raise
-# while a frame of Z3's API, or of the gc fence that keeps the collector's state, is on the
-# stack: the watch raises at its next tick outside them, which is at most one Z3 call later
+# while a frame of Z3's API, or of the gc fence or the collector pauses that keep the
+# collector's state, is on the stack: the watch raises at its next tick outside them, which is at most one Z3 call later
 # (a solver call in C is not interrupted by a Python signal handler in any case).
-_UNSAFE_MODULES = ("z3", "forkproof.semantics.gcfence")
-# the count of collector pauses, which gc_fence shares (NOTE(gc) in checker/semantics/control.py)
-_UNSAFE_FUNCTIONS = {("forkproof.semantics.control", "collector_paused")}
+_UNSAFE_MODULES = ("z3", "forkproof.semantics.gcfence", "forkproof.semantics.gcpause")
 
 
 def in_unsafe_code(frame) -> bool:
@@ -99,8 +97,6 @@ def in_unsafe_code(frame) -> bool:
     while frame is not None:
         name = frame.f_globals.get("__name__") or ""
         if any(name == m or name.startswith(m + ".") for m in _UNSAFE_MODULES):
-            return True
-        if (name, frame.f_code.co_name) in _UNSAFE_FUNCTIONS:
             return True
         frame = frame.f_back
     return False

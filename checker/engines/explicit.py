@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from typing import Callable
 
-from forkproof.semantics.control import Control, collector_paused, resident_bytes
+from forkproof.semantics.control import Control, resident_bytes
+from forkproof.semantics.gcpause import collector_paused
 from forkproof.engines.fingerprints import (FingerprintSet, ParentLog, Spill, Workdir, collision_probability,
                                             make_fingerprint, show_size)
 from forkproof.engines.liveness import liveness_verdicts
@@ -159,7 +160,7 @@ class Search:
         level = 0
         self.control.searching()  # NOTE(phase-budget): from here this search's own budgets rule
         try:
-            with collector_paused():  # NOTE(gc) in checker/semantics/control.py
+            with collector_paused():  # NOTE(gc) in checker/semantics/gcpause.py
                 frontier = self._initial(env)
                 while frontier and self.stopped is None:
                     nxt = self._expand(frontier, level, env)

@@ -262,7 +262,7 @@ class _Worker:
 
     def main(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's (NOTE(interrupt))
-        # NOTE(gc) in checker/semantics/control.py, for the worker's whole life: turned back on,
+        # NOTE(gc) in checker/semantics/gcpause.py, for the worker's whole life: turned back on,
         # the collector's first pass would walk every state the worker holds (0.3 s at N = 10 of
         # the 0L model) just before the process ends.  Nor does a collection touch the pages
         # shared with the coordinator.
@@ -414,7 +414,7 @@ class _Worker:
                     s = chunk[idx - base]
                     ref = idx * K + lender
                     enabled = False
-                    fired = 0  # counted a state at a time: a small int, where a running total is a new object at each step
+                    fired = 0  # a small int: a running total would be a new int object at every step
                     for g, update, act, stays in acts:
                         if g is not None:
                             try:

@@ -42,9 +42,7 @@ budgets apply.
 """
 from __future__ import annotations
 
-import gc
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -191,41 +189,6 @@ class Control:
             return (f"the memory budget of {ph.memory / 2**20:,.0f} MiB was passed while {ph.name}{step} "
                     f"({rss / 2**20:,.0f} MiB in use after {now - ph.start:.1f} s)")
         return None
-
-
-_collector_lock = threading.Lock()
-_collector_depth = 0  # pauses open in this process (gc_fence's among them)
-_collector_restore = False  # whether the collector was on when the first of them opened
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """NOTE(gc): the cycle collector off for a search loop, back as it was after.
-
-    A search makes a tuple for every successor and keeps the new ones.  Reference counting
-    frees the rest; the cycle collector adds nothing but work: a tuple stays on its lists until
-    a collection finds it holds only ints, bools and Fractions (NOTE(values)), and every full
-    collection walks all the containers the search holds (the visited dict, the frontier),
-    touching each state.  The search loops make no reference cycles (states are tuples of
-    atoms; a caught EvalError is dropped at the end of its `except`), so nothing is left for
-    the collector to find.  Measured on the 0L model at N = 9 (bench/README.md, "The cycle
-    collector"): the one-process search 5 % faster, the two workers of `--workers 2` 9 %
-    (their batches of received states live long enough to reach the oldest generation).
-    Nested and concurrent pauses (gc_fence in checker/semantics/gcfence.py is one) keep the
-    collector off until the last one ends, then restore what the first one found."""
-    global _collector_depth, _collector_restore
-    with _collector_lock:
-        if _collector_depth == 0:
-            _collector_restore = gc.isenabled()
-            gc.disable()
-        _collector_depth += 1
-    try:
-        yield
-    finally:
-        with _collector_lock:
-            _collector_depth -= 1
-            if _collector_depth == 0 and _collector_restore:
-                gc.enable()
 
 
 def resident_bytes() -> int:

@@ -19,7 +19,7 @@ ids of freed terms, so the ids depend on the exact sequence of creations and rel
 turns the automatic collector off inside, and collects again on exit, so every release
 inside happens at a point the code fixes.  Cyclic garbage then waits for the exit: a few
 encodings per entry (about 10 MB on the libra check).  Nested and concurrent fences, and the
-search loops' pauses (NOTE(gc) in checker/semantics/control.py), keep the collector off until
+search loops' pauses (NOTE(gc) in checker/semantics/gcpause.py), keep the collector off until
 the last one exits, then restore what the caller had.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 import z3
 
-from forkproof.semantics.control import collector_paused
+from forkproof.semantics.gcpause import collector_paused
 
 
 @contextmanager

@@ -653,7 +653,7 @@ def test_scope_lists_params_in_declaration_order_with_display_values():
 def test_the_collector_is_paused_for_the_loop_and_restored_after():
     import gc
 
-    from forkproof.semantics.control import collector_paused
+    from forkproof.semantics.gcpause import collector_paused
     assert gc.isenabled()
     with collector_paused():
         assert not gc.isenabled()
@@ -678,7 +678,7 @@ def test_pauses_and_gc_fences_share_one_count(monkeypatch):
     import sys
 
     from forkproof.cli.common import in_unsafe_code
-    from forkproof.semantics.control import collector_paused
+    from forkproof.semantics.gcpause import collector_paused
     from forkproof.semantics.gcfence import gc_fence
     with collector_paused():
         with gc_fence():
