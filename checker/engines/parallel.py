@@ -96,11 +96,14 @@ import marshal
 import multiprocessing
 import pickle
 import signal
+import socket
+import struct
 import time
 import traceback
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 from multiprocessing.connection import Connection
 from operator import itemgetter
 
@@ -117,6 +120,7 @@ from forkproof.semantics.verdict import EngineResult, Status, Verdict
 POLL = 256  # states expanded between two looks at the memory used
 BLOCK, LEND = 64, 256  # NOTE(sharing): states claimed at a time; the least a chunk must have left to lend half
 SAMPLE, MIN_SAMPLE, BALANCE, SAMPLE_SECONDS = 2_000, 500, 1.1, 0.5  # NOTE(locality)
+PIECE = 1024  # NOTE(exchange): successors packed at a time into a batch
 LIVENESS_REASON = ("liveness needs the whole state graph in one process: check it with one worker "
                    "(--workers 1)")
 
@@ -160,9 +164,60 @@ def _pack(obj) -> bytes:
         return b"p" + pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _unpack(data: bytes):
+def _unpack(data) -> object:
+    """What _pack packed, from any bytes-like object (a slice of a buffer, say)."""
     body = memoryview(data)[1:]
-    return marshal.loads(body) if data[:1] == b"m" else pickle.loads(body)
+    return marshal.loads(body) if data[0] == _MARSHAL else pickle.loads(body)
+
+
+_MARSHAL = b"m"[0]
+_LENGTH = struct.Struct("!Q")  # before each message on a link: its length
+_PIECE = struct.Struct("<qqI")  # before each piece of a batch: its chunk's lender and start, its packed length
+
+
+class _Link:
+    """One worker's end of the socket it shares with another: whole messages, each after its
+    length.  A batch is read into a buffer the worker keeps from level to level
+    (NOTE(exchange))."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+
+    def send(self, data) -> None:
+        """Send `data`, any bytes-like object, as one message."""
+        with memoryview(data) as view:
+            self.sock.sendall(_LENGTH.pack(view.nbytes))
+            self.sock.sendall(view)
+
+    def recv(self) -> bytearray:
+        """The next message, in a buffer of its own."""
+        size = self._length()
+        buf = bytearray(size)
+        self._fill(buf, size)
+        return buf
+
+    def recv_into(self, buf: bytearray) -> tuple[bytearray, int]:
+        """The next message into `buf`, grown first when it is too short: the buffer (`buf`
+        or the grown one) and the message's length."""
+        size = self._length()
+        if len(buf) < size:
+            buf = bytearray(size + size // 4)  # the old one is dropped, not copied
+        self._fill(buf, size)
+        return buf, size
+
+    def _length(self) -> int:
+        head = bytearray(_LENGTH.size)
+        self._fill(head, _LENGTH.size)
+        return _LENGTH.unpack(head)[0]
+
+    def _fill(self, buf: bytearray, size: int) -> None:
+        with memoryview(buf) as view:
+            got = 0
+            while got < size:
+                n = self.sock.recv_into(view[got:size])
+                if n == 0:
+                    raise EOFError("a peer worker closed its end of the link")
+                got += n
 
 
 # ---------------------------------------------------------------- the owner (NOTE(locality))
@@ -257,8 +312,12 @@ def check_parallel(inst: Instance, options: ExplicitOptions, workers: int) -> En
 class _Worker:
     """One worker's share of the search; made in the coordinator, run in the forked child."""
 
-    def __init__(self, co: _Coordinator, me: int, ctl: Connection, peers: dict[int, Connection]):
+    def __init__(self, co: _Coordinator, me: int, ctl: Connection, peers: dict[int, _Link]):
         self.co, self.me, self.ctl, self.peers = co, me, ctl, peers
+        # NOTE(exchange): a level's batch packed for a peer, and per peer the batch it sent; the
+        # buffers are kept from level to level
+        self.sendbuf = bytearray()
+        self.recvbufs = {j: bytearray() for j in peers}
 
     def main(self) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's (NOTE(interrupt))
@@ -469,7 +528,7 @@ class _Worker:
                 sh[2 * K + me] = 0
         if borrower >= 0:
             chunk, base, lender = self.current
-            self.peers[borrower].send_bytes(_pack((lender, lo, chunk[lo - base:hi - base])))
+            self.peers[borrower].send(_pack((lender, lo, chunk[lo - base:hi - base])))
         return a, b
 
     def _borrow(self) -> tuple[int, int, list[tuple]] | None:
@@ -489,37 +548,63 @@ class _Worker:
             sh[K + best], sh[2 * K + best], sh[3 * K + best], sh[4 * K + best] = lo, me + 1, lo, hi
             sh[me], sh[K + me] = lo, hi  # the part taken, which another worker may in turn take from
         self.borrowed += hi - lo
-        return _unpack(self.peers[best].recv_bytes())
+        return _unpack(self.peers[best].recv())
 
     def _exchange(self, home: list[dict[tuple, int]]) -> None:
         """Send each peer the successors it owns, by chunk; take theirs; store every chunk's
-        successors in the order of the frontiers they come from (NOTE(sharing)).  Each pair
-        talks in one global order (lower id sends first), so no two wait on each other however
-        big the batches are."""
+        successors in the order of the frontiers they come from (NOTE(sharing)), a piece at a
+        time (NOTE(exchange)).  Each pair talks in one global order (lower id sends first), so
+        no two wait on each other however big the batches are."""
         me, guests = self.me, self.guests
-        got: dict[int, bytes] = {}
+        got: dict[int, int] = {}
         for j in sorted(self.peers):
-            conn = self.peers[j]
-            chunks = [(me, self.lo, list(home[j]), list(home[j].values()))] if home[j] else []
-            chunks += [(lender, start, list(out[j]), list(out[j].values())) for lender, start, out in guests if out[j]]
-            data = _pack(chunks)
+            link = self.peers[j]
+            size = self._pack_batch([(me, self.lo, home[j])] + [(lender, start, out[j]) for lender, start, out in guests])
             if me < j:
-                conn.send_bytes(data)
-                got[j] = conn.recv_bytes()
+                link.send(memoryview(self.sendbuf)[:size])
+                self.recvbufs[j], got[j] = link.recv_into(self.recvbufs[j])
             else:
-                got[j] = conn.recv_bytes()
-                conn.send_bytes(data)
-        chunks = [(lender, start, out[me], out[me].values()) for lender, start, out in guests if out[me]]
-        for j in sorted(got):
-            chunks += _unpack(got[j])
+                self.recvbufs[j], got[j] = link.recv_into(self.recvbufs[j])
+                link.send(memoryview(self.sendbuf)[:size])
         # this worker's own frontier first, then worker 0's, 1's, ...; each in frontier order
-        chunks.sort(key=lambda x: (x[0] != me, x[0], x[1]))
+        # (a chunk's pieces keep their order: the sort is stable)
+        pieces: list[tuple[tuple, object]] = [((lender != me, lender, start), out[me])
+                                              for lender, start, out in guests if out[me]]
+        for j, size in got.items():
+            view, pos = memoryview(self.recvbufs[j]), 0
+            while pos < size:
+                lender, start, n = _PIECE.unpack_from(view, pos)
+                pos += _PIECE.size
+                pieces.append(((lender != me, lender, start), view[pos:pos + n]))
+                pos += n
+        pieces.sort(key=itemgetter(0))
         states, visited = self.states, self.visited
-        for _, _, keys, refs in chunks:  # refs: the parents' references, made by whoever expanded them
-            for c, r in zip(keys, refs):
+        for _, piece in pieces:
+            if isinstance(piece, dict):
+                keys, refs = piece, piece.values()
+            else:
+                keys, refs = _unpack(piece)
+            for c, r in zip(keys, refs):  # r: the parent's reference, made by whoever expanded it
                 if c not in visited:
                     visited[c] = r
                     states.append(c)
+
+    def _pack_batch(self, chunks: list[tuple[int, int, dict[tuple, int]]]) -> int:
+        """Pack `chunks` (per chunk of a frontier: its lender and start, and the successors found
+        there with their parents' references) into self.sendbuf, PIECE states at a time, each
+        piece after its chunk's key and its length; returns the length used (NOTE(exchange))."""
+        buf, pos, head = self.sendbuf, 0, _PIECE.size
+        for lender, start, batch in chunks:
+            keys, refs = iter(batch), iter(batch.values())
+            while part := list(islice(keys, PIECE)):
+                data = _pack((part, list(islice(refs, PIECE))))
+                end = pos + head + len(data)
+                if end > len(buf):  # no view of the buffer is alive here: it may grow in place
+                    buf += bytes(max(end - len(buf), len(buf) // 2))
+                _PIECE.pack_into(buf, pos, lender, start, len(data))
+                buf[pos + head:end] = data
+                pos = end
+        return pos
 
     def _check_new(self, quota: int | None, length: int) -> None:
         """Keep the first `quota` new states (the state limit), check them, and make them
@@ -623,14 +708,14 @@ class _Coordinator(Search):
         # borrower waiting for the part it took (its id + 1, then [lo, hi): K + K + K slots)
         self.shared = ctx.RawArray("q", 5 * self.K)
         self.lock = ctx.Lock()
-        pipes = {(i, j): ctx.Pipe() for i in range(self.K) for j in range(i + 1, self.K)}
+        pipes = {(i, j): socket.socketpair() for i in range(self.K) for j in range(i + 1, self.K)}
         self.conns: list[Connection] = []
         self.procs: list = []
         procs = self.procs
         try:
             for me in range(self.K):
                 ctl, theirs = ctx.Pipe()
-                peers = {j: pipes[min(me, j), max(me, j)][0 if me < j else 1] for j in range(self.K) if j != me}
+                peers = {j: _Link(pipes[min(me, j), max(me, j)][0 if me < j else 1]) for j in range(self.K) if j != me}
                 w = _Worker(self, me, theirs, peers)
                 p = ctx.Process(target=w.main, name=f"forkproof-worker-{me}", daemon=True)
                 p.start()

@@ -426,6 +426,25 @@ def test_the_parents_kept_do_not_depend_on_who_expanded_a_state(workers, monkeyp
     assert shared == alone
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_the_parents_kept_do_not_depend_on_how_the_batches_are_cut(workers, monkeypatch):
+    """NOTE(exchange): successors packed two at a time, with worker 1 slow so that the others
+    borrow (a batch then holds several chunks, its own and those borrowed, each in many
+    pieces): every state keeps the parent it keeps when each chunk travels in one piece."""
+    inst = instantiate(load_model(str(LIBRA)), {"N": 5, "RULE": 0})
+    monkeypatch.setattr(parallel, "owner_part", lambda *args: None)
+    monkeypatch.setattr(parallel, "BLOCK", 1)
+    monkeypatch.setattr(parallel, "LEND", 2)
+    slow_home(monkeypatch)
+    monkeypatch.setattr(parallel, "PIECE", 2)
+    cut, borrowed = parents(inst, False, workers)
+    monkeypatch.setattr(parallel, "PIECE", 10**9)
+    whole, _ = parents(inst, False, workers)
+    assert borrowed > 0
+    assert len(cut) == check_explicit(inst, ExplicitOptions(symmetry=False)).states
+    assert cut == whole
+
+
 SPILL = """model Spill
 var x: 0..20 = 0
 var y: 0..20 = 0
