@@ -8,7 +8,7 @@ ints, bools and Fractions does not depend on the process (PYTHONHASHSEED only sa
 bytes, and the workers are forked from one process, so even those would agree).  A worker
 keeps the states it owns (a dict from state to its parent, and a list in discovery order),
 expands its share of a BFS level, keeps the successors it owns, and sends the others to
-their owners once per level, packed (marshal, pickle when a value needs it).  The
+their owners once per level, packed (marshal, pickle when a value needs it; NOTE(exchange)).  The
 coordinator, the calling process, steps the levels, one round of messages a level (two under
 a state limit, which cuts a level's new states before they are checked): a level is expanded
 by every worker before any state of the next one is, so a state's parent is on the previous
@@ -82,12 +82,28 @@ even share (4.2 % with nobody borrowing): 1.84x at best; on the two-proposal mod
 `in` before storing it, as the one-process search does: a running count, or `len` of a dict
 before and after a `setdefault`, makes a new int object at each step (3 to 5 % of the work:
 bench/README.md).
-Wall-clock ratios come out at 1.2x to 1.7x on a shared two-core machine (bench/README.md),
+
+NOTE(exchange): a worker packs a level's batch for a peer PIECE successors at a time, each
+piece after its chunk's key (lender, start) and its length, into a buffer it keeps from level
+to level, sends it over a socket (a length, then the bytes, straight from the buffer), and
+reads each peer's batch into another buffer kept for that peer; it then unpacks and stores a
+piece at a time, the pieces sorted by their chunks' keys in NOTE(sharing)'s order (the sort
+is stable, so a chunk's pieces keep theirs).  Packed whole, as one marshal of the level's
+lists, the batch took fresh memory at every level (the packed bytes, the copies marshal makes
+as it grows them, the pipe's reading buffer, lists of every key and parent) and unpacked every
+state before storing one: on the two-proposal model at N = 7 (20.9 million states), 1.96 of a
+worker's 2.9 million page faults and 16 to 17 s of its 22 s of system time were the
+exchange's, which took 41 to 43 s of the worker's 290 s; in pieces, 0.32 to 0.34 million
+faults, 3.3 to 3.8 s of system time, 21 to 22 s (packing 17 -> 4.4 s, unpacking 10 -> 2.2 s).
+Packing for a peer during the level, whenever some thousands of successors are held, would
+keep the dicts small, but each such window keeps only its own first parents, so repeats across
+windows travel too: tried at N = 7, twice the bytes and a slower exchange (bench/README.md).
+
+Wall-clock ratios come out at 1.2x to 1.75x on a shared two-core machine (bench/README.md),
 where the workers' CPU time is 1.1 to 1.4 times the one process's: the same instructions take
-longer with both cores busy, as they do for two one-process searches run at once, and at
-large levels the batches of successors owned elsewhere (a dict per peer holding a whole
-level's) and their packing take more time than their instructions.  Idle time at the level
-barrier is NOTE(sharing)'s.
+longer with both cores busy, as they do for two one-process searches run at once, and the
+successors held for a peer until the level ends (a dict per peer) take memory the one-process
+search frees at once.  Idle time at the level barrier is NOTE(sharing)'s.
 """
 from __future__ import annotations
 
