@@ -194,7 +194,8 @@ _PIECE = struct.Struct("<qqI")  # before each piece of a batch: its chunk's lend
 class _Link:
     """One worker's end of the socket it shares with another: whole messages, each after its
     length.  A batch is read into a buffer the worker keeps from level to level
-    (NOTE(exchange))."""
+    (NOTE(exchange)); multiprocessing's Connection.recv_bytes_into would first read the whole
+    message into memory of its own."""
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
@@ -207,9 +208,8 @@ class _Link:
 
     def recv(self) -> bytearray:
         """The next message, in a buffer of its own."""
-        size = self._length()
-        buf = bytearray(size)
-        self._fill(buf, size)
+        buf, size = self.recv_into(bytearray())
+        del buf[size:]
         return buf
 
     def recv_into(self, buf: bytearray) -> tuple[bytearray, int]:
